@@ -1,0 +1,110 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+const url = (what: string) => z.url({ error: `expected ${what}` });
+const urlList = (what: string) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
+    .pipe(z.array(url(what)).min(1, { error: `expected ${what}` }));
+const snowflake = z.string().regex(/^\d{17,20}$/, { error: 'expected a Discord snowflake id (17–20 digits)' });
+
+/** Every environment key Genonaut reads. Each role validates only the keys it needs. */
+export const configSchema = z.object({
+  DATABASE_URL: z
+    .string({ error: 'required: a postgres:// connection URL' })
+    .regex(/^postgres(ql)?:\/\//, { error: 'expected a postgres:// or postgresql:// connection URL' }),
+  DISCORD_TOKEN: z.string({ error: 'required: the bot token from the Discord developer portal' }).min(10, {
+    error: 'expected a bot token (at least 10 characters)',
+  }),
+  DISCORD_APPLICATION_ID: snowflake,
+  DISCORD_API_BASE: url('an http(s) URL of the Discord REST API, e.g. https://discord.com/api').default(
+    'https://discord.com/api',
+  ),
+  DISCORD_DEV_GUILD_ID: snowflake.optional(),
+  COMFYUI_URLS: urlList('a comma-separated list of ComfyUI base URLs').default(['http://127.0.0.1:8188']),
+  STORAGE_DIR: z.string().min(1).default('./data'),
+  PUBLIC_BASE_URL: url('the public http(s) base URL of the admin API').default('http://127.0.0.1:8787'),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_PORT: z.coerce
+    .number({ error: 'expected a TCP port number' })
+    .int({ error: 'expected a whole port number' })
+    .min(1, { error: 'expected a port between 1 and 65535' })
+    .max(65535, { error: 'expected a port between 1 and 65535' })
+    .default(8787),
+  ADMIN_TOKEN: z.string({ error: 'required: a bearer token of at least 24 characters' }).min(24, {
+    error: 'expected a bearer token of at least 24 characters',
+  }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MODELS_ENABLE_NEW: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof Config;
+
+const common = ['DATABASE_URL', 'LOG_LEVEL'] as const satisfies readonly ConfigKey[];
+
+/** The keys each process role needs; `start` runs every role in one process. */
+export const roleKeys = {
+  bot: [...common, 'DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_API_BASE', 'DISCORD_DEV_GUILD_ID'],
+  scheduler: [
+    ...common,
+    'DISCORD_TOKEN',
+    'DISCORD_APPLICATION_ID',
+    'DISCORD_API_BASE',
+    'COMFYUI_URLS',
+    'STORAGE_DIR',
+    'PUBLIC_BASE_URL',
+    'MODELS_ENABLE_NEW',
+  ],
+  'admin-api': [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'],
+  migrate: [...common],
+  'commands:deploy': ['LOG_LEVEL', 'DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_API_BASE', 'DISCORD_DEV_GUILD_ID'],
+  'models:refresh': [...common, 'COMFYUI_URLS', 'MODELS_ENABLE_NEW'],
+} as const satisfies Record<string, readonly ConfigKey[]>;
+
+export type Role = keyof typeof roleKeys;
+export type RoleConfig<R extends Role> = Pick<Config, (typeof roleKeys)[R][number]>;
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Validates the keys a role needs; throws ConfigError with one line per problem. */
+export function parseConfig<R extends Role>(role: R, env: Record<string, string | undefined>): RoleConfig<R> {
+  const keys = roleKeys[role] as readonly ConfigKey[];
+  const mask = Object.fromEntries(keys.map((k) => [k, true])) as Partial<Record<ConfigKey, true>>;
+  const schema = configSchema.pick(mask as Record<ConfigKey, true>);
+  const input = Object.fromEntries(keys.map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const result = schema.safeParse(input);
+  if (result.success) return result.data as RoleConfig<R>;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
+  throw new ConfigError(problems);
+}
+
+/** Reads `.env` (never overriding real environment variables) and validates the role's keys. */
+export function loadConfig<R extends Role>(role: R, envFile = '.env'): RoleConfig<R> {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return parseConfig(role, process.env);
+}
+
+/** For process entry points: print one line per problem and exit instead of a stack trace. */
+export function loadConfigOrExit<R extends Role>(role: R): RoleConfig<R> {
+  try {
+    return loadConfig(role);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(`config error: ${line}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}
