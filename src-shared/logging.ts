@@ -39,10 +39,14 @@ export interface LoggerOptions {
   destination?: pino.DestinationStream;
 }
 
+const knownLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
 export function createLogger(opts: LoggerOptions = {}): Logger {
+  // An unknown level from the environment is reported by config validation, not by a crash here.
+  const wanted = opts.level ?? process.env.LOG_LEVEL ?? 'info';
   return pino(
     {
-      level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
+      level: knownLevels.has(wanted) ? wanted : 'info',
       name: opts.name,
       redact: { paths: redactPaths, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },

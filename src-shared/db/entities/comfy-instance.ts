@@ -1,0 +1,25 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+export const instanceHealths = ['unknown', 'healthy', 'unhealthy'] as const;
+
+export const ComfyInstanceEntity = defineEntity({
+  name: 'ComfyInstance',
+  tableName: 'comfy_instance',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    name: p.string().length(100).unique(),
+    baseUrl: p.string().length(500).unique(),
+    enabled: p.boolean().default(true),
+    maxQueueDepth: p.integer().default(2),
+    health: p.enum(() => instanceHealths).default('unknown'),
+    lastError: p.text().nullable(),
+    lastSeenAt: p.datetime(3).nullable(),
+    avgSecondsPerStep: p.double().nullable(),
+    lastCheckpoint: p.string().length(255).nullable(),
+    createdAt: p.datetime(3).defaultRaw('now()'),
+    updatedAt: p.datetime(3).defaultRaw('now()'),
+  },
+  checks: [{ name: 'comfy_instance_queue_depth', expression: 'max_queue_depth between 1 and 100' }],
+});
+
+export type ComfyInstance = InferEntity<typeof ComfyInstanceEntity>;

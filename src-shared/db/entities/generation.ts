@@ -1,0 +1,86 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { ComfyInstanceEntity } from './comfy-instance.ts';
+
+export const generationStatuses = ['queued', 'running', 'cancel_requested', 'succeeded', 'failed', 'cancelled'] as const;
+export type GenerationStatus = (typeof generationStatuses)[number];
+
+export interface LoraChoice {
+  name: string;
+  strengthModel: number;
+  strengthClip: number;
+}
+
+export interface GenerationOutput {
+  index: number;
+  status: 'stored' | 'failed';
+  path?: string;
+  bytes?: number;
+  width?: number;
+  height?: number;
+  sha256?: string;
+  thumbnails?: { size: number; format: 'webp' | 'jpeg'; path: string; bytes: number }[];
+  error?: string;
+}
+
+export const GenerationEntity = defineEntity({
+  name: 'Generation',
+  tableName: 'generation',
+  properties: {
+    id: p.uuid().primary(),
+    userId: p.string().length(20),
+    guildId: p.string().length(20).nullable(),
+    channelId: p.string().length(20),
+    messageId: p.string().length(20).nullable(),
+    applicationId: p.string().length(20),
+    interactionId: p.string().length(20).nullable(),
+    interactionToken: p.text().nullable().hidden(),
+    interactionTokenExpiresAt: p.datetime(3).nullable(),
+    prompt: p.text(),
+    negativePrompt: p.text().default(''),
+    checkpoint: p.string().length(255),
+    loras: p.json<LoraChoice[]>().defaultRaw("'[]'").onCreate(() => []),
+    vae: p.string().length(255).nullable(),
+    width: p.integer(),
+    height: p.integer(),
+    batchSize: p.integer().default(1),
+    // numeric(20,0): the full unsigned 64-bit range, read back as a string, never a JS number.
+    seed: p.decimal('string').precision(20).scale(0),
+    steps: p.integer(),
+    cfg: p.double(),
+    sampler: p.string().length(64),
+    scheduler: p.string().length(64),
+    denoise: p.double().default(1),
+    workflowTemplate: p.string().length(64).default('txt2img'),
+    status: p.enum(() => generationStatuses).default('queued'),
+    progress: p.double().default(0),
+    comfyInstance: () => p.manyToOne(ComfyInstanceEntity).nullable().deleteRule('set null'),
+    comfyPromptId: p.uuid().nullable().unique(),
+    errorCode: p.string().length(64).nullable(),
+    errorMessage: p.text().nullable(),
+    attempts: p.integer().default(0),
+    outputs: p.json<GenerationOutput[]>().defaultRaw("'[]'").onCreate(() => []),
+    parent: () => p.manyToOne(GenerationEntity).nullable().deleteRule('set null'),
+    createdAt: p.datetime(3).defaultRaw('now()'),
+    startedAt: p.datetime(3).nullable(),
+    finishedAt: p.datetime(3).nullable(),
+    deliveredAt: p.datetime(3).nullable(),
+    updatedAt: p.datetime(3).defaultRaw('now()'),
+  },
+  indexes: [
+    { name: 'generation_user_history_idx', expression: 'create index "generation_user_history_idx" on "generation" ("user_id", "created_at" desc, "id" desc)' },
+    { name: 'generation_guild_created_idx', expression: 'create index "generation_guild_created_idx" on "generation" ("guild_id", "created_at" desc)' },
+    {
+      name: 'generation_active_status_idx',
+      expression:
+        "create index \"generation_active_status_idx\" on \"generation\" (\"status\", \"created_at\") where \"status\" in ('queued', 'running', 'cancel_requested')",
+    },
+    { name: 'generation_created_idx', expression: 'create index "generation_created_idx" on "generation" ("created_at" desc, "id" desc)' },
+  ],
+  checks: [
+    { name: 'generation_seed_range', expression: 'seed >= 0 and seed <= 18446744073709551615' },
+    { name: 'generation_size_positive', expression: 'width > 0 and height > 0 and batch_size between 1 and 16' },
+    { name: 'generation_progress_range', expression: 'progress >= 0 and progress <= 1' },
+  ],
+});
+
+export type Generation = InferEntity<typeof GenerationEntity>;

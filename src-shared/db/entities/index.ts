@@ -1,0 +1,22 @@
+import { AuditLogEntity } from './audit-log.ts';
+import { ComfyInstanceEntity } from './comfy-instance.ts';
+import { GenerationEntity } from './generation.ts';
+import { LimitPolicyEntity } from './limit-policy.ts';
+import { ModelEntity } from './model.ts';
+import { UsageCounterEntity } from './usage-counter.ts';
+
+export * from './audit-log.ts';
+export * from './comfy-instance.ts';
+export * from './generation.ts';
+export * from './limit-policy.ts';
+export * from './model.ts';
+export * from './usage-counter.ts';
+
+export const entities = [
+  GenerationEntity,
+  ModelEntity,
+  ComfyInstanceEntity,
+  LimitPolicyEntity,
+  UsageCounterEntity,
+  AuditLogEntity,
+];

@@ -1,0 +1,105 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { wrap, type FilterQuery } from '@mikro-orm/core';
+import { ModelEntity, type Model, type ModelKind } from '#shared/db/entities/model.ts';
+import { mapDbError } from '#shared/db/db-errors.ts';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+
+export type NewModel = Pick<Model, 'kind' | 'fileName'> &
+  Partial<Omit<Model, 'id' | 'kind' | 'fileName' | 'createdAt' | 'updatedAt'>>;
+export type ModelPatch = Partial<Omit<Model, 'id' | 'createdAt' | 'updatedAt'>>;
+
+export interface ModelFilters {
+  kind?: ModelKind;
+  enabled?: boolean;
+  available?: boolean;
+  nsfw?: boolean;
+  /** case-insensitive match on file or display name */
+  search?: string;
+  baseFamily?: string;
+}
+
+export interface ModelPage {
+  items: Model[];
+  nextCursor: number | null;
+}
+
+/** The model registry through MikroORM; every call runs in its own forked EntityManager. */
+export class ModelRepository {
+  readonly #orm: MikroORM;
+
+  constructor(orm: MikroORM) {
+    this.#orm = orm;
+  }
+
+  async create(input: NewModel): Promise<Model> {
+    const em = this.#orm.em.fork();
+    const model = em.create(ModelEntity, {
+      displayName: input.fileName.replace(/\.[^.]+$/, ''),
+      ...input,
+    } as never);
+    try {
+      await em.flush();
+    } catch (err) {
+      throw mapDbError(err, 'model');
+    }
+    return model;
+  }
+
+  async find(id: number): Promise<Model | null> {
+    return this.#orm.em.fork().findOne(ModelEntity, { id });
+  }
+
+  async get(id: number): Promise<Model> {
+    const model = await this.find(id);
+    if (!model) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
+    return model;
+  }
+
+  async findByFile(kind: ModelKind, fileName: string): Promise<Model | null> {
+    return this.#orm.em.fork().findOne(ModelEntity, { kind, fileName });
+  }
+
+  /** Ordered by id; `cursor` is the last id of the previous page. */
+  async list(filters: ModelFilters = {}, opts: { limit?: number; cursor?: number } = {}): Promise<ModelPage> {
+    const limit = opts.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) {
+      throw new AppError(ErrorCode.Validation, 'page size must be a whole number from 1 to 200', { details: { limit } });
+    }
+    const where: FilterQuery<Model> = {};
+    if (filters.kind) where.kind = filters.kind;
+    if (filters.enabled !== undefined) where.enabled = filters.enabled;
+    if (filters.available !== undefined) where.available = filters.available;
+    if (filters.nsfw !== undefined) where.nsfw = filters.nsfw;
+    if (filters.baseFamily) where.baseFamily = filters.baseFamily;
+    if (filters.search) {
+      const like = `%${filters.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      where.$or = [{ fileName: { $ilike: like } }, { displayName: { $ilike: like } }];
+    }
+    if (opts.cursor !== undefined) where.id = { $gt: opts.cursor };
+    const rows = await this.#orm.em.fork().find(ModelEntity, where, { orderBy: { id: 'asc' }, limit: limit + 1 });
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  async update(id: number, patch: ModelPatch): Promise<Model> {
+    const em = this.#orm.em.fork();
+    const model = await em.findOne(ModelEntity, { id });
+    if (!model) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
+    wrap(model).assign({ ...patch, updatedAt: new Date() } as never);
+    try {
+      await em.flush();
+    } catch (err) {
+      throw mapDbError(err, 'model');
+    }
+    return model;
+  }
+
+  async setEnabled(id: number, enabled: boolean): Promise<Model> {
+    return this.update(id, { enabled });
+  }
+
+  async remove(id: number): Promise<void> {
+    const deleted = await this.#orm.em.fork().nativeDelete(ModelEntity, { id });
+    if (deleted === 0) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
+  }
+}

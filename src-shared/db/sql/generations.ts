@@ -1,0 +1,149 @@
+import type { SqlStatement } from '#shared/db/pool.ts';
+import type { GenerationStatus } from '#shared/generation/status.ts';
+import type { KeysetCursor } from '#shared/db/keyset.ts';
+
+/** Columns as camelCase, seed and timestamps as Postgres returns them (seed: string). */
+export const generationColumns = `
+  id, user_id as "userId", guild_id as "guildId", channel_id as "channelId", message_id as "messageId",
+  application_id as "applicationId", interaction_id as "interactionId", interaction_token as "interactionToken",
+  interaction_token_expires_at as "interactionTokenExpiresAt", prompt, negative_prompt as "negativePrompt",
+  checkpoint, loras, vae, width, height, batch_size as "batchSize", seed::text as seed, steps, cfg, sampler, scheduler,
+  denoise, workflow_template as "workflowTemplate", status, progress, comfy_instance_id as "comfyInstanceId",
+  comfy_prompt_id as "comfyPromptId", error_code as "errorCode", error_message as "errorMessage", attempts, outputs,
+  parent_id as "parentId", created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt",
+  delivered_at as "deliveredAt", updated_at as "updatedAt"`;
+
+export interface NewGenerationRow {
+  id: string;
+  userId: string;
+  guildId: string | null;
+  channelId: string;
+  applicationId: string;
+  interactionId: string | null;
+  interactionToken: string | null;
+  interactionTokenExpiresAt: Date | null;
+  prompt: string;
+  negativePrompt: string;
+  checkpoint: string;
+  loras: unknown[];
+  vae: string | null;
+  width: number;
+  height: number;
+  batchSize: number;
+  seed: string;
+  steps: number;
+  cfg: number;
+  sampler: string;
+  scheduler: string;
+  denoise: number;
+  workflowTemplate: string;
+  parentId: string | null;
+}
+
+export function insertGeneration(g: NewGenerationRow): SqlStatement {
+  return {
+    text: `insert into generation (id, user_id, guild_id, channel_id, application_id, interaction_id, interaction_token,
+        interaction_token_expires_at, prompt, negative_prompt, checkpoint, loras, vae, width, height, batch_size, seed,
+        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id)
+      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24)
+      returning ${generationColumns}`,
+    values: [
+      g.id, g.userId, g.guildId, g.channelId, g.applicationId, g.interactionId, g.interactionToken,
+      g.interactionTokenExpiresAt, g.prompt, g.negativePrompt, g.checkpoint, JSON.stringify(g.loras), g.vae, g.width,
+      g.height, g.batchSize, g.seed, g.steps, g.cfg, g.sampler, g.scheduler, g.denoise, g.workflowTemplate, g.parentId,
+    ],
+  };
+}
+
+export function selectGeneration(id: string): SqlStatement {
+  return { text: `select ${generationColumns} from generation where id = $1`, values: [id] };
+}
+
+/** Fields a status change may set alongside the status. */
+export interface TransitionPatch {
+  progress?: number;
+  comfyInstanceId?: number | null;
+  comfyPromptId?: string | null;
+  errorCode?: string | null;
+  errorMessage?: string | null;
+  outputs?: unknown[];
+  incrementAttempts?: boolean;
+}
+
+const patchColumns: Record<Exclude<keyof TransitionPatch, 'incrementAttempts'>, string> = {
+  progress: 'progress',
+  comfyInstanceId: 'comfy_instance_id',
+  comfyPromptId: 'comfy_prompt_id',
+  errorCode: 'error_code',
+  errorMessage: 'error_message',
+  outputs: 'outputs',
+};
+
+/** Atomic guarded status change: only succeeds when the current status is one of `from`. */
+export function transitionGeneration(id: string, from: GenerationStatus[], to: GenerationStatus, patch: TransitionPatch = {}): SqlStatement {
+  const values: unknown[] = [id, from, to];
+  const sets = ['status = $3', 'updated_at = now()'];
+  for (const [key, column] of Object.entries(patchColumns) as [keyof typeof patchColumns, string][]) {
+    if (patch[key] === undefined) continue;
+    values.push(key === 'outputs' ? JSON.stringify(patch[key]) : patch[key]);
+    sets.push(`${column} = $${values.length}${key === 'outputs' ? '::jsonb' : ''}`);
+  }
+  if (patch.incrementAttempts) sets.push('attempts = attempts + 1');
+  if (to === 'running') sets.push('started_at = coalesce(started_at, now())');
+  if (to === 'succeeded' || to === 'failed' || to === 'cancelled') sets.push('finished_at = now()');
+  if (to === 'succeeded') sets.push('progress = 1');
+  return {
+    text: `update generation set ${sets.join(', ')} where id = $1 and status = any($2::text[]) returning ${generationColumns}`,
+    values,
+  };
+}
+
+/** A user's history, newest first; stable under equal timestamps thanks to the id tiebreak. */
+export function userHistoryPage(userId: string, limit: number, after?: KeysetCursor): SqlStatement {
+  if (!after) {
+    return {
+      text: `select ${generationColumns} from generation where user_id = $1 order by created_at desc, id desc limit $2`,
+      values: [userId, limit + 1],
+    };
+  }
+  return {
+    text: `select ${generationColumns} from generation where user_id = $1 and (created_at, id) < ($3, $4::uuid)
+      order by created_at desc, id desc limit $2`,
+    values: [userId, limit + 1, after.createdAt, after.id],
+  };
+}
+
+export interface GenerationFilters {
+  userId?: string;
+  guildId?: string;
+  status?: GenerationStatus[];
+  checkpoint?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+}
+
+/** Admin listing with optional filters, keyset-paginated like the history. */
+export function listGenerations(filters: GenerationFilters, limit: number, after?: KeysetCursor): SqlStatement {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    values.push(value);
+    where.push(sql(values.length));
+  };
+  if (filters.userId) add((n) => `user_id = $${n}`, filters.userId);
+  if (filters.guildId) add((n) => `guild_id = $${n}`, filters.guildId);
+  if (filters.status?.length) add((n) => `status = any($${n}::text[])`, filters.status);
+  if (filters.checkpoint) add((n) => `checkpoint = $${n}`, filters.checkpoint);
+  if (filters.createdFrom) add((n) => `created_at >= $${n}`, filters.createdFrom);
+  if (filters.createdTo) add((n) => `created_at < $${n}`, filters.createdTo);
+  if (after) {
+    values.push(after.createdAt, after.id);
+    where.push(`(created_at, id) < ($${values.length - 1}, $${values.length}::uuid)`);
+  }
+  values.push(limit + 1);
+  return {
+    text: `select ${generationColumns} from generation ${where.length ? `where ${where.join(' and ')}` : ''}
+      order by created_at desc, id desc limit $${values.length}`,
+    values,
+  };
+}

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, parseConfig } from '#shared/config.ts';
+
+const valid = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/genonaut',
+  DISCORD_TOKEN: 'MTAxMjM0NTY3ODkw.fake.token-value',
+  DISCORD_APPLICATION_ID: '100000000000000001',
+  ADMIN_TOKEN: 'a-long-admin-token-of-32-characters!',
+};
+
+function problems(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config', () => {
+  test('defaults that work on one machine', () => {
+    const c = parseConfig('admin-api', valid);
+    expect(c.ADMIN_HOST).toBe('127.0.0.1');
+    expect(c.ADMIN_PORT).toBe(8787);
+    expect(c.STORAGE_DIR).toBe('./data');
+    expect(c.COMFYUI_URLS).toEqual(['http://127.0.0.1:8188']);
+    expect(c.LOG_LEVEL).toBe('info');
+  });
+
+  test('COMFYUI_URLS is a comma-separated list', () => {
+    const c = parseConfig('scheduler', { ...valid, COMFYUI_URLS: 'http://gpu1:8188, http://gpu2:8188' });
+    expect(c.COMFYUI_URLS).toEqual(['http://gpu1:8188', 'http://gpu2:8188']);
+  });
+
+  test('one line per problem, naming the key and what is expected', () => {
+    const lines = problems(() =>
+      parseConfig('admin-api', { ...valid, DATABASE_URL: undefined, ADMIN_PORT: 'eighty', ADMIN_TOKEN: 'short', LOG_LEVEL: 'loud' }),
+    );
+    expect(lines).toHaveLength(4);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^DATABASE_URL: required: a postgres:\/\/ connection URL$/),
+        expect.stringMatching(/^ADMIN_PORT: expected a TCP port number/),
+        expect.stringMatching(/^ADMIN_TOKEN: expected a bearer token of at least 24 characters$/),
+        expect.stringMatching(/^LOG_LEVEL: /),
+      ]),
+    );
+  });
+
+  test('each role checks only its own keys', () => {
+    // The bot does not need the admin token or storage; the admin API does not need Discord.
+    expect(() => parseConfig('bot', { ...valid, ADMIN_TOKEN: undefined })).not.toThrow();
+    expect(() => parseConfig('admin-api', { ...valid, DISCORD_TOKEN: undefined })).not.toThrow();
+    expect(problems(() => parseConfig('bot', { ...valid, DISCORD_APPLICATION_ID: 'abc' }))).toEqual([
+      'DISCORD_APPLICATION_ID: expected a Discord snowflake id (17–20 digits)',
+    ]);
+    expect(problems(() => parseConfig('scheduler', { ...valid, COMFYUI_URLS: 'not a url' }))[0]).toMatch(/^COMFYUI_URLS/);
+  });
+
+  test('a process with a bad value stops with one clear line per problem, no stack trace', () => {
+    const result = spawnSync(process.execPath, ['scripts/migrate.ts'], {
+      env: { PATH: process.env.PATH, DATABASE_URL: 'mysql://nope', LOG_LEVEL: 'verbose' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      'config error: DATABASE_URL: expected a postgres:// or postgresql:// connection URL',
+      expect.stringMatching(/^config error: LOG_LEVEL: /),
+    ]);
+  });
+});
