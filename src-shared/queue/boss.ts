@@ -1,0 +1,52 @@
+import { PgBoss } from 'pg-boss';
+import type { Logger } from '#shared/logging.ts';
+import { queueDefinitions } from './queues.ts';
+
+export const bossSchema = 'pgboss';
+
+export interface BossOptions {
+  logger?: Logger;
+  /** Producers (the bot) do not run maintenance or cron; the scheduler does. */
+  supervise?: boolean;
+  schedule?: boolean;
+  max?: number;
+}
+
+/** pg-boss with LISTEN/NOTIFY so a sent job reaches a waiting worker in milliseconds. */
+export function createBoss(databaseUrl: string, opts: BossOptions = {}): PgBoss {
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    schema: bossSchema,
+    useListenNotify: true,
+    supervise: opts.supervise ?? true,
+    schedule: opts.schedule ?? false,
+    max: opts.max ?? 10,
+  });
+  boss.on('error', (err) => opts.logger?.error({ err }, 'pg-boss error'));
+  boss.on('warning', (warning) => opts.logger?.warn({ warning }, 'pg-boss warning'));
+  return boss;
+}
+
+/** Creates (or updates) every queue with its policy. Safe to run from many processes at once. */
+export async function ensureQueues(boss: PgBoss): Promise<void> {
+  const existing = new Set((await boss.getQueues()).map((q) => q.name));
+  for (const { cron: _cron, ...def } of queueDefinitions) {
+    const { name, ...options } = def;
+    if (existing.has(name)) await boss.updateQueue(name, options);
+    else {
+      try {
+        await boss.createQueue(name, options);
+      } catch (err) {
+        // Another process created it between our read and our create.
+        if (!(await boss.getQueue(name))) throw err;
+      }
+    }
+  }
+}
+
+export async function startBoss(databaseUrl: string, opts: BossOptions = {}): Promise<PgBoss> {
+  const boss = createBoss(databaseUrl, opts);
+  await boss.start();
+  await ensureQueues(boss);
+  return boss;
+}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+const generationId = z.uuid();
+
+/** Every job payload, shared by the producer (bot, admin API, scheduler) and the consumer. */
+export const jobSchemas = {
+  generate: z.object({ generationId }),
+  thumbnail: z.object({ generationId, outputIndex: z.number().int().min(0).optional() }),
+  deliver: z.object({
+    generationId,
+    kind: z.enum(['result', 'failure', 'cancelled', 'progress']),
+  }),
+  cleanup: z.object({}).default({}),
+  'discover-models': z.object({}).default({}),
+  'instance-health': z.object({}).default({}),
+  'reap-stuck': z.object({}).default({}),
+  'generate-dead': z.object({ generationId }),
+} as const;
+
+export type QueueName = keyof typeof jobSchemas;
+export type JobPayload<Q extends QueueName> = z.infer<(typeof jobSchemas)[Q]>;
+
+export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): JobPayload<Q> {
+  return jobSchemas[queue].parse(data) as JobPayload<Q>;
+}

@@ -1,0 +1,44 @@
+import type { Queue } from 'pg-boss';
+import type { QueueName } from './contracts.ts';
+
+type QueueDefinition = Omit<Queue, 'name'> & { name: QueueName; cron?: string };
+
+/**
+ * Per-queue policy, written down in one place:
+ * - generate: the GPU step. A retry resumes from the stored prompt id (never resubmits blindly),
+ *   so retries are safe; 3 of them with backoff ride out an instance restart. Expiry bounds a
+ *   hung job; what exhausts its retries lands in `generate-dead`, whose handler fails the row
+ *   with a reason so no request is silently dropped.
+ * - thumbnail / deliver: cheap and idempotent; more retries with backoff for Discord outages.
+ *   `deliver` is deduplicated by a singleton key per generation and kind.
+ * - cron queues: `singleton` policy so a slow run is never doubled.
+ */
+export const queueDefinitions: QueueDefinition[] = [
+  { name: 'generate-dead', policy: 'standard', retryLimit: 5, retryDelay: 5, retryBackoff: true, notify: true },
+  {
+    name: 'generate',
+    policy: 'standard',
+    retryLimit: 3,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 60,
+    expireInSeconds: 30 * 60,
+    deadLetter: 'generate-dead',
+    notify: true,
+  },
+  { name: 'thumbnail', policy: 'standard', retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 300, notify: true },
+  {
+    name: 'deliver',
+    policy: 'standard',
+    retryLimit: 8,
+    retryDelay: 2,
+    retryBackoff: true,
+    retryDelayMax: 120,
+    expireInSeconds: 120,
+    notify: true,
+  },
+  { name: 'cleanup', policy: 'singleton', retryLimit: 1, expireInSeconds: 3600, cron: '17 * * * *' },
+  { name: 'discover-models', policy: 'singleton', retryLimit: 1, expireInSeconds: 600, cron: '*/10 * * * *' },
+  { name: 'instance-health', policy: 'singleton', retryLimit: 0, expireInSeconds: 60, cron: '* * * * *' },
+  { name: 'reap-stuck', policy: 'singleton', retryLimit: 1, expireInSeconds: 300, cron: '*/2 * * * *' },
+];

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
+import { enqueueGeneration } from '#shared/generation/enqueue.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let boss: PgBoss;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  boss = await startBoss(tdb.url, { supervise: false });
+});
+afterAll(async () => {
+  await boss.stop({ graceful: false });
+  await tdb.drop();
+});
+
+function input(overrides: Partial<NewGeneration> = {}): NewGeneration {
+  return {
+    id: randomUUID(),
+    userId: '100000000000000001',
+    guildId: '200000000000000001',
+    channelId: '300000000000000001',
+    applicationId: '400000000000000001',
+    interactionId: null,
+    interactionToken: null,
+    interactionTokenExpiresAt: null,
+    prompt: 'a cat',
+    negativePrompt: '',
+    checkpoint: 'base.safetensors',
+    loras: [],
+    vae: null,
+    width: 512,
+    height: 512,
+    batchSize: 1,
+    seed: '18446744073709551615',
+    steps: 20,
+    cfg: 7,
+    sampler: 'euler',
+    scheduler: 'normal',
+    denoise: 1,
+    workflowTemplate: 'txt2img',
+    parentId: null,
+    ...overrides,
+  };
+}
+
+async function countJobs(generationId: string): Promise<number> {
+  const { rows } = await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'generate' and data->>'generationId' = $1`, [generationId]);
+  return rows[0].n;
+}
+
+describe('enqueueGeneration', () => {
+  test('row and job commit together, and positions count the line', async () => {
+    const a = await enqueueGeneration(tdb.pool, boss, input());
+    const b = await enqueueGeneration(tdb.pool, boss, input({ userId: '100000000000000002' }));
+    expect(a.position).toBe(1);
+    expect(b.position).toBe(2);
+    expect(await countJobs(a.generation.id)).toBe(1);
+    const job = await boss.getJobById('generate', a.jobId);
+    expect(job?.data).toEqual({ generationId: a.generation.id });
+  });
+
+  test('a failure after the insert leaves neither a row nor a job', async () => {
+    const g = input();
+    await expect(
+      enqueueGeneration(tdb.pool, boss, g, async (db) => {
+        await db.executeSql('select 1');
+        throw new Error('limit exceeded');
+      }),
+    ).rejects.toThrow('limit exceeded');
+    const { rowCount } = await tdb.pool.query('select 1 from generation where id = $1', [g.id]);
+    expect(rowCount).toBe(0);
+    expect(await countJobs(g.id)).toBe(0);
+  });
+
+  test('an invalid row (bad seed) creates no job either', async () => {
+    const g = input({ seed: '99999999999999999999' });
+    await expect(enqueueGeneration(tdb.pool, boss, g)).rejects.toMatchObject({ code: 'validation_failed' });
+    expect(await countJobs(g.id)).toBe(0);
+  });
+
+  test('50 concurrent enqueues make 50 rows and 50 jobs', async () => {
+    const inputs = Array.from({ length: 50 }, (_, i) => input({ userId: `1000000000000001${String(i).padStart(2, '0')}` }));
+    const results = await Promise.all(inputs.map((g) => enqueueGeneration(tdb.pool, boss, g)));
+    expect(new Set(results.map((r) => r.jobId)).size).toBe(50);
+    const { rows } = await tdb.pool.query(
+      `select count(*)::int as n from pgboss.job j join generation g on g.id = (j.data->>'generationId')::uuid where g.id = any($1::uuid[])`,
+      [inputs.map((g) => g.id)],
+    );
+    expect(rows[0].n).toBe(50);
+  });
+});
