@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { withTransaction, type Db } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { queuePosition } from '#shared/db/sql/queue-position.ts';
+import { fairPriority, queuePosition } from '#shared/db/sql/queue-position.ts';
 import { sendJob } from '#shared/queue/send.ts';
 
 export interface EnqueuedGeneration {
@@ -17,7 +17,11 @@ export type InTransaction = (db: Db) => Promise<void>;
 
 /**
  * Creates the generation row and its `generate` job in ONE transaction: never a row without a job,
- * never a job without a row. Jobs are grouped by user so one user's burst cannot starve others.
+ * never a job without a row.
+ *
+ * Fairness: a user's k-th waiting request gets pg-boss priority -k, and pg-boss fetches by priority
+ * before age. One user's burst of 20 is therefore interleaved with everyone else's first request
+ * instead of blocking them (round-robin by user, decided at enqueue time, no extra scheduler state).
  */
 export async function enqueueGeneration(
   pool: pg.Pool,
@@ -27,8 +31,10 @@ export async function enqueueGeneration(
 ): Promise<EnqueuedGeneration> {
   return withTransaction(pool, async (db) => {
     if (before) await before(db);
+    const fair = fairPriority(input.userId);
+    const { rows: ahead } = await db.executeSql<{ priority: number }>(fair.text, fair.values);
     const generation = await new GenerationRepository(db).create(input);
-    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, group: { id: input.userId } });
+    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority: ahead[0]?.priority ?? 0 });
     if (!jobId) throw new Error(`generate job for ${generation.id} was not created`);
     const { text, values } = queuePosition(generation.id);
     const { rows } = await db.executeSql<{ position: number }>(text, values);

@@ -94,3 +94,16 @@ describe('enqueueGeneration', () => {
     expect(rows[0].n).toBe(50);
   });
 });
+
+describe('fair priority', () => {
+  test("a user's k-th waiting request gets priority -k; others start at 0", async () => {
+    await tdb.pool.query(`update generation set status = 'cancelled'`);
+    const heavy = [];
+    for (let i = 0; i < 3; i++) heavy.push(await enqueueGeneration(tdb.pool, boss, input({ userId: '100000000000000999' })));
+    const light = await enqueueGeneration(tdb.pool, boss, input({ userId: '100000000000000998' }));
+    const priorities = async (ids: string[]) =>
+      (await tdb.pool.query(`select priority from pgboss.job where id = any($1::uuid[]) order by created_on`, [ids])).rows.map((r) => r.priority);
+    expect(await priorities(heavy.map((h) => h.jobId))).toEqual([0, -1, -2]);
+    expect(await priorities([light.jobId])).toEqual([0]);
+  });
+});

@@ -8,3 +8,12 @@ export function queuePosition(generationId: string): SqlStatement {
     values: [generationId],
   };
 }
+
+/** Minus the number of this user's requests still waiting or running: their next one's fair priority. */
+export function fairPriority(userId: string): SqlStatement {
+  return {
+    text: `select -count(*)::int as priority from generation
+      where user_id = $1 and status in ('queued', 'running', 'cancel_requested')`,
+    values: [userId],
+  };
+}
