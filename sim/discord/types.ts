@@ -1,0 +1,156 @@
+import type { APIAttachment, APIEmbed, APIMessage, APIMessageComponent } from 'discord-api-types/v10';
+
+export interface DiscordSimOptions {
+  host?: string;
+  port?: number;
+  token?: string;
+  applicationId?: string;
+  /** HELLO heartbeat_interval in ms (Discord: 41 250). */
+  heartbeatIntervalMs?: number;
+  /** Per-file upload cap (Discord default 10 MiB). */
+  maxFileBytes?: number;
+  /** Whole-request cap (Discord: 25 MiB). */
+  maxRequestBytes?: number;
+  /** Create a default guild ("Test Guild" with #general) and a user ("alice") at start. Default true. */
+  seed?: boolean;
+}
+
+export interface SimUser {
+  id: string;
+  username: string;
+}
+
+export interface SimChannel {
+  id: string;
+  name: string;
+  guildId: string;
+  nsfw: boolean;
+}
+
+export interface SimGuild {
+  id: string;
+  name: string;
+  ownerId: string;
+  channels: SimChannel[];
+}
+
+/** One earlier version of a message, pushed to `edits` before an edit is applied. */
+export interface MessageRevision {
+  at: string;
+  content: string;
+  embeds: APIEmbed[];
+  components: APIMessageComponent[];
+  attachments: APIAttachment[];
+  flags: number;
+}
+
+/** A Discord message object as the sim stores it, plus its edit history. */
+export type SimMessage = APIMessage & {
+  edits: MessageRevision[];
+  interactionToken?: string;
+  deleted?: boolean;
+};
+
+export interface RecordedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+export interface RecordedResponse {
+  type: number;
+  data?: unknown;
+  files: RecordedFile[];
+  at: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path after `/api/v10`, decoded (e.g. `/webhooks/1/tok/messages/@original`). */
+  path: string;
+  /** OpenAPI path template, e.g. `/webhooks/{webhook_id}/{webhook_token}/messages/@original`. */
+  route: string;
+  query: Record<string, string>;
+  status: number;
+  /** Parsed JSON body, or the parsed `payload_json` of a multipart body. */
+  body: unknown;
+  files: RecordedFile[];
+  /** Value of the Authorization header, if any. */
+  authorization: string | null;
+  /** Response body sent back (parsed JSON) or undefined for 204. */
+  response: unknown;
+  at: number;
+}
+
+export interface Violation {
+  method: string;
+  path: string;
+  route: string;
+  status: number;
+  code: number;
+  message: string;
+  errors?: unknown;
+  at: number;
+}
+
+export interface SentInteraction {
+  id: string;
+  token: string;
+  createdAt: number;
+  /** The INTERACTION_CREATE payload as dispatched. */
+  payload: unknown;
+  waitForResponse(timeoutMs?: number): Promise<RecordedResponse>;
+  responses: RecordedResponse[];
+  original(): SimMessage | undefined;
+  followUps(): SimMessage[];
+}
+
+export interface InteractionBase {
+  user: SimUser;
+  guild: SimGuild;
+  channel?: SimChannel;
+  memberPermissions?: string;
+  locale?: string;
+}
+
+export interface CommandInteractionOptions extends InteractionBase {
+  name: string;
+  /** Raw API options; `type` may be left out and is then taken from the registered command. */
+  options?: unknown[];
+  /** Attachments made with `sim.uploadAttachment` that the options reference (added to `resolved.attachments`). */
+  commandType?: number;
+}
+
+export interface AutocompleteInteractionOptions extends CommandInteractionOptions {
+  /** Name of the focused option (it must appear in `options`, or is added with `focusedValue`). */
+  focused: string;
+  focusedValue?: string;
+}
+
+export interface ComponentInteractionOptions extends InteractionBase {
+  message: SimMessage;
+  customId: string;
+  componentType?: number;
+  values?: string[];
+}
+
+export interface ModalSubmitOptions extends InteractionBase {
+  customId: string;
+  fields: Record<string, string>;
+  /** The message whose component opened the modal, if any. */
+  message?: SimMessage;
+}
+
+export interface RateLimitInjection {
+  route?: string | RegExp;
+  count?: number;
+  retryAfterSeconds?: number;
+  global?: boolean;
+}
+
+export interface ServerErrorInjection {
+  route?: string | RegExp;
+  count?: number;
+  status?: number;
+}
