@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { Client, GatewayIntentBits } from 'discord.js';
+import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { startHarness, type Harness } from './helpers.ts';
+
+let harness: Harness | undefined;
+let bare: DiscordSim | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await bare?.close();
+  harness = bare = undefined;
+});
+
+describe('NOTES §1 pointing discord.js at the fake, and what "ready" needs', () => {
+  test('§1.2 login: /gateway/bot → HELLO → IDENTIFY → READY (with application) → GUILD_CREATE; guilds and channels cached', async () => {
+    harness = await startHarness();
+    const { sim, client } = harness;
+    const guild = sim.defaultGuild!;
+    expect(client.user?.id).toBe(sim.botUser.id);
+    expect(client.application?.id).toBe(sim.applicationId);
+    expect(client.guilds.cache.get(guild.id)?.name).toBe('Test Guild');
+    expect(client.channels.cache.get(guild.channels[0]!.id)?.isTextBased()).toBe(true);
+    const gw = sim.requests.find((r) => r.route === '/gateway/bot');
+    expect(gw?.authorization).toBe(`Bot ${sim.token}`);
+    expect(sim.violations).toEqual([]);
+  });
+
+  test('§1.2 a wrong token on /gateway/bot rejects login with TokenInvalid', async () => {
+    bare = await startDiscordSim();
+    const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: bare.apiBase } });
+    await expect(client.login('wrong.token.value')).rejects.toMatchObject({ code: 'TokenInvalid' });
+    await client.destroy();
+    expect(bare.violations[0]).toMatchObject({ route: '/gateway/bot', status: 401 });
+  });
+
+  test('checklist gateway 3: addGuild dispatches GUILD_CREATE to the connected bot', async () => {
+    harness = await startHarness();
+    const created = new Promise<string>((resolve) => harness!.client.once('guildCreate', (g) => resolve(g.id)));
+    const guild = harness.sim.addGuild({ name: 'Second', channels: [{ name: 'art', nsfw: true }] });
+    expect(await created).toBe(guild.id);
+    expect(harness.client.guilds.cache.get(guild.id)?.channels.cache.size).toBe(1);
+  });
+
+  test('§1.2 reconnect: after the sim drops the socket the client RESUMEs and gets missed events replayed', async () => {
+    harness = await startHarness();
+    const { sim, client } = harness;
+    const resumed = new Promise<void>((resolve) => client.once('shardResume', () => resolve()));
+    const sessionId = [...sim.gateway.sessions.keys()][0];
+    sim.gateway.dropConnections(4000);
+    // Dispatched while the socket is down: must be replayed on RESUME.
+    const guild = sim.addGuild({ name: 'While away' });
+    await resumed;
+    expect([...sim.gateway.sessions.keys()]).toEqual([sessionId]);
+    expect(client.guilds.cache.get(guild.id)?.name).toBe('While away');
+  });
+
+  test('§1.2 op 7 RECONNECT: the client reconnects to resume_gateway_url and RESUMEs', async () => {
+    harness = await startHarness();
+    const resumed = new Promise<void>((resolve) => harness!.client.once('shardResume', () => resolve()));
+    harness.sim.gateway.requestReconnect();
+    await resumed;
+    expect(harness.sim.gateway.sessions.size).toBe(1);
+  });
+
+  test('checklist gateway 4: op 1 heartbeats are ACKed (client measures a ping)', async () => {
+    harness = await startHarness({ heartbeatIntervalMs: 100 });
+    const { client } = harness;
+    await expect.poll(() => client.ws.ping, { timeout: 3_000, interval: 50 }).toBeGreaterThanOrEqual(0);
+  });
+});
