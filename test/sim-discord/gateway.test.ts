@@ -67,4 +67,23 @@ describe('NOTES §1 pointing discord.js at the fake, and what "ready" needs', ()
     const { client } = harness;
     await expect.poll(() => client.ws.ping, { timeout: 3_000, interval: 50 }).toBeGreaterThanOrEqual(0);
   });
+
+  test('§1.2 withheld op 11 ACKs: the client declares a zombie connection and RESUMEs', async () => {
+    harness = await startHarness({ heartbeatIntervalMs: 150 });
+    const { sim, client } = harness;
+    const resumed = new Promise<void>((resolve) => client.once('shardResume', () => resolve()));
+    sim.gateway.withholdHeartbeatAcks = true;
+    await expect.poll(() => sim.gateway.sessions.values().next().value?.socket ?? null, { timeout: 3_000, interval: 20 }).toBeNull();
+    sim.gateway.withholdHeartbeatAcks = false;
+    await resumed;
+  });
+
+  test('§1.2 op 9 (d:false): the session is forgotten and the client re-IDENTIFYs (identify throttle ≈5 s)', async () => {
+    harness = await startHarness();
+    const { sim } = harness;
+    const before = [...sim.gateway.sessions.keys()];
+    sim.gateway.invalidateSessions(false);
+    await expect.poll(() => sim.gateway.sessions.size, { timeout: 9_000, interval: 50 }).toBe(1);
+    expect([...sim.gateway.sessions.keys()]).not.toEqual(before);
+  }, 15_000);
 });

@@ -183,4 +183,40 @@ describe('NOTES §2 interaction payloads and the REST calls the bot makes', () =
     expect(body.interaction.id).toBe(sent.id);
     expect(body.resource).toMatchObject({ type: 4, message: { content: 'hi' } });
   });
+
+  test('checklist REST 4: attachments merge by files[n] index on create and by id on edit', async () => {
+    const { sent, interaction } = await command();
+    await interaction.deferReply();
+    const first = await interaction.editReply({ files: [{ attachment: PNG_1x1, name: 'a.png' }, { attachment: PNG_1x1, name: 'b.png', description: 'second' }] });
+    expect(sent.original()!.attachments.map((a) => [a.filename, a.description])).toEqual([['a.png', undefined], ['b.png', 'second']]);
+    const keep = first.attachments.first()!;
+    await interaction.editReply({ attachments: [keep], files: [{ attachment: PNG_1x1, name: 'c.png' }] });
+    expect(sent.original()!.attachments.map((a) => a.filename)).toEqual(['a.png', 'c.png']);
+    expect(sent.original()!.attachments[0]!.id).toBe(keep.id);
+    await interaction.editReply({ attachments: [] });
+    expect(sent.original()!.attachments).toEqual([]);
+    expect(sent.original()!.edits).toHaveLength(3);
+  });
+
+  test('checklist REST 4: follow-ups can be edited and deleted by id', async () => {
+    const { sent, interaction } = await command();
+    await interaction.reply({ content: 'first' });
+    const follow = await interaction.followUp({ content: 'second' });
+    await interaction.webhook.editMessage(follow.id, { content: 'second, edited' });
+    expect(h.sim.message(follow.id)?.content).toBe('second, edited');
+    expect(h.sim.message(follow.id)?.edits.map((e) => e.content)).toEqual(['second']);
+    await interaction.webhook.deleteMessage(follow.id);
+    expect(sent.followUps()[0]?.deleted).toBe(true);
+  });
+
+  test('§2.1 string select (type 3, component_type 3) delivers values', async () => {
+    const { sent, interaction } = await command();
+    await interaction.reply({ content: 'pick', components: [{ type: 1, components: [{ type: 3, custom_id: 'page:v1:8f3a', options: [{ label: '1', value: '1' }, { label: '2', value: '2' }] }] }] });
+    const next = h.nextInteraction();
+    h.sim.sendComponent({ user: h.sim.defaultUser!, guild: h.sim.defaultGuild!, message: sent.original()!, customId: 'page:v1:8f3a', values: ['2'] });
+    const select = await next;
+    if (!select.isStringSelectMenu()) throw new Error('expected select');
+    expect(select.values).toEqual(['2']);
+    await select.deferUpdate();
+  });
 });
