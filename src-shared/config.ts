@@ -36,6 +36,19 @@ export const configSchema = z.object({
     error: 'expected a bearer token of at least 24 characters',
   }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a number of days (0 = keep forever)' })
+    .min(0, { error: 'expected a number of days (0 = keep forever)' })
+    .default(30),
+  STORAGE_MAX_GB: z.coerce
+    .number({ error: 'expected a size in GB (0 = no cap)' })
+    .min(0, { error: 'expected a size in GB (0 = no cap)' })
+    .default(0),
+  GENERATION_TIMEOUT_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int({ error: 'expected a whole number of seconds' })
+    .min(10, { error: 'expected at least 10 seconds' })
+    .default(600),
   MODELS_ENABLE_NEW: z
     .enum(['true', 'false'], { error: 'expected true or false' })
     .default('true')
@@ -59,6 +72,9 @@ export const roleKeys = {
     'STORAGE_DIR',
     'PUBLIC_BASE_URL',
     'MODELS_ENABLE_NEW',
+    'RETENTION_DAYS',
+    'STORAGE_MAX_GB',
+    'GENERATION_TIMEOUT_SECONDS',
   ],
   'admin-api': [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'],
   migrate: [...common],

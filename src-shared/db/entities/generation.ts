@@ -12,7 +12,9 @@ export interface LoraChoice {
 
 export interface GenerationOutput {
   index: number;
-  status: 'stored' | 'failed';
+  status: 'stored' | 'failed' | 'expired';
+  /** A kept output is never removed by retention. */
+  kept?: boolean;
   path?: string;
   bytes?: number;
   width?: number;

@@ -1,0 +1,41 @@
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { REST } from '@discordjs/rest';
+import type { RoleConfig } from '#shared/config.ts';
+import type { Db } from '#shared/db/pool.ts';
+import type { Logger } from '#shared/logging.ts';
+import type { ImageStorage } from '#shared/storage/storage.ts';
+
+/** Everything a job handler may use; built once per scheduler process. */
+export interface SchedulerContext {
+  config: RoleConfig<'scheduler'>;
+  logger: Logger;
+  pool: pg.Pool;
+  db: Db;
+  boss: PgBoss;
+  storage: ImageStorage;
+  discord: REST;
+  /** Test-only knobs (STYLE §14): named so they cannot be mistaken for settings. */
+  __test__?: SchedulerTestHooks;
+}
+
+export interface SchedulerTestHooks {
+  /** Called at named points of the generate job; a hook may kill the process to simulate a crash. */
+  checkpoint?: (name: GenerateCheckpoint, generationId: string) => void | Promise<void>;
+}
+
+export type GenerateCheckpoint = 'before-submit' | 'after-submit' | 'mid-run' | 'after-finish' | 'mid-download' | 'after-store';
+
+export interface JobHelpers {
+  logger: Logger;
+  jobId: string;
+  signal: AbortSignal;
+  retryCount: number;
+}
+
+export interface JobDefinition<P> {
+  name: string;
+  /** pg-boss work() options for this queue in this process. */
+  workOptions?: (ctx: SchedulerContext) => Record<string, unknown>;
+  handle(ctx: SchedulerContext, payload: P, helpers: JobHelpers): Promise<void>;
+}

@@ -1,0 +1,99 @@
+import { Routes } from 'discord-api-types/v10';
+import { DiscordAPIError, type RawFile } from '@discordjs/rest';
+import sharp from 'sharp';
+import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { markDelivered } from '#shared/db/sql/delivery.ts';
+import { discordLimits } from '#shared/render/limits.ts';
+import { renderCancelled, renderFailure, renderResult, type RenderedFile, type RenderedMessage } from '#shared/render/result-message.ts';
+import { renderProgress } from '#shared/render/progress-message.ts';
+import type { JobPayload } from '#shared/queue/contracts.ts';
+import type { JobDefinition, SchedulerContext } from '../context.ts';
+
+// Editing through the interaction token needs it to outlive the request; leave a margin.
+const tokenMarginMs = 30_000;
+
+/** Posts results, failures and cancellations to Discord, once per generation. */
+export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver' } = {
+  name: 'deliver',
+  workOptions: () => ({ localConcurrency: 4 }),
+  async handle(ctx, { generationId, kind }, { logger }) {
+    const repo = new GenerationRepository(ctx.db);
+    const g = await repo.get(generationId);
+    if (kind === 'progress') {
+      if (g.status !== 'running' || g.deliveredAt) return;
+      await sendMessage(ctx, g, renderProgress(g), [], { allowChannelFallback: false });
+      return;
+    }
+    if (g.deliveredAt) {
+      logger.info('already delivered; nothing to do');
+      return;
+    }
+    const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
+    await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
+    const { text, values } = markDelivered(g.id);
+    await ctx.db.executeSql(text, values);
+    logger.info({ kind, files: files.length }, 'delivered');
+  },
+};
+
+async function resultWithFiles(ctx: SchedulerContext, g: GenerationRow): Promise<{ message: RenderedMessage; files: RawFile[] }> {
+  const rendered: RenderedFile[] = [];
+  const files: RawFile[] = [];
+  let total = 0;
+  for (const output of g.outputs) {
+    if (output.status !== 'stored' || !output.path || files.length >= discordLimits.attachments) continue;
+    let data = await ctx.storage.get(output.path);
+    let format: 'png' | 'webp' = 'png';
+    if (data.length > discordLimits.fileBytes || total + data.length > discordLimits.requestBytes - 1024 * 1024) {
+      // Too big for Discord's upload caps: a WebP preview, with a link to the full PNG.
+      data = await sharp(data).webp({ quality: 85 }).toBuffer();
+      format = 'webp';
+    }
+    if (total + data.length > discordLimits.requestBytes - 1024 * 1024) break;
+    total += data.length;
+    const name = `${g.id.slice(0, 8)}_${output.index}.${format}`;
+    rendered.push({ name, outputIndex: output.index, format });
+    files.push({ name, data, contentType: `image/${format}` });
+  }
+  const fullSizeUrl = `${ctx.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/images/${g.id}/0`;
+  return { message: renderResult(g, rendered, fullSizeUrl), files };
+}
+
+function tokenUsable(g: GenerationRow): boolean {
+  return Boolean(g.interactionToken && g.interactionTokenExpiresAt && g.interactionTokenExpiresAt.getTime() - Date.now() > tokenMarginMs);
+}
+
+/** Edit the original reply while the interaction token is valid; afterwards post in the channel. */
+async function sendMessage(
+  ctx: SchedulerContext,
+  g: GenerationRow,
+  message: RenderedMessage | { embeds: Record<string, unknown>[] },
+  files: RawFile[],
+  opts: { allowChannelFallback: boolean },
+): Promise<void> {
+  if (tokenUsable(g)) {
+    try {
+      await ctx.discord.patch(Routes.webhookMessage(g.applicationId, g.interactionToken!, '@original'), {
+        body: message,
+        files,
+        auth: false,
+      });
+      return;
+    } catch (err) {
+      const expired = err instanceof DiscordAPIError && (err.status === 401 || err.status === 404);
+      if (!expired || !opts.allowChannelFallback) throw err;
+    }
+  }
+  if (!opts.allowChannelFallback) return;
+  // The nonce makes a retried post after a crash land once (Discord dedupes enforced nonces).
+  await ctx.discord.post(Routes.channelMessages(g.channelId), {
+    body: {
+      ...message,
+      content: ('content' in message && message.content) || `<@${g.userId}>`,
+      nonce: g.id.replace(/-/g, '').slice(0, 25),
+      enforce_nonce: true,
+      allowed_mentions: { users: [g.userId] },
+    },
+    files,
+  });
+}

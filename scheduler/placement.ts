@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { withTransaction } from '#shared/db/pool.ts';
+import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { placementCandidates, selectInstance as selectInstanceRow, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { selectInstance, type InstanceCandidate, type Placement } from '#shared/scheduling/select-instance.ts';
+
+// Serialises slot claims across every scheduler process; held only for the few ms of one transaction.
+const placementLockKey = '726354198114';
+
+export type Claim =
+  | { ok: true; generation: GenerationRow; instance: InstanceRow }
+  | (Extract<Placement, { ok: false }> & { generation?: undefined });
+
+/**
+ * Picks an instance with a free slot and, in the same transaction, marks the generation running
+ * there with a fresh prompt id — stored BEFORE anything is submitted, so a crash can always be
+ * resumed from it.
+ */
+export async function claimSlot(pool: pg.Pool, g: GenerationRow, exclude: number[] = []): Promise<Claim> {
+  const models = [
+    { kind: 'checkpoint', fileName: g.checkpoint },
+    ...g.loras.map((l) => ({ kind: 'lora', fileName: l.name })),
+    ...(g.vae ? [{ kind: 'vae', fileName: g.vae }] : []),
+  ];
+  return withTransaction(pool, async (db) => {
+    await db.executeSql('select pg_advisory_xact_lock($1)', [placementLockKey]);
+    const stmt = placementCandidates(models);
+    const { rows } = await db.executeSql<InstanceCandidate>(stmt.text, stmt.values);
+    const placement = selectInstance(rows.filter((r) => !exclude.includes(r.id)), g.checkpoint);
+    if (!placement.ok) return placement;
+    const generation = await new GenerationRepository(db).transition(
+      g.id,
+      'running',
+      { comfyInstanceId: placement.instanceId, comfyPromptId: randomUUID(), progress: 0, incrementAttempts: true },
+      ['queued'],
+    );
+    const inst = selectInstanceRow(placement.instanceId);
+    const instance = (await db.executeSql<InstanceRow>(inst.text, inst.values)).rows[0]!;
+    return { ok: true, generation, instance };
+  });
+}

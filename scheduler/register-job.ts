@@ -1,0 +1,24 @@
+import { coerceError } from '#shared/errors.ts';
+import { parsePayload, type JobPayload, type QueueName } from '#shared/queue/contracts.ts';
+import type { JobDefinition, SchedulerContext } from './context.ts';
+
+/** Runs a job definition on pg-boss: payload validated, a job-scoped logger, errors tagged with their origin. */
+export async function registerJob<Q extends QueueName>(ctx: SchedulerContext, def: JobDefinition<JobPayload<Q>> & { name: Q }): Promise<string> {
+  return ctx.boss.work(def.name, { batchSize: 1, includeMetadata: true, ...(def.workOptions?.(ctx) ?? {}) }, async (jobs) => {
+    for (const job of jobs) {
+      const payload = parsePayload(def.name, job.data);
+      const generationId = (payload as { generationId?: string }).generationId;
+      const logger = ctx.logger.child({ queue: def.name, jobId: job.id, ...(generationId ? { generationId } : {}) });
+      const started = performance.now();
+      try {
+        await def.handle(ctx, payload, { logger, jobId: job.id, signal: job.signal, retryCount: job.retryCount });
+        logger.debug({ ms: Math.round(performance.now() - started) }, 'job done');
+      } catch (err) {
+        const e = coerceError(err);
+        logger.warn({ err: e, attempt: job.retryCount + 1, ms: Math.round(performance.now() - started) }, 'job failed');
+        e.message = `${e.message} (queue: ${def.name}, job: ${job.id})`;
+        throw e;
+      }
+    }
+  });
+}

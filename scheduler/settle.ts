@@ -1,0 +1,42 @@
+import type { PgBoss } from 'pg-boss';
+import type pg from 'pg';
+import { withTransaction } from '#shared/db/pool.ts';
+import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import type { TransitionPatch } from '#shared/db/sql/generations.ts';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+import type { GenerationStatus } from '#shared/generation/status.ts';
+import { sendJob } from '#shared/queue/send.ts';
+
+type Ending = 'succeeded' | 'failed' | 'cancelled';
+const deliverKind = { succeeded: 'result', failed: 'failure', cancelled: 'cancelled' } as const;
+
+/**
+ * Ends a generation and enqueues its delivery in one transaction, so an ending is never left
+ * undelivered. Returns undefined when the generation had already ended (someone else settled it).
+ */
+export async function settle(
+  pool: pg.Pool,
+  boss: PgBoss,
+  generationId: string,
+  to: Ending,
+  patch: TransitionPatch = {},
+  extra?: { thumbnail?: boolean },
+): Promise<GenerationRow | undefined> {
+  try {
+    return await withTransaction(pool, async (db) => {
+      const row = await new GenerationRepository(db).transition(generationId, to, patch);
+      if (extra?.thumbnail) await sendJob(boss, 'thumbnail', { generationId }, { db });
+      await sendJob(boss, 'deliver', { generationId, kind: deliverKind[to] }, { db, singletonKey: `${generationId}:${deliverKind[to]}` });
+      return row;
+    });
+  } catch (err) {
+    if (err instanceof AppError && err.code === ErrorCode.InvalidTransition) return undefined;
+    throw err;
+  }
+}
+
+export function failWith(code: string, message: string): TransitionPatch {
+  return { errorCode: code, errorMessage: message };
+}
+
+export const endedStatuses: GenerationStatus[] = ['succeeded', 'failed', 'cancelled'];

@@ -1,0 +1,73 @@
+import type { PgBoss } from 'pg-boss';
+import type { RoleConfig } from '#shared/config.ts';
+import { asDb, createPool } from '#shared/db/pool.ts';
+import { listInstances, seedInstances, type InstanceRow } from '#shared/db/sql/instances.ts';
+import type { Logger } from '#shared/logging.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { queueDefinitions } from '#shared/queue/queues.ts';
+import { createDiscordRest } from '#shared/discord/rest.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
+import type { JobDefinition, SchedulerTestHooks } from './context.ts';
+import { InstancePool } from './comfy/instance-pool.ts';
+import { cleanupJob } from './jobs/cleanup.ts';
+import { deliverJob } from './jobs/deliver.ts';
+import { generateDeadJob } from './jobs/generate-dead.ts';
+import { generateJob, type GenerateContext } from './jobs/generate.ts';
+import { instanceHealthJob } from './jobs/instance-health.ts';
+import { reapStuckJob } from './jobs/reap-stuck.ts';
+import { thumbnailJob } from './jobs/thumbnail.ts';
+import { registerJob } from './register-job.ts';
+
+export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob];
+
+export interface RunningScheduler {
+  boss: PgBoss;
+  context: GenerateContext;
+  stop(opts?: { graceful?: boolean }): Promise<void>;
+}
+
+export interface StartSchedulerOptions {
+  config: RoleConfig<'scheduler'>;
+  logger: Logger;
+  /** Run pg-boss cron schedules (cleanup, health, reaper). Tests turn it off and call jobs directly. */
+  schedules?: boolean;
+  __test__?: SchedulerTestHooks;
+}
+
+export async function startScheduler(opts: StartSchedulerOptions): Promise<RunningScheduler> {
+  const { config, logger } = opts;
+  const pool = createPool(config.DATABASE_URL, { max: 20 });
+  const db = asDb(pool);
+  await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);
+  const instances = (await db.executeSql<InstanceRow>(listInstances().text, [])).rows.filter((i) => i.enabled);
+  const generateConcurrency = Math.max(2, instances.reduce((sum, i) => sum + i.maxQueueDepth, 0));
+
+  const boss = await startBoss(config.DATABASE_URL, { logger, supervise: true, schedule: opts.schedules ?? true, max: 10 });
+  const context: GenerateContext = {
+    config,
+    logger,
+    pool,
+    db,
+    boss,
+    storage: new LocalStorage(config.STORAGE_DIR),
+    discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
+    instances: new InstancePool(logger),
+    generateConcurrency,
+    ...(opts.__test__ ? { __test__: opts.__test__ } : {}),
+  };
+  for (const job of schedulerJobs) await registerJob(context, job as JobDefinition<never> & { name: never });
+  if (opts.schedules ?? true) {
+    for (const def of queueDefinitions) if (def.cron && schedulerJobs.some((j) => j.name === def.name)) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
+  }
+  logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency }, 'scheduler started');
+
+  return {
+    boss,
+    context,
+    async stop({ graceful = true } = {}) {
+      await boss.stop({ graceful, timeout: 10_000 });
+      await context.instances.close();
+      await pool.end();
+    },
+  };
+}

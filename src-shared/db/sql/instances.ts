@@ -1,0 +1,75 @@
+import type { SqlStatement } from '#shared/db/pool.ts';
+
+export const instanceColumns = `id, name, base_url as "baseUrl", enabled, max_queue_depth as "maxQueueDepth", health,
+  last_error as "lastError", last_seen_at as "lastSeenAt", avg_seconds_per_step as "avgSecondsPerStep",
+  last_checkpoint as "lastCheckpoint"`;
+
+export interface InstanceRow {
+  id: number;
+  name: string;
+  baseUrl: string;
+  enabled: boolean;
+  maxQueueDepth: number;
+  health: 'unknown' | 'healthy' | 'unhealthy';
+  lastError: string | null;
+  lastSeenAt: Date | null;
+  avgSecondsPerStep: number | null;
+  lastCheckpoint: string | null;
+}
+
+/** Adds configured URLs that are not in the table yet; never touches rows an operator changed. */
+export function seedInstances(urls: string[]): SqlStatement {
+  return {
+    text: `insert into comfy_instance (name, base_url)
+      select 'comfy-' || (row_number() over () + coalesce((select max(id) from comfy_instance), 0)), u
+      from unnest($1::text[]) as u
+      on conflict do nothing`,
+    values: [urls.map((u) => u.replace(/\/+$/, ''))],
+  };
+}
+
+export function listInstances(): SqlStatement {
+  return { text: `select ${instanceColumns} from comfy_instance order by id`, values: [] };
+}
+
+export function selectInstance(id: number): SqlStatement {
+  return { text: `select ${instanceColumns} from comfy_instance where id = $1`, values: [id] };
+}
+
+/**
+ * Every enabled instance with its in-flight count and whether it has all the given models.
+ * A model with no recorded instances (added by hand) is assumed to be everywhere.
+ */
+export function placementCandidates(modelFiles: { kind: string; fileName: string }[]): SqlStatement {
+  return {
+    text: `with wanted as (
+        select m.instance_ids from model m
+        join unnest($1::text[], $2::text[]) as w(kind, file_name) on m.kind = w.kind and m.file_name = w.file_name
+      )
+      select i.id, i.enabled, i.health, i.max_queue_depth as "maxQueueDepth", i.last_checkpoint as "lastCheckpoint",
+        (select count(*)::int from generation g where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')) as "inFlight",
+        not exists (
+          select 1 from wanted w where jsonb_array_length(w.instance_ids) > 0 and not w.instance_ids @> to_jsonb(i.id)
+        ) as "hasModels"
+      from comfy_instance i where i.enabled`,
+    values: [modelFiles.map((m) => m.kind), modelFiles.map((m) => m.fileName)],
+  };
+}
+
+export function markInstanceHealth(id: number, healthy: boolean, error: string | null): SqlStatement {
+  return {
+    text: `update comfy_instance set health = $2, last_error = $3, updated_at = now(),
+      last_seen_at = case when $2 = 'healthy' then now() else last_seen_at end where id = $1`,
+    values: [id, healthy ? 'healthy' : 'unhealthy', error],
+  };
+}
+
+export function recordCheckpointRun(id: number, checkpoint: string, secondsPerStep: number | null): SqlStatement {
+  return {
+    text: `update comfy_instance set last_checkpoint = $2, updated_at = now(),
+      avg_seconds_per_step = case when $3::float8 is null then avg_seconds_per_step
+        else coalesce(avg_seconds_per_step * 0.8 + $3::float8 * 0.2, $3::float8) end
+      where id = $1`,
+    values: [id, checkpoint, secondsPerStep],
+  };
+}
