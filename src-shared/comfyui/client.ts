@@ -1,0 +1,257 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { AppError, ErrorCode } from '../errors.ts';
+import { logger as rootLogger, type Logger } from '../logging.ts';
+import type { CancelResult, HistoryEntry, ImageRef, QueueItem, QueuePosition, QueueSnapshot, SubmitResult, SystemStats } from './api-types.ts';
+import { defaultBackoff, type BackoffPolicy } from './backoff.ts';
+import { HttpTransport, type RequestOptions } from './http-transport.ts';
+import { parseJsonLossless } from './json.ts';
+import { positionIn } from './queue-position.ts';
+import type { ObjectInfo } from './object-info.ts';
+import { ComfyEventStream } from './event-stream.ts';
+import { followPrompt, type FollowOptions } from './follow-prompt.ts';
+import type { PromptOutcome } from './prompt-outcome.ts';
+import { ComfyValidationError } from './validation-error.ts';
+import type { PromptGraph } from './workflow/graph.ts';
+import { serializePrompt } from './workflow/serialize.ts';
+
+export interface ComfyClientOptions {
+  /** e.g. `http://127.0.0.1:8188` */
+  baseUrl: string;
+  /** Our WebSocket session id; events of prompts submitted with it are routed to us. */
+  clientId?: string;
+  logger?: Logger;
+  /** Per HTTP call (default 10 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt on connection errors and 5xx (default 4). */
+  retries?: number;
+  backoff?: BackoffPolicy;
+  /** Whole-download limit for `/view` (default 10 min). */
+  downloadTimeoutMs?: number;
+}
+
+export interface SubmitOptions {
+  /** Canonical lowercase UUID chosen by the caller (stored with the job); minted if absent. */
+  promptId?: string;
+  extraData?: Record<string, unknown>;
+  front?: boolean;
+  signal?: AbortSignal;
+}
+
+/** HTTP client for one ComfyUI instance (API.md §3). */
+export class ComfyClient {
+  readonly baseUrl: string;
+  readonly clientId: string;
+  readonly logger: Logger;
+  readonly #http: HttpTransport;
+  readonly #downloadTimeoutMs: number;
+  readonly #backoff: BackoffPolicy;
+  #events: ComfyEventStream | undefined;
+
+  constructor(opts: ComfyClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.clientId = opts.clientId ?? randomUUID();
+    this.logger = (opts.logger ?? rootLogger).child({ comfy: this.baseUrl, clientId: this.clientId });
+    this.#downloadTimeoutMs = opts.downloadTimeoutMs ?? 600_000;
+    this.#backoff = opts.backoff ?? defaultBackoff;
+    this.#http = new HttpTransport({
+      baseUrl: this.baseUrl,
+      logger: this.logger,
+      timeoutMs: opts.timeoutMs ?? 10_000,
+      retries: opts.retries ?? 4,
+      backoff: this.#backoff,
+    });
+  }
+
+  /** The WebSocket event stream of our clientId (created and started on first use). */
+  events(): ComfyEventStream {
+    if (!this.#events) {
+      this.#events = new ComfyEventStream({ baseUrl: this.baseUrl, clientId: this.clientId, logger: this.logger, backoff: this.#backoff });
+      this.#events.start();
+    }
+    return this.#events;
+  }
+
+  /** Follows a submitted prompt to its outcome (see follow-prompt.ts). */
+  followPrompt(promptId: string, opts: FollowOptions = {}): Promise<PromptOutcome> {
+    return followPrompt(this, this.events(), promptId, opts);
+  }
+
+  /** Closes the event stream, if one was opened. */
+  async close(): Promise<void> {
+    await this.#events?.close();
+    this.#events = undefined;
+  }
+
+  /**
+   * POST /prompt with our client_id and the caller's prompt_id. A 400 becomes a
+   * ComfyValidationError (never retried). Before retrying an ambiguous failure, checks whether
+   * the prompt already reached the queue or history, so it is never submitted twice.
+   */
+  async submit(prompt: PromptGraph, opts: SubmitOptions = {}): Promise<SubmitResult> {
+    const promptId = opts.promptId ?? randomUUID();
+    const log = this.logger.child({ promptId });
+    const body = serializePrompt({
+      prompt,
+      client_id: this.clientId,
+      prompt_id: promptId,
+      ...(opts.extraData ? { extra_data: opts.extraData } : {}),
+      ...(opts.front ? { front: true } : {}),
+    });
+    let foundAfterRetry = false;
+    const res = await this.#http.request('/prompt', {
+      method: 'POST',
+      body,
+      signal: opts.signal,
+      context: { promptId },
+      beforeRetry: async () => {
+        const seen = await this.#wasReceived(promptId).catch(() => false);
+        if (!seen) return undefined;
+        foundAfterRetry = true;
+        log.warn('an earlier attempt of this submission reached ComfyUI; not resubmitting');
+        return new Response('{}', { status: 200 });
+      },
+    });
+    const text = await res.text();
+    if (res.status === 400) {
+      const err = new ComfyValidationError(asObject(parseJsonLossless(text)), promptId);
+      log.warn({ nodeErrors: err.details.node_errors }, err.message);
+      throw err;
+    }
+    if (!res.ok) throw unexpected('POST /prompt', res.status, text);
+    const data = foundAfterRetry ? {} : (asObject(parseJsonLossless(text)) as { number?: number; node_errors?: SubmitResult['nodeErrors']; prompt_id?: string });
+    if (data.prompt_id && data.prompt_id !== promptId) {
+      throw new AppError(ErrorCode.ComfyExecution, `ComfyUI queued prompt ${data.prompt_id} instead of ${promptId} — is it too old to accept prompt_id?`);
+    }
+    log.info({ number: data.number }, 'prompt submitted');
+    return { promptId, number: data.number, nodeErrors: data.node_errors ?? {} };
+  }
+
+  /** GET /queue with pending items sorted in run order. */
+  async queue(signal?: AbortSignal): Promise<QueueSnapshot> {
+    const data = (await this.#getJson('/queue', { signal })) as { queue_running?: QueueItem[]; queue_pending?: QueueItem[] };
+    const pending = [...(data.queue_pending ?? [])].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    return { running: data.queue_running ?? [], pending };
+  }
+
+  async queuePosition(promptId: string, signal?: AbortSignal): Promise<QueuePosition> {
+    return positionIn(await this.queue(signal), promptId);
+  }
+
+  /** GET /history/{id}; undefined while unknown, pending or running. */
+  async history(promptId: string, signal?: AbortSignal): Promise<HistoryEntry | undefined> {
+    const data = asObject(await this.#getJson(`/history/${encodeURIComponent(promptId)}`, { signal, context: { promptId } }));
+    return data[promptId] as HistoryEntry | undefined;
+  }
+
+  async objectInfo(signal?: AbortSignal): Promise<ObjectInfo> {
+    return (await this.#getJson('/object_info', { signal, timeoutMs: 60_000 })) as ObjectInfo;
+  }
+
+  /** GET /models/{folder}: sorted relative file names. Unknown folder → AppError NotFound. */
+  async models(folder: string, signal?: AbortSignal): Promise<string[]> {
+    const res = await this.#http.request(`/models/${encodeURIComponent(folder)}`, { signal });
+    if (res.status === 404) throw new AppError(ErrorCode.NotFound, `ComfyUI has no model folder '${folder}'`);
+    return (await readJson(res, `GET /models/${folder}`)) as string[];
+  }
+
+  async systemStats(signal?: AbortSignal): Promise<SystemStats> {
+    return (await this.#getJson('/system_stats', { signal })) as SystemStats;
+  }
+
+  /** Streams an output file from /view. The caller must consume or destroy the stream. */
+  async openOutput(ref: ImageRef, signal?: AbortSignal): Promise<Readable> {
+    const query = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder ?? '', type: ref.type ?? 'output' });
+    const res = await this.#http.request(`/view?${query}`, { signal, timeoutMs: this.#downloadTimeoutMs });
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      const code = res.status === 404 ? ErrorCode.NotFound : ErrorCode.ComfyExecution;
+      throw new AppError(code, `ComfyUI could not serve ${ref.type}/${ref.subfolder ? `${ref.subfolder}/` : ''}${ref.filename} (HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''})`);
+    }
+    return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+  }
+
+  /** Streams an output file to `destPath` (via a temporary file, renamed when complete). */
+  async download(ref: ImageRef, destPath: string, signal?: AbortSignal): Promise<{ path: string; bytes: number }> {
+    const partial = `${destPath}.part-${randomUUID()}`;
+    let bytes = 0;
+    try {
+      const source = await this.openOutput(ref, signal);
+      source.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      await pipeline(source, createWriteStream(partial), { signal });
+      await rename(partial, destPath);
+      return { path: destPath, bytes };
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+  }
+
+  /**
+   * Cancels by stage: pending → removed from the queue; running → interrupted (only when this
+   * prompt is the running one, so another job is never hit); otherwise 'not_found'.
+   */
+  async cancel(promptId: string, signal?: AbortSignal): Promise<CancelResult> {
+    const log = this.logger.child({ promptId });
+    // Two rounds: a pending prompt may start running between reading the queue and deleting it.
+    for (let round = 0; round < 2; round++) {
+      const where = await this.queuePosition(promptId, signal);
+      if (where.state === 'absent') break;
+      if (where.state === 'running') {
+        await this.#post('/interrupt', { prompt_id: promptId }, promptId, signal);
+        log.info('running prompt interrupted');
+        return 'interrupted';
+      }
+      await this.#post('/queue', { delete: [promptId] }, promptId, signal);
+      const after = await this.queuePosition(promptId, signal);
+      if (after.state === 'absent') {
+        log.info('pending prompt removed from the queue');
+        return 'dequeued';
+      }
+    }
+    log.info('cancel: prompt is neither pending nor running');
+    return 'not_found';
+  }
+
+  async #wasReceived(promptId: string): Promise<boolean> {
+    const q = await this.queue();
+    if (positionIn(q, promptId).state !== 'absent') return true;
+    return (await this.history(promptId)) !== undefined;
+  }
+
+  async #post(path: string, payload: unknown, promptId: string, signal?: AbortSignal): Promise<void> {
+    const res = await this.#http.request(path, { method: 'POST', body: JSON.stringify(payload), signal, context: { promptId } });
+    if (!res.ok) throw unexpected(`POST ${path}`, res.status, await res.text().catch(() => ''));
+    await res.body?.cancel();
+  }
+
+  async #getJson(path: string, opts: RequestOptions): Promise<unknown> {
+    return readJson(await this.#http.request(path, opts), `GET ${path}`);
+  }
+}
+
+async function readJson(res: Response, what: string): Promise<unknown> {
+  const text = await res.text();
+  if (!res.ok) throw unexpected(what, res.status, text);
+  try {
+    return parseJsonLossless(text);
+  } catch (err) {
+    throw new AppError(ErrorCode.ComfyUnavailable, `ComfyUI answered ${what} with invalid JSON: ${text.slice(0, 100)}`, { cause: err });
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function unexpected(what: string, status: number, text: string): AppError {
+  return new AppError(ErrorCode.ComfyExecution, `ComfyUI answered ${what} with HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, {
+    details: { status },
+  });
+}

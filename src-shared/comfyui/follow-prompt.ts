@@ -1,0 +1,201 @@
+import { AppError, ErrorCode } from '../errors.ts';
+import type { Logger } from '../logging.ts';
+import type { HistoryEntry, NodeOutput, QueueSnapshot } from './api-types.ts';
+import type { ComfyEventStream } from './event-stream.ts';
+import { promptIdOf, type ComfyEvent } from './events.ts';
+import { errorOutcome, outcomeFromHistory, successOutcome, type PromptOutcome } from './prompt-outcome.ts';
+import { positionIn } from './queue-position.ts';
+
+export type FollowProgress =
+  | { stage: 'pending'; position: number }
+  | { stage: 'running'; node?: string; value?: number; max?: number }
+  | { stage: 'preview'; format: string; image: Buffer };
+
+export interface FollowOptions {
+  onProgress?: (progress: FollowProgress) => void;
+  signal?: AbortSignal;
+  /** Overall limit; rejects with AppError Timeout (default: none). */
+  timeoutMs?: number;
+  /** Safety-net poll of /queue and /history (default 5 s). */
+  pollIntervalMs?: number;
+  /** While our prompt runs, no WebSocket message for this long ⇒ reconnect (default 60 s). */
+  deafAfterMs?: number;
+}
+
+/** What following needs from the HTTP client. */
+export interface PromptStateSource {
+  logger: Logger;
+  queue(signal?: AbortSignal): Promise<QueueSnapshot>;
+  history(promptId: string, signal?: AbortSignal): Promise<HistoryEntry | undefined>;
+}
+
+// Two consecutive "nowhere" observations before declaring a prompt lost.
+const absentChecksBeforeUnknown = 2;
+
+/**
+ * Follows one submitted prompt to its end. Events drive it; because messages are lost while
+ * disconnected, /queue and /history are re-checked after every (re)connect and on a slow poll,
+ * so a prompt that finished meanwhile is still collected.
+ */
+export function followPrompt(source: PromptStateSource, stream: ComfyEventStream, promptId: string, opts: FollowOptions = {}): Promise<PromptOutcome> {
+  const log = source.logger.child({ promptId });
+  const pollIntervalMs = opts.pollIntervalMs ?? 5_000;
+  const deafAfterMs = opts.deafAfterMs ?? 60_000;
+  const outputs: Record<string, NodeOutput> = {};
+  let running = false;
+  let absentStreak = 0;
+  let lastForcedReconnect = 0;
+  let checking: Promise<void> | undefined;
+  let recheck = false;
+
+  return new Promise<PromptOutcome>((resolve, reject) => {
+    let settled = false;
+    const cleanups: (() => void)[] = [];
+    const end = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      for (const c of cleanups) c();
+      fn();
+    };
+    const finish = (outcome: PromptOutcome) =>
+      end(() => {
+        log.info({ status: outcome.status, ...(outcome.status === 'error' ? { code: outcome.error.code } : {}) }, 'prompt finished');
+        resolve(outcome);
+      });
+    const fail = (err: Error) => end(() => reject(err));
+    const progress = (p: FollowProgress) => {
+      try {
+        opts.onProgress?.(p);
+      } catch (err) {
+        log.warn({ err }, 'onProgress callback failed');
+      }
+    };
+
+    const collectSuccess = async () => {
+      // History may not be written yet when execution_success arrives (API.md §6); retry briefly.
+      for (let i = 0; i < 10 && !settled; i++) {
+        const entry = await source.history(promptId).catch(() => undefined);
+        if (entry) return finish(outcomeFromHistory(promptId, entry, outputs));
+        await new Promise((r) => setTimeout(r, 50 * (i + 1)));
+      }
+      finish(successOutcome(promptId, outputs));
+    };
+
+    const onEvent = (event: ComfyEvent) => {
+      if (settled) return;
+      if (event.type === 'preview' && !event.metadata && running) {
+        progress({ stage: 'preview', format: event.format, image: event.image });
+        return;
+      }
+      if (promptIdOf(event) !== promptId) return;
+      switch (event.type) {
+        case 'execution_start':
+          running = true;
+          progress({ stage: 'running' });
+          break;
+        case 'executing':
+          if (event.data.node === null) void check('executing null');
+          else progress({ stage: 'running', node: event.data.node });
+          break;
+        case 'progress':
+          progress({ stage: 'running', node: event.data.node, value: event.data.value, max: event.data.max });
+          break;
+        case 'preview':
+          progress({ stage: 'preview', format: event.format, image: event.image });
+          break;
+        case 'executed':
+          if (event.data.output) outputs[event.data.node] = event.data.output;
+          break;
+        case 'execution_success':
+          void collectSuccess();
+          break;
+        case 'execution_error':
+          if (event.data.exception_type === 'ExecutionBlocked') break; // does not end the prompt
+          finish(errorOutcome(promptId, event.data));
+          break;
+        case 'execution_interrupted':
+          finish({ status: 'interrupted', promptId, execution: event.data });
+          break;
+      }
+    };
+
+    const checkOnce = async (reason: string) => {
+      let queue: QueueSnapshot;
+      try {
+        queue = await source.queue();
+      } catch (err) {
+        log.debug({ err, reason }, 'queue check failed; will retry');
+        return;
+      }
+      const where = positionIn(queue, promptId);
+      if (where.state !== 'absent') {
+        absentStreak = 0;
+        if (where.state === 'pending') progress({ stage: 'pending', position: where.position });
+        else {
+          running = true;
+          const quietFor = Date.now() - Math.max(stream.lastMessageAt, lastForcedReconnect);
+          if (quietFor > deafAfterMs) {
+            lastForcedReconnect = Date.now();
+            stream.reconnect(`no WebSocket message for ${quietFor} ms while prompt ${promptId} runs`);
+          }
+        }
+        return;
+      }
+      // Queue first, then history: ComfyUI moves a prompt from running to history atomically.
+      let entry: HistoryEntry | undefined;
+      try {
+        entry = await source.history(promptId);
+      } catch (err) {
+        log.debug({ err, reason }, 'history check failed; will retry');
+        return;
+      }
+      if (entry) return finish(outcomeFromHistory(promptId, entry, outputs));
+      absentStreak++;
+      log.debug({ reason, absentStreak }, 'prompt neither queued nor in history');
+      if (absentStreak >= absentChecksBeforeUnknown) {
+        finish({
+          status: 'unknown',
+          promptId,
+          reason: 'ComfyUI has no record of this prompt (not pending, not running, not in history); it was lost, e.g. in a restart — resubmit it',
+        });
+      }
+    };
+
+    // One check at a time; a request made meanwhile runs once more afterwards.
+    const check = async (reason: string): Promise<void> => {
+      if (checking) {
+        recheck = true;
+        return checking;
+      }
+      checking = (async () => {
+        do {
+          recheck = false;
+          if (!settled) await checkOnce(reason);
+        } while (recheck && !settled);
+      })().finally(() => {
+        checking = undefined;
+      });
+      return checking;
+    };
+
+    cleanups.push(stream.subscribe(onEvent));
+    cleanups.push(stream.onConnect(({ generation }) => void check(`connected #${generation}`)));
+    const poll = setInterval(() => void check('poll'), pollIntervalMs);
+    cleanups.push(() => clearInterval(poll));
+    if (opts.timeoutMs !== undefined) {
+      const timer = setTimeout(
+        () => fail(new AppError(ErrorCode.Timeout, `prompt ${promptId} did not finish within ${opts.timeoutMs} ms`, { details: { promptId } })),
+        opts.timeoutMs,
+      );
+      cleanups.push(() => clearTimeout(timer));
+    }
+    if (opts.signal) {
+      const onAbort = () => fail(new AppError(ErrorCode.Cancelled, `stopped following prompt ${promptId}`, { cause: opts.signal?.reason, details: { promptId } }));
+      if (opts.signal.aborted) return onAbort();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => opts.signal?.removeEventListener('abort', onAbort));
+    }
+    stream.start();
+    void check('start');
+  });
+}

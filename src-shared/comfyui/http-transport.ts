@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../logging.ts';
+import { AppError, ErrorCode } from '../errors.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST';
+  /** Already-serialized JSON body. */
+  body?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Log context, e.g. `{ promptId }`. */
+  context?: Record<string, unknown>;
+  /**
+   * Called before each retry. Returning a value ends the call with it: used by submit to notice
+   * that an ambiguous failure did reach the server, so it is never submitted twice.
+   */
+  beforeRetry?: (error: unknown) => Promise<Response | undefined>;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  logger: Logger;
+  timeoutMs: number;
+  retries: number;
+  backoff: BackoffPolicy;
+}
+
+/** A 5xx answer, retried like a connection error. */
+class ServerError extends Error {
+  readonly status: number;
+  constructor(status: number, body: string) {
+    super(`HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`);
+    this.status = status;
+  }
+}
+
+/** fetch with a per-call timeout and retries (backoff + jitter) on connection errors and 5xx only. */
+export class HttpTransport {
+  readonly #opts: TransportOptions;
+
+  constructor(opts: TransportOptions) {
+    this.#opts = opts;
+  }
+
+  url(path: string): string {
+    return new URL(path, this.#opts.baseUrl).toString();
+  }
+
+  /** Resolves with any response below 500; throws ComfyUnavailable once retries are spent. */
+  async request(path: string, opts: RequestOptions = {}): Promise<Response> {
+    const method = opts.method ?? 'GET';
+    const attempts = this.#opts.retries + 1;
+    const log = this.#opts.logger.child({ ...opts.context, method, path });
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) {
+        const delay = backoffDelay(attempt - 1, this.#opts.backoff);
+        log.warn({ attempt, delay, err: lastError }, 'ComfyUI request failed, retrying');
+        await sleep(delay, undefined, { signal: opts.signal });
+        const settled = await opts.beforeRetry?.(lastError);
+        if (settled) return settled;
+      }
+      try {
+        const res = await this.#fetchOnce(path, method, opts);
+        if (res.status >= 500) throw new ServerError(res.status, await res.text().catch(() => ''));
+        return res;
+      } catch (err) {
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        if (!isRetryable(err)) throw err;
+        lastError = err;
+      }
+    }
+    throw new AppError(ErrorCode.ComfyUnavailable, unavailableMessage(this.#opts.baseUrl, method, path, attempts, lastError), {
+      status: 503,
+      cause: lastError,
+      details: { attempts, status: lastError instanceof ServerError ? lastError.status : undefined, ...opts.context },
+    });
+  }
+
+  async #fetchOnce(path: string, method: string, opts: RequestOptions): Promise<Response> {
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.#opts.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    return fetch(this.url(path), {
+      method,
+      body: opts.body,
+      headers: opts.body !== undefined ? { 'content-type': 'application/json' } : undefined,
+      signal,
+    });
+  }
+}
+
+function isRetryable(err: unknown): boolean {
+  if (err instanceof ServerError) return true;
+  if (err instanceof Error && err.name === 'TimeoutError') return true;
+  // undici: TypeError('fetch failed') with the socket error as cause (ECONNREFUSED, ECONNRESET, …).
+  return err instanceof TypeError && err.cause !== undefined;
+}
+
+function reasonOf(err: unknown): string {
+  if (err instanceof ServerError) return `it answered ${err.message}`;
+  if (err instanceof Error && err.name === 'TimeoutError') return 'the request timed out';
+  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+}
+
+function unavailableMessage(baseUrl: string, method: string, path: string, attempts: number, err: unknown): string {
+  const what = err instanceof ServerError ? 'failed' : 'could not be reached';
+  return `ComfyUI at ${baseUrl} ${what} (${method} ${path}, ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reasonOf(err)}) — check that it is running and reachable`;
+}

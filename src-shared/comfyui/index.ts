@@ -1,0 +1,29 @@
+export { ComfyClient, type ComfyClientOptions, type SubmitOptions } from './client.ts';
+export type {
+  CancelResult,
+  ComfyErrorBody,
+  ExecutionErrorData,
+  ExecutionInterruptedData,
+  HistoryEntry,
+  HistoryMessage,
+  ImageRef,
+  NodeErrorEntry,
+  NodeErrors,
+  NodeOutput,
+  QueueItem,
+  QueuePosition,
+  QueueSnapshot,
+  SubmitResult,
+  SystemStats,
+} from './api-types.ts';
+export { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
+export { classifyExecutionError } from './classify-error.ts';
+export { ComfyEventStream, type ConnectInfo, type EventStreamOptions } from './event-stream.ts';
+export { BinaryEventType, parseBinaryEvent, parseTextEvent, promptIdOf, type ComfyEvent, type PreviewMetadata, type ProgressNodeState } from './events.ts';
+export { followPrompt, type FollowOptions, type FollowProgress, type PromptStateSource } from './follow-prompt.ts';
+export { parseJsonLossless, stringifyJsonLossless } from './json.ts';
+export { comboValues, type InputOptions, type InputSpec, type InputType, type NodeInfo, type ObjectInfo } from './object-info.ts';
+export { imagesOf, outcomeFromHistory, type PromptOutcome } from './prompt-outcome.ts';
+export { positionIn } from './queue-position.ts';
+export { ComfyValidationError, describeRejection, type ComfyValidationDetails } from './validation-error.ts';
+export * from './workflow/index.ts';
