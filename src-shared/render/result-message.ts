@@ -12,7 +12,7 @@ export interface RenderedMessage {
   content: string;
   embeds: Record<string, unknown>[];
   components: unknown[];
-  attachments: { id: number; filename: string }[];
+  attachments: { id: string; filename: string }[];
 }
 
 const colors = { success: 0x57f287, failure: 0xed4245, cancelled: 0x99aab5, progress: 0x5865f2 };
@@ -51,7 +51,7 @@ export function renderResult(g: GenerationRow, files: RenderedFile[], fullSizeUr
     content: truncate(note, discordLimits.content),
     embeds,
     components: [],
-    attachments: files.map((f, i) => ({ id: i, filename: f.name })),
+    attachments: files.map((f, i) => ({ id: String(i), filename: f.name })),
   };
 }
 

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import type { PgBoss } from 'pg-boss';
+import type { ChatInputCommandInteraction } from 'discord.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { asDb } from '#shared/db/pool.ts';
+import { GenerationRepository, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
+import { deliverJob } from '#scheduler/jobs/deliver.ts';
+import type { GenerateContext } from '#scheduler/jobs/generate.ts';
+import { startHarness, type Harness } from '../sim-discord/helpers.ts';
+import { createSchedulerContext, jobHelpers } from '../support/scheduler-context.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let boss: PgBoss;
+let h: Harness;
+let ctx: GenerateContext;
+let repo: GenerationRepository;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  boss = await startBoss(tdb.url, { supervise: false });
+  h = await startHarness();
+  await h.client.application!.commands.set([{ name: 'imagine', description: 'make an image', options: [{ name: 'prompt', description: 'what', type: 3, required: true }] }]);
+  ctx = await createSchedulerContext({ tdb, boss, discord: h.sim });
+  repo = new GenerationRepository(asDb(tdb.pool));
+});
+afterAll(async () => {
+  await h.close();
+  await boss.stop({ graceful: false });
+  await tdb.drop();
+});
+
+/** A deferred /imagine, as the bot leaves it: the scheduler later edits @original. */
+async function deferredInteraction() {
+  const next = h.nextInteraction();
+  const sent = h.sim.sendCommand({ user: h.sim.defaultUser!, guild: h.sim.defaultGuild!, name: 'imagine', options: [{ name: 'prompt', value: 'a fox' }] });
+  await ((await next) as ChatInputCommandInteraction).deferReply();
+  return sent;
+}
+
+async function succeededGeneration(token: string | null, expiresAt: Date | null, outputs = 1) {
+  const g: NewGeneration = {
+    id: randomUUID(), userId: h.sim.defaultUser!.id, guildId: h.sim.defaultGuild!.id, channelId: h.sim.defaultGuild!.channels[0]!.id,
+    applicationId: h.sim.applicationId, interactionId: null, interactionToken: token, interactionTokenExpiresAt: expiresAt,
+    prompt: 'a fox in the snow', negativePrompt: '', checkpoint: 'base.safetensors', loras: [{ name: 'detail.safetensors', strengthModel: 0.7, strengthClip: 0.7 }],
+    vae: null, width: 64, height: 64, batchSize: outputs, seed: '18446744073709551615', steps: 4, cfg: 7, sampler: 'euler', scheduler: 'normal',
+    denoise: 1, workflowTemplate: 'txt2img', parentId: null,
+  };
+  const row = await repo.create(g);
+  const prefix = generationPrefix(row.userId, row.createdAt, row.id);
+  const stored = [];
+  for (let i = 0; i < outputs; i++) {
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10 * i, g: 100, b: 200 } } }).png().toBuffer();
+    const put = await ctx.storage.put(originalKey(prefix, i), png);
+    stored.push({ index: i, status: 'stored' as const, path: put.key, bytes: put.bytes, sha256: put.sha256, width: 64, height: 64 });
+  }
+  await repo.transition(row.id, 'running');
+  return repo.transition(row.id, 'succeeded', { outputs: stored });
+}
+
+describe('deliver', () => {
+  test('edits the original reply with the result embed and the images attached, exactly once', async () => {
+    const sent = await deferredInteraction();
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 2);
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    const original = sent.original()!;
+    expect(original.attachments).toHaveLength(2);
+    expect(original.embeds[0]).toMatchObject({ title: expect.stringContaining('a fox in the snow') });
+    expect(JSON.stringify(original.embeds[0])).toContain('18446744073709551615');
+    expect(h.sim.violations).toEqual([]);
+    expect((await repo.get(g.id)).deliveredAt).toBeInstanceOf(Date);
+
+    const before = h.sim.requests.length;
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    expect(h.sim.requests.length).toBe(before);
+  });
+
+  test('after the interaction token expired it posts in the channel instead', async () => {
+    const g = await succeededGeneration(null, null);
+    const channelId = h.sim.defaultGuild!.channels[0]!.id;
+    const count = h.sim.messages(channelId).length;
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    const messages = h.sim.messages(channelId);
+    expect(messages).toHaveLength(count + 1);
+    expect(messages.at(-1)!.attachments).toHaveLength(1);
+    expect(h.sim.violations).toEqual([]);
+  });
+
+  test('a token Discord already refuses (401) falls back to the channel', async () => {
+    const sent = await deferredInteraction();
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000));
+    h.sim.advanceClock(16 * 60_000);
+    const channelId = h.sim.defaultGuild!.channels[0]!.id;
+    const count = h.sim.messages(channelId).length;
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    expect(h.sim.messages(channelId).length).toBe(count + 1);
+  });
+
+  test('a failure is delivered with its reason', async () => {
+    const sent = await deferredInteraction();
+    const row = await repo.create({ ...(await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000))), id: randomUUID() } as never);
+    await repo.transition(row.id, 'failed', { errorCode: 'out_of_memory', errorMessage: 'The GPU ran out of memory. Try a smaller size.' });
+    await deliverJob.handle(ctx, { generationId: row.id, kind: 'failure' }, jobHelpers());
+    expect(sent.original()!.embeds[0]).toMatchObject({ title: expect.stringContaining('failed'), description: expect.stringContaining('ran out of memory') });
+  });
+});
