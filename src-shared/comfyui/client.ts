@@ -8,7 +8,7 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { logger as rootLogger, type Logger } from '../logging.ts';
 import type { CancelResult, HistoryEntry, ImageRef, QueueItem, QueuePosition, QueueSnapshot, SubmitResult, SystemStats } from './api-types.ts';
 import { defaultBackoff, type BackoffPolicy } from './backoff.ts';
-import { HttpTransport, type RequestOptions } from './http-transport.ts';
+import { HttpTransport, neverSent, type RequestOptions } from './http-transport.ts';
 import { parseJsonLossless } from './json.ts';
 import { positionIn } from './queue-position.ts';
 import type { ObjectInfo } from './object-info.ts';
@@ -108,8 +108,14 @@ export class ComfyClient {
       body,
       signal: opts.signal,
       context: { promptId },
-      beforeRetry: async () => {
-        const seen = await this.#wasReceived(promptId).catch(() => false);
+      beforeRetry: async (previous) => {
+        if (neverSent(previous)) return undefined;
+        let seen: boolean;
+        try {
+          seen = await this.#wasReceived(promptId);
+        } catch {
+          return 'skip'; // cannot tell whether it landed: do not send again yet
+        }
         if (!seen) return undefined;
         foundAfterRetry = true;
         log.warn('an earlier attempt of this submission reached ComfyUI; not resubmitting');
@@ -220,9 +226,10 @@ export class ComfyClient {
   }
 
   async #wasReceived(promptId: string): Promise<boolean> {
-    const q = await this.queue();
-    if (positionIn(q, promptId).state !== 'absent') return true;
-    return (await this.history(promptId)) !== undefined;
+    const queue = (await this.#getJson('/queue', { retries: 0, context: { promptId } })) as { queue_running?: QueueItem[]; queue_pending?: QueueItem[] };
+    if ([...(queue.queue_running ?? []), ...(queue.queue_pending ?? [])].some((item) => item[1] === promptId)) return true;
+    const history = asObject(await this.#getJson(`/history/${encodeURIComponent(promptId)}`, { retries: 0, context: { promptId } }));
+    return history[promptId] !== undefined;
   }
 
   async #post(path: string, payload: unknown, promptId: string, signal?: AbortSignal): Promise<void> {

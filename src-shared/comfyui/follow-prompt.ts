@@ -134,7 +134,7 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
         else {
           running = true;
           const quietFor = Date.now() - Math.max(stream.lastMessageAt, lastForcedReconnect);
-          if (quietFor > deafAfterMs) {
+          if (stream.connected && quietFor > deafAfterMs) {
             lastForcedReconnect = Date.now();
             stream.reconnect(`no WebSocket message for ${quietFor} ms while prompt ${promptId} runs`);
           }

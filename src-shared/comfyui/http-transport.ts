@@ -11,11 +11,14 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Log context, e.g. `{ promptId }`. */
   context?: Record<string, unknown>;
+  /** Overrides the transport's retry count for this call. */
+  retries?: number;
   /**
-   * Called before each retry. Returning a value ends the call with it: used by submit to notice
-   * that an ambiguous failure did reach the server, so it is never submitted twice.
+   * Called before each retry. A Response ends the call with it; 'skip' spends the attempt without
+   * sending. Used by submit to notice that an ambiguous failure did reach the server, so a prompt
+   * is never submitted twice.
    */
-  beforeRetry?: (error: unknown) => Promise<Response | undefined>;
+  beforeRetry?: (error: unknown) => Promise<Response | 'skip' | undefined>;
 }
 
 export interface TransportOptions {
@@ -50,7 +53,7 @@ export class HttpTransport {
   /** Resolves with any response below 500; throws ComfyUnavailable once retries are spent. */
   async request(path: string, opts: RequestOptions = {}): Promise<Response> {
     const method = opts.method ?? 'GET';
-    const attempts = this.#opts.retries + 1;
+    const attempts = (opts.retries ?? this.#opts.retries) + 1;
     const log = this.#opts.logger.child({ ...opts.context, method, path });
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
@@ -59,6 +62,7 @@ export class HttpTransport {
         log.warn({ attempt, delay, err: lastError }, 'ComfyUI request failed, retrying');
         await sleep(delay, undefined, { signal: opts.signal });
         const settled = await opts.beforeRetry?.(lastError);
+        if (settled === 'skip') continue;
         if (settled) return settled;
       }
       try {
@@ -95,6 +99,12 @@ function isRetryable(err: unknown): boolean {
   if (err instanceof Error && err.name === 'TimeoutError') return true;
   // undici: TypeError('fetch failed') with the socket error as cause (ECONNREFUSED, ECONNRESET, …).
   return err instanceof TypeError && err.cause !== undefined;
+}
+
+/** True when the request certainly never reached the server (nothing to deduplicate). */
+export function neverSent(err: unknown): boolean {
+  const code = err instanceof Error ? (err.cause as { code?: string } | undefined)?.code : undefined;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH';
 }
 
 function reasonOf(err: unknown): string {

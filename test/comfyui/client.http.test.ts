@@ -1,0 +1,133 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+import { ComfyClient, ComfyValidationError, type PromptGraph } from '#shared/comfyui/index.ts';
+import { LogTap } from './log-tap.ts';
+import { json, startScriptedServer } from './scripted-server.ts';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((c) => c()));
+});
+
+function client(url: string, tap = new LogTap(), retries = 3): ComfyClient {
+  return new ComfyClient({ baseUrl: url, clientId: 'svc-1', logger: tap.logger, retries, timeoutMs: 1_000, backoff: { baseMs: 10, maxMs: 50 } });
+}
+
+const prompt: PromptGraph = { '1': { class_type: 'KSampler', inputs: { seed: 18446744073709551615n } } };
+const promptId = '3f1c7a52-8f0e-4c6e-9d0a-5b1f1d2a9e11';
+
+/** A port nobody listens on (connections are refused). */
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('ComfyClient HTTP behaviour', () => {
+  it('sends our client_id, the caller prompt_id and the exact seed', async () => {
+    let body = '';
+    const srv = await startScriptedServer((req, res) => {
+      body = req.body;
+      json(res, 200, `{"prompt_id":"${promptId}","number":7,"node_errors":{}}`);
+    });
+    closers.push(srv.close);
+    const result = await client(srv.url).submit(prompt, { promptId });
+    expect(result).toEqual({ promptId, number: 7, nodeErrors: {} });
+    expect(body).toBe(`{"prompt":{"1":{"class_type":"KSampler","inputs":{"seed":18446744073709551615}}},"client_id":"svc-1","prompt_id":"${promptId}"}`);
+  });
+
+  it('retries 5xx with backoff and logs with the prompt id', async () => {
+    let calls = 0;
+    const srv = await startScriptedServer((req, res) => {
+      if (req.url === '/prompt' && ++calls <= 2) return json(res, 500, '"boom"');
+      if (req.url === '/queue') return json(res, 200, '{"queue_running":[],"queue_pending":[]}');
+      if (req.url?.startsWith('/history/')) return json(res, 200, '{}');
+      json(res, 200, `{"prompt_id":"${promptId}","number":1,"node_errors":{}}`);
+    });
+    closers.push(srv.close);
+    const tap = new LogTap();
+    await client(srv.url, tap).submit(prompt, { promptId });
+    const retries = tap.lines.filter((l) => l.msg === 'ComfyUI request failed, retrying');
+    expect(retries).toHaveLength(2);
+    expect(retries.every((l) => l.promptId === promptId)).toBe(true);
+    expect(srv.requests.filter((r) => r === 'POST /prompt')).toHaveLength(3);
+  });
+
+  it('never retries a 400 and turns it into a ComfyValidationError', async () => {
+    const srv = await startScriptedServer((_req, res) =>
+      json(
+        res,
+        400,
+        '{"error":{"type":"prompt_outputs_failed_validation","message":"Prompt outputs failed validation","details":"","extra_info":{}},"node_errors":{"3":{"errors":[{"type":"value_bigger_than_max","message":"Value 150.0 bigger than max of 100.0","details":"cfg","extra_info":{"input_name":"cfg","input_config":["FLOAT",{"default":8.0,"min":0.0,"max":100.0}],"received_value":150.0}}],"dependent_outputs":["9"],"class_type":"KSampler"}}}',
+      ),
+    );
+    closers.push(srv.close);
+    const err = await client(srv.url).submit(prompt, { promptId }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ComfyValidationError);
+    expect((err as ComfyValidationError).message).toBe("ComfyUI rejected the prompt: KSampler (node 3) input 'cfg': value 150 is above the maximum 100 — lower it");
+    expect(srv.requests).toEqual(['POST /prompt']);
+  });
+
+  it('does not submit twice when a POST reached the server but the answer was lost', async () => {
+    let queued = false;
+    const srv = await startScriptedServer((req, res) => {
+      if (req.url === '/prompt') {
+        if (!queued) {
+          queued = true;
+          req.socket.destroy(); // accepted, then the connection died before the answer
+          return;
+        }
+        return json(res, 200, `{"prompt_id":"${promptId}","number":2,"node_errors":{}}`);
+      }
+      if (req.url === '/queue') return json(res, 200, `{"queue_running":[],"queue_pending":[[1,"${promptId}",{},{},["9"]]]}`);
+      json(res, 200, '{}');
+    });
+    closers.push(srv.close);
+    const result = await client(srv.url).submit(prompt, { promptId });
+    expect(result).toEqual({ promptId, number: undefined, nodeErrors: {} });
+    expect(srv.requests.filter((r) => r === 'POST /prompt')).toHaveLength(1);
+  });
+
+  it('gives up on refused connections with a clear ComfyUnavailable error', async () => {
+    const port = await freePort();
+    const err = await client(`http://127.0.0.1:${port}`, new LogTap(), 2).queue().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe(ErrorCode.ComfyUnavailable);
+    expect((err as AppError).message).toBe(`ComfyUI at http://127.0.0.1:${port} could not be reached (GET /queue, 3 attempts: ECONNREFUSED) — check that it is running and reachable`);
+  });
+
+  it('times out a hanging call and retries it', async () => {
+    let calls = 0;
+    const srv = await startScriptedServer((_req, res) => {
+      if (++calls === 1) return; // never answers
+      json(res, 200, '{"queue_running":[],"queue_pending":[]}');
+    });
+    closers.push(srv.close);
+    const c = new ComfyClient({ baseUrl: srv.url, logger: new LogTap().logger, timeoutMs: 100, retries: 2, backoff: { baseMs: 10, maxMs: 20 } });
+    await expect(c.queue()).resolves.toEqual({ running: [], pending: [] });
+    expect(calls).toBe(2);
+  });
+
+  it('reports queue positions in run order and cancels by stage', async () => {
+    const posts: string[] = [];
+    const srv = await startScriptedServer((req, res) => {
+      if (req.method === 'POST') {
+        posts.push(`${req.url} ${req.body}`);
+        return res.writeHead(200).end();
+      }
+      json(res, 200, '{"queue_running":[[2,"run",{},{},["9"]]],"queue_pending":[[5,"late",{},{},["9"]],[3,"next",{},{},["9"]]]}');
+    });
+    closers.push(srv.close);
+    const c = client(srv.url);
+    expect(await c.queuePosition('next')).toEqual({ state: 'pending', position: 0 });
+    expect(await c.queuePosition('late')).toEqual({ state: 'pending', position: 1 });
+    expect(await c.queuePosition('run')).toEqual({ state: 'running' });
+    expect(await c.cancel('run')).toBe('interrupted');
+    expect(await c.cancel('gone')).toBe('not_found');
+    expect(posts).toEqual(['/interrupt {"prompt_id":"run"}']);
+  });
+});
