@@ -1,15 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { ComfyClient } from '#shared/comfyui/client.ts';
+import { ComfyEventStream } from '#shared/comfyui/event-stream.ts';
 import type { ObjectInfo } from '#shared/comfyui/object-info.ts';
 import type { Logger } from '#shared/logging.ts';
 
 const objectInfoTtlMs = 60_000;
 
-interface Entry {
+export interface InstanceConnection {
   client: ComfyClient;
+  /** Events of the prompts this process submits (same client id as `client`). */
+  events: ComfyEventStream;
+}
+
+interface Entry extends InstanceConnection {
   objectInfo?: { value: Promise<ObjectInfo>; at: number };
 }
 
-/** One ComfyUI client per instance per process (one WebSocket session each), plus an object_info cache. */
+/** One client id per instance per process: one HTTP client, one WebSocket, one object_info cache. */
 export class InstancePool {
   readonly #entries = new Map<string, Entry>();
   readonly #logger: Logger;
@@ -18,17 +25,29 @@ export class InstancePool {
     this.#logger = logger;
   }
 
-  client(baseUrl: string): ComfyClient {
+  #entry(baseUrl: string): Entry {
     let entry = this.#entries.get(baseUrl);
     if (!entry) {
-      entry = { client: new ComfyClient({ baseUrl, logger: this.#logger, retries: 2 }) };
+      const clientId = randomUUID();
+      entry = {
+        client: new ComfyClient({ baseUrl, clientId, logger: this.#logger, retries: 2 }),
+        events: new ComfyEventStream({ baseUrl, clientId, logger: this.#logger }),
+      };
       this.#entries.set(baseUrl, entry);
     }
-    return entry.client;
+    return entry;
+  }
+
+  connection(baseUrl: string): InstanceConnection {
+    return this.#entry(baseUrl);
+  }
+
+  client(baseUrl: string): ComfyClient {
+    return this.#entry(baseUrl).client;
   }
 
   async objectInfo(baseUrl: string): Promise<ObjectInfo> {
-    const entry = this.#entries.get(baseUrl) ?? (this.client(baseUrl), this.#entries.get(baseUrl)!);
+    const entry = this.#entry(baseUrl);
     if (!entry.objectInfo || Date.now() - entry.objectInfo.at > objectInfoTtlMs) {
       const value = entry.client.objectInfo();
       entry.objectInfo = { value, at: Date.now() };
@@ -45,6 +64,7 @@ export class InstancePool {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.#entries.values()].map((e) => e.events.close()));
     this.#entries.clear();
   }
 }

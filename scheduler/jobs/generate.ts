@@ -1,10 +1,14 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import sharp from 'sharp';
+import type { ImageRef } from '#shared/comfyui/api-types.ts';
 import type { ComfyClient } from '#shared/comfyui/client.ts';
+import { followPrompt, type FollowProgress } from '#shared/comfyui/follow-prompt.ts';
+import type { PromptOutcome } from '#shared/comfyui/prompt-outcome.ts';
 import { ComfyValidationError } from '#shared/comfyui/validation-error.ts';
 import { buildWorkflow, isTemplateName, validateWorkflow } from '#shared/comfyui/workflow/index.ts';
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { setProgress } from '#shared/db/sql/generations.ts';
 import { markInstanceHealth, recordCheckpointRun, selectInstance, type InstanceRow } from '#shared/db/sql/instances.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { isTerminal } from '#shared/generation/status.ts';
@@ -13,9 +17,8 @@ import type { JobPayload } from '#shared/queue/contracts.ts';
 import { sendJob } from '#shared/queue/send.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
-import { followPrompt, isSettled, lookupPrompt, type PromptOutcome } from '../comfy/follow.ts';
+import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import type { InstancePool } from '../comfy/instance-pool.ts';
-import { describeExecutionError, outputImages } from '../comfy/outcome.ts';
 import { claimSlot } from '../placement.ts';
 import { failWith, settle } from '../settle.ts';
 
@@ -128,27 +131,15 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
   }
 
   const budgetMs = ctx.config.GENERATION_TIMEOUT_SECONDS * 1000 - (Date.now() - (g.startedAt ?? new Date()).getTime());
-  let lastEdit = 0;
-  let cancelSent = false;
+  const watch = watchWhileRunning(ctx, g, client, helpers);
   let outcome: PromptOutcome;
   try {
-    outcome = await followPrompt(client, g.comfyPromptId!, {
+    const { events } = ctx.instances.connection(instance.baseUrl);
+    outcome = await followPrompt(client, events, g.comfyPromptId!, {
       signal: helpers.signal,
       timeoutMs: Math.max(1000, budgetMs),
-      onTick: async () => {
-        const now = await new GenerationRepository(ctx.db).get(g.id);
-        if (now.status === 'cancel_requested' && !cancelSent) {
-          cancelSent = true;
-          const how = await client.cancel(g.comfyPromptId!, helpers.signal);
-          log.info({ how }, 'cancel requested by the user');
-          if (how === 'dequeued') return;
-        }
-        if (Date.now() - lastEdit > progressEditEveryMs && now.progress > 0) {
-          lastEdit = Date.now();
-          await sendJob(ctx.boss, 'deliver', { generationId: g.id, kind: 'progress' });
-        }
-        await ctx.__test__?.checkpoint?.('mid-run', g.id);
-      },
+      pollIntervalMs: 1000,
+      onProgress: watch.onProgress,
     });
   } catch (err) {
     if (err instanceof AppError && err.code === ErrorCode.Timeout) {
@@ -161,6 +152,8 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
     await markHealth(ctx, instance.id, false, (err as Error).message);
     await requeue(ctx, g);
     throw err;
+  } finally {
+    watch.stop();
   }
   if (outcome.status === 'unknown') {
     if (await cancelWanted(ctx, g.id)) {
@@ -172,6 +165,56 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
     return;
   }
   await finish(ctx, g, instance, client, outcome, helpers);
+}
+
+/**
+ * While a prompt runs: pass a user's cancel on to ComfyUI, record progress (at most every 500 ms)
+ * and enqueue message edits (at most one per 1.5 s, Discord's comfortable edit rate).
+ */
+function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client: ComfyClient, helpers: JobHelpers) {
+  const repo = new GenerationRepository(ctx.db);
+  let progress = 0;
+  let written = 0;
+  let lastWrite = 0;
+  let lastEdit = 0;
+  let cancelSent = false;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = await repo.get(g.id);
+      if (now.status === 'cancel_requested' && !cancelSent) {
+        cancelSent = true;
+        const how = await client.cancel(g.comfyPromptId!);
+        helpers.logger.info({ how }, 'cancel requested by the user');
+      }
+      if (progress > written && Date.now() - lastWrite >= 500 && now.status === 'running') {
+        written = progress;
+        lastWrite = Date.now();
+        const stmt = setProgress(g.id, progress);
+        await ctx.db.executeSql(stmt.text, stmt.values);
+        if (Date.now() - lastEdit >= progressEditEveryMs) {
+          lastEdit = Date.now();
+          await sendJob(ctx.boss, 'deliver', { generationId: g.id, kind: 'progress' });
+        }
+      }
+      await ctx.__test__?.checkpoint?.('mid-run', g.id);
+    } catch (err) {
+      helpers.logger.warn({ err }, 'progress/cancel check failed');
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 250);
+  return {
+    onProgress(p: FollowProgress) {
+      if (p.stage === 'running' && p.value !== undefined && p.max) progress = Math.min(0.99, p.value / p.max);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
 }
 
 async function cancelWanted(ctx: GenerateContext, id: string): Promise<boolean> {
@@ -186,13 +229,12 @@ async function finish(ctx: GenerateContext, g: GenerationRow, instance: Instance
     return;
   }
   if (outcome.status === 'error') {
-    const { code, message } = describeExecutionError(outcome.error);
-    helpers.logger.warn({ error: outcome.error.exception_message, type: outcome.error.exception_type }, 'ComfyUI execution error');
-    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(code, message));
+    helpers.logger.warn({ err: outcome.error, details: outcome.error.details }, 'ComfyUI execution error');
+    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(outcome.error.code, outcome.error.message));
     return;
   }
   if (outcome.status !== 'success') return;
-  const outputs = await storeOutputs(ctx, g, client, outcome.entry.outputs, helpers);
+  const outputs = await storeOutputs(ctx, g, client, outcome.images, helpers);
   await recordRun(ctx, instance.id, g);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
   await settle(ctx.pool, ctx.boss, g.id, 'succeeded', { outputs }, { thumbnail: true });
@@ -203,11 +245,11 @@ async function storeOutputs(
   ctx: GenerateContext,
   g: GenerationRow,
   client: ComfyClient,
-  nodeOutputs: Parameters<typeof outputImages>[0],
+  refs: ImageRef[],
   helpers: JobHelpers,
 ): Promise<GenerationOutput[]> {
   const prefix = generationPrefix(g.userId, g.createdAt, g.id);
-  const images = outputImages(nodeOutputs);
+  const images = refs.filter((r) => (r.type ?? 'output') === 'output');
   const outputs: GenerationOutput[] = [];
   for (const [index, ref] of images.entries()) {
     const stream = await client.openOutput(ref, helpers.signal);

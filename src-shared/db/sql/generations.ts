@@ -147,3 +147,8 @@ export function listGenerations(filters: GenerationFilters, limit: number, after
     values,
   };
 }
+
+/** Progress of a running generation (0..1); ignored once it has left `running`. */
+export function setProgress(id: string, progress: number): SqlStatement {
+  return { text: `update generation set progress = $2, updated_at = now() where id = $1 and status = 'running'`, values: [id, progress] };
+}
