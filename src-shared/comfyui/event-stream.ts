@@ -12,6 +12,11 @@ export interface EventStreamOptions {
   /** Ping cadence; a missing pong by the next ping means a dead link (default 15 s). */
   pingIntervalMs?: number;
   handshakeTimeoutMs?: number;
+  /**
+   * Ask for type-4 preview frames, which carry the prompt id (default true). Must be the first
+   * message on the socket (API.md §5.1).
+   */
+  previewMetadata?: boolean;
 }
 
 export interface ConnectInfo {
@@ -129,6 +134,11 @@ export class ComfyEventStream {
         pongPending = true;
         socket.ping();
       }, this.#opts.pingIntervalMs ?? 15_000);
+      socket.on('open', () => {
+        if (this.#opts.previewMetadata ?? true) {
+          socket.send(JSON.stringify({ type: 'feature_flags', data: { supports_preview_metadata: true } }));
+        }
+      });
       socket.on('pong', () => {
         pongPending = false;
       });

@@ -1,7 +1,9 @@
 import { AppError, ErrorCode } from '../errors.ts';
 import type { ComfyErrorBody, NodeErrors } from './api-types.ts';
-import { comboValues, type InputSpec } from './object-info.ts';
+import { comboValues, type InputSpec, type ObjectInfo } from './object-info.ts';
 import { say, where } from './problem-text.ts';
+import type { PromptGraph } from './workflow/graph.ts';
+import { validateWorkflow, type WorkflowProblem } from './workflow/validate.ts';
 
 export interface ComfyValidationDetails {
   error: ComfyErrorBody | undefined;
@@ -82,4 +84,15 @@ function maxFromMessage(message: string): string | undefined {
 
 function minFromMessage(message: string): string | undefined {
   return /min of (\S+)/.exec(message)?.[1];
+}
+
+/** Throws AppError(comfy_validation) listing every problem unless the graph fits `objectInfo`. */
+export function assertWorkflowValid(graph: PromptGraph, objectInfo: ObjectInfo): void {
+  const problems: WorkflowProblem[] = validateWorkflow(graph, objectInfo);
+  if (problems.length === 0) return;
+  throw new AppError(ErrorCode.ComfyValidation, `the workflow does not fit this ComfyUI instance: ${problems.map((p) => p.message).join('; ')}`, {
+    status: 400,
+    expose: true,
+    details: { problems },
+  });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTxt2Img, validateWorkflow, type PromptGraph } from '#shared/comfyui/workflow/index.ts';
+import { assertWorkflowValid, buildTxt2Img, validateWorkflow, type PromptGraph } from '#shared/comfyui/index.ts';
 import { loadObjectInfo, txt2imgParams } from './fixtures.ts';
 
 const info = loadObjectInfo();
@@ -112,5 +112,20 @@ describe('validateWorkflow', () => {
     const problems = validateWorkflow(g, info);
     expect(problems.map((p) => p.code)).toEqual(['dependency_cycle']);
     expect(problems[0]!.message).toMatch(/VAEDecode \(1\) -> VAEEncode \(2\) -> VAEDecode \(1\)/);
+  });
+});
+
+describe('assertWorkflowValid', () => {
+  it('throws a comfy_validation AppError listing every problem', () => {
+    const g = buildTxt2Img(txt2imgParams({ cfg: 150, checkpoint: 'x.safetensors' }));
+    expect(() => assertWorkflowValid(buildTxt2Img(txt2imgParams()), info)).not.toThrow();
+    try {
+      assertWorkflowValid(g, info);
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'comfy_validation', status: 400 });
+      expect((err as Error).message).toMatch(/ckpt_name.*; KSampler \(node \d+\) input 'cfg': value 150 is above the maximum 100/);
+      expect((err as { details: { problems: unknown[] } }).details.problems).toHaveLength(2);
+    }
   });
 });
