@@ -1,0 +1,9 @@
+import { imagine } from './commands/imagine.ts';
+import type { ComponentHandler, ModalHandler, SlashCommand } from './handler-types.ts';
+import { cancelHandler } from './interactions/cancel.ts';
+import { imagineModalHandler } from './interactions/imagine-modal.ts';
+
+/** Everything the bot answers; deploy-commands registers `commands[].data`. */
+export const commands: readonly SlashCommand[] = [imagine];
+export const componentHandlers: readonly ComponentHandler[] = [cancelHandler as ComponentHandler];
+export const modalHandlers: readonly ModalHandler[] = [imagineModalHandler as ModalHandler];

@@ -1,0 +1,14 @@
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import type { Db } from '#shared/db/pool.ts';
+import type { Logger } from '#shared/logging.ts';
+
+/** What every handler may use; handed in by start-bot, never imported as a global. */
+export interface BotContext {
+  pool: pg.Pool;
+  db: Db;
+  /** Producer only: the bot sends jobs, the scheduler works them. */
+  boss: PgBoss;
+  logger: Logger;
+  applicationId: string;
+}

@@ -1,0 +1,5 @@
+export const embedColors = {
+  queued: 0x5865f2,
+  cancelled: 0x99aab5,
+  error: 0xed4245,
+} as const;

@@ -1,0 +1,51 @@
+import { loadConfigOrExit } from '#shared/config.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { createLogger } from '#shared/logging.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { startBot } from './start-bot.ts';
+
+/** `npm run bot`: the Discord gateway process. Producer only; the scheduler does the work. */
+const config = loadConfigOrExit('bot');
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
+const pool = createPool(config.DATABASE_URL);
+const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
+let bot;
+try {
+  bot = await startBot({
+    token: config.DISCORD_TOKEN,
+    applicationId: config.DISCORD_APPLICATION_ID,
+    apiBase: config.DISCORD_API_BASE,
+    pool,
+    boss,
+    logger,
+  });
+} catch (err) {
+  logger.fatal({ err }, 'bot could not log in');
+  await boss.stop({ graceful: false }).catch(() => {});
+  await pool.end().catch(() => {});
+  process.exit(1);
+}
+const running = bot;
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  const force = setTimeout(() => {
+    logger.error('graceful stop took too long; exiting');
+    process.exit(1);
+  }, 10_000);
+  force.unref();
+  try {
+    await running.stop();
+    await boss.stop({ graceful: true, timeout: 5_000 });
+    await pool.end();
+  } catch (err) {
+    logger.error({ err }, 'error while stopping');
+    process.exitCode = 1;
+  }
+}
+
+process.on('SIGINT', (s) => void shutdown(s));
+process.on('SIGTERM', (s) => void shutdown(s));

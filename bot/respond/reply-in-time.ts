@@ -1,0 +1,33 @@
+import type { ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { Logger } from '#shared/logging.ts';
+import type { MessageBody } from '../embeds/queued-embed.ts';
+
+/** Discord invalidates an interaction not acknowledged within 3 s; defer well before that. */
+export const deferAfterMs = 1_500;
+
+/**
+ * Runs `work` and replies with its message. If the work is still running after `deferAfterMs`, the
+ * interaction is deferred first and the reply becomes an edit, so a slow database never loses a
+ * request. Returns the id of the message that now shows the result (null if Discord did not say).
+ */
+export async function replyInTime(
+  interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
+  work: () => Promise<MessageBody>,
+  logger: Logger,
+  deferAfter = deferAfterMs,
+): Promise<string | null> {
+  let deferring: Promise<unknown> | undefined;
+  const timer = setTimeout(() => {
+    deferring = interaction.deferReply().catch((err: unknown) => logger.warn({ err }, 'deferReply failed'));
+  }, deferAfter);
+  let body: MessageBody;
+  try {
+    body = await work();
+  } finally {
+    clearTimeout(timer);
+    if (deferring) await deferring;
+  }
+  if (interaction.deferred) return (await interaction.editReply(body)).id;
+  const response = await interaction.reply({ ...body, withResponse: true });
+  return response.resource?.message?.id ?? null;
+}

@@ -1,0 +1,99 @@
+import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+import type { BotContext } from './context.ts';
+import { customIdAction } from './custom-id.ts';
+import type { ComponentHandler, ModalHandler, SlashCommand } from './handler-types.ts';
+import { replyEphemeral, userFacingMessage } from './respond/reply-error.ts';
+
+export interface RouterOptions {
+  commands: readonly SlashCommand[];
+  components: readonly ComponentHandler[];
+  modals: readonly ModalHandler[];
+  ctx: BotContext;
+}
+
+export interface InteractionRouter {
+  /** The single `interactionCreate` listener. */
+  handle(interaction: Interaction): void;
+  /** Resolves when every interaction being handled has finished (for a graceful stop). */
+  idle(): Promise<void>;
+}
+
+function unknownCustomId(customId: string): AppError {
+  return new AppError(ErrorCode.CustomIdTampered, 'This button is not one of ours or is out of date.', {
+    status: 400, expose: true, details: { customId: customId.slice(0, 120), why: 'no handler' },
+  });
+}
+
+/** One listener branching on interaction type, in the manner of Sapphire's CoreInteractionCreate. */
+export function createInteractionRouter(opts: RouterOptions): InteractionRouter {
+  const { ctx } = opts;
+  const commands = new Map(opts.commands.map((c) => [c.data.name, c]));
+  const components = new Map(opts.components.map((h) => [h.action as string, h]));
+  const modals = new Map(opts.modals.map((h) => [h.action as string, h]));
+  const inFlight = new Set<Promise<void>>();
+
+  async function chatInput(interaction: ChatInputCommandInteraction): Promise<void> {
+    const command = commands.get(interaction.commandName);
+    if (!command) throw new AppError(ErrorCode.NotFound, 'That command is not available any more.', { expose: true });
+    for (const check of command.preconditions ?? []) {
+      const result = check(interaction);
+      if (!result.ok) {
+        ctx.logger.debug({ interactionId: interaction.id, identifier: result.identifier }, 'command denied');
+        if (!result.silent) await replyEphemeral(interaction, result.message, ctx.logger);
+        return;
+      }
+    }
+    await command.run(interaction, ctx);
+  }
+
+  async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const command = commands.get(interaction.commandName);
+    if (!command?.autocomplete) {
+      await interaction.respond([]);
+      return;
+    }
+    await command.autocomplete(interaction, ctx);
+  }
+
+  async function component(interaction: MessageComponentInteraction): Promise<void> {
+    const handler = components.get(customIdAction(interaction.customId) ?? '');
+    if (!handler) throw unknownCustomId(interaction.customId);
+    await handler.run(interaction, handler.parse(interaction.customId), ctx);
+  }
+
+  async function modal(interaction: ModalSubmitInteraction): Promise<void> {
+    const handler = modals.get(customIdAction(interaction.customId) ?? '');
+    if (!handler) throw unknownCustomId(interaction.customId);
+    await handler.run(interaction, handler.parse(interaction.customId), ctx);
+  }
+
+  async function dispatch(interaction: Interaction): Promise<void> {
+    const log = ctx.logger.child({ interactionId: interaction.id, userId: interaction.user.id });
+    try {
+      if (interaction.isChatInputCommand()) await chatInput(interaction);
+      else if (interaction.isAutocomplete()) await autocomplete(interaction);
+      else if (interaction.isMessageComponent()) await component(interaction);
+      else if (interaction.isModalSubmit()) await modal(interaction);
+    } catch (err) {
+      if (interaction.isAutocomplete()) {
+        log.warn({ err }, 'autocomplete failed');
+        if (!interaction.responded) await interaction.respond([]).catch(() => {});
+        return;
+      }
+      if (err instanceof AppError && err.expose) log.info({ code: err.code, details: err.details }, err.message);
+      else log.error({ err }, 'interaction failed');
+      if (interaction.isRepliable()) await replyEphemeral(interaction, userFacingMessage(err), log);
+    }
+  }
+
+  return {
+    handle(interaction) {
+      const work = dispatch(interaction).finally(() => inFlight.delete(work));
+      inFlight.add(work);
+    },
+    async idle() {
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+    },
+  };
+}

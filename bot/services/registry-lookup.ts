@@ -1,0 +1,41 @@
+import type { Db } from '#shared/db/pool.ts';
+import { defaultCheckpoint, modelByName, modelChoices } from '../db/model-queries.ts';
+import type { RegistryAnswer } from '../validation/apply-models.ts';
+import type { ImagineRequest } from '../validation/imagine-options.ts';
+import type { RegistryModel } from '../validation/registry-model.ts';
+
+async function one(db: Db, stmt: { text: string; values: unknown[] }): Promise<RegistryModel | null> {
+  const { rows } = await db.executeSql<RegistryModel>(stmt.text, stmt.values);
+  return rows[0] ?? null;
+}
+
+/** Looks up the checkpoint (named or default) and each LoRA of a request, in parallel. */
+export async function lookupModels(db: Db, request: Pick<ImagineRequest, 'model' | 'loras'>, allowNsfw: boolean): Promise<RegistryAnswer> {
+  const [checkpoint, ...loras] = await Promise.all([
+    one(db, request.model ? modelByName('checkpoint', request.model) : defaultCheckpoint(allowNsfw)),
+    ...request.loras.map((l) => one(db, modelByName('lora', l.name))),
+  ]);
+  return { checkpoint: checkpoint ?? null, loras };
+}
+
+export async function findModel(db: Db, kind: 'checkpoint' | 'lora', name: string): Promise<RegistryModel | null> {
+  return one(db, modelByName(kind, name));
+}
+
+export interface ModelChoice {
+  name: string;
+  value: string;
+}
+
+/** Autocomplete choices (≤ 25): name ≤ 100 chars; value is the file name, or `#id` when that is too long. */
+export async function modelChoicesFor(db: Db, kind: 'checkpoint' | 'lora', typed: string, allowNsfw: boolean): Promise<ModelChoice[]> {
+  const stmt = modelChoices(kind, typed.slice(0, 100), allowNsfw);
+  const { rows } = await db.executeSql<{ id: number; fileName: string; displayName: string; nsfw: boolean }>(stmt.text, stmt.values);
+  return rows.map((r) => {
+    const label = r.displayName === r.fileName ? r.fileName : `${r.displayName} — ${r.fileName}`;
+    return {
+      name: (r.nsfw ? `🔞 ${label}` : label).slice(0, 100),
+      value: r.fileName.length <= 100 ? r.fileName : `#${r.id}`,
+    };
+  });
+}

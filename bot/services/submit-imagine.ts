@@ -1,0 +1,53 @@
+import type { ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+import { enqueueGeneration } from '#shared/generation/enqueue.ts';
+import type { BotContext } from '../context.ts';
+import { setGenerationMessage } from '../db/generation-queries.ts';
+import { queuedMessage } from '../embeds/queued-embed.ts';
+import { replyInTime } from '../respond/reply-in-time.ts';
+import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
+import { parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
+import { isNsfwChannel } from './channel-nsfw.ts';
+import { lookupModels } from './registry-lookup.ts';
+
+export function invalidOption(problem: OptionProblem): AppError {
+  return new AppError(ErrorCode.Validation, problem.message, { expose: true, details: { option: problem.option, allowed: problem.allowed } });
+}
+
+/**
+ * The one path from options to a queued generation, shared by the slash command and the modal:
+ * validate, check models, insert row + job in one transaction, reply "Queued — #N in line".
+ */
+export async function submitImagine(interaction: ChatInputCommandInteraction | ModalSubmitInteraction, raw: RawImagineOptions, ctx: BotContext): Promise<void> {
+  const parsed = parseImagineOptions(raw);
+  if (!parsed.ok) throw invalidOption(parsed.problem);
+  const request = parsed.value;
+  const allowNsfw = isNsfwChannel(interaction);
+  const log = ctx.logger.child({ interactionId: interaction.id });
+  let generationId = '';
+  const messageId = await replyInTime(
+    interaction,
+    async () => {
+      const checked = checkModels(request, await lookupModels(ctx.db, request, allowNsfw), allowNsfw);
+      if (!checked.ok) throw invalidOption(checked.problem);
+      const generation = toNewGeneration(request, checked.value, {
+        userId: interaction.user.id,
+        guildId: interaction.guildId,
+        channelId: interaction.channelId ?? '0',
+        applicationId: interaction.applicationId,
+        interactionId: interaction.id,
+        interactionToken: interaction.token,
+        createdAt: interaction.createdAt,
+      });
+      const queued = await enqueueGeneration(ctx.pool, ctx.boss, generation);
+      generationId = queued.generation.id;
+      log.info({ generationId, jobId: queued.jobId, position: queued.position }, 'generation queued');
+      return queuedMessage(queued.generation, queued.position);
+    },
+    log,
+  );
+  if (messageId) {
+    const { text, values } = setGenerationMessage(generationId, messageId);
+    await ctx.db.executeSql(text, values).catch((err: unknown) => log.warn({ err, generationId }, 'could not store the message id'));
+  }
+}

@@ -1,0 +1,63 @@
+import { Events, type Client } from 'discord.js';
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { asDb } from '#shared/db/pool.ts';
+import type { Logger } from '#shared/logging.ts';
+import { createBotClient } from './client.ts';
+import { commands, componentHandlers, modalHandlers } from './command-list.ts';
+import type { BotContext } from './context.ts';
+import { createInteractionRouter } from './router.ts';
+
+export interface BotDeps {
+  token: string;
+  applicationId: string;
+  apiBase: string;
+  pool: pg.Pool;
+  boss: PgBoss;
+  logger: Logger;
+  waitGuildTimeoutMs?: number;
+}
+
+export interface RunningBot {
+  client: Client;
+  /** Stops taking interactions, waits for those in flight, closes the gateway. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Logs the bot in and resolves once discord.js is ready (READY plus every GUILD_CREATE). */
+export async function startBot(deps: BotDeps): Promise<RunningBot> {
+  const logger = deps.logger.child({ component: 'bot' });
+  const ctx: BotContext = { pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, logger, applicationId: deps.applicationId };
+  const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx });
+  const client = createBotClient({ apiBase: deps.apiBase, waitGuildTimeoutMs: deps.waitGuildTimeoutMs });
+  client.on(Events.InteractionCreate, router.handle);
+  client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
+  client.on(Events.Warn, (message) => logger.warn(message));
+  client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, code: event.code }, 'gateway disconnected'));
+  client.on(Events.ShardResume, (shardId) => logger.info({ shardId }, 'gateway resumed'));
+  client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'rate limited'));
+
+  const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+  try {
+    await client.login(deps.token);
+    await ready;
+  } catch (err) {
+    await client.destroy();
+    throw err;
+  }
+  logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    client,
+    stop() {
+      stopping ??= (async () => {
+        client.off(Events.InteractionCreate, router.handle);
+        await router.idle();
+        await client.destroy();
+        logger.info('bot stopped');
+      })();
+      return stopping;
+    },
+  };
+}
