@@ -78,6 +78,21 @@ export const roleKeys = {
   ],
   'admin-api': [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'],
   migrate: [...common],
+  /** `npm start`: bot and scheduler in one process. */
+  start: [
+    ...common,
+    'DISCORD_TOKEN',
+    'DISCORD_APPLICATION_ID',
+    'DISCORD_API_BASE',
+    'DISCORD_DEV_GUILD_ID',
+    'COMFYUI_URLS',
+    'STORAGE_DIR',
+    'PUBLIC_BASE_URL',
+    'MODELS_ENABLE_NEW',
+    'RETENTION_DAYS',
+    'STORAGE_MAX_GB',
+    'GENERATION_TIMEOUT_SECONDS',
+  ],
   'commands:deploy': ['LOG_LEVEL', 'DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_API_BASE', 'DISCORD_DEV_GUILD_ID'],
   'models:refresh': [...common, 'COMFYUI_URLS', 'MODELS_ENABLE_NEW'],
 } as const satisfies Record<string, readonly ConfigKey[]>;

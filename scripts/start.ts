@@ -1,0 +1,42 @@
+// npm start: every role in one process, for a single machine.
+import { loadConfigOrExit } from '#shared/config.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { createLogger } from '#shared/logging.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { startBot } from '#bot/start-bot.ts';
+import { startScheduler } from '#scheduler/start-scheduler.ts';
+
+const config = loadConfigOrExit('start');
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'genonaut' });
+
+const scheduler = await startScheduler({ config, logger: logger.child({ role: 'scheduler' }) });
+const pool = createPool(config.DATABASE_URL);
+const producer = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
+const bot = await startBot({
+  token: config.DISCORD_TOKEN,
+  applicationId: config.DISCORD_APPLICATION_ID,
+  apiBase: config.DISCORD_API_BASE,
+  pool,
+  boss: producer,
+  logger: logger.child({ role: 'bot' }),
+});
+logger.info('genonaut started: bot and scheduler');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  setTimeout(() => process.exit(1), 15_000).unref();
+  try {
+    await bot.stop();
+    await producer.stop({ graceful: true, timeout: 5_000 });
+    await scheduler.stop();
+    await pool.end();
+  } catch (err) {
+    logger.error({ err }, 'error while stopping');
+    process.exitCode = 1;
+  }
+}
+process.on('SIGINT', (s) => void shutdown(s));
+process.on('SIGTERM', (s) => void shutdown(s));
