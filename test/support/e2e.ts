@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { PgBoss } from 'pg-boss';
+import { createLogger, type Logger } from '#shared/logging.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { startDiscordSim, type DiscordSim, type RecordedResponse, type SentInteraction, type SimChannel, type SimGuild, type SimMessage, type SimUser } from '#sim/discord/index.ts';
+import { registerCommands } from '#bot/register-commands.ts';
+import { startBot, type RunningBot } from '#bot/start-bot.ts';
+import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
+
+export interface SeededModels {
+  checkpoint: { id: number; fileName: string };
+  nsfwCheckpoint: { id: number; fileName: string };
+  lora: { id: number; fileName: string };
+}
+
+export interface E2EOptions {
+  /** Also start sim/comfyui (when that module exists) and expose it as `comfy`. */
+  comfy?: boolean;
+  /** Register the commands globally instead of in the test guild. */
+  globalCommands?: boolean;
+  logger?: Logger;
+}
+
+export interface Played {
+  ix: SentInteraction;
+  response: RecordedResponse;
+  /** The message the response created or changed (the @original for replies). */
+  message(): SimMessage | undefined;
+}
+
+export interface Player {
+  user: SimUser;
+  /** `/imagine` with options given by name (types come from the registered command). */
+  imagine(options?: Record<string, string | number>, where?: { channel?: SimChannel }): Promise<Played>;
+  click(message: SimMessage, customId: string, opts?: { componentType?: number }): Promise<Played>;
+  autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: { channel?: SimChannel }): Promise<Played>;
+  submitModal(customId: string, fields: Record<string, string>, where?: { channel?: SimChannel }): Promise<Played>;
+}
+
+export interface E2E {
+  db: TestDatabase;
+  boss: PgBoss;
+  sim: DiscordSim;
+  /** sim/comfyui when `comfy: true` and the module exists. */
+  comfy: unknown;
+  bot: RunningBot;
+  guild: SimGuild;
+  channel: SimChannel;
+  nsfwChannel: SimChannel;
+  models: SeededModels;
+  playUser(user?: SimUser): Player;
+  stop(): Promise<void>;
+}
+
+const toOptions = (o: Record<string, string | number> = {}) => Object.entries(o).map(([name, value]) => ({ name, value }));
+
+async function played(ix: SentInteraction, timeoutMs = 5_000): Promise<Played> {
+  const response = await ix.waitForResponse(timeoutMs);
+  return { ix, response, message: () => ix.original() };
+}
+
+async function seedModels(db: TestDatabase): Promise<SeededModels> {
+  const insert = async (kind: string, fileName: string, extra: { nsfw?: boolean; baseFamily?: string; strength?: number } = {}) => {
+    const { rows } = await db.pool.query<{ id: number }>(
+      `insert into model (kind, file_name, display_name, base_family, nsfw, enabled, available, default_strength_model, source)
+       values ($1, $2, $3, $4, $5, true, true, $6, 'manual') returning id`,
+      [kind, fileName, fileName.replace(/\.[^.]+$/, ''), extra.baseFamily ?? 'sdxl', extra.nsfw ?? false, extra.strength ?? null],
+    );
+    return { id: rows[0]!.id, fileName };
+  };
+  return {
+    checkpoint: await insert('checkpoint', 'sdxl_base.safetensors'),
+    nsfwCheckpoint: await insert('checkpoint', 'after_dark.safetensors', { nsfw: true }),
+    lora: await insert('lora', 'watercolor.safetensors', { strength: 0.8 }),
+  };
+}
+
+async function startComfyIfPresent(): Promise<{ close?: () => Promise<void> } | undefined> {
+  const path = fileURLToPath(new URL('../../sim/comfyui/index.ts', import.meta.url));
+  if (!existsSync(path)) return undefined;
+  const mod = (await import(path)) as { startComfySim?: () => Promise<{ close?: () => Promise<void> }> };
+  return mod.startComfySim?.();
+}
+
+/**
+ * The whole bot side against stand-ins: a fresh migrated database, sim/discord, (sim/comfyui),
+ * pg-boss as producer, commands registered, models seeded, and the real bot logged in.
+ */
+export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
+  const logger = opts.logger ?? createLogger({ level: process.env.E2E_LOG_LEVEL ?? 'silent' });
+  const db = await createTestDatabase();
+  const sim = await startDiscordSim();
+  const cleanups: (() => Promise<unknown>)[] = [() => db.drop(), () => sim.close()];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const comfy = opts.comfy ? await startComfyIfPresent() : undefined;
+    if (comfy?.close) cleanups.push(() => comfy.close!());
+    const boss = await startBoss(db.url, { supervise: false });
+    cleanups.push(() => boss.stop({ graceful: false }));
+    // A guild of our own with a normal and an age-restricted channel (nsfw models only in the latter).
+    const playGuild = sim.addGuild({ name: 'Play', channels: [{ name: 'gen' }, { name: 'after-dark', nsfw: true }] });
+    await registerCommands({
+      token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, guildId: opts.globalCommands ? undefined : playGuild.id,
+    });
+    const models = await seedModels(db);
+    const bot = await startBot({
+      token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000,
+    });
+    cleanups.push(() => bot.stop());
+    await sim.waitForBot();
+    const channel = playGuild.channels[0]!;
+    const nsfwChannel = playGuild.channels[1]!;
+    return {
+      db, boss, sim, comfy, bot, guild: playGuild, channel, nsfwChannel, models, stop,
+      playUser(user = sim.addUser()) {
+        const base = (where?: { channel?: SimChannel }) => ({ user, guild: playGuild, channel: where?.channel ?? channel });
+        return {
+          user,
+          imagine: (options, where) => played(sim.sendCommand({ ...base(where), name: 'imagine', options: toOptions(options) })),
+          click: (message, customId, o = {}) => {
+            const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id) };
+            return played(sim.sendComponent({ ...base(where), message, customId, componentType: o.componentType }));
+          },
+          autocomplete: (focused, typed, options, where) =>
+            played(sim.sendAutocomplete({ ...base(where), name: 'imagine', options: toOptions(options), focused, focusedValue: typed })),
+          submitModal: (customId, fields, where) => played(sim.sendModalSubmit({ ...base(where), customId, fields })),
+        };
+      },
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
