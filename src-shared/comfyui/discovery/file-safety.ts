@@ -1,0 +1,23 @@
+/** Formats that hold no code; everything else (pickle-based .ckpt/.pt/.pth/.bin/.pkl, unknown) is unsafe. */
+const safeExtensions = ['.safetensors', '.sft'] as const;
+
+/** Whether loading the file could run code (pickle-based or unknown format). */
+export function isUnsafeModelFile(fileName: string): boolean {
+  const lower = fileName.toLowerCase();
+  return !safeExtensions.some((ext) => lower.endsWith(ext));
+}
+
+/**
+ * Whether a loader combo entry names a file. VAELoader also offers `taesd`, `taesdxl`,
+ * `pixel_space`…, which are not files and have no extension.
+ */
+export function looksLikeModelFile(name: string): boolean {
+  const base = name.split(/[\\/]/).at(-1) ?? '';
+  return /\.[A-Za-z0-9]+$/.test(base) && !base.startsWith('.');
+}
+
+/** A readable default display name: the base name without folder or extension. */
+export function displayNameFor(fileName: string): string {
+  const base = fileName.split(/[\\/]/).at(-1) ?? fileName;
+  return base.replace(/\.[^.]+$/, '').slice(0, 200) || fileName.slice(0, 200);
+}
