@@ -54,7 +54,7 @@ export function formatSummary(s: DiscoverySummary): string {
   if (s.added.length) {
     lines.push(`added ${s.added.length}:`);
     for (const m of s.added) {
-      const state = m.enabled ? 'enabled' : m.unsafe ? 'disabled, unsafe format (enable by hand if trusted)' : 'disabled';
+      const state = m.enabled ? 'enabled' : m.unsafe ? 'disabled: unsafe format, enable by hand if trusted' : 'disabled';
       lines.push(`  + ${m.kind} ${m.fileName} (${state}) on instances ${ids(m.instanceIds)}`);
     }
   }
