@@ -91,7 +91,7 @@ const schema = z.object({
   cfg: optional(z.number().min(imagineLimits.cfg.min).max(imagineLimits.cfg.max)),
   sampler: optional(z.preprocess(blankToNull, z.enum(comfySamplers).nullable())),
   scheduler: optional(z.preprocess(blankToNull, z.enum(comfySchedulers).nullable())),
-  seed: optional(z.preprocess(blankToNull, z.string().trim().regex(/^\d{1,20}$/).refine((s) => BigInt(s) <= maxSeed).nullable())),
+  seed: optional(z.preprocess(blankToNull, z.string().trim().regex(/^\d{1,20}$/).refine((s) => /^\d{1,20}$/.test(s) && BigInt(s) <= maxSeed).nullable())),
   batch: optional(z.number().int().min(imagineLimits.batch.min).max(imagineLimits.batch.max)),
 });
 
