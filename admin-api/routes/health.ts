@@ -1,0 +1,54 @@
+import Router from '@koa/router';
+import type { Registry } from 'prom-client';
+import type { Db } from '#shared/db/pool.ts';
+import type { Logger } from '#shared/logging.ts';
+import { readinessProbe } from '../sql/observability.ts';
+
+export interface HealthRouterDeps {
+  db: Db;
+  metrics: Registry;
+  logger: Logger;
+  /** How long /readyz waits for Postgres before answering 503. */
+  readyTimeoutMs: number;
+}
+
+type CheckResult = 'ok' | 'down' | 'missing';
+
+/** `/healthz` (process alive), `/readyz` (Postgres and pg-boss usable), `/metrics` (Prometheus). Unauthenticated. */
+export function healthRouter({ db, metrics, logger, readyTimeoutMs }: HealthRouterDeps): Router {
+  const router = new Router();
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+  });
+
+  router.get('/readyz', async (ctx) => {
+    const checks: { database: CheckResult; queue: CheckResult } = { database: 'down', queue: 'down' };
+    try {
+      const { text, values } = readinessProbe();
+      const { rows } = await withTimeout(db.executeSql<{ ok: number; bossInstalled: boolean }>(text, values), readyTimeoutMs);
+      checks.database = 'ok';
+      checks.queue = rows[0]?.bossInstalled ? 'ok' : 'missing';
+    } catch (err) {
+      logger.warn({ err }, 'readiness check failed');
+    }
+    const ready = checks.database === 'ok' && checks.queue === 'ok';
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not_ready', checks };
+  });
+
+  router.get('/metrics', async (ctx) => {
+    ctx.type = metrics.contentType;
+    ctx.body = await metrics.metrics();
+  });
+
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

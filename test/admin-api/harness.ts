@@ -1,0 +1,65 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createAdminApp, type AdminAppDeps } from '#admin/app.ts';
+import { asDb } from '#shared/db/pool.ts';
+import { createLogger } from '#shared/logging.ts';
+import type { TestDatabase } from '../support/testDatabase.ts';
+
+export const adminToken = 'test-admin-token-0123456789abcdef';
+
+export interface ServedApp {
+  url: string;
+  /** Every log line the app wrote, parsed. */
+  logs: Record<string, unknown>[];
+  request(path: string, init?: RequestInit & { json?: unknown; token?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Serves the app on a free loopback port via `http.createServer(app.callback())`, as production does. */
+export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabase; orm?: MikroORM }): Promise<ServedApp> {
+  const logs: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      done();
+    },
+  });
+  const { tdb, ...rest } = deps;
+  const app = createAdminApp({
+    db: rest.db ?? asDb(tdb!.pool),
+    orm: rest.orm!,
+    adminToken,
+    logger: createLogger({ level: 'debug', destination }),
+    ...rest,
+  });
+  const server: Server = createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    logs,
+    request(path, init = {}) {
+      const { json, token = adminToken, headers, ...rest2 } = init;
+      const h = new Headers(headers);
+      if (token !== null) h.set('authorization', `Bearer ${token}`);
+      if (json !== undefined) h.set('content-type', 'application/json');
+      return fetch(`${url}${path}`, { ...rest2, headers: h, body: json === undefined ? rest2.body : JSON.stringify(json) });
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export interface ErrorJson {
+  error: { code: string; message: string; details: unknown };
+}
+
+export async function errorOf(res: Response): Promise<ErrorJson['error']> {
+  const body = (await res.json()) as ErrorJson;
+  return body.error;
+}
