@@ -89,7 +89,9 @@ describe('checkModels / toNewGeneration', () => {
     defaultStrengthModel: null, defaultStrengthClip: null, defaultWidth: null, defaultHeight: null, defaultSteps: null, defaultCfg: null,
     defaultSampler: null, defaultScheduler: null, usable: true, ...over,
   });
-  const request = (parseImagineOptions({ prompt: 'x', lora: 'l' }, fixedSeed) as { value: never }).value;
+  const parsed = parseImagineOptions({ prompt: 'x', lora: 'l' }, fixedSeed);
+  if (!parsed.ok) throw new Error('fixture must parse');
+  const request = parsed.value;
 
   test('nsfw models are refused outside nsfw channels; disabled ones always', () => {
     const lora = model({ kind: 'lora', fileName: 'l.safetensors' });

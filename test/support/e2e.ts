@@ -60,7 +60,8 @@ async function played(ix: SentInteraction, timeoutMs = 5_000): Promise<Played> {
   return { ix, response, message: () => ix.original() };
 }
 
-async function seedModels(db: TestDatabase): Promise<SeededModels> {
+/** Inserts an sdxl checkpoint, an nsfw checkpoint and a LoRA (all enabled and available). */
+export async function seedModels(db: TestDatabase): Promise<SeededModels> {
   const insert = async (kind: string, fileName: string, extra: { nsfw?: boolean; baseFamily?: string; strength?: number } = {}) => {
     const { rows } = await db.pool.query<{ id: number }>(
       `insert into model (kind, file_name, display_name, base_family, nsfw, enabled, available, default_strength_model, source)
