@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError, ErrorCode } from '../errors.ts';
 import { logger as rootLogger, type Logger } from '../logging.ts';
 import type { CancelResult, HistoryEntry, ImageRef, QueueItem, QueuePosition, QueueSnapshot, SubmitResult, SystemStats } from './api-types.ts';
-import { defaultBackoff, type BackoffPolicy } from './backoff.ts';
+import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
 import { HttpTransport, neverSent, type RequestOptions } from './http-transport.ts';
 import { parseJsonLossless } from './json.ts';
 import { positionIn } from './queue-position.ts';
@@ -50,6 +51,7 @@ export class ComfyClient {
   readonly #http: HttpTransport;
   readonly #downloadTimeoutMs: number;
   readonly #backoff: BackoffPolicy;
+  readonly #retries: number;
   #events: ComfyEventStream | undefined;
 
   constructor(opts: ComfyClientOptions) {
@@ -58,11 +60,12 @@ export class ComfyClient {
     this.logger = (opts.logger ?? rootLogger).child({ comfy: this.baseUrl, clientId: this.clientId });
     this.#downloadTimeoutMs = opts.downloadTimeoutMs ?? 600_000;
     this.#backoff = opts.backoff ?? defaultBackoff;
+    this.#retries = opts.retries ?? 4;
     this.#http = new HttpTransport({
       baseUrl: this.baseUrl,
       logger: this.logger,
       timeoutMs: opts.timeoutMs ?? 10_000,
-      retries: opts.retries ?? 4,
+      retries: this.#retries,
       backoff: this.#backoff,
     });
   }
@@ -181,21 +184,30 @@ export class ComfyClient {
     return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
   }
 
-  /** Streams an output file to `destPath` (via a temporary file, renamed when complete). */
+  /**
+   * Streams an output file to `destPath` via a temporary file renamed when complete. A transfer
+   * cut off mid-body is restarted (up to `retries` times); HTTP errors are not.
+   */
   async download(ref: ImageRef, destPath: string, signal?: AbortSignal): Promise<{ path: string; bytes: number }> {
-    const partial = `${destPath}.part-${randomUUID()}`;
-    let bytes = 0;
-    try {
-      const source = await this.openOutput(ref, signal);
-      source.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-      });
-      await pipeline(source, createWriteStream(partial), { signal });
-      await rename(partial, destPath);
-      return { path: destPath, bytes };
-    } catch (err) {
-      await rm(partial, { force: true });
-      throw err;
+    for (let attempt = 0; ; attempt++) {
+      const partial = `${destPath}.part-${randomUUID()}`;
+      let bytes = 0;
+      let started = false;
+      try {
+        const source = await this.openOutput(ref, signal);
+        started = true;
+        source.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        await pipeline(source, createWriteStream(partial), { signal });
+        await rename(partial, destPath);
+        return { path: destPath, bytes };
+      } catch (err) {
+        await rm(partial, { force: true });
+        if (!started || signal?.aborted || attempt >= this.#retries) throw err;
+        this.logger.warn({ err, attempt, file: ref.filename }, 'download interrupted, restarting');
+        await sleep(backoffDelay(attempt, this.#backoff), undefined, { signal });
+      }
     }
   }
 

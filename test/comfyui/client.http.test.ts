@@ -1,4 +1,7 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AppError, ErrorCode } from '#shared/errors.ts';
@@ -129,5 +132,38 @@ describe('ComfyClient HTTP behaviour', () => {
     expect(await c.cancel('run')).toBe('interrupted');
     expect(await c.cancel('gone')).toBe('not_found');
     expect(posts).toEqual(['/interrupt {"prompt_id":"run"}']);
+  });
+});
+
+describe('ComfyClient /view downloads', () => {
+  it('streams to a file, restarts a transfer cut mid-body, and reports a missing file', async () => {
+    const payload = Buffer.alloc(512 * 1024, 7);
+    let calls = 0;
+    const srv = await startScriptedServer((req, res) => {
+      const url = new URL(req.url!, 'http://x');
+      if (url.searchParams.get('filename') !== 'job_00001_.png') return res.writeHead(404).end();
+      expect(url.searchParams.get('subfolder')).toBe('genonaut');
+      expect(url.searchParams.get('type')).toBe('output');
+      res.writeHead(200, { 'content-type': 'image/png', 'content-length': payload.length });
+      if (++calls === 1) {
+        res.write(payload.subarray(0, 1000));
+        setTimeout(() => res.destroy(), 10);
+        return;
+      }
+      res.end(payload);
+    });
+    closers.push(srv.close);
+    const dir = await mkdtemp(join(tmpdir(), 'comfy-dl-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    const c = client(srv.url);
+    const dest = join(dir, 'out.png');
+    const result = await c.download({ filename: 'job_00001_.png', subfolder: 'genonaut', type: 'output' }, dest);
+    expect(result).toEqual({ path: dest, bytes: payload.length });
+    expect((await readFile(dest)).equals(payload)).toBe(true);
+    expect(calls).toBe(2);
+    expect(await readdir(dir)).toEqual(['out.png']);
+
+    await expect(c.download({ filename: 'nope.png', subfolder: '', type: 'output' }, join(dir, 'x.png'))).rejects.toMatchObject({ code: ErrorCode.NotFound });
+    expect(await readdir(dir)).toEqual(['out.png']);
   });
 });
