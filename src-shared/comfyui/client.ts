@@ -20,6 +20,8 @@ import { ComfyValidationError } from './validation-error.ts';
 import type { PromptGraph } from './workflow/graph.ts';
 import { serializePrompt } from './workflow/serialize.ts';
 
+const canonicalUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface ComfyClientOptions {
   /** e.g. `http://127.0.0.1:8188` */
   baseUrl: string;
@@ -97,6 +99,10 @@ export class ComfyClient {
    */
   async submit(prompt: PromptGraph, opts: SubmitOptions = {}): Promise<SubmitResult> {
     const promptId = opts.promptId ?? randomUUID();
+    if (!canonicalUuid.test(promptId)) {
+      // Newer ComfyUI rejects anything else with invalid_prompt_id (API.md §9).
+      throw new AppError(ErrorCode.Validation, `prompt id '${promptId}' is not a lowercase hyphenated UUID — generate one with crypto.randomUUID()`);
+    }
     const log = this.logger.child({ promptId });
     const body = serializePrompt({
       prompt,

@@ -43,6 +43,13 @@ describe('ComfyClient HTTP behaviour', () => {
     expect(body).toBe(`{"prompt":{"1":{"class_type":"KSampler","inputs":{"seed":18446744073709551615}}},"client_id":"svc-1","prompt_id":"${promptId}"}`);
   });
 
+  it('refuses a prompt id that is not a canonical UUID before sending', async () => {
+    const srv = await startScriptedServer((_req, res) => json(res, 200, '{}'));
+    closers.push(srv.close);
+    await expect(client(srv.url).submit(prompt, { promptId: 'JOB-1' })).rejects.toMatchObject({ code: ErrorCode.Validation });
+    expect(srv.requests).toEqual([]);
+  });
+
   it('retries 5xx with backoff and logs with the prompt id', async () => {
     let calls = 0;
     const srv = await startScriptedServer((req, res) => {
