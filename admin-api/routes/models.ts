@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { wrap } from '@mikro-orm/core';
 import type { Db } from '#shared/db/pool.ts';
-import type { Model } from '#shared/db/entities/model.ts';
+import { ModelEntity, type Model } from '#shared/db/entities/model.ts';
 import type { ModelRepository } from '#shared/db/repositories/model-repository.ts';
 import { recordAudit } from '../audit.ts';
 import { validate, type Validated } from '../middleware/validate.ts';
@@ -14,9 +14,12 @@ export interface ModelsRouterDeps {
 
 type PatchState = Validated<'params', typeof modelIdParams> & Validated<'body', typeof patchModelBody>;
 
-/** Plain JSON of a model, the same in responses and audit rows. */
+const modelFields = Object.keys(ModelEntity.meta.properties);
+
+/** Plain JSON of a model, the same in responses and audit rows; unset optional fields are `null`, never missing. */
 export function modelView(model: Model): Record<string, unknown> {
-  return wrap(model).toObject() as Record<string, unknown>;
+  const plain = wrap(model).toObject() as Record<string, unknown>;
+  return Object.fromEntries(modelFields.map((field) => [field, plain[field] ?? null]));
 }
 
 /** `/api/v1/models`: the model registry. Every change leaves an audit_log row. */

@@ -49,6 +49,7 @@ describe('/api/v1/models', () => {
   test('create, get, patch, delete, each with an audit row', async () => {
     const created = await create({ kind: 'checkpoint', fileName: 'sd_xl_base_1.0.safetensors', tags: ['base'], sizeBytes: '9007199254740993' });
     expect(created).toMatchObject({ kind: 'checkpoint', displayName: 'sd_xl_base_1.0', enabled: true, tags: ['base'], sizeBytes: '9007199254740993' });
+    expect(created).toMatchObject({ baseFamily: null, defaultSteps: null, sha256: null, lastSeenAt: null });
 
     const got = await api.request(`/api/v1/models/${created.id}`);
     expect(got.status).toBe(200);
