@@ -1,10 +1,13 @@
-// npm start: every role in one process, for a single machine.
+// npm start: every role (bot, scheduler, admin API) in one process, for a single machine.
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from '#bot/start-bot.ts';
 import { startScheduler } from '#scheduler/start-scheduler.ts';
+import { startAdminApi } from '#admin/start.ts';
+import { createOrm } from '#shared/db/orm.ts';
+import { asDb } from '#shared/db/pool.ts';
 
 const config = loadConfigOrExit('start');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'genonaut' });
@@ -20,7 +23,16 @@ const bot = await startBot({
   boss: producer,
   logger: logger.child({ role: 'bot' }),
 });
-logger.info('genonaut started: bot and scheduler');
+const orm = await createOrm(config.DATABASE_URL);
+const admin = await startAdminApi({
+  db: asDb(pool),
+  orm,
+  adminToken: config.ADMIN_TOKEN,
+  logger: logger.child({ role: 'admin-api' }),
+  host: config.ADMIN_HOST,
+  port: config.ADMIN_PORT,
+});
+logger.info({ admin: admin.url }, 'genonaut started: bot, scheduler and admin API');
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {
@@ -30,6 +42,8 @@ async function shutdown(signal: string): Promise<void> {
   setTimeout(() => process.exit(1), 15_000).unref();
   try {
     await bot.stop();
+    await admin.close();
+    await orm.close();
     await producer.stop({ graceful: true, timeout: 5_000 });
     await scheduler.stop();
     await pool.end();

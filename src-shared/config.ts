@@ -78,8 +78,11 @@ export const roleKeys = {
   ],
   'admin-api': [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'],
   migrate: [...common],
-  /** `npm start`: bot and scheduler in one process. */
+  /** `npm start`: bot, scheduler and admin API in one process. */
   start: [
+    'ADMIN_HOST',
+    'ADMIN_PORT',
+    'ADMIN_TOKEN',
     ...common,
     'DISCORD_TOKEN',
     'DISCORD_APPLICATION_ID',
