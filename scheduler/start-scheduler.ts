@@ -11,6 +11,7 @@ import type { JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { cleanupJob } from './jobs/cleanup.ts';
 import { deliverJob } from './jobs/deliver.ts';
+import { discoverModelsJob } from './jobs/discover-models.ts';
 import { generateDeadJob } from './jobs/generate-dead.ts';
 import { generateJob, type GenerateContext } from './jobs/generate.ts';
 import { instanceHealthJob } from './jobs/instance-health.ts';
@@ -18,7 +19,7 @@ import { reapStuckJob } from './jobs/reap-stuck.ts';
 import { thumbnailJob } from './jobs/thumbnail.ts';
 import { registerJob } from './register-job.ts';
 
-export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob];
+export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob];
 
 export interface RunningScheduler {
   boss: PgBoss;
