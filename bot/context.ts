@@ -11,4 +11,6 @@ export interface BotContext {
   boss: PgBoss;
   logger: Logger;
   applicationId: string;
+  /** Defer a reply whose work takes longer than this (see respond/reply-in-time.ts). */
+  deferAfterMs: number;
 }

@@ -6,6 +6,7 @@ import type { Logger } from '#shared/logging.ts';
 import { createBotClient } from './client.ts';
 import { commands, componentHandlers, modalHandlers } from './command-list.ts';
 import type { BotContext } from './context.ts';
+import { deferAfterMs } from './respond/reply-in-time.ts';
 import { createInteractionRouter } from './router.ts';
 
 export interface BotDeps {
@@ -16,6 +17,8 @@ export interface BotDeps {
   boss: PgBoss;
   logger: Logger;
   waitGuildTimeoutMs?: number;
+  /** Defaults to 1.5 s; tests set 0 to exercise the deferred path. */
+  deferAfterMs?: number;
 }
 
 export interface RunningBot {
@@ -27,7 +30,9 @@ export interface RunningBot {
 /** Logs the bot in and resolves once discord.js is ready (READY plus every GUILD_CREATE). */
 export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const logger = deps.logger.child({ component: 'bot' });
-  const ctx: BotContext = { pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, logger, applicationId: deps.applicationId };
+  const ctx: BotContext = { pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, logger, applicationId: deps.applicationId,
+    deferAfterMs: deps.deferAfterMs ?? deferAfterMs,
+  };
   const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx });
   const client = createBotClient({ apiBase: deps.apiBase, waitGuildTimeoutMs: deps.waitGuildTimeoutMs });
   client.on(Events.InteractionCreate, router.handle);

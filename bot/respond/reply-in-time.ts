@@ -8,7 +8,7 @@ export const deferAfterMs = 1_500;
 /**
  * Runs `work` and replies with its message. If the work is still running after `deferAfterMs`, the
  * interaction is deferred first and the reply becomes an edit, so a slow database never loses a
- * request. Returns the id of the message that now shows the result (null if Discord did not say).
+ * request (`deferAfter <= 0` defers before the work). Returns the id of the message that now shows the result (null if Discord did not say).
  */
 export async function replyInTime(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
@@ -16,10 +16,10 @@ export async function replyInTime(
   logger: Logger,
   deferAfter = deferAfterMs,
 ): Promise<string | null> {
-  let deferring: Promise<unknown> | undefined;
-  const timer = setTimeout(() => {
-    deferring = interaction.deferReply().catch((err: unknown) => logger.warn({ err }, 'deferReply failed'));
-  }, deferAfter);
+  const defer = () => interaction.deferReply().catch((err: unknown) => logger.warn({ err }, 'deferReply failed'));
+  // 0 or less: defer before any work (deterministic, used by tests of the deferred path).
+  let deferring: Promise<unknown> | undefined = deferAfter <= 0 ? defer() : undefined;
+  const timer = deferring ? undefined : setTimeout(() => (deferring = defer()), deferAfter);
   let body: MessageBody;
   try {
     body = await work();

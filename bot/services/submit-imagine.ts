@@ -45,6 +45,7 @@ export async function submitImagine(interaction: ChatInputCommandInteraction | M
       return queuedMessage(queued.generation, queued.position);
     },
     log,
+    ctx.deferAfterMs,
   );
   if (messageId) {
     const { text, values } = setGenerationMessage(generationId, messageId);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PgBoss } from 'pg-boss';
 import { createLogger, type Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
@@ -15,10 +15,12 @@ export interface SeededModels {
 }
 
 export interface E2EOptions {
-  /** Also start sim/comfyui (when that module exists) and expose it as `comfy`. */
+  /** Also start sim/comfyui (`startComfySim()`) and expose it as `comfy`; throws if that module is missing. */
   comfy?: boolean;
   /** Register the commands globally instead of in the test guild. */
   globalCommands?: boolean;
+  /** Passed to the bot: defer /imagine after this many ms of work (0 = always defer, to test that path). */
+  deferAfterMs?: number;
   logger?: Logger;
 }
 
@@ -42,8 +44,8 @@ export interface E2E {
   db: TestDatabase;
   boss: PgBoss;
   sim: DiscordSim;
-  /** sim/comfyui when `comfy: true` and the module exists. */
-  comfy: unknown;
+  /** sim/comfyui when started with `comfy: true`. */
+  comfy: ComfySimHandle | undefined;
   bot: RunningBot;
   guild: SimGuild;
   channel: SimChannel;
@@ -77,11 +79,18 @@ export async function seedModels(db: TestDatabase): Promise<SeededModels> {
   };
 }
 
-async function startComfyIfPresent(): Promise<{ close?: () => Promise<void> } | undefined> {
-  const path = fileURLToPath(new URL('../../sim/comfyui/index.ts', import.meta.url));
-  if (!existsSync(path)) return undefined;
-  const mod = (await import(path)) as { startComfySim?: () => Promise<{ close?: () => Promise<void> }> };
-  return mod.startComfySim?.();
+export interface ComfySimHandle {
+  close?(): Promise<void>;
+  [key: string]: unknown;
+}
+
+/** sim/comfyui is loaded lazily so this harness works before (and without) it. */
+async function startComfySim(): Promise<ComfySimHandle> {
+  const file = fileURLToPath(new URL('../../sim/comfyui/index.ts', import.meta.url));
+  if (!existsSync(file)) throw new Error('startE2E({ comfy: true }): sim/comfyui/index.ts does not exist yet');
+  const mod = (await import(pathToFileURL(file).href)) as { startComfySim?: () => Promise<ComfySimHandle> };
+  if (!mod.startComfySim) throw new Error('sim/comfyui/index.ts does not export startComfySim');
+  return mod.startComfySim();
 }
 
 /**
@@ -93,11 +102,13 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
   const db = await createTestDatabase();
   const sim = await startDiscordSim();
   const cleanups: (() => Promise<unknown>)[] = [() => db.drop(), () => sim.close()];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of [...cleanups].reverse()) await cleanup().catch(() => {});
+    })());
   try {
-    const comfy = opts.comfy ? await startComfyIfPresent() : undefined;
+    const comfy = opts.comfy ? await startComfySim() : undefined;
     if (comfy?.close) cleanups.push(() => comfy.close!());
     const boss = await startBoss(db.url, { supervise: false });
     cleanups.push(() => boss.stop({ graceful: false }));
@@ -108,7 +119,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     });
     const models = await seedModels(db);
     const bot = await startBot({
-      token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000,
+      token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000, deferAfterMs: opts.deferAfterMs,
     });
     cleanups.push(() => bot.stop());
     await sim.waitForBot();
