@@ -63,11 +63,12 @@ export function queuedMessage(g: QueuedGeneration, position: number): MessageBod
 }
 
 /** After the owner pressed Cancel: the same settings, no buttons. */
-export function cancelRequestedMessage(g: QueuedGeneration): MessageBody {
+/** "Cancelled" once it ended; "Cancelling…" while the GPU server is being told. */
+export function cancelRequestedMessage(g: QueuedGeneration & { status?: string }): MessageBody {
   return {
     embeds: [
       {
-        title: 'Cancelling…',
+        title: g.status === 'cancelled' ? 'Cancelled' : 'Cancelling…',
         description: truncate(g.prompt, 2000),
         color: embedColors.cancelled,
         fields: settingsFields(g),

@@ -1,5 +1,6 @@
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
+import { requestCancel } from '#shared/generation/cancel.ts';
 import { CustomIdAction, decodeCustomId } from '../custom-id.ts';
 import { cancelRequestedMessage } from '../embeds/queued-embed.ts';
 import type { ComponentHandler } from '../handler-types.ts';
@@ -9,8 +10,8 @@ export interface CancelTarget {
 }
 
 /**
- * The Cancel button: only the owner may press it. For now it records `cancel_requested`; the
- * scheduler's cancel flow (DESIGN §4.4) acts on that status.
+ * The Cancel button: only the owner may press it. Not started yet → cancelled at once; on a GPU →
+ * `cancel_requested`, which the scheduler passes on to ComfyUI (DESIGN §4.4).
  */
 export const cancelHandler: ComponentHandler<CancelTarget> = {
   action: CustomIdAction.Cancel,
@@ -30,7 +31,7 @@ export const cancelHandler: ComponentHandler<CancelTarget> = {
     }
     let updated;
     try {
-      updated = await repo.transition(generationId, 'cancel_requested', {}, ['queued', 'running']);
+      updated = await requestCancel(ctx.pool, ctx.boss, generationId);
     } catch (err) {
       if (err instanceof AppError && err.code === ErrorCode.InvalidTransition) {
         const from = (err.details as { from?: string } | undefined)?.from ?? 'finished';

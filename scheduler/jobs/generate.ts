@@ -93,7 +93,12 @@ async function waitForSlot(ctx: GenerateContext, g: GenerationRow, helpers: JobH
   const repo = new GenerationRepository(ctx.db);
   for (;;) {
     helpers.signal.throwIfAborted();
-    const claim = await claimSlot(ctx.pool, g);
+    const claim = await claimSlot(ctx.pool, g).catch((err: unknown) => {
+      // Cancelled (or settled) between our read and the claim.
+      if (err instanceof AppError && err.code === ErrorCode.InvalidTransition) return undefined;
+      throw err;
+    });
+    if (!claim) return undefined;
     if (claim.ok) return claim;
     if (claim.reason === 'no_instance_has_models') {
       await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));

@@ -25,7 +25,7 @@ async function status(generationId: string): Promise<string> {
 }
 
 describe('Cancel button', () => {
-  test('the owner cancels; anyone else is refused ephemerally; a second press says it is already being cancelled', async () => {
+  test('the owner cancels a request not started yet: it ends at once and its job is cancelled; anyone else is refused', async () => {
     const owner = e2e.playUser();
     const stranger = e2e.playUser();
     const queued = await owner.imagine({ prompt: 'to be cancelled' });
@@ -41,14 +41,29 @@ describe('Cancel button', () => {
 
     const done = await owner.click(message, customId);
     expect(done.response.type).toBe(7);
-    expect(body(done.response).embeds?.[0]?.title).toBe('Cancelling…');
+    expect(body(done.response).embeds?.[0]?.title).toBe('Cancelled');
     expect(body(done.response).components).toEqual([]);
-    expect(await status(generationId)).toBe('cancel_requested');
+    expect(await status(generationId)).toBe('cancelled');
+    const jobs = await e2e.db.pool.query(`select state from pgboss.job where name = 'generate' and data->>'generationId' = $1`, [generationId]);
+    expect(jobs.rows.map((r) => r.state)).toEqual(['cancelled']);
 
     const again = await owner.click(message, customId, { componentType: 2 });
     expect(isEphemeral(again.response)).toBe(true);
-    expect(body(again.response).embeds?.[0]?.description).toMatch(/being cancelled already/);
+    expect(body(again.response).embeds?.[0]?.description).toMatch(/already cancelled/);
     expect(e2e.sim.violations).toEqual([]);
+  });
+
+  test('cancelling a request already on a GPU asks the scheduler to stop it (cancel_requested)', async () => {
+    const owner = e2e.playUser();
+    const queued = await owner.imagine({ prompt: 'running when cancelled' });
+    const customId = body(queued.response).components![0]!.components![0]!.custom_id!;
+    const generationId = customId.split(':')[2]!;
+    await e2e.db.pool.query(`update generation set status = 'running' where id = $1`, [generationId]);
+    const done = await owner.click(queued.message()!, customId);
+    expect(body(done.response).embeds?.[0]?.title).toBe('Cancelling…');
+    expect(await status(generationId)).toBe('cancel_requested');
+    const again = await owner.click(queued.message()!, customId, { componentType: 2 });
+    expect(body(again.response).embeds?.[0]?.description).toMatch(/being cancelled already/);
   });
 
   test('tampered, unknown-version, unknown-action and unknown-row custom_ids get an ephemeral refusal', async () => {

@@ -152,3 +152,15 @@ export function listGenerations(filters: GenerationFilters, limit: number, after
 export function setProgress(id: string, progress: number): SqlStatement {
   return { text: `update generation set progress = $2, updated_at = now() where id = $1 and status = 'running'`, values: [id, progress] };
 }
+
+export function lockGeneration(id: string): SqlStatement {
+  return { text: `select status from generation where id = $1 for update`, values: [id] };
+}
+
+/** pg-boss generate jobs of a generation that have not started yet. */
+export function waitingGenerateJobs(generationId: string): SqlStatement {
+  return {
+    text: `select id from pgboss.job where name = 'generate' and data->>'generationId' = $1 and state in ('created', 'retry')`,
+    values: [generationId],
+  };
+}

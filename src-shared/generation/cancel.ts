@@ -1,0 +1,32 @@
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
+import { withTransaction } from '#shared/db/pool.ts';
+import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { lockGeneration, waitingGenerateJobs } from '#shared/db/sql/generations.ts';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+import type { GenerationStatus } from './status.ts';
+import { sendJob } from '#shared/queue/send.ts';
+
+/**
+ * A user's (or moderator's) cancel, by stage (DESIGN §4.4):
+ * - not started: the pg-boss job is cancelled and the generation ends `cancelled` at once, with its
+ *   "Cancelled" delivery enqueued in the same transaction;
+ * - on a GPU (waiting in ComfyUI or running): `cancel_requested`; the generate job removes it from
+ *   ComfyUI's queue or interrupts it, then ends it `cancelled`.
+ */
+export async function requestCancel(pool: pg.Pool, boss: PgBoss, generationId: string): Promise<GenerationRow> {
+  return withTransaction(pool, async (db) => {
+    const lock = lockGeneration(generationId);
+    const { rows } = await db.executeSql<{ status: GenerationStatus }>(lock.text, lock.values);
+    const status = rows[0]?.status;
+    if (!status) throw new AppError(ErrorCode.NotFound, `generation ${generationId} not found`, { details: { generationId } });
+    const repo = new GenerationRepository(db);
+    if (status !== 'queued') return repo.transition(generationId, 'cancel_requested', {}, ['running']);
+    const jobs = waitingGenerateJobs(generationId);
+    const ids = (await db.executeSql<{ id: string }>(jobs.text, jobs.values)).rows.map((r) => r.id);
+    if (ids.length) await boss.cancel('generate', ids, { db: db as never });
+    const row = await repo.transition(generationId, 'cancelled', {}, ['queued']);
+    await sendJob(boss, 'deliver', { generationId, kind: 'cancelled' }, { db, singletonKey: `${generationId}:cancelled` });
+    return row;
+  });
+}
