@@ -63,7 +63,7 @@ function tokenUsable(g: GenerationRow): boolean {
   return Boolean(g.interactionToken && g.interactionTokenExpiresAt && g.interactionTokenExpiresAt.getTime() - Date.now() > tokenMarginMs);
 }
 
-/** Edit the original reply while the interaction token is valid; afterwards post in the channel. */
+/** Edit the original reply (through the interaction token while valid, then as a channel message); else post. */
 async function sendMessage(
   ctx: SchedulerContext,
   g: GenerationRow,
@@ -85,6 +85,15 @@ async function sendMessage(
     }
   }
   if (!opts.allowChannelFallback) return;
+  if (g.messageId) {
+    // The bot's own reply can still be edited after the interaction token expired.
+    try {
+      await ctx.discord.patch(Routes.channelMessage(g.channelId, g.messageId), { body: message, files });
+      return;
+    } catch (err) {
+      if (!(err instanceof DiscordAPIError && (err.status === 404 || err.status === 403))) throw err;
+    }
+  }
   // The nonce makes a retried post after a crash land once (Discord dedupes enforced nonces).
   await ctx.discord.post(Routes.channelMessages(g.channelId), {
     body: {

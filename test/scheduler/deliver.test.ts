@@ -99,6 +99,19 @@ describe('deliver', () => {
     expect(h.sim.messages(channelId).length).toBe(count + 1);
   });
 
+  test("with the reply's message id known, an expired token still edits that message instead of posting", async () => {
+    const sent = await deferredInteraction();
+    const g = await succeededGeneration(sent.token, new Date(Date.now() - 1000));
+    await tdb.pool.query('update generation set message_id = $2 where id = $1', [g.id, sent.original()!.id]);
+    const channelId = h.sim.defaultGuild!.channels[0]!.id;
+    const count = h.sim.messages(channelId).length;
+    const violations = h.sim.violations.length;
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    expect(h.sim.messages(channelId).length).toBe(count);
+    expect(sent.original()!.attachments).toHaveLength(1);
+    expect(h.sim.violations.slice(violations)).toEqual([]);
+  });
+
   test('a failure is delivered with its reason', async () => {
     const sent = await deferredInteraction();
     const row = await repo.create({ ...(await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000))), id: randomUUID() } as never);
