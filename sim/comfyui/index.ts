@@ -1,0 +1,140 @@
+/**
+ * sim/comfyui: a stand-in ComfyUI (HTTP + WebSocket) on loopback, faithful to shared/comfyui/API.md,
+ * with a simulated GPU that writes real PNGs and test-only fault switches.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { SimDirs } from './files.ts';
+import type { ObjectInfoVersion } from './objectInfo.ts';
+import { ComfyHttpServer } from './server.ts';
+import { ComfyState, type SimExecution } from './state.ts';
+
+export type { SimExecution } from './state.ts';
+export { readTextChunks } from './images.ts';
+export { loads as parsePythonJson, dumps as dumpPythonJson } from './pyjson.ts';
+
+export interface ComfySimOptions {
+  host?: string;
+  port?: number;
+  /** folder → file names; given folders replace the defaults (see models.ts DEFAULT_MODELS). */
+  models?: Partial<Record<string, string[]>>;
+  secondsPerStep?: number;
+  previews?: boolean;
+  outputDir?: string;
+  objectInfo?: ObjectInfoVersion;
+}
+
+export type SimEvent = 'execution_start' | 'execution_success' | 'execution_error' | 'execution_interrupted' | 'idle';
+
+export interface ComfySim {
+  readonly url: string;
+  readonly port: number;
+  readonly outputDir: string;
+  readonly inputDir: string;
+  readonly tempDir: string;
+  readonly executions: SimExecution[];
+  setSecondsPerStep(s: number): void;
+  setModels(folder: string, files: string[]): void;
+  removeModel(folder: string, file: string): void;
+  pause(): void;
+  resume(): void;
+  refuseConnections(on: boolean): Promise<void>;
+  failNextRequests(n: number, opts?: { status?: number; pathPrefix?: string }): void;
+  dropSockets(opts?: { afterProgressEvents?: number }): void;
+  oomNext(n?: number): void;
+  crash(opts?: { keepHistory?: boolean }): Promise<void>;
+  restart(): Promise<void>;
+  waitFor(event: SimEvent, promptId?: string, timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function makeDirs(outputDir: string | undefined): { dirs: SimDirs; base: string } {
+  const base = mkdtempSync(path.join(tmpdir(), 'comfy-sim-'));
+  const dirs = { output: path.resolve(outputDir ?? path.join(base, 'output')), input: path.join(base, 'input'), temp: path.join(base, 'temp') };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  return { dirs, base };
+}
+
+export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySim> {
+  const { dirs, base } = makeDirs(opts.outputDir);
+  await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3a6ea5' } }).png().toFile(path.join(dirs.input, 'example.png'));
+  const state = new ComfyState({
+    dirs, models: opts.models ?? {}, secondsPerStep: opts.secondsPerStep ?? 0.005, previews: opts.previews ?? false, objectInfo: opts.objectInfo ?? 'default',
+  });
+  const host = opts.host ?? '127.0.0.1';
+  const server = new ComfyHttpServer(host, opts.port ?? 0, () => state);
+  await server.listen();
+  const startWorker = () => void state.runWorker().catch((err: unknown) => console.error('sim/comfyui worker failed', err));
+  startWorker();
+  const seen = new Map<string, Set<string>>();
+  for (const ev of ['execution_start', 'execution_success', 'execution_error', 'execution_interrupted']) {
+    state.events.on(ev, (promptId: string) => {
+      if (!seen.has(ev)) seen.set(ev, new Set());
+      seen.get(ev)!.add(promptId);
+    });
+  }
+  let closed = false;
+
+  const sim: ComfySim = {
+    get url() {
+      return `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+    },
+    get port() {
+      return server.port;
+    },
+    outputDir: dirs.output,
+    inputDir: dirs.input,
+    tempDir: dirs.temp,
+    executions: state.executions,
+    setSecondsPerStep: (s) => {
+      state.secondsPerStep = s;
+    },
+    setModels: (folder, files) => state.models.set(folder, files),
+    removeModel: (folder, file) => state.models.remove(folder, file),
+    pause: () => state.pause(),
+    resume: () => state.resume(),
+    refuseConnections: async (on) => {
+      if (on) await server.stopListening(false);
+      else await server.listen();
+    },
+    failNextRequests: (n, o = {}) => state.faults.failNextRequests(n, o.status ?? 500, o.pathPrefix),
+    dropSockets: (o = {}) => {
+      if (o.afterProgressEvents === undefined) state.hub.dropAll();
+      else state.faults.dropSocketsAfter(o.afterProgressEvents);
+    },
+    oomNext: (n = 1) => state.faults.oomNext(n),
+    crash: async (o = {}) => {
+      state.crash(o.keepHistory ?? false);
+      await server.stopListening(true);
+    },
+    restart: async () => {
+      state.hub = state.newHub();
+      await server.listen();
+      startWorker();
+    },
+    waitFor: (event, promptId, timeoutMs = 10_000) => new Promise<void>((resolve, reject) => {
+      if (event === 'idle' ? state.isIdle() : promptId !== undefined && seen.get(event)?.has(promptId)) return resolve();
+      const timer = setTimeout(() => {
+        state.events.off(event, listener);
+        reject(new Error(`sim/comfyui: no ${event}${promptId ? ` for ${promptId}` : ''} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (id?: string) => {
+        if (promptId !== undefined && event !== 'idle' && id !== promptId) return;
+        clearTimeout(timer);
+        state.events.off(event, listener);
+        resolve();
+      };
+      state.events.on(event, listener);
+    }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      state.stop();
+      await server.stopListening(true);
+      rmSync(base, { recursive: true, force: true }); // input/temp (and output unless the caller chose it)
+    },
+  };
+  return sim;
+}

@@ -1,0 +1,165 @@
+/** What each node class "computes" on the simulated GPU: symbolic models/latents, real PNG files. */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import sharp from 'sharp';
+import { annotated, dirFor, saveImagePath, type SimDirs } from './files.ts';
+import { fingerprintOf, renderPng } from './images.ts';
+import type { ModelRegistry } from './models.ts';
+import { dumps, isDict, PyFloat, str, type Loose, type PyDict, type PyValue } from './pyjson.ts';
+import { PyException } from './pyops.ts';
+
+export interface Sym {
+  kind: 'MODEL' | 'CLIP' | 'VAE' | 'CONDITIONING' | 'LATENT' | 'IMAGE' | 'MASK';
+  desc: string;
+  width?: number;
+  height?: number;
+  /** One fingerprint per batch item (LATENT / IMAGE). */
+  items?: string[];
+}
+
+export interface NodeContext {
+  nodeId: string;
+  prompt: PyDict;
+  extraData: PyDict;
+  models: ModelRegistry;
+  dirs: SimDirs;
+  /** Reports sampler step `value` of `max` (sleeps, checks interrupt, emits progress and previews). */
+  step(value: number, max: number, previewFingerprint: string, latentWidth: number, latentHeight: number): Promise<void>;
+  takeOom(): boolean;
+}
+
+export interface NodeResult {
+  outputs: unknown[];
+  ui?: Loose;
+}
+
+type Inputs = Map<string, unknown>;
+type NodeFn = (inputs: Inputs, ctx: NodeContext) => Promise<NodeResult>;
+
+const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v instanceof PyFloat ? v.value : Number(v));
+const sym = (v: unknown): Sym => v as Sym;
+
+function requireModel(models: ModelRegistry, folder: string, name: unknown): string {
+  const file = str(name as PyValue);
+  if (!models.has(folder, file)) throw new PyException('FileNotFoundError', `Model in folder '${folder}' with filename '${file}' not found.`);
+  return file;
+}
+
+const OOM_MESSAGE = 'CUDA out of memory. Tried to allocate 2.50 GiB. GPU 0 has a total capacity of 23.64 GiB of which 1.12 GiB is free. ' +
+  'Of the allocated memory 20.91 GiB is allocated by PyTorch, and 1.02 GiB is reserved by PyTorch but unallocated.';
+
+async function sample(inputs: Inputs, ctx: NodeContext, seed: unknown, steps: number): Promise<NodeResult> {
+  if (ctx.takeOom()) throw new PyException('torch.OutOfMemoryError', OOM_MESSAGE);
+  const latent = sym(inputs.get('latent_image'));
+  const model = sym(inputs.get('model'));
+  const recipe = [model.desc, sym(inputs.get('positive')).desc, sym(inputs.get('negative')).desc, str(seed as PyValue),
+    str(inputs.get('cfg') as PyValue), str(inputs.get('sampler_name') as PyValue), str(inputs.get('scheduler') as PyValue), steps];
+  const items = (latent.items ?? []).map((fp, i) => fingerprintOf([...recipe, fp, i]));
+  const lw = Math.floor((latent.width ?? 8) / 8);
+  const lh = Math.floor((latent.height ?? 8) / 8);
+  for (let s = 1; s <= steps; s++) await ctx.step(s, steps, items[0] ?? '', lw, lh);
+  return { outputs: [{ ...latent, items, desc: `latent:${items.join(',')}` } satisfies Sym] };
+}
+
+function resized(v: Sym, width: number, height: number, multiple: number): Sym {
+  if (width === 0 && height === 0) return v;
+  const w0 = v.width ?? 8;
+  const h0 = v.height ?? 8;
+  const w = width === 0 ? Math.max(1, Math.round((w0 * height) / h0)) : width;
+  const h = height === 0 ? Math.max(1, Math.round((h0 * width) / w0)) : height;
+  return { ...v, width: Math.floor(w / multiple) * multiple, height: Math.floor(h / multiple) * multiple, desc: `${v.desc}@${w}x${h}` };
+}
+
+async function saveImages(inputs: Inputs, ctx: NodeContext, type: 'output' | 'temp'): Promise<NodeResult> {
+  const images = sym(inputs.get('images'));
+  const width = images.width ?? 8;
+  const height = images.height ?? 8;
+  const prefix = type === 'output' ? str((inputs.get('filename_prefix') ?? 'ComfyUI') as PyValue)
+    : `ComfyUI_temp_${[...randomBytes(5)].map((b) => 'abcdefghijklmnopqrstuvwxyz'[b % 26]).join('')}`;
+  const target = await saveImagePath(prefix, ctx.dirs[type], width, height);
+  const texts: [string, string][] = [['prompt', dumps(ctx.prompt)]];
+  const pnginfo = ctx.extraData.get('extra_pnginfo');
+  if (isDict(pnginfo)) for (const [k, v] of pnginfo) texts.push([k, dumps(v)]);
+  const results: Loose[] = [];
+  let counter = target.counter;
+  for (const [batch, fp] of (images.items ?? []).entries()) {
+    const file = `${target.filename.replaceAll('%batch_num%', String(batch))}_${String(counter).padStart(5, '0')}_.png`;
+    await writeFile(path.join(target.folder, file), await renderPng(fp, width, height, texts, type === 'output' ? 4 : 1));
+    results.push({ filename: file, subfolder: target.subfolder, type });
+    counter++;
+  }
+  return { outputs: [images], ui: { images: results } };
+}
+
+async function loadImage(inputs: Inputs, ctx: NodeContext): Promise<NodeResult> {
+  const { name, type } = annotated(str(inputs.get('image') as PyValue));
+  const file = path.join(dirFor(ctx.dirs, type ?? 'input')!, name);
+  const bytes = await readFile(file);
+  const meta = await sharp(bytes).metadata();
+  const fp = createHash('sha256').update(bytes).digest('hex');
+  const image: Sym = { kind: 'IMAGE', desc: `file:${fp}`, width: meta.width, height: meta.height, items: [fp] };
+  return { outputs: [image, { kind: 'MASK', desc: `mask:${fp}` } satisfies Sym] };
+}
+
+export const NODE_FUNCTIONS: Record<string, NodeFn> = {
+  CheckpointLoaderSimple: async (i, ctx) => {
+    const name = requireModel(ctx.models, 'checkpoints', i.get('ckpt_name'));
+    return { outputs: [{ kind: 'MODEL', desc: `ckpt:${name}` }, { kind: 'CLIP', desc: `clip:${name}` }, { kind: 'VAE', desc: `vae:${name}` }] };
+  },
+  LoraLoader: async (i, ctx) => {
+    const model = sym(i.get('model'));
+    const clip = sym(i.get('clip'));
+    if (num(i.get('strength_model')) === 0 && num(i.get('strength_clip')) === 0) return { outputs: [model, clip] };
+    const name = requireModel(ctx.models, 'loras', i.get('lora_name'));
+    const tag = `+lora:${name}:${num(i.get('strength_model'))}:${num(i.get('strength_clip'))}`;
+    return { outputs: [{ ...model, desc: model.desc + tag }, { ...clip, desc: clip.desc + tag }] };
+  },
+  LoraLoaderModelOnly: async (i, ctx) => {
+    const model = sym(i.get('model'));
+    if (num(i.get('strength_model')) === 0) return { outputs: [model] };
+    const name = requireModel(ctx.models, 'loras', i.get('lora_name'));
+    return { outputs: [{ ...model, desc: `${model.desc}+lora:${name}:${num(i.get('strength_model'))}` }] };
+  },
+  VAELoader: async (i, ctx) => {
+    const name = str(i.get('vae_name') as PyValue);
+    if (!['pixel_space', 'taesd', 'taesdxl', 'taesd3', 'taef1'].includes(name)) requireModel(ctx.models, 'vae', name);
+    return { outputs: [{ kind: 'VAE', desc: `vae:${name}` }] };
+  },
+  CLIPTextEncode: async (i) => ({ outputs: [{ kind: 'CONDITIONING', desc: `${sym(i.get('clip')).desc}|${str(i.get('text') as PyValue)}` }] }),
+  CLIPSetLastLayer: async (i) => ({ outputs: [{ ...sym(i.get('clip')), desc: `${sym(i.get('clip')).desc}/skip${num(i.get('stop_at_clip_layer'))}` }] }),
+  EmptyLatentImage: async (i) => {
+    const width = Math.floor(num(i.get('width')) / 8) * 8;
+    const height = Math.floor(num(i.get('height')) / 8) * 8;
+    const items = Array.from({ length: num(i.get('batch_size')) }, () => `empty:${width}x${height}`);
+    return { outputs: [{ kind: 'LATENT', desc: `empty:${width}x${height}`, width, height, items }] };
+  },
+  KSampler: async (i, ctx) => sample(i, ctx, i.get('seed'), num(i.get('steps'))),
+  KSamplerAdvanced: async (i, ctx) => {
+    const steps = Math.max(0, Math.min(num(i.get('end_at_step')), num(i.get('steps'))) - num(i.get('start_at_step')));
+    return sample(i, ctx, i.get('noise_seed'), steps);
+  },
+  VAEDecode: async (i) => {
+    const latent = sym(i.get('samples'));
+    return { outputs: [{ ...latent, kind: 'IMAGE', desc: `decoded:${latent.desc}:${sym(i.get('vae')).desc}` }] };
+  },
+  VAEEncode: async (i) => {
+    const image = sym(i.get('pixels'));
+    return { outputs: [{ ...image, kind: 'LATENT', width: Math.floor((image.width ?? 8) / 8) * 8, height: Math.floor((image.height ?? 8) / 8) * 8 }] };
+  },
+  LatentUpscale: async (i) => ({ outputs: [resized(sym(i.get('samples')), num(i.get('width')), num(i.get('height')), 8)] }),
+  LatentUpscaleBy: async (i) => {
+    const s = sym(i.get('samples'));
+    const k = num(i.get('scale_by'));
+    return { outputs: [resized(s, Math.round((s.width ?? 8) * k), Math.round((s.height ?? 8) * k), 8)] };
+  },
+  ImageScale: async (i) => ({ outputs: [resized(sym(i.get('image')), num(i.get('width')), num(i.get('height')), 1)] }),
+  ImageScaleBy: async (i) => {
+    const s = sym(i.get('image'));
+    const k = num(i.get('scale_by'));
+    return { outputs: [resized(s, Math.round((s.width ?? 8) * k), Math.round((s.height ?? 8) * k), 1)] };
+  },
+  SaveImage: async (i, ctx) => saveImages(i, ctx, 'output'),
+  PreviewImage: async (i, ctx) => saveImages(i, ctx, 'temp'),
+  LoadImage: loadImage,
+};

@@ -1,0 +1,107 @@
+/** The HTTP + WebSocket listener: routing (`/x` and `/api/x`), origin check, injected failures, listen/refuse/crash. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { HttpStatus, makeReq, originRefused, sendEmpty, sendServerError, sendText } from './http.ts';
+import { infoRoutes } from './routes/info.ts';
+import { promptRoutes } from './routes/prompt.ts';
+import { queueRoutes } from './routes/queue.ts';
+import type { Route } from './routes/types.ts';
+import { uploadRoutes } from './routes/upload.ts';
+import { viewRoutes } from './routes/view.ts';
+import type { ComfyState } from './state.ts';
+
+const ROUTES: Route[] = [...promptRoutes, ...queueRoutes, ...viewRoutes, ...uploadRoutes, ...infoRoutes];
+
+function match(method: string, path: string): { route: Route; params: string[] } | 'wrong-method' | undefined {
+  let wrongMethod = false;
+  for (const route of ROUTES) {
+    const params = typeof route.path === 'string' ? (route.path === path ? [] : undefined) : route.path.exec(path)?.slice(1).map(decodeURIComponent);
+    if (!params) continue;
+    if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
+    wrongMethod = true;
+  }
+  return wrongMethod ? 'wrong-method' : undefined;
+}
+
+export class ComfyHttpServer {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly host: string;
+  private readonly getState: () => ComfyState;
+  port: number;
+
+  constructor(host: string, port: number, getState: () => ComfyState) {
+    this.host = host;
+    this.port = port;
+    this.getState = getState;
+  }
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  async listen(): Promise<void> {
+    if (this.server?.listening) return;
+    const server = createServer((req, res) => void this.handle(req, res));
+    server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Stops accepting connections (the port then refuses); open connections stay unless `destroy`. */
+  async stopListening(destroy: boolean): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    if (destroy) {
+      for (const s of this.sockets) s.destroy();
+      this.sockets.clear();
+      await closed;
+    } else {
+      server.closeIdleConnections();
+      // The listening handle is gone at once; 'close' itself waits for open connections.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if ((path !== '/ws' && path !== '/api/ws') || originRefused(req.headers)) {
+      socket.end(`HTTP/1.1 ${originRefused(req.headers) ? '403 Forbidden' : '404 Not Found'}\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.getState().hub.upgrade(req, socket, head);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const state = this.getState();
+    const r = makeReq(req);
+    try {
+      const injected = state.faults.takeRequestFailure(new URL(req.url ?? '/', 'http://x').pathname);
+      if (injected !== undefined) {
+        await r.body().catch(() => undefined);
+        return sendServerError(res, injected);
+      }
+      if (r.method === 'OPTIONS') return sendEmpty(res, 200);
+      if (originRefused(req.headers)) return sendEmpty(res, 403);
+      const found = match(r.method, r.path);
+      if (found === undefined) return sendText(res, 404, '404: Not Found');
+      if (found === 'wrong-method') return sendText(res, 405, '405: Method Not Allowed');
+      await found.route.handler(r, res, state, found.params);
+    } catch (ex) {
+      sendServerError(res, ex instanceof HttpStatus ? ex.status : 500);
+    }
+  }
+}
