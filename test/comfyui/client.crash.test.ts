@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startComfySim } from '#sim/comfyui/index.ts';
+import { buildTxt2Img, ComfyClient } from '#shared/comfyui/index.ts';
+import { txt2imgParams } from './fixtures.ts';
+import { LogTap } from './log-tap.ts';
+
+type Sim = Awaited<ReturnType<typeof startComfySim>>;
+const open: { sim?: Sim; client?: ComfyClient } = {};
+
+afterEach(async () => {
+  await open.client?.close();
+  await open.sim?.close();
+});
+
+async function setup() {
+  const sim = await startComfySim({ models: { checkpoints: ['a.safetensors'], loras: ['l.safetensors'] }, secondsPerStep: 0.005 });
+  const client = new ComfyClient({ baseUrl: sim.url, logger: new LogTap().logger, retries: 3, timeoutMs: 2_000, backoff: { baseMs: 20, maxMs: 200 } });
+  open.sim = sim;
+  open.client = client;
+  return { sim, client };
+}
+
+const graph = (steps = 8) => buildTxt2Img(txt2imgParams({ checkpoint: 'a.safetensors', steps, seed: String(Math.floor(Math.random() * 1e9)), filenamePrefix: `crash/${randomUUID()}` }));
+
+describe('followPrompt across a ComfyUI crash and restart', () => {
+  it('collects a prompt that finished before the crash when history is kept', async () => {
+    const { sim, client } = await setup();
+    const promptId = randomUUID();
+    sim.pause();
+    await client.submit(graph(), { promptId });
+    const following = client.followPrompt(promptId, { pollIntervalMs: 100, timeoutMs: 15_000 });
+    await client.events().waitConnected();
+    // Cut our event stream off, let the prompt finish unseen, then crash and come back.
+    await sim.refuseConnections(true);
+    sim.dropSockets({});
+    sim.resume();
+    await sim.waitFor('execution_success', promptId, 5_000);
+    await sim.crash({ keepHistory: true });
+    await sim.restart();
+    await sim.refuseConnections(false);
+    const outcome = await following;
+    expect(outcome.status).toBe('success');
+    expect(outcome.status === 'success' && outcome.images.length).toBe(1);
+  });
+
+  it('reports a prompt lost in the crash as unknown so the caller resubmits', async () => {
+    const { sim, client } = await setup();
+    const promptId = randomUUID();
+    sim.pause();
+    await client.submit(graph(), { promptId });
+    const following = client.followPrompt(promptId, { pollIntervalMs: 100, timeoutMs: 15_000 });
+    await client.events().waitConnected();
+    await sim.crash({ keepHistory: false });
+    await sim.restart();
+    const outcome = await following;
+    expect(outcome).toMatchObject({ status: 'unknown', promptId, reason: expect.stringMatching(/resubmit/) });
+  });
+});
