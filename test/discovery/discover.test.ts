@@ -7,13 +7,13 @@ import { ComfyClient } from '#shared/comfyui/client.ts';
 import { discoverModels } from '#shared/comfyui/discovery/discover.ts';
 import { seedInstances } from '#shared/db/sql/instances.ts';
 import { createLogger } from '#shared/logging.ts';
+import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
-import { startComfyStandIn, type ComfyStandIn } from './comfy-stand-in.ts';
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 let tdb: TestDatabase;
-let a: ComfyStandIn;
-let b: ComfyStandIn;
+let a: ComfySim;
+let b: ComfySim;
 let ids: { a: number; b: number };
 
 beforeAll(async () => {
@@ -24,8 +24,8 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  a = await startComfyStandIn({ models: { checkpoints: ['base.safetensors', 'old.ckpt'], loras: ['style/ink.safetensors'], vae: ['sdxl_vae.safetensors'] } });
-  b = await startComfyStandIn({ models: { checkpoints: ['base.safetensors', 'flux.sft'], loras: [], vae: [], embeddings: ['bad-hands.pt'] } });
+  a = await startComfySim({ models: { checkpoints: ['base.safetensors', 'old.ckpt'], loras: ['style/ink.safetensors'], vae: ['sdxl_vae.safetensors'], embeddings: [] } });
+  b = await startComfySim({ models: { checkpoints: ['base.safetensors', 'flux.sft'], loras: [], vae: [], embeddings: ['bad-hands.pt'] } });
   await tdb.pool.query('delete from model');
   await tdb.pool.query('delete from comfy_instance');
   const seed = seedInstances([a.url, b.url]);
@@ -169,7 +169,7 @@ describe('discoverModels against two ComfyUI instances', () => {
 
   test('an instance whose model folder fails counts as unreachable, not as empty', async () => {
     await discover();
-    a.failFolder('loras');
+    a.failNextRequests(1, { pathPrefix: '/models/loras' });
     const s = await discover();
     expect(s.unreachable.map((u) => u.id)).toEqual([ids.a]);
     expect(s.retired).toEqual([]);
