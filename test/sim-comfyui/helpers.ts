@@ -89,9 +89,10 @@ export class WsClient {
     }
   }
 
-  /** Messages of this prompt (and status), in order, as "type" or "type:node". */
-  trace(promptId: string): string[] {
+  /** Messages of this prompt (and status) from index `from`, in order, as "type" or "type:node". */
+  trace(promptId: string, from = 0): string[] {
     return this.messages
+      .slice(from)
       .filter((m) => m.type === 'status' || m.data?.prompt_id === promptId)
       .map((m) => (m.type === 'executing' || m.type === 'executed' ? `${m.type}:${String(m.data.node)}` : m.type));
   }
