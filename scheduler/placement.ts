@@ -10,7 +10,7 @@ const placementLockKey = '726354198114';
 
 export type Claim =
   | { ok: true; generation: GenerationRow; instance: InstanceRow }
-  | (Extract<Placement, { ok: false }> & { generation?: undefined });
+  | (Extract<Placement, { ok: false }> & { generation?: undefined; unhealthy: { id: number; baseUrl: string }[] });
 
 /**
  * Picks an instance with a free slot and, in the same transaction, marks the generation running
@@ -26,9 +26,12 @@ export async function claimSlot(pool: pg.Pool, g: GenerationRow, exclude: number
   return withTransaction(pool, async (db) => {
     await db.executeSql('select pg_advisory_xact_lock($1)', [placementLockKey]);
     const stmt = placementCandidates(models);
-    const { rows } = await db.executeSql<InstanceCandidate>(stmt.text, stmt.values);
+    const { rows } = await db.executeSql<InstanceCandidate & { baseUrl: string }>(stmt.text, stmt.values);
     const placement = selectInstance(rows.filter((r) => !exclude.includes(r.id)), g.checkpoint);
-    if (!placement.ok) return placement;
+    if (!placement.ok) {
+      const unhealthy = rows.filter((r) => r.hasModels && r.health === 'unhealthy').map((r) => ({ id: r.id, baseUrl: r.baseUrl }));
+      return { ...placement, unhealthy };
+    }
     const generation = await new GenerationRepository(db).transition(
       g.id,
       'running',

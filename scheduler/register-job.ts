@@ -4,7 +4,9 @@ import type { JobDefinition, SchedulerContext } from './context.ts';
 
 /** Runs a job definition on pg-boss: payload validated, a job-scoped logger, errors tagged with their origin. */
 export async function registerJob<Q extends QueueName>(ctx: SchedulerContext, def: JobDefinition<JobPayload<Q>> & { name: Q }): Promise<string> {
-  return ctx.boss.work(def.name, { batchSize: 1, includeMetadata: true, ...(def.workOptions?.(ctx) ?? {}) }, async (jobs) => {
+  // NOTIFY wakes workers for new jobs at once; retries and deferred jobs are only found by polling.
+  const options = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2, ...(def.workOptions?.(ctx) ?? {}) };
+  return ctx.boss.work(def.name, options, async (jobs) => {
     for (const job of jobs) {
       const payload = parsePayload(def.name, job.data);
       const generationId = (payload as { generationId?: string }).generationId;

@@ -5,6 +5,7 @@ import { listInstances, seedInstances, type InstanceRow } from '#shared/db/sql/i
 import type { Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { queueDefinitions } from '#shared/queue/queues.ts';
+import { sendJob } from '#shared/queue/send.ts';
 import { createDiscordRest } from '#shared/discord/rest.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { JobDefinition, SchedulerTestHooks } from './context.ts';
@@ -59,6 +60,8 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   for (const job of schedulerJobs) await registerJob(context, job as JobDefinition<never> & { name: never });
   if (opts.schedules ?? true) {
     for (const def of queueDefinitions) if (def.cron && schedulerJobs.some((j) => j.name === def.name)) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
+    // Know the models (and which instance has which) right away instead of at the next cron tick.
+    await sendJob(boss, 'discover-models', {}, { singletonKey: 'startup', singletonSeconds: 60 });
   }
   logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency }, 'scheduler started');
 

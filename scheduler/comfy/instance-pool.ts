@@ -30,7 +30,7 @@ export class InstancePool {
     if (!entry) {
       const clientId = randomUUID();
       entry = {
-        client: new ComfyClient({ baseUrl, clientId, logger: this.#logger, retries: 2 }),
+        client: new ComfyClient({ baseUrl, clientId, logger: this.#logger }),
         events: new ComfyEventStream({ baseUrl, clientId, logger: this.#logger }),
       };
       this.#entries.set(baseUrl, entry);

@@ -29,6 +29,8 @@ export interface GenerateContext extends SchedulerContext {
 }
 
 const slotWaitMs = 150;
+const probeEveryMs = 2000;
+const maxPlacementsPerAttempt = 5;
 const progressEditEveryMs = 1500;
 
 /** Runs one generation on ComfyUI, resuming from its stored prompt id after any crash. */
@@ -38,23 +40,25 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
   async handle(base, { generationId }, helpers) {
     const ctx = base as GenerateContext;
     const repo = new GenerationRepository(ctx.db);
-    let g = await repo.get(generationId);
-    if (isTerminal(g.status)) return;
-    if (g.status === 'cancel_requested' && !g.comfyPromptId) {
-      await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
-      return;
+    // An instance failing under us sends the request back to placement; after a few moves the
+    // job fails over to pg-boss's retry (with backoff) rather than spinning.
+    for (let placement = 0; placement < maxPlacementsPerAttempt; placement++) {
+      const g = await repo.get(generationId);
+      if (isTerminal(g.status)) return;
+      if (g.status === 'cancel_requested' && !g.comfyPromptId) {
+        await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
+        return;
+      }
+      if (g.comfyPromptId && g.comfyInstanceId) {
+        if ((await resume(ctx, g, helpers)) === 'done') return;
+        continue;
+      }
+      if (g.status !== 'queued') return;
+      const claim = await waitForSlot(ctx, g, helpers);
+      if (!claim) return;
+      if ((await run(ctx, claim.generation, claim.instance, helpers, true)) === 'done') return;
     }
-
-    if (g.comfyPromptId && g.comfyInstanceId) {
-      const resumed = await resume(ctx, g, helpers);
-      if (resumed === 'done') return;
-      g = await repo.get(generationId);
-    }
-    if (g.status !== 'queued') return;
-
-    const claim = await waitForSlot(ctx, g, helpers);
-    if (!claim) return;
-    await run(ctx, claim.generation, claim.instance, helpers, true);
+    throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
   },
 };
 
@@ -78,19 +82,16 @@ async function resume(ctx: GenerateContext, g: GenerationRow, helpers: JobHelper
       await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
       return 'done';
     }
-    await run(ctx, g, instance, helpers, true);
-    return 'done';
+    return run(ctx, g, instance, helpers, true);
   }
-  if (!isSettled(state)) {
-    await run(ctx, g, instance, helpers, false);
-    return 'done';
-  }
+  if (!isSettled(state)) return run(ctx, g, instance, helpers, false);
   await finish(ctx, g, instance, client, state, helpers);
   return 'done';
 }
 
 async function waitForSlot(ctx: GenerateContext, g: GenerationRow, helpers: JobHelpers) {
   const repo = new GenerationRepository(ctx.db);
+  let lastProbe = 0;
   for (;;) {
     helpers.signal.throwIfAborted();
     const claim = await claimSlot(ctx.pool, g).catch((err: unknown) => {
@@ -109,28 +110,48 @@ async function waitForSlot(ctx: GenerateContext, g: GenerationRow, helpers: JobH
       if (now.status === 'cancel_requested') await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
       return undefined;
     }
+    if (claim.reason === 'unavailable' && Date.now() - lastProbe > probeEveryMs) {
+      lastProbe = Date.now();
+      await probeUnhealthy(ctx, claim.unhealthy);
+      continue;
+    }
     await delay(claim.reason === 'no_instance' ? slotWaitMs * 10 : slotWaitMs, undefined, { signal: helpers.signal });
   }
 }
 
-async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, helpers: JobHelpers, submit: boolean): Promise<void> {
+/** The only instances that have a request's models are down: ask them again instead of waiting for cron. */
+async function probeUnhealthy(ctx: GenerateContext, instances: { id: number; baseUrl: string }[]): Promise<void> {
+  await Promise.all(
+    instances.map(async (i) => {
+      const ok = await ctx.instances
+        .client(i.baseUrl)
+        .systemStats(AbortSignal.timeout(2000))
+        .then(() => true, () => false);
+      if (ok) await markHealth(ctx, i.id, true, null);
+    }),
+  );
+}
+
+/** Submits (unless resuming) and follows to the end. 'requeued' = the instance failed; place it again. */
+async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, helpers: JobHelpers, submit: boolean): Promise<'done' | 'requeued'> {
   const log = helpers.logger.child({ promptId: g.comfyPromptId, instance: instance.name });
   const client = ctx.instances.client(instance.baseUrl);
   if (submit) {
     const graph = await buildChecked(ctx, g, instance);
-    if (!graph) return;
+    if (!graph) return 'done';
     await ctx.__test__?.checkpoint?.('before-submit', g.id);
     try {
       await client.submit(graph, { promptId: g.comfyPromptId!, signal: helpers.signal });
     } catch (err) {
       if (err instanceof ComfyValidationError) {
         await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, err.message));
-        return;
+        return 'done';
       }
-      log.warn({ err }, 'submit failed; the instance is marked unhealthy and the job goes back in line');
+      if (helpers.signal.aborted) throw err;
+      log.warn({ err }, 'submit failed; the instance is marked unhealthy and the request placed again');
       await markHealth(ctx, instance.id, false, (err as Error).message);
       await requeue(ctx, g);
-      throw err;
+      return 'requeued';
     }
     await ctx.__test__?.checkpoint?.('after-submit', g.id);
   }
@@ -150,26 +171,27 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
     if (err instanceof AppError && err.code === ErrorCode.Timeout) {
       await client.cancel(g.comfyPromptId!).catch(() => undefined);
       await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.Timeout, 'This took too long and was stopped. Try fewer steps, a smaller size or a smaller batch.'));
-      return;
+      return 'done';
     }
     if (helpers.signal.aborted) throw err;
-    log.warn({ err }, 'lost the instance while following; the job goes back in line');
+    log.warn({ err }, 'lost the instance while following; the request is placed again');
     await markHealth(ctx, instance.id, false, (err as Error).message);
     await requeue(ctx, g);
-    throw err;
+    return 'requeued';
   } finally {
     watch.stop();
   }
   if (outcome.status === 'unknown') {
     if (await cancelWanted(ctx, g.id)) {
       await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
-      return;
+      return 'done';
     }
+    // Never started there (a restart lost its queue): the stored prompt id is free to submit again.
     log.warn('instance lost the prompt (restart?); submitting it again');
-    await run(ctx, g, instance, helpers, true);
-    return;
+    return submit ? 'requeued' : run(ctx, g, instance, helpers, true);
   }
   await finish(ctx, g, instance, client, outcome, helpers);
+  return 'done';
 }
 
 /**

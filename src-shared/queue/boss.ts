@@ -10,6 +10,8 @@ export interface BossOptions {
   supervise?: boolean;
   schedule?: boolean;
   max?: number;
+  /** How often missed heartbeats and expiries are checked (s). Lower in tests. */
+  superviseIntervalSeconds?: number;
 }
 
 /** pg-boss with LISTEN/NOTIFY so a sent job reaches a waiting worker in milliseconds. */
@@ -21,6 +23,8 @@ export function createBoss(databaseUrl: string, opts: BossOptions = {}): PgBoss 
     supervise: opts.supervise ?? true,
     schedule: opts.schedule ?? false,
     max: opts.max ?? 10,
+    superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
+    monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
   });
   boss.on('error', (err) => opts.logger?.error({ err }, 'pg-boss error'));
   boss.on('warning', (warning) => opts.logger?.warn({ warning }, 'pg-boss warning'));

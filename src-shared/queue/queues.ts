@@ -4,7 +4,10 @@ import type { QueueName } from './contracts.ts';
 type QueueDefinition = Omit<Queue, 'name'> & { name: QueueName; cron?: string };
 
 /**
- * Per-queue policy, written down in one place:
+ * Per-queue policy, written down in one place. Work queues carry a 10 s heartbeat (pg-boss's
+ * minimum): when a scheduler process dies, its jobs are retried by another within ~10–20 s instead of
+ * waiting out their expiry.
+ *
  * - generate: the GPU step. A retry resumes from the stored prompt id (never resubmits blindly),
  *   so retries are safe; 3 of them with backoff ride out an instance restart. Expiry bounds a
  *   hung job; what exhausts its retries lands in `generate-dead`, whose handler fails the row
@@ -24,9 +27,10 @@ export const queueDefinitions: QueueDefinition[] = [
     retryDelayMax: 60,
     expireInSeconds: 30 * 60,
     deadLetter: 'generate-dead',
+    heartbeatSeconds: 10,
     notify: true,
   },
-  { name: 'thumbnail', policy: 'standard', retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 300, notify: true },
+  { name: 'thumbnail', policy: 'standard', retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: true },
   {
     name: 'deliver',
     policy: 'standard',
@@ -35,6 +39,7 @@ export const queueDefinitions: QueueDefinition[] = [
     retryBackoff: true,
     retryDelayMax: 120,
     expireInSeconds: 120,
+    heartbeatSeconds: 10,
     notify: true,
   },
   { name: 'cleanup', policy: 'singleton', retryLimit: 1, expireInSeconds: 3600, cron: '17 * * * *' },

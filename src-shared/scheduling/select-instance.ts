@@ -13,18 +13,21 @@ export interface InstanceCandidate {
 
 export type Placement =
   | { ok: true; instanceId: number }
-  | { ok: false; reason: 'no_instance' | 'no_instance_has_models' | 'all_busy' };
+  /** no_instance_has_models ends the request; the others mean: wait (or probe the unhealthy ones). */
+  | { ok: false; reason: 'no_instance' | 'no_instance_has_models' | 'unavailable' | 'all_busy' };
 
 /**
  * Healthy (or not yet probed), enabled instances that have the models and a free slot; the least
  * loaded wins, and on a tie the one that last ran this checkpoint (it is already in VRAM).
  */
 export function selectInstance(candidates: InstanceCandidate[], checkpoint: string): Placement {
-  const usable = candidates.filter((c) => c.enabled && c.health !== 'unhealthy');
-  if (usable.length === 0) return { ok: false, reason: 'no_instance' };
-  const withModels = usable.filter((c) => c.hasModels);
+  const enabled = candidates.filter((c) => c.enabled);
+  if (enabled.length === 0) return { ok: false, reason: 'no_instance' };
+  const withModels = enabled.filter((c) => c.hasModels);
   if (withModels.length === 0) return { ok: false, reason: 'no_instance_has_models' };
-  const free = withModels.filter((c) => c.inFlight < c.maxQueueDepth);
+  const up = withModels.filter((c) => c.health !== 'unhealthy');
+  if (up.length === 0) return { ok: false, reason: 'unavailable' };
+  const free = up.filter((c) => c.inFlight < c.maxQueueDepth);
   if (free.length === 0) return { ok: false, reason: 'all_busy' };
   const best = free.reduce((a, b) => (rank(b, checkpoint) < rank(a, checkpoint) ? b : a));
   return { ok: true, instanceId: best.id };

@@ -13,7 +13,9 @@ describe('selectInstance', () => {
     expect(selectInstance([c({ id: 1, inFlight: 0 }), c({ id: 2, inFlight: 1, lastCheckpoint: 'a' })], 'a')).toEqual({ ok: true, instanceId: 1 });
   });
   test('skips unhealthy, disabled, full and model-less instances, saying why when none fit', () => {
-    expect(selectInstance([c({ health: 'unhealthy' }), c({ id: 2, enabled: false })], 'a')).toEqual({ ok: false, reason: 'no_instance' });
+    expect(selectInstance([c({ enabled: false }), c({ id: 2, enabled: false })], 'a')).toEqual({ ok: false, reason: 'no_instance' });
+    expect(selectInstance([c({ health: 'unhealthy' }), c({ id: 2, enabled: false })], 'a')).toEqual({ ok: false, reason: 'unavailable' });
+    expect(selectInstance([c({ health: 'unhealthy' }), c({ id: 2, hasModels: false })], 'a')).toEqual({ ok: false, reason: 'unavailable' });
     expect(selectInstance([c({ hasModels: false })], 'a')).toEqual({ ok: false, reason: 'no_instance_has_models' });
     expect(selectInstance([c({ inFlight: 2 })], 'a')).toEqual({ ok: false, reason: 'all_busy' });
     expect(selectInstance([c({ id: 1, hasModels: false }), c({ id: 2, health: 'unknown' })], 'a')).toEqual({ ok: true, instanceId: 2 });

@@ -46,7 +46,7 @@ export function placementCandidates(modelFiles: { kind: string; fileName: string
         select m.instance_ids from model m
         join unnest($1::text[], $2::text[]) as w(kind, file_name) on m.kind = w.kind and m.file_name = w.file_name
       )
-      select i.id, i.enabled, i.health, i.max_queue_depth as "maxQueueDepth", i.last_checkpoint as "lastCheckpoint",
+      select i.id, i.base_url as "baseUrl", i.enabled, i.health, i.max_queue_depth as "maxQueueDepth", i.last_checkpoint as "lastCheckpoint",
         (select count(*)::int from generation g where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')) as "inFlight",
         not exists (
           select 1 from wanted w where jsonb_array_length(w.instance_ids) > 0 and not w.instance_ids @> to_jsonb(i.id)

@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { requestCancel } from '#shared/generation/cancel.ts';
+import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
+import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
+import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { jobHelpers } from '../support/scheduler-context.ts';
+import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let discord: DiscordSim;
+let comfyA: ComfySim;
+let comfyB: ComfySim;
+let h: SchedulerHarness;
+let idOf: (sim: ComfySim) => Promise<number>;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  discord = await startDiscordSim();
+  comfyA = await startComfySim({ models: { checkpoints: ['base.safetensors', 'a-only.safetensors'], loras: ['detail.safetensors'] }, secondsPerStep: 0.005 });
+  comfyB = await startComfySim({ models: { checkpoints: ['base.safetensors', 'b-only.safetensors'], loras: [] }, secondsPerStep: 0.005 });
+  h = await startSchedulerHarness({ tdb, discord, comfyUrls: [comfyA.url, comfyB.url] });
+  await discoverModelsJob.handle(h.scheduler.context, {}, jobHelpers());
+  idOf = async (sim) => (await tdb.pool.query<{ id: number }>('select id from comfy_instance where base_url = $1', [sim.url])).rows[0]!.id;
+});
+afterAll(async () => {
+  await h.stop();
+  await Promise.all([comfyA.close(), comfyB.close(), discord.close()]);
+  await tdb.drop();
+});
+beforeEach(() => {
+  comfyA.resume();
+  comfyB.resume();
+  comfyA.setSecondsPerStep(0.005);
+  comfyB.setSecondsPerStep(0.005);
+});
+
+const ranOn = (sim: ComfySim, promptId: string | null) => sim.executions.filter((e) => e.promptId === promptId);
+const pendingIn = async (sim: ComfySim) => ((await (await fetch(`${sim.url}/queue`)).json()) as { queue_pending: unknown[] }).queue_pending.length;
+
+describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
+  test('happy path: stored by user and date with sha256 and size, thumbnails made, delivered once', async () => {
+    const { generation } = await h.enqueue({ batchSize: 2, width: 96, height: 64 });
+    const done = await h.waitFor(generation.id, ['succeeded'], { delivered: true });
+    expect(done.outputs).toHaveLength(2);
+    for (const output of done.outputs) {
+      expect(output).toMatchObject({ status: 'stored', width: 96, height: 64 });
+      expect(output.path).toMatch(new RegExp(`^${done.userId}/\\d{4}/\\d{2}/\\d{2}/${done.id}/${output.index}\\.png$`));
+      const bytes = await readFile(path.join(h.storageDir, output.path!));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(output.sha256);
+    }
+    const runs = [...ranOn(comfyA, done.comfyPromptId), ...ranOn(comfyB, done.comfyPromptId)];
+    expect(runs).toHaveLength(1);
+    const delivered = discord.messages(done.channelId).filter((m) => JSON.stringify(m.embeds).includes(done.id));
+    expect(delivered).toHaveLength(1);
+    expect(delivered[0]!.attachments).toHaveLength(2);
+    await expect.poll(async () => (await h.repo.get(done.id)).outputs.every((o) => o.thumbnails?.length === 4), { timeout: 10_000 }).toBe(true);
+    expect(discord.violations).toEqual([]);
+  });
+
+  test('two instances with different models: each job goes where its checkpoint is', async () => {
+    const a = await h.enqueue({ checkpoint: 'a-only.safetensors', loras: [{ name: 'detail.safetensors', strengthModel: 0.8, strengthClip: 0.8 }] });
+    const b = await h.enqueue({ checkpoint: 'b-only.safetensors' });
+    const doneA = await h.waitFor(a.generation.id, ['succeeded']);
+    const doneB = await h.waitFor(b.generation.id, ['succeeded']);
+    expect(doneA.comfyInstanceId).toBe(await idOf(comfyA));
+    expect(doneB.comfyInstanceId).toBe(await idOf(comfyB));
+    expect(ranOn(comfyA, doneA.comfyPromptId)).toHaveLength(1);
+    expect(ranOn(comfyB, doneB.comfyPromptId)).toHaveLength(1);
+  });
+
+  test('a checkpoint no instance has fails with a reason that says what to do', async () => {
+    const { generation } = await h.enqueue({ checkpoint: 'nowhere.safetensors' });
+    const failed = await h.waitFor(generation.id, ['failed'], { delivered: true });
+    expect(failed.errorMessage).toMatch(/nowhere\.safetensors/);
+  });
+
+  test('cancel while waiting in ComfyUI removes it from the queue', async () => {
+    comfyA.pause();
+    const { generation } = await h.enqueue({ checkpoint: 'a-only.safetensors' });
+    await expect.poll(() => pendingIn(comfyA), { timeout: 5000 }).toBeGreaterThan(0);
+    await requestCancel(tdb.pool, h.scheduler.boss, generation.id);
+    const cancelled = await h.waitFor(generation.id, ['cancelled'], { delivered: true });
+    comfyA.resume();
+    expect(ranOn(comfyA, cancelled.comfyPromptId)).toHaveLength(0);
+  });
+
+  test('cancel while running interrupts only that prompt', async () => {
+    comfyA.setSecondsPerStep(0.2);
+    const { generation } = await h.enqueue({ checkpoint: 'a-only.safetensors', steps: 30 });
+    await expect.poll(async () => (await h.repo.get(generation.id)).comfyPromptId, { timeout: 5000 }).toBeTruthy();
+    const promptId = (await h.repo.get(generation.id)).comfyPromptId!;
+    await comfyA.waitFor('execution_start', promptId, 5000);
+    await requestCancel(tdb.pool, h.scheduler.boss, generation.id);
+    await h.waitFor(generation.id, ['cancelled'], { delivered: true });
+    expect(ranOn(comfyA, promptId).map((e) => e.status)).toEqual(['interrupted']);
+  });
+
+  test('500s from ComfyUI are retried; the job still succeeds, run once', async () => {
+    comfyA.failNextRequests(3, { status: 500 });
+    const { generation } = await h.enqueue({ checkpoint: 'a-only.safetensors' });
+    const done = await h.waitFor(generation.id, ['succeeded']);
+    expect(ranOn(comfyA, done.comfyPromptId)).toHaveLength(1);
+  });
+
+  test('an instance refusing connections: the job moves to the other instance', async () => {
+    await comfyA.refuseConnections(true);
+    try {
+      const { generation } = await h.enqueue({ checkpoint: 'base.safetensors' });
+      const done = await h.waitFor(generation.id, ['succeeded'], { timeoutMs: 20_000 });
+      expect(done.comfyInstanceId).toBe(await idOf(comfyB));
+    } finally {
+      await comfyA.refuseConnections(false);
+      await tdb.pool.query(`update comfy_instance set health = 'unknown'`);
+    }
+  });
+
+  test('a dropped WebSocket mid-job: the result is still collected, once', async () => {
+    comfyA.setSecondsPerStep(0.05);
+    comfyA.dropSockets({ afterProgressEvents: 2 });
+    const { generation } = await h.enqueue({ checkpoint: 'a-only.safetensors', steps: 10 });
+    const done = await h.waitFor(generation.id, ['succeeded'], { timeoutMs: 20_000 });
+    expect(ranOn(comfyA, done.comfyPromptId)).toHaveLength(1);
+  });
+
+  test('out of memory: failed with a message that says what to change, and delivered', async () => {
+    comfyA.oomNext(1);
+    const { generation } = await h.enqueue({ checkpoint: 'a-only.safetensors' });
+    const failed = await h.waitFor(generation.id, ['failed'], { delivered: true });
+    expect(failed.errorCode).toBe('out_of_memory');
+    expect(failed.errorMessage).toMatch(/memory/i);
+    const message = discord.messages(failed.channelId).find((m) => JSON.stringify(m.embeds).includes(failed.id));
+    expect(JSON.stringify(message?.embeds)).toMatch(/memory/i);
+  });
+});
