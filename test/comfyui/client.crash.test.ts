@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startComfySim } from '#sim/comfyui/index.ts';
-import { buildTxt2Img, ComfyClient } from '#shared/comfyui/index.ts';
+import { buildTxt2Img, ComfyClient, validateWorkflow } from '#shared/comfyui/index.ts';
 import { txt2imgParams } from './fixtures.ts';
 import { LogTap } from './log-tap.ts';
 
@@ -55,5 +55,20 @@ describe('followPrompt across a ComfyUI crash and restart', () => {
     await sim.restart();
     const outcome = await following;
     expect(outcome).toMatchObject({ status: 'unknown', promptId, reason: expect.stringMatching(/resubmit/) });
+  });
+});
+
+describe('ComfyClient against the NEWER stand-in', () => {
+  it('runs the builder output end to end', async () => {
+    const sim = await startComfySim({ models: { checkpoints: ['a.safetensors'], loras: ['l.safetensors'] }, secondsPerStep: 0.002, objectInfo: 'newer' });
+    const client = new ComfyClient({ baseUrl: sim.url, logger: new LogTap().logger, backoff: { baseMs: 20, maxMs: 200 } });
+    open.sim = sim;
+    open.client = client;
+    const g = graph();
+    expect(validateWorkflow(g, await client.objectInfo())).toEqual([]);
+    const promptId = randomUUID();
+    await client.submit(g, { promptId });
+    const outcome = await client.followPrompt(promptId, { pollIntervalMs: 100, timeoutMs: 10_000 });
+    expect(outcome.status === 'success' && outcome.images[0]!.filename).toMatch(/_00001_\.png$/);
   });
 });

@@ -129,3 +129,12 @@ describe('assertWorkflowValid', () => {
     }
   });
 });
+
+describe('validateWorkflow against the NEWER object_info', () => {
+  it('accepts the same txt2img graph and still checks ranges', () => {
+    const newer = loadObjectInfo('/work/shared/comfyui/object_info.newer.json');
+    const g = buildTxt2Img(txt2imgParams({ seed: '18446744073709551615', loras: [{ name: 'add_detail.safetensors', strengthModel: 1, strengthClip: 0 }] }));
+    expect(validateWorkflow(g, newer)).toEqual([]);
+    expect(validateWorkflow(buildTxt2Img(txt2imgParams({ denoise: 1.5 })), newer).map((p) => p.input)).toEqual(['denoise']);
+  });
+});
