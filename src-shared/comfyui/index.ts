@@ -1,3 +1,15 @@
+/**
+ * Genonaut's ComfyUI layer.
+ *
+ *   const comfy = new ComfyClient({ baseUrl, clientId, logger });
+ *   const graph = buildWorkflow('txt2img', params);
+ *   assertWorkflowValid(graph, await comfy.objectInfo());
+ *   await comfy.submit(graph, { promptId });            // ComfyValidationError on 400
+ *   const outcome = await comfy.followPrompt(promptId, { onProgress, signal, timeoutMs });
+ *   // outcome.status: 'success' (images) | 'error' (OOM / ModelMissing / ComfyExecution)
+ *   //                 | 'interrupted' | 'unknown' (lost by ComfyUI: resubmit under a new id)
+ *   await comfy.download(outcome.images[0], path);
+ */
 export { ComfyClient, type ComfyClientOptions, type SubmitOptions } from './client.ts';
 export type {
   CancelResult,
