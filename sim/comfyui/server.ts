@@ -69,6 +69,8 @@ export class ComfyHttpServer {
       for (const s of this.sockets) s.destroy();
       this.sockets.clear();
       await closed;
+      // Give in-process clients (tests) an I/O turn to see the resets before anyone reconnects.
+      await new Promise<void>((r) => setTimeout(r, 5));
     } else {
       server.closeIdleConnections();
       // The listening handle is gone at once; 'close' itself waits for open connections.

@@ -46,6 +46,7 @@ export class ComfyState {
   counter = 0n;
   running: QueueItem | undefined;
   private runningNode: string | undefined;
+  private currentExecution: SimExecution | undefined;
   private interruptFlag = false;
   private paused = false;
   private readonly pauseWaiters: (() => void)[] = [];
@@ -166,7 +167,15 @@ export class ComfyState {
       setRunningNode: (n) => {
         this.runningNode = n;
       },
-      onMessage: (event, promptId) => this.events.emit(event, promptId),
+      onMessage: (event, promptId) => {
+        const terminal = ({ execution_success: 'success', execution_error: 'error', execution_interrupted: 'interrupted' } as const)[event as 'execution_success'];
+        const execution = this.currentExecution;
+        if (terminal && execution) {
+          execution.status = terminal;
+          execution.finishedAt = Date.now();
+        }
+        this.events.emit(event, promptId);
+      },
     };
   }
 
@@ -186,8 +195,10 @@ export class ComfyState {
       this.statusBroadcast();
       const execution: SimExecution = { promptId: item.promptId, clientId: this.clientOf(item), startedAt: Date.now(), status: 'running' };
       this.executions.push(execution);
+      this.currentExecution = execution;
       try {
         const outcome = await executePrompt(this.host(epoch), item);
+        if (epoch !== this.epoch) return; // died after the last event, before task_done
         const extra = new Map([...item.extraData].filter(([k]) => !SENSITIVE_KEYS.includes(k)));
         const entry = new Map<string, Loose>([
           ['prompt', itemTuple({ ...item, extraData: extra })],
@@ -196,10 +207,8 @@ export class ComfyState {
           ['meta', outcome.meta],
         ]);
         this.history.put(item.promptId, entry);
-        const last = outcome.messages[outcome.messages.length - 1] as [string, unknown];
-        execution.status = outcome.success ? 'success' : last[0] === 'execution_interrupted' ? 'interrupted' : 'error';
-        execution.finishedAt = Date.now();
         this.running = undefined;
+        this.currentExecution = undefined;
         this.statusBroadcast();
         const client = this.clientOf(item);
         if (client !== undefined) this.hub.send('executing', { node: null, prompt_id: item.promptId }, client);
@@ -211,8 +220,6 @@ export class ComfyState {
         if (this.isIdle()) this.events.emit('idle');
       } catch (ex) {
         if (!(ex instanceof Crashed)) throw ex;
-        execution.status = 'lost';
-        execution.finishedAt = Date.now();
         return;
       }
     }
@@ -221,6 +228,11 @@ export class ComfyState {
   /** Abrupt death: queue and running prompt gone, caches gone, history kept only if asked. */
   crash(keepHistory: boolean): void {
     this.epoch++;
+    if (this.currentExecution) {
+      this.currentExecution.status = 'lost';
+      this.currentExecution.finishedAt = Date.now();
+      this.currentExecution = undefined;
+    }
     this.running = undefined;
     this.runningNode = undefined;
     this.heap.clear();
