@@ -36,7 +36,9 @@ export async function ensureQueues(boss: PgBoss): Promise<void> {
   const existing = new Set((await boss.getQueues()).map((q) => q.name));
   for (const { cron: _cron, ...def } of queueDefinitions) {
     const { name, ...options } = def;
-    if (existing.has(name)) await boss.updateQueue(name, options);
+    // A queue's policy (and partitioning) is fixed at creation; everything else follows the definition.
+    const { policy: _policy, partition: _partition, ...updatable } = options;
+    if (existing.has(name)) await boss.updateQueue(name, updatable);
     else {
       try {
         await boss.createQueue(name, options);

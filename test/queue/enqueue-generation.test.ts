@@ -107,3 +107,12 @@ describe('fair priority', () => {
     expect(await priorities([light.jobId])).toEqual([0]);
   });
 });
+
+describe('ensureQueues', () => {
+  test('a second process starting against existing queues updates them without error', async () => {
+    const second = await startBoss(tdb.url, { supervise: false });
+    await second.stop({ graceful: false });
+    const generate = await boss.getQueue('generate');
+    expect(generate).toMatchObject({ retryLimit: 3, heartbeatSeconds: 10, deadLetter: 'generate-dead' });
+  });
+});
