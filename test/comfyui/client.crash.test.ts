@@ -35,7 +35,8 @@ describe('followPrompt across a ComfyUI crash and restart', () => {
     await sim.refuseConnections(true);
     sim.dropSockets({});
     sim.resume();
-    await sim.waitFor('execution_success', promptId, 5_000);
+    // History is written just after execution_success (as in ComfyUI); crash once the worker is idle.
+    await sim.waitFor('idle', undefined, 5_000);
     await sim.crash({ keepHistory: true });
     await sim.restart();
     await sim.refuseConnections(false);
