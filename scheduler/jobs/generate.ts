@@ -36,7 +36,13 @@ const progressEditEveryMs = 1500;
 /** Runs one generation on ComfyUI, resuming from its stored prompt id after any crash. */
 export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'generate' } = {
   name: 'generate',
-  workOptions: (ctx) => ({ localConcurrency: (ctx as GenerateContext).generateConcurrency }),
+  // pg-boss waits out the polling interval after a job shorter than it; the minimum (0.5 s) keeps
+  // a worker that just finished from idling while jobs wait (NOTIFY only covers new jobs).
+  workOptions: (ctx) => ({
+    localConcurrency: (ctx as GenerateContext).generateConcurrency,
+    pollingIntervalSeconds: 0.5,
+    notifyPollingIntervalSeconds: 0.5,
+  }),
   async handle(base, { generationId }, helpers) {
     const ctx = base as GenerateContext;
     const repo = new GenerationRepository(ctx.db);
