@@ -12,7 +12,8 @@ const deliverKind = { succeeded: 'result', failed: 'failure', cancelled: 'cancel
 
 /**
  * Ends a generation and enqueues its delivery in one transaction, so an ending is never left
- * undelivered. Returns undefined when the generation had already ended (someone else settled it).
+ * undelivered. Returns undefined when the generation had already ended (someone else settled it)
+ * or no longer exists.
  */
 export async function settle(
   pool: pg.Pool,
@@ -30,7 +31,8 @@ export async function settle(
       return row;
     });
   } catch (err) {
-    if (err instanceof AppError && err.code === ErrorCode.InvalidTransition) return undefined;
+    // Already ended, or gone (deleted with its user's data): nothing left to settle.
+    if (err instanceof AppError && (err.code === ErrorCode.InvalidTransition || err.code === ErrorCode.NotFound)) return undefined;
     throw err;
   }
 }

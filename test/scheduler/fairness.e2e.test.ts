@@ -24,9 +24,9 @@ afterAll(async () => {
 describe('fair order', () => {
   test("one user queueing 20 and nine queueing 1: all nine start before the heavy user's 3rd job", { timeout: 60_000 }, async () => {
     comfy.pause();
-    const heavy = [];
+    const heavy: string[] = [];
     for (let i = 0; i < 20; i++) heavy.push((await h.enqueue({ userId: '100000000000000900' })).generation.id);
-    const light = [];
+    const light: string[] = [];
     for (let u = 1; u <= 9; u++) light.push((await h.enqueue({ userId: `10000000000000091${u}` })).generation.id);
     comfy.resume();
     for (const id of [...heavy, ...light]) await h.waitFor(id, ['succeeded'], { timeoutMs: 30_000 });

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import sharp from 'sharp';
+import type { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { asDb } from '#shared/db/pool.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
+import { cleanupJob } from '#scheduler/jobs/cleanup.ts';
+import { generateDeadJob } from '#scheduler/jobs/generate-dead.ts';
+import type { GenerateContext } from '#scheduler/jobs/generate.ts';
+import { reapStuckJob } from '#scheduler/jobs/reap-stuck.ts';
+import { thumbnailJob } from '#scheduler/jobs/thumbnail.ts';
+import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { createSchedulerContext, jobHelpers } from '../support/scheduler-context.ts';
+import { newGeneration } from '../support/scheduler-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let boss: PgBoss;
+let discord: DiscordSim;
+let ctx: GenerateContext;
+let repo: GenerationRepository;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  boss = await startBoss(tdb.url, { supervise: false });
+  discord = await startDiscordSim();
+  ctx = await createSchedulerContext({ tdb, boss, discord, env: { RETENTION_DAYS: '30' } });
+  repo = new GenerationRepository(asDb(tdb.pool));
+});
+afterAll(async () => {
+  await boss.stop({ graceful: false });
+  await discord.close();
+  await tdb.drop();
+});
+beforeEach(async () => {
+  await tdb.pool.query('truncate generation cascade');
+  await tdb.pool.query(`delete from pgboss.job where name in ('deliver', 'thumbnail')`);
+});
+
+const png = (seed: number) => sharp({ create: { width: 128, height: 96, channels: 3, background: { r: seed, g: 40, b: 90 } } }).png().toBuffer();
+
+/** A succeeded generation whose outputs are really stored; `corrupt` indexes are truncated files. */
+async function storedGeneration(opts: { outputs?: number; corrupt?: number[]; createdAt?: Date; kept?: number[] } = {}) {
+  const g = await repo.create(newGeneration(discord, { batchSize: opts.outputs ?? 1 }));
+  if (opts.createdAt) await tdb.pool.query('update generation set created_at = $2 where id = $1', [g.id, opts.createdAt]);
+  const row = await repo.get(g.id);
+  const prefix = generationPrefix(row.userId, row.createdAt, row.id);
+  const outputs = [];
+  for (let i = 0; i < (opts.outputs ?? 1); i++) {
+    const data = await png(i * 50);
+    const put = await ctx.storage.put(originalKey(prefix, i), opts.corrupt?.includes(i) ? data.subarray(0, 200) : data);
+    outputs.push({ index: i, status: 'stored' as const, path: put.key, bytes: put.bytes, sha256: put.sha256, kept: opts.kept?.includes(i) });
+  }
+  await repo.transition(g.id, 'running');
+  return repo.transition(g.id, 'succeeded', { outputs });
+}
+
+const jobsFor = async (name: string, id: string) =>
+  (await tdb.pool.query(`select data from pgboss.job where name = $1 and data->>'generationId' = $2`, [name, id])).rows.map((r) => r.data);
+
+describe('thumbnail', () => {
+  test('a truncated image fails only that output, with a reason; the others get thumbnails', async () => {
+    const g = await storedGeneration({ outputs: 3, corrupt: [1] });
+    await thumbnailJob.handle(ctx, { generationId: g.id }, jobHelpers());
+    const after = await repo.get(g.id);
+    expect(after.outputs.map((o) => o.status)).toEqual(['stored', 'failed', 'stored']);
+    expect(after.outputs[1]!.error).toMatch(/could not be decoded/);
+    expect(after.outputs[0]!.thumbnails!.map((t) => `${t.format}${t.size}`)).toEqual(['webp256', 'webp512', 'webp1024', 'jpeg512']);
+    for (const t of after.outputs[2]!.thumbnails!) expect((await ctx.storage.stat(t.path))?.bytes).toBe(t.bytes);
+  });
+});
+
+describe('cleanup (retention)', () => {
+  test('by age: old unkept outputs and their thumbnails are deleted, kept ones and recent ones stay', async () => {
+    const old = await storedGeneration({ outputs: 2, kept: [1], createdAt: new Date(Date.now() - 40 * 86_400_000) });
+    const recent = await storedGeneration();
+    await thumbnailJob.handle(ctx, { generationId: old.id }, jobHelpers());
+    const withThumbs = await repo.get(old.id);
+    await cleanupJob.handle(ctx, {}, jobHelpers());
+    const after = await repo.get(old.id);
+    expect(after.outputs.map((o) => o.status)).toEqual(['expired', 'stored']);
+    expect(await ctx.storage.stat(withThumbs.outputs[0]!.path!)).toBeUndefined();
+    for (const t of withThumbs.outputs[0]!.thumbnails!) expect(await ctx.storage.stat(t.path)).toBeUndefined();
+    expect(await ctx.storage.stat(withThumbs.outputs[1]!.path!)).toBeDefined();
+    expect((await repo.get(recent.id)).outputs[0]!.status).toBe('stored');
+  });
+
+  test('by total size: the oldest unkept go first until under the cap', async () => {
+    const sized = await createSchedulerContext({ tdb, boss, discord, env: { RETENTION_DAYS: '0', STORAGE_MAX_GB: String(1 / 1024 ** 3) } });
+    sized.storage = ctx.storage;
+    const a = await storedGeneration({ createdAt: new Date(Date.now() - 3000) });
+    const b = await storedGeneration({ createdAt: new Date(Date.now() - 2000), kept: [0] });
+    const c = await storedGeneration({ createdAt: new Date(Date.now() - 1000) });
+    await cleanupJob.handle(sized, {}, jobHelpers());
+    expect((await repo.get(a.id)).outputs[0]!.status).toBe('expired');
+    expect((await repo.get(b.id)).outputs[0]!.status).toBe('stored');
+    expect((await repo.get(c.id)).outputs[0]!.status).toBe('expired');
+  });
+});
+
+describe('reap-stuck and generate-dead', () => {
+  test('an active generation whose job vanished is failed with a reason and its failure delivered', async () => {
+    const g = await repo.create(newGeneration(discord));
+    await tdb.pool.query(`update generation set updated_at = now() - interval '10 minutes' where id = $1`, [g.id]);
+    await reapStuckJob.handle(ctx, {}, jobHelpers());
+    const after = await repo.get(g.id);
+    expect(after).toMatchObject({ status: 'failed', errorCode: 'lost' });
+    expect(await jobsFor('deliver', g.id)).toEqual([{ generationId: g.id, kind: 'failure' }]);
+  });
+
+  test('a finished generation never delivered gets its delivery enqueued again', async () => {
+    const g = await storedGeneration();
+    await tdb.pool.query(`delete from pgboss.job where name = 'deliver'`);
+    await tdb.pool.query(`update generation set finished_at = now() - interval '10 minutes' where id = $1`, [g.id]);
+    await reapStuckJob.handle(ctx, {}, jobHelpers());
+    expect(await jobsFor('deliver', g.id)).toEqual([{ generationId: g.id, kind: 'result' }]);
+  });
+
+  test('a recent active generation with a live job is left alone', async () => {
+    const g = await repo.create(newGeneration(discord));
+    await reapStuckJob.handle(ctx, {}, jobHelpers());
+    expect((await repo.get(g.id)).status).toBe('queued');
+  });
+
+  test('a generate job out of retries fails its generation with a reason, once', async () => {
+    const g = await repo.create(newGeneration(discord));
+    await generateDeadJob.handle(ctx, { generationId: g.id }, jobHelpers());
+    await generateDeadJob.handle(ctx, { generationId: g.id }, jobHelpers());
+    expect(await repo.get(g.id)).toMatchObject({ status: 'failed', errorCode: 'retries_exhausted' });
+    expect(await jobsFor('deliver', g.id)).toHaveLength(1);
+  });
+
+  test('an unknown generation id in a dead job is not an error loop', async () => {
+    const id = randomUUID();
+    await expect(generateDeadJob.handle(ctx, { generationId: id }, jobHelpers())).resolves.toBeUndefined();
+    expect(await jobsFor('deliver', id)).toEqual([]);
+  });
+});
