@@ -89,6 +89,16 @@ describe('deliver', () => {
     expect(h.sim.violations).toEqual([]);
   });
 
+  test('a channel post retried after a crash (delivered_at never written) lands once, by its enforced nonce', async () => {
+    const g = await succeededGeneration(null, null);
+    const channelId = h.sim.defaultGuild!.channels[0]!.id;
+    const count = h.sim.messages(channelId).length;
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    await tdb.pool.query('update generation set delivered_at = null where id = $1', [g.id]);
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    expect(h.sim.messages(channelId)).toHaveLength(count + 1);
+  });
+
   test('a token Discord already refuses (401) falls back to the channel', async () => {
     const sent = await deferredInteraction();
     const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000));

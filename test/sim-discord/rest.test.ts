@@ -80,3 +80,20 @@ describe('NOTES §2.3 rate limits and server errors', () => {
     expect(h.sim.requests.filter((r) => r.route === '/users/@me').map((r) => r.status)).toEqual([502, 502, 200]);
   });
 });
+
+describe('message.mdx create message: enforce_nonce', () => {
+  test('the same enforced nonce within minutes returns the earlier message and creates none; without enforce it does not', async () => {
+    const rest = new REST({ api: h.sim.apiBase }).setToken(h.sim.token);
+    const channelId = h.sim.defaultGuild!.channels[0]!.id;
+    const route = Routes.channelMessages(channelId);
+    const first = (await rest.post(route, { body: { content: 'one', nonce: 'abc', enforce_nonce: true } })) as { id: string };
+    const again = (await rest.post(route, { body: { content: 'two', nonce: 'abc', enforce_nonce: true } })) as { id: string };
+    expect(again.id).toBe(first.id);
+    expect(h.sim.messages(channelId)).toHaveLength(1);
+    await rest.post(route, { body: { content: 'three', nonce: 'abc' } });
+    expect(h.sim.messages(channelId)).toHaveLength(2);
+    h.sim.advanceClock(6 * 60_000);
+    await rest.post(route, { body: { content: 'four', nonce: 'abc', enforce_nonce: true } });
+    expect(h.sim.messages(channelId)).toHaveLength(3);
+  });
+});

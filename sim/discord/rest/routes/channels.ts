@@ -20,8 +20,12 @@ function messageOf(state: SimState, ctx: RouteContext): SimMessage {
 
 const limits = (ctx: RouteContext) => checkMessageLimits(ctx.body ?? {}, ctx.files.length);
 
+// Discord checks an enforced nonce for uniqueness "in the past few minutes" (message.mdx).
+const nonceWindowMs = 5 * 60_000;
+
 export function registerChannelRoutes(router: Router, state: SimState): void {
   const base = '/channels/{channel_id}/messages';
+  const nonces = new Map<string, { messageId: string; at: number }>();
   router.add({
     method: 'GET', template: base, auth: 'bot',
     handler: (ctx) => {
@@ -37,7 +41,16 @@ export function registerChannelRoutes(router: Router, state: SimState): void {
       const channel = channelOf(state, ctx);
       const payload = (ctx.body ?? {}) as MessagePayload;
       if (isEmptyMessage(payload, ctx.files)) throw DiscordErrors.emptyMessage();
+      const { nonce, enforce_nonce: enforce } = (ctx.body ?? {}) as { nonce?: string | number; enforce_nonce?: boolean };
+      const nonceKey = enforce && nonce !== undefined ? `${state.botUser.id}:${channel.id}:${nonce}` : undefined;
+      const seen = nonceKey ? nonces.get(nonceKey) : undefined;
+      if (seen && state.clock.now() - seen.at < nonceWindowMs) {
+        const earlier = state.messages.get(seen.messageId);
+        // Same author, same enforced nonce, recently: Discord returns the earlier message, creates none.
+        if (earlier && !earlier.deleted) return { status: 200, body: toApiMessage(earlier) };
+      }
       const message = createMessage(state, { channelId: channel.id, guildId: channel.guildId, author: state.apiUser(state.botUser), payload, files: ctx.files });
+      if (nonceKey) nonces.set(nonceKey, { messageId: message.id, at: state.clock.now() });
       return { status: 200, body: toApiMessage(message) };
     },
   });
