@@ -17,7 +17,7 @@ export type Claim =
  * there with a fresh prompt id — stored BEFORE anything is submitted, so a crash can always be
  * resumed from it.
  */
-export async function claimSlot(pool: pg.Pool, g: GenerationRow, exclude: number[] = []): Promise<Claim> {
+export async function claimSlot(pool: pg.Pool, g: GenerationRow, jobId: string, exclude: number[] = []): Promise<Claim> {
   const models = [
     { kind: 'checkpoint', fileName: g.checkpoint },
     ...g.loras.map((l) => ({ kind: 'lora', fileName: l.name })),
@@ -35,7 +35,7 @@ export async function claimSlot(pool: pg.Pool, g: GenerationRow, exclude: number
     const generation = await new GenerationRepository(db).transition(
       g.id,
       'running',
-      { comfyInstanceId: placement.instanceId, comfyPromptId: randomUUID(), progress: 0, incrementAttempts: true },
+      { comfyInstanceId: placement.instanceId, comfyPromptId: randomUUID(), generateJobId: jobId, progress: 0, incrementAttempts: true },
       ['queued'],
     );
     const inst = selectInstanceRow(placement.instanceId);

@@ -100,7 +100,7 @@ async function waitForSlot(ctx: GenerateContext, g: GenerationRow, helpers: JobH
   let lastProbe = 0;
   for (;;) {
     helpers.signal.throwIfAborted();
-    const claim = await claimSlot(ctx.pool, g).catch((err: unknown) => {
+    const claim = await claimSlot(ctx.pool, g, helpers.jobId).catch((err: unknown) => {
       // Cancelled (or settled) between our read and the claim.
       if (err instanceof AppError && err.code === ErrorCode.InvalidTransition) return undefined;
       throw err;

@@ -7,7 +7,7 @@ import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
 import { jobHelpers } from '../support/scheduler-context.ts';
-import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
+import { newGeneration, startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 
 let tdb: TestDatabase;
@@ -97,6 +97,23 @@ describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
     await requestCancel(tdb.pool, h.scheduler.boss, generation.id);
     await h.waitFor(generation.id, ['cancelled'], { delivered: true });
     expect(ranOn(comfyA, promptId).map((e) => e.status)).toEqual(['interrupted']);
+  });
+
+  test("a dead scheduler's leftovers (running rows whose job is no longer active) do not hold the instance's slots", async () => {
+    const a = await idOf(comfyA);
+    const stale = [];
+    for (let i = 0; i < 2; i++) {
+      const g = await h.repo.create(newGeneration(discord, { checkpoint: 'a-only.safetensors', userId: '100000000000000555' }));
+      await tdb.pool.query(`update generation set status = 'running', comfy_instance_id = $2, comfy_prompt_id = gen_random_uuid(), generate_job_id = gen_random_uuid() where id = $1`, [g.id, a]);
+      stale.push(g.id);
+    }
+    try {
+      const { generation } = await h.enqueue({ checkpoint: 'a-only.safetensors' });
+      const done = await h.waitFor(generation.id, ['succeeded'], { timeoutMs: 10_000 });
+      expect(done.comfyInstanceId).toBe(a);
+    } finally {
+      await tdb.pool.query(`update generation set status = 'failed' where id = any($1::uuid[])`, [stale]);
+    }
   });
 
   test('500s from ComfyUI are retried; the job still succeeds, run once', async () => {

@@ -57,6 +57,8 @@ export const GenerationEntity = defineEntity({
     progress: p.double().default(0),
     comfyInstance: () => p.manyToOne(ComfyInstanceEntity).nullable().deleteRule('set null'),
     comfyPromptId: p.uuid().nullable().unique(),
+    // The pg-boss job that placed it: lets slot accounting tell live work from a dead worker's.
+    generateJobId: p.uuid().nullable(),
     errorCode: p.string().length(64).nullable(),
     errorMessage: p.text().nullable(),
     attempts: p.integer().default(0),

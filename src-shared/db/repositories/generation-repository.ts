@@ -22,6 +22,7 @@ export interface GenerationRow extends Omit<NewGenerationRow, 'loras'> {
   progress: number;
   comfyInstanceId: number | null;
   comfyPromptId: string | null;
+  generateJobId: string | null;
   errorCode: string | null;
   errorMessage: string | null;
   attempts: number;

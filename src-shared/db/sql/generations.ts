@@ -9,7 +9,7 @@ export const generationColumns = `
   interaction_token_expires_at as "interactionTokenExpiresAt", prompt, negative_prompt as "negativePrompt",
   checkpoint, loras, vae, width, height, batch_size as "batchSize", seed::text as seed, steps, cfg, sampler, scheduler,
   denoise, workflow_template as "workflowTemplate", status, progress, comfy_instance_id as "comfyInstanceId",
-  comfy_prompt_id as "comfyPromptId", error_code as "errorCode", error_message as "errorMessage", attempts, outputs,
+  comfy_prompt_id as "comfyPromptId", generate_job_id as "generateJobId", error_code as "errorCode", error_message as "errorMessage", attempts, outputs,
   parent_id as "parentId", created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt",
   delivered_at as "deliveredAt", updated_at as "updatedAt"`;
 
@@ -64,6 +64,7 @@ export interface TransitionPatch {
   progress?: number;
   comfyInstanceId?: number | null;
   comfyPromptId?: string | null;
+  generateJobId?: string | null;
   errorCode?: string | null;
   errorMessage?: string | null;
   outputs?: unknown[];
@@ -74,6 +75,7 @@ const patchColumns: Record<Exclude<keyof TransitionPatch, 'incrementAttempts'>, 
   progress: 'progress',
   comfyInstanceId: 'comfy_instance_id',
   comfyPromptId: 'comfy_prompt_id',
+  generateJobId: 'generate_job_id',
   errorCode: 'error_code',
   errorMessage: 'error_message',
   outputs: 'outputs',

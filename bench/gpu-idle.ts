@@ -1,0 +1,82 @@
+// GPU idle gap between back-to-back jobs and utilisation (DESIGN §9), side by side with its anchor:
+// the same stand-in fed directly, every prompt queued up front.
+//   node bench/gpu-idle.ts        (BENCH_INSTANCES=2 BENCH_JOBS_PER_INSTANCE=10 BENCH_STEP_SECONDS=0.1 BENCH_STEPS=20 → 2 s jobs)
+import { randomUUID } from 'node:crypto';
+import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { enqueueGeneration } from '#shared/generation/enqueue.ts';
+import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
+import { startDiscordSim } from '#sim/discord/index.ts';
+import { freshDatabase } from './lib/database.ts';
+import { newGenerationFor, schedulerEnvFor, startBenchScheduler, until } from './lib/stack.ts';
+import { formatSummary, summarize } from './lib/stats.ts';
+
+const instances = Number(process.env.BENCH_INSTANCES ?? 2);
+const perInstance = Number(process.env.BENCH_JOBS_PER_INSTANCE ?? 10);
+const stepSeconds = Number(process.env.BENCH_STEP_SECONDS ?? 0.1);
+const steps = Number(process.env.BENCH_STEPS ?? 20);
+
+function gapsAndUtilisation(sims: ComfySim[]) {
+  const gaps: number[] = [];
+  let busy = 0;
+  let span = 0;
+  for (const sim of sims) {
+    const runs = sim.executions.filter((e) => e.finishedAt).sort((a, b) => a.startedAt - b.startedAt);
+    for (let i = 1; i < runs.length; i++) gaps.push(runs[i]!.startedAt - runs[i - 1]!.finishedAt!);
+    busy += runs.reduce((sum, r) => sum + (r.finishedAt! - r.startedAt), 0);
+    span += runs.at(-1)!.finishedAt! - runs[0]!.startedAt;
+  }
+  return { gaps: summarize(gaps), utilisation: busy / span };
+}
+
+async function startSims(): Promise<ComfySim[]> {
+  return Promise.all(Array.from({ length: instances }, () => startComfySim({ models: { checkpoints: ['base.safetensors'] }, secondsPerStep: stepSeconds })));
+}
+
+const graph = (i: number) =>
+  buildTxt2Img({ checkpoint: 'base.safetensors', loras: [], prompt: `anchor ${i}`, negativePrompt: '', width: 64, height: 64, batchSize: 1, seed: String(i), steps, cfg: 7, sampler: 'euler', scheduler: 'normal', denoise: 1, filenamePrefix: `anchor/${i}` });
+
+async function anchor() {
+  const sims = await startSims();
+  await Promise.all(
+    sims.map(async (sim, s) => {
+      const client = new ComfyClient({ baseUrl: sim.url });
+      for (let i = 0; i < perInstance; i++) await client.submit(graph(s * 1000 + i), { promptId: randomUUID() });
+      await until(() => sim.executions.filter((e) => e.finishedAt).length === perInstance, 600_000, 20);
+      await client.close();
+    }),
+  );
+  const result = gapsAndUtilisation(sims);
+  await Promise.all(sims.map((s) => s.close()));
+  return result;
+}
+
+async function ours(url: string) {
+  const sims = await startSims();
+  const discord = await startDiscordSim();
+  const scheduler = await startBenchScheduler(await schedulerEnvFor(url, discord, sims.map((s) => s.url)));
+  const pool = createPool(url);
+  const total = instances * perInstance;
+  for (let i = 0; i < total; i++) {
+    await enqueueGeneration(pool, scheduler.boss, newGenerationFor(discord, `1000000000000${String(i).padStart(5, '0')}`, { steps }) as never);
+  }
+  await until(async () => (await pool.query(`select count(*)::int as n from generation where status = 'succeeded'`)).rows[0].n === total, 600_000, 50);
+  const result = gapsAndUtilisation(sims);
+  await scheduler.stop({ graceful: false });
+  await pool.end();
+  await Promise.all([...sims.map((s) => s.close()), discord.close()]);
+  return result;
+}
+
+const db = await freshDatabase('genonaut_bench_gpu_idle');
+try {
+  const a = await anchor();
+  const o = await ours(db.url);
+  console.log(`GPU idle gap between back-to-back jobs: ${instances} instances × ${perInstance} jobs of ${(steps * stepSeconds).toFixed(1)} s`);
+  console.log(formatSummary('anchor: stand-in fed directly', a.gaps));
+  console.log(formatSummary('genonaut: scheduler', o.gaps));
+  console.log(`utilisation: anchor ${(a.utilisation * 100).toFixed(2)} %, genonaut ${(o.utilisation * 100).toFixed(2)} % (goal ≥ 98 %, gaps < 50 ms)`);
+} finally {
+  await db.drop();
+}
+process.exit(0);
