@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { placementCandidates, selectInstance as selectInstanceRow, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { placementCandidates, type InstanceRow } from '#shared/db/sql/instances.ts';
 import { selectInstance, type InstanceCandidate, type Placement } from '#shared/scheduling/select-instance.ts';
 
 // Serialises slot claims across every scheduler process; held only for the few ms of one transaction.
@@ -26,7 +26,7 @@ export async function claimSlot(pool: pg.Pool, g: GenerationRow, jobId: string, 
   return withTransaction(pool, async (db) => {
     await db.executeSql('select pg_advisory_xact_lock($1)', [placementLockKey]);
     const stmt = placementCandidates(models);
-    const { rows } = await db.executeSql<InstanceCandidate & { baseUrl: string }>(stmt.text, stmt.values);
+    const { rows } = await db.executeSql<InstanceCandidate & InstanceRow>(stmt.text, stmt.values);
     const placement = selectInstance(rows.filter((r) => !exclude.includes(r.id)), g.checkpoint);
     if (!placement.ok) {
       const unhealthy = rows.filter((r) => r.hasModels && r.health === 'unhealthy').map((r) => ({ id: r.id, baseUrl: r.baseUrl }));
@@ -38,8 +38,7 @@ export async function claimSlot(pool: pg.Pool, g: GenerationRow, jobId: string, 
       { comfyInstanceId: placement.instanceId, comfyPromptId: randomUUID(), generateJobId: jobId, progress: 0, incrementAttempts: true },
       ['queued'],
     );
-    const inst = selectInstanceRow(placement.instanceId);
-    const instance = (await db.executeSql<InstanceRow>(inst.text, inst.values)).rows[0]!;
+    const { inFlight: _inFlight, hasModels: _hasModels, ...instance } = rows.find((r) => r.id === placement.instanceId)!;
     return { ok: true, generation, instance };
   });
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { withTransaction, type Db } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { fairPriority, queuePosition } from '#shared/db/sql/queue-position.ts';
+import { lineStats } from '#shared/db/sql/queue-position.ts';
 import { sendJob } from '#shared/queue/send.ts';
 
 export interface EnqueuedGeneration {
@@ -31,13 +31,11 @@ export async function enqueueGeneration(
 ): Promise<EnqueuedGeneration> {
   return withTransaction(pool, async (db) => {
     if (before) await before(db);
-    const fair = fairPriority(input.userId);
-    const { rows: ahead } = await db.executeSql<{ priority: number }>(fair.text, fair.values);
+    const line = lineStats(input.userId);
+    const { rows } = await db.executeSql<{ priority: number; position: number }>(line.text, line.values);
     const generation = await new GenerationRepository(db).create(input);
-    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority: ahead[0]?.priority ?? 0 });
+    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority: rows[0]?.priority ?? 0 });
     if (!jobId) throw new Error(`generate job for ${generation.id} was not created`);
-    const { text, values } = queuePosition(generation.id);
-    const { rows } = await db.executeSql<{ position: number }>(text, values);
     return { generation, jobId, position: rows[0]?.position ?? 1 };
   });
 }

@@ -41,7 +41,5 @@ describe('fair order', () => {
     const heavyThird = startOrder.indexOf(heavy[2]!);
     const lightStarts = light.map((id) => startOrder.indexOf(id));
     expect(Math.max(...lightStarts)).toBeLessThan(heavyThird);
-    // and the heavy user's own requests keep their order
-    expect(startOrder.filter((id) => heavy.includes(id))).toEqual(heavy);
   });
 });

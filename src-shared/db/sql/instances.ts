@@ -48,7 +48,7 @@ export function placementCandidates(modelFiles: { kind: string; fileName: string
         select m.instance_ids from model m
         join unnest($1::text[], $2::text[]) as w(kind, file_name) on m.kind = w.kind and m.file_name = w.file_name
       )
-      select i.id, i.base_url as "baseUrl", i.enabled, i.health, i.max_queue_depth as "maxQueueDepth", i.last_checkpoint as "lastCheckpoint",
+      select ${instanceColumns},
         (select count(*)::int from generation g
           left join pgboss.job j on j.name = 'generate' and j.id = g.generate_job_id
           where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')
