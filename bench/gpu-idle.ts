@@ -8,7 +8,7 @@ import { enqueueGeneration } from '#shared/generation/enqueue.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim } from '#sim/discord/index.ts';
 import { freshDatabase } from './lib/database.ts';
-import { newGenerationFor, schedulerEnvFor, startBenchScheduler, until } from './lib/stack.ts';
+import { benchLogger, newGenerationFor, schedulerEnvFor, startBenchScheduler, until } from './lib/stack.ts';
 import { formatSummary, summarize } from './lib/stats.ts';
 
 const instances = Number(process.env.BENCH_INSTANCES ?? 2);
@@ -40,7 +40,7 @@ async function anchor() {
   const sims = await startSims();
   await Promise.all(
     sims.map(async (sim, s) => {
-      const client = new ComfyClient({ baseUrl: sim.url });
+      const client = new ComfyClient({ baseUrl: sim.url, logger: benchLogger });
       for (let i = 0; i < perInstance; i++) await client.submit(graph(s * 1000 + i), { promptId: randomUUID() });
       await until(() => sim.executions.filter((e) => e.finishedAt).length === perInstance, 600_000, 20);
       await client.close();

@@ -47,7 +47,7 @@ export const configSchema = z.object({
   GENERATION_TIMEOUT_SECONDS: z.coerce
     .number({ error: 'expected a number of seconds' })
     .int({ error: 'expected a whole number of seconds' })
-    .min(10, { error: 'expected at least 10 seconds' })
+    .min(1, { error: 'expected at least 1 second' })
     .default(600),
   MODELS_ENABLE_NEW: z
     .enum(['true', 'false'], { error: 'expected true or false' })
