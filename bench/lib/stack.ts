@@ -5,6 +5,8 @@ import { parseConfig } from '#shared/config.ts';
 import { createLogger } from '#shared/logging.ts';
 import { startScheduler, type RunningScheduler } from '#scheduler/start-scheduler.ts';
 import type { DiscordSim } from '#sim/discord/index.ts';
+import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
+import { newGeneration } from '../../test/support/scheduler-harness.ts';
 
 export const benchLogger = createLogger({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' });
 
@@ -25,34 +27,8 @@ export async function startBenchScheduler(env: Record<string, string>): Promise<
   return startScheduler({ config: parseConfig('scheduler', env), logger: benchLogger, schedules: false });
 }
 
-export function newGenerationFor(discord: DiscordSim, userId: string, overrides: Record<string, unknown> = {}) {
-  return {
-    id: crypto.randomUUID(),
-    userId,
-    guildId: discord.defaultGuild!.id,
-    channelId: discord.defaultGuild!.channels[0]!.id,
-    applicationId: discord.applicationId,
-    interactionId: null,
-    interactionToken: null,
-    interactionTokenExpiresAt: null,
-    prompt: `bench ${Math.random()}`,
-    negativePrompt: '',
-    checkpoint: 'base.safetensors',
-    loras: [],
-    vae: null,
-    width: 64,
-    height: 64,
-    batchSize: 1,
-    seed: String(Math.floor(Math.random() * 1e15)),
-    steps: 4,
-    cfg: 7,
-    sampler: 'euler',
-    scheduler: 'normal',
-    denoise: 1,
-    workflowTemplate: 'txt2img',
-    parentId: null,
-    ...overrides,
-  };
+export function newGenerationFor(discord: DiscordSim, userId: string, overrides: Partial<NewGeneration> = {}): NewGeneration {
+  return newGeneration(discord, { userId, prompt: `bench ${Math.random()}`, negativePrompt: '', seed: String(Math.floor(Math.random() * 1e15)), ...overrides });
 }
 
 export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 60_000, everyMs = 5): Promise<void> {

@@ -6,6 +6,7 @@ import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 import { errorOf, serveApp, type ServedApp } from './harness.ts';
+import { generationInput } from '../support/generation-fixture.ts';
 
 let tdb: TestDatabase;
 let orm: MikroORM;
@@ -18,33 +19,19 @@ const guildA = '200000000000000001';
 const guildB = '200000000000000002';
 
 function generation(overrides: Partial<NewGeneration>): NewGeneration {
-  return {
-    id: randomUUID(),
+  return generationInput({
     userId: alice,
     guildId: guildA,
-    channelId: '300000000000000001',
-    applicationId: '400000000000000001',
     interactionId: '500000000000000001',
     interactionToken: 'aW50ZXJhY3Rpb246c2VjcmV0LXRva2VuLXZhbHVl',
     interactionTokenExpiresAt: new Date(Date.now() + 15 * 60_000),
     prompt: 'a cat',
-    negativePrompt: '',
-    checkpoint: 'base.safetensors',
-    loras: [],
-    vae: null,
     width: 512,
     height: 512,
-    batchSize: 1,
     seed: '18446744073709551615',
     steps: 20,
-    cfg: 7,
-    sampler: 'euler',
-    scheduler: 'normal',
-    denoise: 1,
-    workflowTemplate: 'txt2img',
-    parentId: null,
     ...overrides,
-  };
+  });
 }
 
 interface GenerationJson {

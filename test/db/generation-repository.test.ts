@@ -4,6 +4,7 @@ import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { ErrorCode } from '#shared/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+import { generationInput } from '../support/generation-fixture.ts';
 
 let tdb: TestDatabase;
 let repo: GenerationRepository;
@@ -20,36 +21,7 @@ beforeEach(async () => {
 });
 
 function newGeneration(overrides: Partial<NewGeneration> = {}): NewGeneration {
-  return {
-    id: randomUUID(),
-    userId: '100000000000000001',
-    guildId: '200000000000000001',
-    channelId: '300000000000000001',
-    applicationId: '400000000000000001',
-    interactionId: '500000000000000001',
-    interactionToken: 'secret-interaction-token',
-    interactionTokenExpiresAt: new Date(Date.now() + 15 * 60_000),
-    prompt: 'a lighthouse at dusk',
-    negativePrompt: 'blurry',
-    checkpoint: 'sd_xl_base_1.0.safetensors',
-    loras: [
-      { name: 'detail.safetensors', strengthModel: 0.8, strengthClip: 0.8 },
-      { name: 'style.safetensors', strengthModel: 0.5, strengthClip: 0 },
-    ],
-    vae: null,
-    width: 1024,
-    height: 1024,
-    batchSize: 2,
-    seed: '42',
-    steps: 25,
-    cfg: 7,
-    sampler: 'euler',
-    scheduler: 'normal',
-    denoise: 1,
-    workflowTemplate: 'txt2img',
-    parentId: null,
-    ...overrides,
-  };
+  return generationInput({ interactionId: '500000000000000001', interactionToken: 'secret-interaction-token', interactionTokenExpiresAt: new Date(Date.now() + 15 * 60_000), negativePrompt: 'blurry', checkpoint: 'sd_xl_base_1.0.safetensors', loras: [{ name: 'detail.safetensors', strengthModel: 0.8, strengthClip: 0.8 }, { name: 'style.safetensors', strengthModel: 0.5, strengthClip: 0 }], width: 1024, height: 1024, batchSize: 2, steps: 25, ...overrides });
 }
 
 describe('GenerationRepository', () => {

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { enqueueGeneration } from '#shared/generation/enqueue.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+import { generationInput } from '../support/generation-fixture.ts';
 
 let tdb: TestDatabase;
 let boss: PgBoss;
@@ -19,33 +19,7 @@ afterAll(async () => {
 });
 
 function input(overrides: Partial<NewGeneration> = {}): NewGeneration {
-  return {
-    id: randomUUID(),
-    userId: '100000000000000001',
-    guildId: '200000000000000001',
-    channelId: '300000000000000001',
-    applicationId: '400000000000000001',
-    interactionId: null,
-    interactionToken: null,
-    interactionTokenExpiresAt: null,
-    prompt: 'a cat',
-    negativePrompt: '',
-    checkpoint: 'base.safetensors',
-    loras: [],
-    vae: null,
-    width: 512,
-    height: 512,
-    batchSize: 1,
-    seed: '18446744073709551615',
-    steps: 20,
-    cfg: 7,
-    sampler: 'euler',
-    scheduler: 'normal',
-    denoise: 1,
-    workflowTemplate: 'txt2img',
-    parentId: null,
-    ...overrides,
-  };
+  return generationInput({ prompt: 'a cat', width: 512, height: 512, seed: '18446744073709551615', steps: 20, ...overrides });
 }
 
 async function countJobs(generationId: string): Promise<number> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import type { GenerationStatus } from '#shared/generation/status.ts';
 import { startScheduler, type RunningScheduler } from '#scheduler/start-scheduler.ts';
 import type { SchedulerTestHooks } from '#scheduler/context.ts';
 import type { DiscordSim } from '#sim/discord/index.ts';
+import { generationInput } from './generation-fixture.ts';
 import { testLogger } from './scheduler-context.ts';
 import type { TestDatabase } from './testDatabase.ts';
 
@@ -39,33 +39,14 @@ export function schedulerEnv(tdb: TestDatabase, discord: DiscordSim, comfyUrls: 
 }
 
 export function newGeneration(discord: DiscordSim, overrides: Partial<NewGeneration> = {}): NewGeneration {
-  return {
-    id: randomUUID(),
+  return generationInput({
     userId: discord.defaultUser!.id,
     guildId: discord.defaultGuild!.id,
     channelId: discord.defaultGuild!.channels[0]!.id,
     applicationId: discord.applicationId,
-    interactionId: null,
-    interactionToken: null,
-    interactionTokenExpiresAt: null,
-    prompt: 'a lighthouse at dusk',
     negativePrompt: 'blurry',
-    checkpoint: 'base.safetensors',
-    loras: [],
-    vae: null,
-    width: 64,
-    height: 64,
-    batchSize: 1,
-    seed: '42',
-    steps: 4,
-    cfg: 7,
-    sampler: 'euler',
-    scheduler: 'normal',
-    denoise: 1,
-    workflowTemplate: 'txt2img',
-    parentId: null,
     ...overrides,
-  };
+  });
 }
 
 export async function startSchedulerHarness(opts: {
