@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
+import { stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from './start-bot.ts';
 
@@ -27,25 +28,8 @@ try {
 }
 const running = bot;
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  const force = setTimeout(() => {
-    logger.error('graceful stop took too long; exiting');
-    process.exit(1);
-  }, 10_000);
-  force.unref();
-  try {
-    await running.stop();
-    await boss.stop({ graceful: true, timeout: 5_000 });
-    await pool.end();
-  } catch (err) {
-    logger.error({ err }, 'error while stopping');
-    process.exitCode = 1;
-  }
-}
-
-process.on('SIGINT', (s) => void shutdown(s));
-process.on('SIGTERM', (s) => void shutdown(s));
+stopOnSignals(logger, async () => {
+  await running.stop();
+  await boss.stop({ graceful: true, timeout: 5_000 });
+  await pool.end();
+}, { forceAfterMs: 10_000 });

@@ -2,6 +2,7 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
+import { stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from '#bot/start-bot.ts';
 import { startScheduler } from '#scheduler/start-scheduler.ts';
@@ -34,23 +35,11 @@ const admin = await startAdminApi({
 });
 logger.info({ admin: admin.url }, 'genonaut started: bot, scheduler and admin API');
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  setTimeout(() => process.exit(1), 15_000).unref();
-  try {
-    await bot.stop();
-    await admin.close();
-    await orm.close();
-    await producer.stop({ graceful: true, timeout: 5_000 });
-    await scheduler.stop();
-    await pool.end();
-  } catch (err) {
-    logger.error({ err }, 'error while stopping');
-    process.exitCode = 1;
-  }
-}
-process.on('SIGINT', (s) => void shutdown(s));
-process.on('SIGTERM', (s) => void shutdown(s));
+stopOnSignals(logger, async () => {
+  await bot.stop();
+  await admin.close();
+  await orm.close();
+  await producer.stop({ graceful: true, timeout: 5_000 });
+  await scheduler.stop();
+  await pool.end();
+});

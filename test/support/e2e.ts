@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PgBoss } from 'pg-boss';
 import { createLogger, type Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
@@ -7,6 +5,7 @@ import { startDiscordSim, type DiscordSim, type RecordedResponse, type SentInter
 import { registerCommands } from '#bot/register-commands.ts';
 import { startBot, type RunningBot } from '#bot/start-bot.ts';
 import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
+import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 
 export interface SeededModels {
   checkpoint: { id: number; fileName: string };
@@ -15,7 +14,7 @@ export interface SeededModels {
 }
 
 export interface E2EOptions {
-  /** Also start sim/comfyui (`startComfySim()`) and expose it as `comfy`; throws if that module is missing. */
+  /** Also start sim/comfyui with the seeded models installed, exposed as `comfy`. */
   comfy?: boolean;
   /** Register the commands globally instead of in the test guild. */
   globalCommands?: boolean;
@@ -45,7 +44,7 @@ export interface E2E {
   boss: PgBoss;
   sim: DiscordSim;
   /** sim/comfyui when started with `comfy: true`. */
-  comfy: ComfySimHandle | undefined;
+  comfy: ComfySim | undefined;
   bot: RunningBot;
   guild: SimGuild;
   channel: SimChannel;
@@ -79,20 +78,6 @@ export async function seedModels(db: TestDatabase): Promise<SeededModels> {
   };
 }
 
-export interface ComfySimHandle {
-  close?(): Promise<void>;
-  [key: string]: unknown;
-}
-
-/** sim/comfyui is loaded lazily so this harness works before (and without) it. */
-async function startComfySim(): Promise<ComfySimHandle> {
-  const file = fileURLToPath(new URL('../../sim/comfyui/index.ts', import.meta.url));
-  if (!existsSync(file)) throw new Error('startE2E({ comfy: true }): sim/comfyui/index.ts does not exist yet');
-  const mod = (await import(pathToFileURL(file).href)) as { startComfySim?: () => Promise<ComfySimHandle> };
-  if (!mod.startComfySim) throw new Error('sim/comfyui/index.ts does not export startComfySim');
-  return mod.startComfySim();
-}
-
 /**
  * The whole bot side against stand-ins: a fresh migrated database, sim/discord, (sim/comfyui),
  * pg-boss as producer, commands registered, models seeded, and the real bot logged in.
@@ -108,8 +93,10 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
       for (const cleanup of [...cleanups].reverse()) await cleanup().catch(() => {});
     })());
   try {
-    const comfy = opts.comfy ? await startComfySim() : undefined;
-    if (comfy?.close) cleanups.push(() => comfy.close!());
+    const comfy = opts.comfy
+      ? await startComfySim({ models: { checkpoints: ['sdxl_base.safetensors', 'after_dark.safetensors'], loras: ['watercolor.safetensors'] } })
+      : undefined;
+    if (comfy) cleanups.push(() => comfy.close());
     const boss = await startBoss(db.url, { supervise: false });
     cleanups.push(() => boss.stop({ graceful: false }));
     // A guild of our own with a normal and an age-restricted channel (nsfw models only in the latter).
