@@ -1,0 +1,30 @@
+import type { DiscordSim, SimUser } from '#sim/discord/index.ts';
+
+export interface BurstResult {
+  /** Sim-recorded time from INTERACTION_CREATE to the first callback, per interaction (ms). */
+  samples: number[];
+  /** Count of first-callback types (4 = reply, 5 = deferred). */
+  types: Record<number, number>;
+  failures: number;
+}
+
+/**
+ * Sends `/imagine prompt:<text>` for every user in the same tick and waits for every first callback.
+ * The latency is what the sim recorded (callback `at` − interaction `createdAt`), so it does not
+ * include the time this process takes to notice the response.
+ */
+export async function imagineBurst(sim: DiscordSim, users: SimUser[], prompt: (i: number) => string, timeoutMs = 30_000): Promise<BurstResult> {
+  const guild = sim.defaultGuild!;
+  const sent = users.map((user, i) => sim.sendCommand({ user, guild, name: 'imagine', options: [{ name: 'prompt', value: prompt(i) }] }));
+  const settled = await Promise.allSettled(sent.map((ix) => ix.waitForResponse(timeoutMs)));
+  const result: BurstResult = { samples: [], types: {}, failures: 0 };
+  for (const [i, s] of settled.entries()) {
+    if (s.status === 'rejected') {
+      result.failures += 1;
+      continue;
+    }
+    result.samples.push(s.value.at - sent[i]!.createdAt);
+    result.types[s.value.type] = (result.types[s.value.type] ?? 0) + 1;
+  }
+  return result;
+}
