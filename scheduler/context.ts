@@ -5,6 +5,7 @@ import type { RoleConfig } from '#shared/config.ts';
 import type { Db } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
+import type { InstancePool } from './comfy/instance-pool.ts';
 
 /** Everything a job handler may use; built once per scheduler process. */
 export interface SchedulerContext {
@@ -17,6 +18,13 @@ export interface SchedulerContext {
   discord: REST;
   /** Test-only knobs (STYLE §14): named so they cannot be mistaken for settings. */
   __test__?: SchedulerTestHooks;
+}
+
+/** What the generate job (and jobs that talk to ComfyUI) additionally need. */
+export interface GenerateContext extends SchedulerContext {
+  instances: InstancePool;
+  /** Local parallelism: the sum of the instances' queue depths, so each GPU has its next prompt waiting. */
+  generateConcurrency: number;
 }
 
 export interface SchedulerTestHooks {

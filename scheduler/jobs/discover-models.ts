@@ -1,7 +1,6 @@
 import { discoverModels } from '#shared/comfyui/discovery/discover.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
-import type { JobDefinition } from '../context.ts';
-import type { GenerateContext } from './generate.ts';
+import type { GenerateContext, JobDefinition } from '../context.ts';
 
 /** Refreshes the model table from every enabled instance (new, moved and vanished files). */
 export const discoverModelsJob: JobDefinition<JobPayload<'discover-models'>> & { name: 'discover-models' } = {

@@ -1,37 +1,26 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import sharp from 'sharp';
-import type { ImageRef } from '#shared/comfyui/api-types.ts';
 import type { ComfyClient } from '#shared/comfyui/client.ts';
-import { followPrompt, type FollowProgress } from '#shared/comfyui/follow-prompt.ts';
+import { followPrompt } from '#shared/comfyui/follow-prompt.ts';
 import type { PromptOutcome } from '#shared/comfyui/prompt-outcome.ts';
 import { ComfyValidationError } from '#shared/comfyui/validation-error.ts';
-import { buildWorkflow, isTemplateName, validateWorkflow } from '#shared/comfyui/workflow/index.ts';
-import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { setProgress } from '#shared/db/sql/generations.ts';
-import { markInstanceHealth, recordCheckpointRun, selectInstance, type InstanceRow } from '#shared/db/sql/instances.ts';
+import type { InstanceRow } from '#shared/db/sql/instances.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { isTerminal } from '#shared/generation/status.ts';
-import type { Logger } from '#shared/logging.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
-import { sendJob } from '#shared/queue/send.ts';
-import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
-import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
+import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
-import type { InstancePool } from '../comfy/instance-pool.ts';
+import { buildChecked } from '../generation/checked-workflow.ts';
+import { loadInstance, markHealth, probeUnhealthy, recordRun, requeue } from '../generation/instance-state.ts';
+import { storeOutputs } from '../generation/store-outputs.ts';
+import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimSlot } from '../placement.ts';
 import { failWith, settle } from '../settle.ts';
 
-export interface GenerateContext extends SchedulerContext {
-  instances: InstancePool;
-  /** Local parallelism: the sum of the instances' queue depths, so each GPU has its next prompt waiting. */
-  generateConcurrency: number;
-}
 
 const slotWaitMs = 150;
 const probeEveryMs = 2000;
 const maxPlacementsPerAttempt = 5;
-const progressEditEveryMs = 1500;
 
 /** Runs one generation on ComfyUI, resuming from its stored prompt id after any crash. */
 export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'generate' } = {
@@ -125,20 +114,6 @@ async function waitForSlot(ctx: GenerateContext, g: GenerationRow, helpers: JobH
   }
 }
 
-/** The only instances that have a request's models are down: ask them again instead of waiting for cron. */
-async function probeUnhealthy(ctx: GenerateContext, instances: { id: number; baseUrl: string }[]): Promise<void> {
-  await Promise.all(
-    instances.map(async (i) => {
-      const ok = await ctx.instances
-        .client(i.baseUrl)
-        .systemStats(AbortSignal.timeout(2000))
-        .then(() => true, () => false);
-      if (ok) await markHealth(ctx, i.id, true, null);
-    }),
-  );
-}
-
-/** Submits (unless resuming) and follows to the end. 'requeued' = the instance failed; place it again. */
 async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, helpers: JobHelpers, submit: boolean): Promise<'done' | 'requeued'> {
   const log = helpers.logger.child({ promptId: g.comfyPromptId, instance: instance.name });
   const client = ctx.instances.client(instance.baseUrl);
@@ -200,56 +175,6 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
   return 'done';
 }
 
-/**
- * While a prompt runs: pass a user's cancel on to ComfyUI, record progress (at most every 500 ms)
- * and enqueue message edits (at most one per 1.5 s, Discord's comfortable edit rate).
- */
-function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client: ComfyClient, helpers: JobHelpers) {
-  const repo = new GenerationRepository(ctx.db);
-  let progress = 0;
-  let written = 0;
-  let lastWrite = 0;
-  let lastEdit = 0;
-  let cancelSent = false;
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      const now = await repo.get(g.id);
-      if (now.status === 'cancel_requested' && !cancelSent) {
-        cancelSent = true;
-        const how = await client.cancel(g.comfyPromptId!);
-        helpers.logger.info({ how }, 'cancel requested by the user');
-      }
-      if (progress > written && Date.now() - lastWrite >= 500 && now.status === 'running') {
-        written = progress;
-        lastWrite = Date.now();
-        const stmt = setProgress(g.id, progress);
-        await ctx.db.executeSql(stmt.text, stmt.values);
-        if (Date.now() - lastEdit >= progressEditEveryMs) {
-          lastEdit = Date.now();
-          await sendJob(ctx.boss, 'deliver', { generationId: g.id, kind: 'progress' });
-        }
-      }
-      await ctx.__test__?.checkpoint?.('mid-run', g.id);
-    } catch (err) {
-      helpers.logger.warn({ err }, 'progress/cancel check failed');
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), 250);
-  return {
-    onProgress(p: FollowProgress) {
-      if (p.stage === 'running' && p.value !== undefined && p.max) progress = Math.min(0.99, p.value / p.max);
-    },
-    stop() {
-      clearInterval(timer);
-    },
-  };
-}
-
 async function cancelWanted(ctx: GenerateContext, id: string): Promise<boolean> {
   return (await new GenerationRepository(ctx.db).get(id)).status === 'cancel_requested';
 }
@@ -274,88 +199,7 @@ async function finish(ctx: GenerateContext, g: GenerationRow, instance: Instance
   helpers.logger.info({ outputs: outputs.length }, 'generation succeeded');
 }
 
-async function storeOutputs(
-  ctx: GenerateContext,
-  g: GenerationRow,
-  client: ComfyClient,
-  refs: ImageRef[],
-  helpers: JobHelpers,
-): Promise<GenerationOutput[]> {
-  const prefix = generationPrefix(g.userId, g.createdAt, g.id);
-  const images = refs.filter((r) => (r.type ?? 'output') === 'output');
-  const outputs: GenerationOutput[] = [];
-  for (const [index, ref] of images.entries()) {
-    const stream = await client.openOutput(ref, helpers.signal);
-    if (index === 0) await ctx.__test__?.checkpoint?.('mid-download', g.id);
-    const stored = await ctx.storage.put(originalKey(prefix, index), stream);
-    try {
-      const meta = await sharp(await ctx.storage.get(stored.key)).metadata();
-      outputs.push({ index, status: 'stored', path: stored.key, bytes: stored.bytes, sha256: stored.sha256, width: meta.width, height: meta.height });
-    } catch (err) {
-      outputs.push({ index, status: 'failed', path: stored.key, bytes: stored.bytes, sha256: stored.sha256, error: `image could not be read: ${(err as Error).message}` });
-    }
-  }
-  return outputs;
-}
-
-async function buildChecked(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow) {
-  if (!isTemplateName(g.workflowTemplate)) {
-    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.Validation, `Unknown workflow template '${g.workflowTemplate}'.`));
-    return undefined;
-  }
-  const graph = buildWorkflow(g.workflowTemplate, {
-    checkpoint: g.checkpoint,
-    loras: g.loras,
-    ...(g.vae ? { vae: g.vae } : {}),
-    prompt: g.prompt,
-    negativePrompt: g.negativePrompt,
-    width: g.width,
-    height: g.height,
-    batchSize: g.batchSize,
-    seed: g.seed,
-    steps: g.steps,
-    cfg: g.cfg,
-    sampler: g.sampler,
-    scheduler: g.scheduler,
-    denoise: g.denoise,
-    filenamePrefix: `genonaut/${g.id}`,
-  });
-  const problems = validateWorkflow(graph, await ctx.instances.objectInfo(instance.baseUrl));
-  if (problems.length > 0) {
-    ctx.instances.forgetObjectInfo(instance.baseUrl);
-    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, problems.map((p) => p.message).join('\n').slice(0, 1000)));
-    return undefined;
-  }
-  return graph;
-}
-
-async function requeue(ctx: SchedulerContext, g: GenerationRow): Promise<void> {
-  await new GenerationRepository(ctx.db)
-    .transition(g.id, 'queued', { comfyInstanceId: null, comfyPromptId: null, progress: 0 }, ['running'])
-    .catch((err: unknown) => {
-      if (!(err instanceof AppError && err.code === ErrorCode.InvalidTransition)) throw err;
-    });
-}
-
-async function loadInstance(ctx: SchedulerContext, id: number): Promise<InstanceRow> {
-  const stmt = selectInstance(id);
-  const row = (await ctx.db.executeSql<InstanceRow>(stmt.text, stmt.values)).rows[0];
-  if (!row) throw new AppError(ErrorCode.NotFound, `instance ${id} not found`);
-  return row;
-}
-
-async function markHealth(ctx: SchedulerContext, id: number, healthy: boolean, error: string | null): Promise<void> {
-  const stmt = markInstanceHealth(id, healthy, error);
-  await ctx.db.executeSql(stmt.text, stmt.values);
-}
-
-async function recordRun(ctx: SchedulerContext, instanceId: number, g: GenerationRow): Promise<void> {
-  const stmt = recordCheckpointRun(instanceId, g.checkpoint, null);
-  await ctx.db.executeSql(stmt.text, stmt.values);
-}
-
 function describeModels(g: GenerationRow): string {
   return [g.checkpoint, ...g.loras.map((l) => l.name)].join(' + ');
 }
 
-export type { Logger };

@@ -1,7 +1,6 @@
 import { listInstances, markInstanceHealth, type InstanceRow } from '#shared/db/sql/instances.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
-import type { JobDefinition } from '../context.ts';
-import type { GenerateContext } from './generate.ts';
+import type { GenerateContext, JobDefinition } from '../context.ts';
 
 /** Probes every enabled instance (`/system_stats`) and records healthy / unhealthy with the error. */
 export const instanceHealthJob: JobDefinition<JobPayload<'instance-health'>> & { name: 'instance-health' } = {

@@ -8,7 +8,7 @@ import { GenerationRepository, type NewGeneration } from '#shared/db/repositorie
 import { startBoss } from '#shared/queue/boss.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
-import type { GenerateContext } from '#scheduler/jobs/generate.ts';
+import type { GenerateContext } from '#scheduler/context.ts';
 import { startHarness, type Harness } from '../sim-discord/helpers.ts';
 import { createSchedulerContext, jobHelpers } from '../support/scheduler-context.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';

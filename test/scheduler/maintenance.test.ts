@@ -8,7 +8,7 @@ import { startBoss } from '#shared/queue/boss.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { cleanupJob } from '#scheduler/jobs/cleanup.ts';
 import { generateDeadJob } from '#scheduler/jobs/generate-dead.ts';
-import type { GenerateContext } from '#scheduler/jobs/generate.ts';
+import type { GenerateContext } from '#scheduler/context.ts';
 import { reapStuckJob } from '#scheduler/jobs/reap-stuck.ts';
 import { thumbnailJob } from '#scheduler/jobs/thumbnail.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';

@@ -9,7 +9,7 @@ import { createLogger } from '#shared/logging.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { JobHelpers } from '#scheduler/context.ts';
 import { InstancePool } from '#scheduler/comfy/instance-pool.ts';
-import type { GenerateContext } from '#scheduler/jobs/generate.ts';
+import type { GenerateContext } from '#scheduler/context.ts';
 import type { TestDatabase } from './testDatabase.ts';
 
 export const testLogger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

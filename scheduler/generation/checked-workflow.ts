@@ -1,0 +1,38 @@
+import { buildWorkflow, isTemplateName, validateWorkflow } from '#shared/comfyui/workflow/index.ts';
+import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import type { InstanceRow } from '#shared/db/sql/instances.ts';
+import { ErrorCode } from '#shared/errors.ts';
+import type { GenerateContext } from '../context.ts';
+import { failWith, settle } from '../settle.ts';
+
+/** The workflow for this generation, checked against the instance's object_info; undefined = failed with a reason. */
+export async function buildChecked(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow) {
+  if (!isTemplateName(g.workflowTemplate)) {
+    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.Validation, `Unknown workflow template '${g.workflowTemplate}'.`));
+    return undefined;
+  }
+  const graph = buildWorkflow(g.workflowTemplate, {
+    checkpoint: g.checkpoint,
+    loras: g.loras,
+    ...(g.vae ? { vae: g.vae } : {}),
+    prompt: g.prompt,
+    negativePrompt: g.negativePrompt,
+    width: g.width,
+    height: g.height,
+    batchSize: g.batchSize,
+    seed: g.seed,
+    steps: g.steps,
+    cfg: g.cfg,
+    sampler: g.sampler,
+    scheduler: g.scheduler,
+    denoise: g.denoise,
+    filenamePrefix: `genonaut/${g.id}`,
+  });
+  const problems = validateWorkflow(graph, await ctx.instances.objectInfo(instance.baseUrl));
+  if (problems.length > 0) {
+    ctx.instances.forgetObjectInfo(instance.baseUrl);
+    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, problems.map((p) => p.message).join('\n').slice(0, 1000)));
+    return undefined;
+  }
+  return graph;
+}

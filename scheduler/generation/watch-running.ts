@@ -1,0 +1,58 @@
+import type { ComfyClient } from '#shared/comfyui/client.ts';
+import type { FollowProgress } from '#shared/comfyui/follow-prompt.ts';
+import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { setProgress } from '#shared/db/sql/generations.ts';
+import { sendJob } from '#shared/queue/send.ts';
+import type { GenerateContext, JobHelpers } from '../context.ts';
+
+const progressEditEveryMs = 1500;
+
+/**
+ * While a prompt runs: pass a user's cancel on to ComfyUI, record progress (at most every 500 ms)
+ * and enqueue message edits (at most one per 1.5 s, Discord's comfortable edit rate).
+ */
+export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client: ComfyClient, helpers: JobHelpers) {
+  const repo = new GenerationRepository(ctx.db);
+  let progress = 0;
+  let written = 0;
+  let lastWrite = 0;
+  let lastEdit = 0;
+  let cancelSent = false;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const now = await repo.get(g.id);
+      if (now.status === 'cancel_requested' && !cancelSent) {
+        cancelSent = true;
+        const how = await client.cancel(g.comfyPromptId!);
+        helpers.logger.info({ how }, 'cancel requested by the user');
+      }
+      if (progress > written && Date.now() - lastWrite >= 500 && now.status === 'running') {
+        written = progress;
+        lastWrite = Date.now();
+        const stmt = setProgress(g.id, progress);
+        await ctx.db.executeSql(stmt.text, stmt.values);
+        if (Date.now() - lastEdit >= progressEditEveryMs) {
+          lastEdit = Date.now();
+          await sendJob(ctx.boss, 'deliver', { generationId: g.id, kind: 'progress' });
+        }
+      }
+      await ctx.__test__?.checkpoint?.('mid-run', g.id);
+    } catch (err) {
+      helpers.logger.warn({ err }, 'progress/cancel check failed');
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 250);
+  return {
+    onProgress(p: FollowProgress) {
+      if (p.stage === 'running' && p.value !== undefined && p.max) progress = Math.min(0.99, p.value / p.max);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
