@@ -1,6 +1,7 @@
 // Interaction → first response under a burst of concurrent users (DESIGN §9), side by side with its
 // anchor: a bare discord.js bot that replies "ok" at once, fed the identical burst by a fresh sim.
-//   node bench/interaction-latency.ts          (BENCH_USERS=200, BENCH_ROUNDS=3, BENCH_WARMUP=20)
+//   node bench/interaction-latency.ts          (BENCH_USERS=200, BENCH_ROUNDS=3, BENCH_WARMUP=20, BENCH_POOL_MAX=10 as in bot/main.ts,
+//   BENCH_DEFER_AFTER_MS unset = the bot's default)
 // Rounds alternate anchor / genonaut so drift in machine state hits both; samples are pooled.
 import { registerCommands } from '#bot/register-commands.ts';
 import { startBot } from '#bot/start-bot.ts';
@@ -17,6 +18,8 @@ import { formatSummary, summarize } from './lib/stats.ts';
 const users = Number(process.env.BENCH_USERS ?? 200);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const warmup = Number(process.env.BENCH_WARMUP ?? 20);
+const poolMax = Number(process.env.BENCH_POOL_MAX ?? 10);
+const deferAfterMs = process.env.BENCH_DEFER_AFTER_MS === undefined ? undefined : Number(process.env.BENCH_DEFER_AFTER_MS);
 const prompt = (i: number) => `a watercolor fox number ${i} in a snowy forest, soft light`;
 
 type StartBot = (sim: DiscordSim) => Promise<{ stop(): Promise<void> }>;
@@ -42,16 +45,16 @@ async function measure(startUnderTest: StartBot): Promise<BurstResult> {
 }
 
 const db = await freshDatabase('genonaut_bench_interaction');
-const pool = createPool(db.url);
+const pool = createPool(db.url, { max: poolMax });
 const boss = await startBoss(db.url, { supervise: false, max: 4 });
 try {
   await seedModels({ name: 'genonaut_bench_interaction', url: db.url, pool, drop: async () => {} });
   const anchorBot: StartBot = (sim) => startBareBot({ apiBase: sim.apiBase, token: sim.token });
   const ourBot: StartBot = (sim) =>
-    startBot({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool, boss, logger: benchLogger, waitGuildTimeoutMs: 1_000 });
+    startBot({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool, boss, logger: benchLogger, waitGuildTimeoutMs: 1_000, deferAfterMs });
   const anchor: number[] = [];
   const ours: number[] = [];
-  console.log(`interaction → first callback, ${users} users sending /imagine in the same tick, ${rounds} rounds (ms, sim-recorded)`);
+  console.log(`interaction → first callback, ${users} users sending /imagine in the same tick, ${rounds} rounds, bot pool max ${poolMax}, defer after ${deferAfterMs ?? 'default'} ms (ms, sim-recorded)`);
   for (let r = 1; r <= rounds; r++) {
     const a = await measure(anchorBot);
     const o = await measure(ourBot);
