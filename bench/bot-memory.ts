@@ -1,0 +1,52 @@
+// Bot memory with many guilds (DESIGN §9: RSS < 200 MB), side by side with its anchor: a bare
+// discord.js client with default caches. Each client runs in its own child process so RSS is its own.
+//   node bench/bot-memory.ts                   (BENCH_GUILDS=1000, BENCH_CHANNELS=5 per guild)
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startDiscordSim } from '#sim/discord/index.ts';
+
+const guilds = Number(process.env.BENCH_GUILDS ?? 1000);
+const channelsPerGuild = Number(process.env.BENCH_CHANNELS ?? 5);
+const child = fileURLToPath(new URL('./lib/memory-child.ts', import.meta.url));
+const MB = 1024 * 1024;
+
+interface ChildReport {
+  kind: string;
+  rss: number;
+  heapUsed: number;
+  cached: { guilds: number; channels: number; roles: number; members: number; users: number };
+}
+
+async function measure(kind: 'bare' | 'genonaut', apiBase: string, token: string): Promise<ChildReport> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, kind, apiBase, token, String(guilds)], { timeout: 120_000 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ChildReport;
+}
+
+// Fixed cost of a Node process running discord.js, with no guild at all: subtract it to see what the caches cost.
+const empty = await startDiscordSim({ seed: false });
+const baseline = await measure('bare', empty.apiBase, empty.token).finally(() => empty.close());
+const sim = await startDiscordSim({ seed: false });
+try {
+  // Each guild has its own owner, so GUILD_CREATE carries two members (the bot and the owner).
+  for (let i = 0; i < guilds; i++) {
+    const owner = sim.addUser();
+    sim.addGuild({ ownerId: owner.id, channels: Array.from({ length: channelsPerGuild }, (_, c) => ({ name: `channel-${c}` })) });
+  }
+  const bare = await measure('bare', sim.apiBase, sim.token);
+  const ours = await measure('genonaut', sim.apiBase, sim.token);
+  const line = (label: string, r: ChildReport) =>
+    `${label.padEnd(34)} rss=${(r.rss / MB).toFixed(1)}MB  heapUsed=${(r.heapUsed / MB).toFixed(1)}MB  cached ${JSON.stringify(r.cached)}`;
+  console.log(`client memory after READY with ${guilds} guilds × ${channelsPerGuild} text channels, after forced GC`);
+  console.log(line('baseline: bare client, 0 guilds', baseline));
+  console.log(line('anchor: bare discord.js (defaults)', bare));
+  console.log(line('genonaut: createBotClient', ours));
+  console.log(`ratio rss ${(ours.rss / bare.rss).toFixed(2)}×, heapUsed ${(ours.heapUsed / bare.heapUsed).toFixed(2)}× (goal rss < 200 MB: ${(ours.rss / MB).toFixed(1)} MB)`);
+  const over = (r: ChildReport) => `rss +${((r.rss - baseline.rss) / MB).toFixed(1)}MB, heap +${((r.heapUsed - baseline.heapUsed) / MB).toFixed(1)}MB`;
+  console.log(`over the 0-guild baseline: anchor ${over(bare)}; genonaut ${over(ours)}`);
+  console.log("note: the sim's GUILD_CREATE carries only the @everyone role, the bot and the owner as members, and no emojis, " +
+    'stickers, threads, voice states or presences; real guilds carry far more, so these caches are smaller than in production.');
+} finally {
+  await sim.close();
+}
+process.exit(0);

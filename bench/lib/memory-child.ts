@@ -1,0 +1,26 @@
+// Child of bench/bot-memory.ts: logs one client in to the sim, waits for every guild, prints its memory as JSON.
+//   node --expose-gc bench/lib/memory-child.ts <bare|genonaut> <apiBase> <token> <guilds>
+import { Client, Events, GatewayIntentBits } from 'discord.js';
+import { createBotClient } from '#bot/client.ts';
+
+const [kind, apiBase, token, guilds] = process.argv.slice(2) as [string, string, string, string];
+const client = kind === 'bare'
+  ? new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiBase }, waitGuildTimeout: 15_000 })
+  : createBotClient({ apiBase, waitGuildTimeoutMs: 15_000 });
+const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+await client.login(token);
+await ready;
+global.gc?.();
+await new Promise((r) => setTimeout(r, 200));
+global.gc?.();
+const m = process.memoryUsage();
+const cached = {
+  guilds: client.guilds.cache.size,
+  channels: client.channels.cache.size,
+  roles: client.guilds.cache.reduce((n, g) => n + g.roles.cache.size, 0),
+  members: client.guilds.cache.reduce((n, g) => n + g.members.cache.size, 0),
+  users: client.users.cache.size,
+};
+console.log(JSON.stringify({ kind, expected: Number(guilds), rss: m.rss, heapUsed: m.heapUsed, cached }));
+await client.destroy();
+process.exit(0);
