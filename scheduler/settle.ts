@@ -5,6 +5,7 @@ import { GenerationRepository, type GenerationRow } from '#shared/db/repositorie
 import type { TransitionPatch } from '#shared/db/sql/generations.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { GenerationStatus } from '#shared/generation/status.ts';
+import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import { sendJob } from '#shared/queue/send.ts';
 
 type Ending = 'succeeded' | 'failed' | 'cancelled';
@@ -27,7 +28,7 @@ export async function settle(
     return await withTransaction(pool, async (db) => {
       const row = await new GenerationRepository(db).transition(generationId, to, patch);
       if (extra?.thumbnail) await sendJob(boss, 'thumbnail', { generationId }, { db });
-      await sendJob(boss, 'deliver', { generationId, kind: deliverKind[to] }, { db, singletonKey: `${generationId}:${deliverKind[to]}` });
+      await sendDelivery(boss, generationId, deliverKind[to], db);
       return row;
     });
   } catch (err) {

@@ -2,7 +2,7 @@ import type { ComfyClient } from '#shared/comfyui/client.ts';
 import type { FollowProgress } from '#shared/comfyui/follow-prompt.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { setProgress } from '#shared/db/sql/generations.ts';
-import { sendJob } from '#shared/queue/send.ts';
+import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import type { GenerateContext, JobHelpers } from '../context.ts';
 
 const progressEditEveryMs = 1500;
@@ -36,7 +36,7 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
         await ctx.db.executeSql(stmt.text, stmt.values);
         if (Date.now() - lastEdit >= progressEditEveryMs) {
           lastEdit = Date.now();
-          await sendJob(ctx.boss, 'deliver', { generationId: g.id, kind: 'progress' });
+          await sendDelivery(ctx.boss, g.id, 'progress');
         }
       }
       await ctx.__test__?.checkpoint?.('mid-run', g.id);

@@ -15,7 +15,8 @@ const tokenMarginMs = 30_000;
 /** Posts results, failures and cancellations to Discord, once per generation. */
 export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver' } = {
   name: 'deliver',
-  workOptions: () => ({ localConcurrency: 4 }),
+  // One delivery per generation at a time, in order (see sendDelivery).
+  workOptions: () => ({ localConcurrency: 4, groupConcurrency: 1 }),
   async handle(ctx, { generationId, kind }, { logger }) {
     const repo = new GenerationRepository(ctx.db);
     const g = await repo.get(generationId);

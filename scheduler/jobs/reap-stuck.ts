@@ -1,6 +1,6 @@
 import { orphanedGenerations, overdueGenerations, undeliveredGenerations } from '#shared/db/sql/reaper.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
-import { sendJob } from '#shared/queue/send.ts';
+import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import type { JobDefinition } from '../context.ts';
 import { failWith, settle } from '../settle.ts';
 
@@ -29,7 +29,7 @@ export const reapStuckJob: JobDefinition<JobPayload<'reap-stuck'>> & { name: 're
       undeliveredGenerations(graceSeconds * 5).values,
     );
     for (const { id, status } of undelivered.rows) {
-      await sendJob(ctx.boss, 'deliver', { generationId: id, kind: kindFor[status] });
+      await sendDelivery(ctx.boss, id, kindFor[status]);
       logger.warn({ generationId: id }, 're-enqueued a delivery that never happened');
     }
   },

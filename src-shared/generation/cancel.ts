@@ -5,7 +5,7 @@ import { GenerationRepository, type GenerationRow } from '#shared/db/repositorie
 import { lockGeneration, waitingGenerateJobs } from '#shared/db/sql/generations.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { GenerationStatus } from './status.ts';
-import { sendJob } from '#shared/queue/send.ts';
+import { sendDelivery } from '#shared/queue/send-delivery.ts';
 
 /**
  * A user's (or moderator's) cancel, by stage (DESIGN §4.4):
@@ -26,7 +26,7 @@ export async function requestCancel(pool: pg.Pool, boss: PgBoss, generationId: s
     const ids = (await db.executeSql<{ id: string }>(jobs.text, jobs.values)).rows.map((r) => r.id);
     if (ids.length) await boss.cancel('generate', ids, { db: db as never });
     const row = await repo.transition(generationId, 'cancelled', {}, ['queued']);
-    await sendJob(boss, 'deliver', { generationId, kind: 'cancelled' }, { db, singletonKey: `${generationId}:cancelled` });
+    await sendDelivery(boss, generationId, 'cancelled', db);
     return row;
   });
 }

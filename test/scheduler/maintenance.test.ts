@@ -7,6 +7,7 @@ import { GenerationRepository } from '#shared/db/repositories/generation-reposit
 import { startBoss } from '#shared/queue/boss.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { cleanupJob } from '#scheduler/jobs/cleanup.ts';
+import { deliverJob } from '#scheduler/jobs/deliver.ts';
 import { generateDeadJob } from '#scheduler/jobs/generate-dead.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
 import { reapStuckJob } from '#scheduler/jobs/reap-stuck.ts';
@@ -122,6 +123,14 @@ describe('reap-stuck and generate-dead', () => {
     const g = await repo.create(newGeneration(discord));
     await reapStuckJob.handle(ctx, {}, jobHelpers());
     expect((await repo.get(g.id)).status).toBe('queued');
+  });
+
+  test("every delivery of a generation shares one pg-boss group, and the deliver worker runs one per group", async () => {
+    const g = await repo.create(newGeneration(discord));
+    await generateDeadJob.handle(ctx, { generationId: g.id }, jobHelpers());
+    const { rows } = await tdb.pool.query(`select group_id from pgboss.job where name = 'deliver' and data->>'generationId' = $1`, [g.id]);
+    expect(rows).toEqual([{ group_id: g.id }]);
+    expect(deliverJob.workOptions!(ctx)).toMatchObject({ groupConcurrency: 1 });
   });
 
   test('a generate job out of retries fails its generation with a reason, once', async () => {
