@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, parseConfig } from '#shared/config.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError, configSchema, parseConfig } from '#shared/config.ts';
 
 const valid = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/genonaut',
@@ -20,6 +21,13 @@ function problems(fn: () => unknown): string[] {
 }
 
 describe('config', () => {
+  test('.env.example lists every key, each with a comment', () => {
+    const lines = readFileSync('.env.example', 'utf8').split('\n');
+    const listed = lines.map((l, i) => ({ key: /^([A-Z_]+)=/.exec(l)?.[1], commented: lines[i - 1]?.startsWith('#') })).filter((k) => k.key);
+    expect(listed.map((k) => k.key).sort()).toEqual(Object.keys(configSchema.shape).sort());
+    for (const k of listed) expect(k.commented, k.key).toBe(true);
+  });
+
   test('defaults that work on one machine', () => {
     const c = parseConfig('admin-api', valid);
     expect(c.ADMIN_HOST).toBe('127.0.0.1');
