@@ -4,6 +4,7 @@ import { withTransaction, type Db } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { lineStats } from '#shared/db/sql/queue-position.ts';
 import { sendJob } from '#shared/queue/send.ts';
+import { wakeQueue } from '#shared/queue/wake.ts';
 
 export interface EnqueuedGeneration {
   generation: GenerationRow;
@@ -29,7 +30,7 @@ export async function enqueueGeneration(
   input: NewGeneration,
   before?: InTransaction,
 ): Promise<EnqueuedGeneration> {
-  return withTransaction(pool, async (db) => {
+  const enqueued = await withTransaction(pool, async (db) => {
     if (before) await before(db);
     const line = lineStats(input.userId);
     const { rows } = await db.executeSql<{ priority: number; position: number }>(line.text, line.values);
@@ -38,4 +39,6 @@ export async function enqueueGeneration(
     if (!jobId) throw new Error(`generate job for ${generation.id} was not created`);
     return { generation, jobId, position: rows[0]?.position ?? 1 };
   });
+  wakeQueue(pool, 'generate');
+  return enqueued;
 }

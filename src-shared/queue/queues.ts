@@ -28,7 +28,8 @@ export const queueDefinitions: QueueDefinition[] = [
     expireInSeconds: 30 * 60,
     deadLetter: 'generate-dead',
     heartbeatSeconds: 10,
-    notify: true,
+    // Woken after the enqueue commits instead (see wakeQueue): notify-on-send serialises commits.
+    notify: false,
   },
   { name: 'thumbnail', policy: 'standard', retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: true },
   {

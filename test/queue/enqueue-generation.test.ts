@@ -90,3 +90,21 @@ describe('ensureQueues', () => {
     expect(generate).toMatchObject({ retryLimit: 3, heartbeatSeconds: 10, deadLetter: 'generate-dead' });
   });
 });
+
+describe('wakeQueue', () => {
+  test('a worker polling only every 30 s still gets a new generate job at once: the enqueue wakes it after commit', async () => {
+    await tdb.pool.query(`update generation set status = 'cancelled'`);
+    await tdb.pool.query(`delete from pgboss.job where name = 'generate'`);
+    const seen = new Promise<string>((resolve) => {
+      void boss.work('generate', { pollingIntervalSeconds: 30, notifyPollingIntervalSeconds: 30 }, async ([job]) => {
+        resolve((job!.data as { generationId: string }).generationId);
+      });
+    });
+    // let the worker's first (empty) fetch happen, so only a wake-up can bring the job in time
+    await new Promise((r) => setTimeout(r, 300));
+    const { generation } = await enqueueGeneration(tdb.pool, boss, input());
+    const picked = await Promise.race([seen, new Promise<string>((_, reject) => setTimeout(() => reject(new Error('not woken')), 5000))]);
+    expect(picked).toBe(generation.id);
+    await boss.offWork('generate');
+  });
+});
