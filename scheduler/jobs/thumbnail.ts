@@ -21,11 +21,12 @@ export const thumbnailJob: JobDefinition<JobPayload<'thumbnail'>> & { name: 'thu
     for (const output of todo) {
       try {
         const thumbs = await makeThumbnails(await ctx.storage.get(output.path!));
-        const stored = [];
-        for (const t of thumbs) {
-          const put = await ctx.storage.put(thumbnailKey(prefix, output.index, t.size, t.format), t.data);
-          stored.push({ size: t.size, format: t.format, path: put.key, bytes: put.bytes });
-        }
+        const stored = await Promise.all(
+          thumbs.map(async (t) => {
+            const put = await ctx.storage.put(thumbnailKey(prefix, output.index, t.size, t.format), t.data);
+            return { size: t.size, format: t.format, path: put.key, bytes: put.bytes };
+          }),
+        );
         updates.push({ index: output.index, thumbnails: stored });
       } catch (err) {
         logger.warn({ err, outputIndex: output.index }, 'output image is unreadable; marked failed');
