@@ -54,6 +54,11 @@ beforeAll(async () => {
   api = await serveApp({ tdb, orm });
   repo = new GenerationRepository(asDb(tdb.pool));
   for (let i = 0; i < 5; i++) aliceIds.push((await repo.create(generation({ prompt: `alice ${i}`, checkpoint: i % 2 ? 'other.safetensors' : 'base.safetensors' }))).id);
+  // Rows made within one millisecond would tie on created_at (then order by id): space them out.
+  await tdb.pool.query(
+    `update generation set created_at = '2026-01-01T00:00:00Z'::timestamptz + (array_position($1::uuid[], id) * interval '1 second') where id = any($1::uuid[])`,
+    [aliceIds],
+  );
   await repo.create(generation({ userId: bob, guildId: guildB }));
   await repo.transition(aliceIds[1]!, 'running');
   await repo.transition(aliceIds[3]!, 'cancelled');
