@@ -1,8 +1,9 @@
-import { listInstances, markInstanceHealth, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { listInstances, type InstanceRow } from '#shared/db/sql/instances.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { GenerateContext, JobDefinition } from '../context.ts';
+import { checkInstance } from '../generation/instance-state.ts';
 
-/** Probes every enabled instance (`/system_stats`) and records healthy / unhealthy with the error. */
+/** Probes every enabled instance (`/system_stats`), clears prompts abandoned on it, records its health. */
 export const instanceHealthJob: JobDefinition<JobPayload<'instance-health'>> & { name: 'instance-health' } = {
   name: 'instance-health',
   async handle(base, _payload, { logger }) {
@@ -12,14 +13,7 @@ export const instanceHealthJob: JobDefinition<JobPayload<'instance-health'>> & {
       rows
         .filter((i) => i.enabled)
         .map(async (instance) => {
-          let error: string | null = null;
-          try {
-            await ctx.instances.client(instance.baseUrl).systemStats(AbortSignal.timeout(5000));
-          } catch (err) {
-            error = (err as Error).message;
-          }
-          const stmt = markInstanceHealth(instance.id, error === null, error);
-          await ctx.db.executeSql(stmt.text, stmt.values);
+          const error = await checkInstance(ctx, instance, 5000);
           if (error !== null || instance.health !== 'healthy') logger.info({ instance: instance.name, healthy: error === null, error }, 'instance health');
         }),
     );

@@ -3,7 +3,11 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { requestCancel } from '#shared/generation/cancel.ts';
+import { randomUUID } from 'node:crypto';
+import { buildTxt2Img } from '#shared/comfyui/workflow/index.ts';
+import { requeue } from '#scheduler/generation/instance-state.ts';
 import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
+import { instanceHealthJob } from '#scheduler/jobs/instance-health.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
 import { jobHelpers } from '../support/scheduler-context.ts';
@@ -38,6 +42,10 @@ beforeEach(() => {
   comfyB.setSecondsPerStep(0.005);
 });
 
+const txt2img = {
+  loras: [], prompt: 'abandoned', negativePrompt: '', width: 64, height: 64, batchSize: 1, seed: '1', steps: 4, cfg: 7,
+  sampler: 'euler', scheduler: 'normal', denoise: 1,
+};
 const ranOn = (sim: ComfySim, promptId: string | null) => sim.executions.filter((e) => e.promptId === promptId);
 const pendingIn = async (sim: ComfySim) => ((await (await fetch(`${sim.url}/queue`)).json()) as { queue_pending: unknown[] }).queue_pending.length;
 
@@ -114,6 +122,27 @@ describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
     } finally {
       await tdb.pool.query(`update generation set status = 'failed' where id = any($1::uuid[])`, [stale]);
     }
+  });
+
+  test('a prompt abandoned on an unreachable instance is removed from its queue before the instance takes new work', async () => {
+    comfyA.pause();
+    const a = await idOf(comfyA);
+    const g = await h.repo.create(newGeneration(discord, { checkpoint: 'a-only.safetensors' }));
+    const promptId = randomUUID();
+    const client = h.scheduler.context.instances.client(comfyA.url);
+    await client.submit(buildTxt2Img({ ...txt2img, checkpoint: 'a-only.safetensors', filenamePrefix: `abandoned/${g.id}` }), { promptId });
+    await tdb.pool.query(`update generation set status = 'running', comfy_instance_id = $2, comfy_prompt_id = $3 where id = $1`, [g.id, a, promptId]);
+
+    await requeue(h.scheduler.context, await h.repo.get(g.id));
+    expect((await h.repo.get(g.id)).status).toBe('queued');
+    expect((await tdb.pool.query('select prompt_id from abandoned_prompt where instance_id = $1', [a])).rows).toEqual([{ prompt_id: promptId }]);
+
+    await instanceHealthJob.handle(h.scheduler.context, {}, jobHelpers());
+    expect((await tdb.pool.query('select * from abandoned_prompt')).rows).toEqual([]);
+    expect(await pendingIn(comfyA)).toBe(0);
+    comfyA.resume();
+    expect(ranOn(comfyA, promptId)).toHaveLength(0);
+    await tdb.pool.query(`update generation set status = 'failed' where id = $1`, [g.id]);
   });
 
   test('500s from ComfyUI are retried; the job still succeeds, run once', async () => {

@@ -19,7 +19,7 @@ export const ComfyInstanceEntity = defineEntity({
     createdAt: p.datetime(3).defaultRaw('now()'),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },
-  checks: [{ name: 'comfy_instance_queue_depth', expression: 'max_queue_depth between 1 and 100' }],
+  checks: [{ name: 'comfy_instance_queue_depth', expression: '(max_queue_depth >= 1) AND (max_queue_depth <= 100)' }],
 });
 
 export type ComfyInstance = InferEntity<typeof ComfyInstanceEntity>;

@@ -82,8 +82,10 @@ export const GenerationEntity = defineEntity({
   ],
   checks: [
     { name: 'generation_seed_range', expression: 'seed >= 0 and seed <= 18446744073709551615' },
-    { name: 'generation_size_positive', expression: 'width > 0 and height > 0 and batch_size between 1 and 16' },
-    { name: 'generation_progress_range', expression: 'progress >= 0 and progress <= 1' },
+    { name: 'generation_size_positive', expression: '(width > 0) AND (height > 0) AND ((batch_size >= 1) AND (batch_size <= 16))' },
+    // Written as Postgres prints it back. MikroORM's diff still mangles the casts, so `migrate create`
+    // re-emits this constraint: delete those two lines from a generated migration.
+    { name: 'generation_progress_range', expression: '(progress >= (0)::double precision) AND (progress <= (1)::double precision)' },
   ],
 });
 

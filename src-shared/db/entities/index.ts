@@ -1,3 +1,4 @@
+import { AbandonedPromptEntity } from './abandoned-prompt.ts';
 import { AuditLogEntity } from './audit-log.ts';
 import { ComfyInstanceEntity } from './comfy-instance.ts';
 import { GenerationEntity } from './generation.ts';
@@ -5,6 +6,7 @@ import { LimitPolicyEntity } from './limit-policy.ts';
 import { ModelEntity } from './model.ts';
 import { UsageCounterEntity } from './usage-counter.ts';
 
+export * from './abandoned-prompt.ts';
 export * from './audit-log.ts';
 export * from './comfy-instance.ts';
 export * from './generation.ts';
@@ -19,4 +21,5 @@ export const entities = [
   LimitPolicyEntity,
   UsageCounterEntity,
   AuditLogEntity,
+  AbandonedPromptEntity,
 ];
