@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
+import type { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import type { Logger } from '#shared/logging.ts';
 
 /** What every handler may use; handed in by start-bot, never imported as a global. */
@@ -9,6 +10,8 @@ export interface BotContext {
   db: Db;
   /** Producer only: the bot sends jobs, the scheduler works them. */
   boss: PgBoss;
+  /** Row + job in one transaction; concurrent requests share transactions. */
+  enqueuer: GenerationEnqueuer;
   logger: Logger;
   applicationId: string;
   /** Defer a reply whose work takes longer than this (see respond/reply-in-time.ts). */

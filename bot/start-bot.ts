@@ -8,6 +8,7 @@ import { commands, componentHandlers, modalHandlers } from './command-list.ts';
 import type { BotContext } from './context.ts';
 import { deferAfterMs } from './respond/reply-in-time.ts';
 import { createInteractionRouter } from './router.ts';
+import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 
 export interface BotDeps {
   token: string;
@@ -30,7 +31,7 @@ export interface RunningBot {
 /** Logs the bot in and resolves once discord.js is ready (READY plus every GUILD_CREATE). */
 export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const logger = deps.logger.child({ component: 'bot' });
-  const ctx: BotContext = { pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, logger, applicationId: deps.applicationId,
+  const ctx: BotContext = { pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss), logger, applicationId: deps.applicationId,
     deferAfterMs: deps.deferAfterMs ?? deferAfterMs,
   };
   const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx });

@@ -1,6 +1,5 @@
 import type { ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
 import { AppError, ErrorCode } from '#shared/errors.ts';
-import { enqueueGeneration } from '#shared/generation/enqueue.ts';
 import type { BotContext } from '../context.ts';
 import { setGenerationMessage } from '../db/generation-queries.ts';
 import { queuedMessage } from '../embeds/queued-embed.ts';
@@ -39,7 +38,7 @@ export async function submitImagine(interaction: ChatInputCommandInteraction | M
         interactionToken: interaction.token,
         createdAt: interaction.createdAt,
       });
-      const queued = await enqueueGeneration(ctx.pool, ctx.boss, generation);
+      const queued = await ctx.enqueuer.enqueue(generation);
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position }, 'generation queued');
       return queuedMessage(queued.generation, queued.position);
