@@ -4,7 +4,8 @@ import { bossSchema } from './boss.ts';
 // pg-boss's LISTEN channel for a schema (pg-boss plans.notifyChannelSql), computed by Postgres.
 const channel = `('pgboss_' || left(encode(sha224('${bossSchema}'::bytea), 'hex'), 24))`;
 
-const inFlight = new Map<string, { again: boolean; done: Promise<void> }>();
+// Per pool (one database each), per queue.
+const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promise<void> }>>();
 
 /**
  * Wakes the workers of a queue now (they otherwise find new jobs on their next poll).
@@ -15,7 +16,9 @@ const inFlight = new Map<string, { again: boolean; done: Promise<void> }>();
  * flight per queue, plus at most one follow-up), a burst costs a handful of NOTIFYs.
  */
 export function wakeQueue(pool: pg.Pool, queue: string): void {
-  const current = inFlight.get(queue);
+  let queues = inFlight.get(pool);
+  if (!queues) inFlight.set(pool, (queues = new Map()));
+  const current = queues.get(queue);
   if (current) {
     current.again = true;
     return;
@@ -27,7 +30,7 @@ export function wakeQueue(pool: pg.Pool, queue: string): void {
       // Waking is an optimisation (workers also poll), so a failure here is not an error.
       await pool.query(`select pg_notify(${channel}, $1)`, [queue]).catch(() => undefined);
     } while (entry.again);
-    inFlight.delete(queue);
+    queues.delete(queue);
   })();
-  inFlight.set(queue, entry);
+  queues.set(queue, entry);
 }
