@@ -1,13 +1,15 @@
 // Bot memory with many guilds (DESIGN §9: RSS < 200 MB), side by side with its anchor: a bare
 // discord.js client with default caches. Each client runs in its own child process so RSS is its own.
-//   node bench/bot-memory.ts                   (BENCH_GUILDS=1000, BENCH_CHANNELS=5 per guild)
+//   node bench/bot-memory.ts                   (BENCH_GUILDS=1000; per guild BENCH_CHANNELS=20, BENCH_ROLES=20, BENCH_EMOJIS=30)
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startDiscordSim } from '#sim/discord/index.ts';
 
 const guilds = Number(process.env.BENCH_GUILDS ?? 1000);
-const channelsPerGuild = Number(process.env.BENCH_CHANNELS ?? 5);
+const channelsPerGuild = Number(process.env.BENCH_CHANNELS ?? 20);
+const rolesPerGuild = Number(process.env.BENCH_ROLES ?? 20);
+const emojisPerGuild = Number(process.env.BENCH_EMOJIS ?? 30);
 const child = fileURLToPath(new URL('./lib/memory-child.ts', import.meta.url));
 const MB = 1024 * 1024;
 
@@ -15,7 +17,7 @@ interface ChildReport {
   kind: string;
   rss: number;
   heapUsed: number;
-  cached: { guilds: number; channels: number; roles: number; members: number; users: number };
+  cached: { guilds: number; channels: number; roles: number; members: number; users: number; emojis: number };
 }
 
 async function measure(kind: 'bare' | 'genonaut', apiBase: string, token: string): Promise<ChildReport> {
@@ -31,21 +33,21 @@ try {
   // Each guild has its own owner, so GUILD_CREATE carries two members (the bot and the owner).
   for (let i = 0; i < guilds; i++) {
     const owner = sim.addUser();
-    sim.addGuild({ ownerId: owner.id, channels: Array.from({ length: channelsPerGuild }, (_, c) => ({ name: `channel-${c}` })) });
+    sim.addGuild({ ownerId: owner.id, channels: Array.from({ length: channelsPerGuild }, (_, c) => ({ name: `channel-${c}` })), roles: rolesPerGuild, emojis: emojisPerGuild });
   }
   const bare = await measure('bare', sim.apiBase, sim.token);
   const ours = await measure('genonaut', sim.apiBase, sim.token);
   const line = (label: string, r: ChildReport) =>
     `${label.padEnd(34)} rss=${(r.rss / MB).toFixed(1)}MB  heapUsed=${(r.heapUsed / MB).toFixed(1)}MB  cached ${JSON.stringify(r.cached)}`;
-  console.log(`client memory after READY with ${guilds} guilds × ${channelsPerGuild} text channels, after forced GC`);
+  console.log(`client memory after READY with ${guilds} guilds × (${channelsPerGuild} text channels, ${rolesPerGuild} roles, ${emojisPerGuild} emojis), after forced GC`);
   console.log(line('baseline: bare client, 0 guilds', baseline));
   console.log(line('anchor: bare discord.js (defaults)', bare));
   console.log(line('genonaut: createBotClient', ours));
   console.log(`ratio rss ${(ours.rss / bare.rss).toFixed(2)}×, heapUsed ${(ours.heapUsed / bare.heapUsed).toFixed(2)}× (goal rss < 200 MB: ${(ours.rss / MB).toFixed(1)} MB)`);
   const over = (r: ChildReport) => `rss +${((r.rss - baseline.rss) / MB).toFixed(1)}MB, heap +${((r.heapUsed - baseline.heapUsed) / MB).toFixed(1)}MB`;
   console.log(`over the 0-guild baseline: anchor ${over(bare)}; genonaut ${over(ours)}`);
-  console.log("note: the sim's GUILD_CREATE carries only the @everyone role, the bot and the owner as members, and no emojis, " +
-    'stickers, threads, voice states or presences; real guilds carry far more, so these caches are smaller than in production.');
+  console.log("note: like Discord for a bot without privileged intents, GUILD_CREATE carries only a few members (bot, owner); " +
+    'it has no stickers, threads, voice states or presences here.');
 } finally {
   await sim.close();
 }

@@ -20,6 +20,7 @@ const cached = {
   roles: client.guilds.cache.reduce((n, g) => n + g.roles.cache.size, 0),
   members: client.guilds.cache.reduce((n, g) => n + g.members.cache.size, 0),
   users: client.users.cache.size,
+  emojis: client.guilds.cache.reduce((n, g) => n + g.emojis.cache.size, 0),
 };
 console.log(JSON.stringify({ kind, expected: Number(guilds), rss: m.rss, heapUsed: m.heapUsed, cached }));
 await client.destroy();

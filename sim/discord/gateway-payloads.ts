@@ -54,10 +54,18 @@ export function guildCreatePayload(state: SimState, guild: SimGuild): GatewayGui
     large: false,
     member_count: members.length,
     features: [],
-    roles: [{ id: guild.id, name: '@everyone', permissions: DEFAULT_PERMISSIONS, position: 0, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, managed: false, mentionable: false, flags: 0, icon: null, unicode_emoji: null }],
+    roles: [
+      { id: guild.id, name: '@everyone', permissions: DEFAULT_PERMISSIONS, position: 0, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false, managed: false, mentionable: false, flags: 0, icon: null, unicode_emoji: null },
+      ...(guild.roleIds ?? []).map((id, i) => ({
+        id, name: `role-${i + 1}`, permissions: '0', position: i + 1, color: 0x3498db, colors: { primary_color: 0x3498db, secondary_color: null, tertiary_color: null },
+        hoist: i % 5 === 0, managed: false, mentionable: true, flags: 0, icon: null, unicode_emoji: null,
+      })),
+    ],
     channels: guild.channels.map((c, i) => ({ id: c.id, type: 0, name: c.name, position: i, nsfw: c.nsfw, permission_overwrites: [], topic: null, parent_id: null, last_message_id: null, rate_limit_per_user: 0, flags: 0, guild_id: guild.id })),
     members: members.map((u) => ({ user: state.apiUser(u), roles: [], joined_at: joinedAt, deaf: false, mute: false, flags: 0 })),
-    emojis: [],
+    emojis: (guild.emojiIds ?? []).map((id, i) => ({
+      id, name: `emoji_${i + 1}`, roles: [], user: undefined, require_colons: true, managed: false, animated: i % 7 === 0, available: true,
+    })),
     stickers: [],
     threads: [],
     voice_states: [],

@@ -44,7 +44,7 @@ export interface DiscordSim {
   readonly defaultUser: SimUser | undefined;
   /** Gateway fault injectors: `requestReconnect()` (op 7), `invalidateSessions()` (op 9), `dropConnections(code)`, `withholdHeartbeatAcks`, `dispatch(t, d)`. */
   readonly gateway: GatewayServer;
-  addGuild(opts?: { name?: string; ownerId?: string; channels?: { name?: string; nsfw?: boolean }[] }): SimGuild;
+  addGuild(opts?: { name?: string; ownerId?: string; channels?: { name?: string; nsfw?: boolean }[]; roles?: number; emojis?: number }): SimGuild;
   addUser(opts?: { username?: string }): SimUser;
   /** Stores a file as if a user uploaded it; pass its id as an attachment (type 11) option value. */
   uploadAttachment(opts: { channelId: string; filename: string; contentType?: string; data: Uint8Array }): APIAttachment;
@@ -118,6 +118,8 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     botUser: state.botUser, defaultGuild, defaultUser, gateway,
     addGuild: (o = {}) => {
       const guild = state.addGuild(o.name ?? `Guild ${state.guilds.size + 1}`, o.ownerId ?? defaultUser?.id ?? botId, o.channels ?? []);
+      guild.roleIds = Array.from({ length: o.roles ?? 0 }, () => state.ids.next());
+      guild.emojiIds = Array.from({ length: o.emojis ?? 0 }, () => state.ids.next());
       gateway.dispatch('GUILD_CREATE', guildCreatePayload(state, guild), guild.id);
       return guild;
     },

@@ -32,6 +32,9 @@ export interface SimGuild {
   name: string;
   ownerId: string;
   channels: SimChannel[];
+  /** Ids of extra roles and custom emojis sent in GUILD_CREATE (a real community has dozens). */
+  roleIds?: string[];
+  emojiIds?: string[];
 }
 
 /** One earlier version of a message, pushed to `edits` before an edit is applied. */
