@@ -59,44 +59,30 @@ export type Config = z.infer<typeof configSchema>;
 export type ConfigKey = keyof Config;
 
 const common = ['DATABASE_URL', 'LOG_LEVEL'] as const satisfies readonly ConfigKey[];
+const discord = ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_API_BASE'] as const satisfies readonly ConfigKey[];
+const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID'] as const satisfies readonly ConfigKey[];
+const scheduler = [
+  ...common,
+  ...discord,
+  'COMFYUI_URLS',
+  'STORAGE_DIR',
+  'PUBLIC_BASE_URL',
+  'MODELS_ENABLE_NEW',
+  'RETENTION_DAYS',
+  'STORAGE_MAX_GB',
+  'GENERATION_TIMEOUT_SECONDS',
+] as const satisfies readonly ConfigKey[];
+const adminApi = [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
 
 /** The keys each process role needs; `start` runs every role in one process. */
 export const roleKeys = {
-  bot: [...common, 'DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_API_BASE', 'DISCORD_DEV_GUILD_ID'],
-  scheduler: [
-    ...common,
-    'DISCORD_TOKEN',
-    'DISCORD_APPLICATION_ID',
-    'DISCORD_API_BASE',
-    'COMFYUI_URLS',
-    'STORAGE_DIR',
-    'PUBLIC_BASE_URL',
-    'MODELS_ENABLE_NEW',
-    'RETENTION_DAYS',
-    'STORAGE_MAX_GB',
-    'GENERATION_TIMEOUT_SECONDS',
-  ],
-  'admin-api': [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'],
-  migrate: [...common],
+  bot,
+  scheduler,
+  'admin-api': adminApi,
+  migrate: common,
   /** `npm start`: bot, scheduler and admin API in one process. */
-  start: [
-    'ADMIN_HOST',
-    'ADMIN_PORT',
-    'ADMIN_TOKEN',
-    ...common,
-    'DISCORD_TOKEN',
-    'DISCORD_APPLICATION_ID',
-    'DISCORD_API_BASE',
-    'DISCORD_DEV_GUILD_ID',
-    'COMFYUI_URLS',
-    'STORAGE_DIR',
-    'PUBLIC_BASE_URL',
-    'MODELS_ENABLE_NEW',
-    'RETENTION_DAYS',
-    'STORAGE_MAX_GB',
-    'GENERATION_TIMEOUT_SECONDS',
-  ],
-  'commands:deploy': ['LOG_LEVEL', 'DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_API_BASE', 'DISCORD_DEV_GUILD_ID'],
+  start: [...new Set([...bot, ...scheduler, ...adminApi])] as (typeof bot | typeof scheduler | typeof adminApi)[number][],
+  'commands:deploy': ['LOG_LEVEL', ...discord, 'DISCORD_DEV_GUILD_ID'],
   'models:refresh': [...common, 'COMFYUI_URLS', 'MODELS_ENABLE_NEW'],
 } as const satisfies Record<string, readonly ConfigKey[]>;
 
