@@ -4,7 +4,6 @@ import { withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import type { TransitionPatch } from '#shared/db/sql/generations.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
-import type { GenerationStatus } from '#shared/generation/status.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import { sendJob } from '#shared/queue/send.ts';
 
@@ -38,8 +37,8 @@ export async function settle(
   }
 }
 
+export const timeoutReason = 'This took too long and was stopped. Try fewer steps, a smaller size or a smaller batch.';
+
 export function failWith(code: string, message: string): TransitionPatch {
   return { errorCode: code, errorMessage: message };
 }
-
-export const endedStatuses: GenerationStatus[] = ['succeeded', 'failed', 'cancelled'];

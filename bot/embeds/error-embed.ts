@@ -1,6 +1,6 @@
 import type { APIEmbed } from 'discord-api-types/v10';
 import { embedColors } from './colors.ts';
-import { embedLimits, truncate } from './limits.ts';
+import { embedLimits, truncate } from '#shared/render/limits.ts';
 
 /** An error the user can act on: what went wrong and, in the text, what to do next. Pure. */
 export function errorEmbed(message: string, title = 'That did not work'): APIEmbed {

@@ -2,7 +2,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APICompone
 import type { LoraChoice } from '#shared/db/entities/generation.ts';
 import { CustomIdAction, encodeCustomId } from '../custom-id.ts';
 import { embedColors } from './colors.ts';
-import { embedLimits, truncate } from './limits.ts';
+import { embedLimits, truncate } from '#shared/render/limits.ts';
 
 export interface QueuedGeneration {
   id: string;

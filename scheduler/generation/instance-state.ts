@@ -34,6 +34,13 @@ export async function checkInstance(ctx: GenerateContext, instance: { id: number
   return null;
 }
 
+/** The instance failed this request: mark it unhealthy and send the request back to placement. */
+export async function leaveInstance(ctx: SchedulerContext, instanceId: number, g: GenerationRow, err: unknown): Promise<'requeued'> {
+  await markHealth(ctx, instanceId, false, (err as Error).message);
+  await requeue(ctx, g);
+  return 'requeued';
+}
+
 /**
  * Sends a request back to placement after its instance failed. Its prompt id is recorded as
  * abandoned on that instance (it may still sit in a queue there) in the same transaction.

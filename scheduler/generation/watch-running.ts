@@ -1,7 +1,8 @@
 import type { ComfyClient } from '#shared/comfyui/client.ts';
 import type { FollowProgress } from '#shared/comfyui/follow-prompt.ts';
-import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { setProgress } from '#shared/db/sql/generations.ts';
+import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import type { GenerationStatus } from '#shared/generation/status.ts';
+import { selectStatus, setProgress } from '#shared/db/sql/generations.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import type { GenerateContext, JobHelpers } from '../context.ts';
 
@@ -12,7 +13,6 @@ const progressEditEveryMs = 1500;
  * and enqueue message edits (at most one per 1.5 s, Discord's comfortable edit rate).
  */
 export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client: ComfyClient, helpers: JobHelpers) {
-  const repo = new GenerationRepository(ctx.db);
   let progress = 0;
   let written = 0;
   let lastWrite = 0;
@@ -23,7 +23,9 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
     if (busy) return;
     busy = true;
     try {
-      const now = await repo.get(g.id);
+      const read = selectStatus(g.id);
+      const now = (await ctx.db.executeSql<{ status: GenerationStatus }>(read.text, read.values)).rows[0];
+      if (!now) return;
       if (now.status === 'cancel_requested' && !cancelSent) {
         cancelSent = true;
         const how = await client.cancel(g.comfyPromptId!);

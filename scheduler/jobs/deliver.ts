@@ -3,7 +3,7 @@ import { DiscordAPIError, type RawFile } from '@discordjs/rest';
 import sharp from 'sharp';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { markDelivered } from '#shared/db/sql/delivery.ts';
-import { discordLimits } from '#shared/render/limits.ts';
+import { messageLimits } from '#shared/render/limits.ts';
 import { renderCancelled, renderFailure, renderResult, type RenderedFile, type RenderedMessage } from '#shared/render/result-message.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
@@ -42,15 +42,15 @@ async function resultWithFiles(ctx: SchedulerContext, g: GenerationRow): Promise
   const files: RawFile[] = [];
   let total = 0;
   for (const output of g.outputs) {
-    if (output.status !== 'stored' || !output.path || files.length >= discordLimits.attachments) continue;
+    if (output.status !== 'stored' || !output.path || files.length >= messageLimits.attachments) continue;
     let data = await ctx.storage.get(output.path);
     let format: 'png' | 'webp' = 'png';
-    if (data.length > discordLimits.fileBytes || total + data.length > discordLimits.requestBytes - 1024 * 1024) {
+    if (data.length > messageLimits.fileBytes || total + data.length > messageLimits.requestBytes - 1024 * 1024) {
       // Too big for Discord's upload caps: a WebP preview, with a link to the full PNG.
       data = await sharp(data).webp({ quality: 85 }).toBuffer();
       format = 'webp';
     }
-    if (total + data.length > discordLimits.requestBytes - 1024 * 1024) break;
+    if (total + data.length > messageLimits.requestBytes - 1024 * 1024) break;
     total += data.length;
     const name = `${g.id.slice(0, 8)}_${output.index}.${format}`;
     rendered.push({ name, outputIndex: output.index, format });

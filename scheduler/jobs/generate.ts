@@ -11,11 +11,11 @@ import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
-import { loadInstance, markHealth, probeUnhealthy, recordRun, requeue } from '../generation/instance-state.ts';
+import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
 import { storeOutputs } from '../generation/store-outputs.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimSlot } from '../placement.ts';
-import { failWith, settle } from '../settle.ts';
+import { failWith, settle, timeoutReason } from '../settle.ts';
 
 
 const slotWaitMs = 150;
@@ -66,9 +66,7 @@ async function resume(ctx: GenerateContext, g: GenerationRow, helpers: JobHelper
     state = await lookupPrompt(client, g.comfyPromptId!, helpers.signal);
   } catch (err) {
     helpers.logger.warn({ err, instance: instance.name }, 'instance of the previous attempt is unreachable; moving the job');
-    await markHealth(ctx, instance.id, false, (err as Error).message);
-    await requeue(ctx, g);
-    return 'requeued';
+    return leaveInstance(ctx, instance.id, g, err);
   }
   helpers.logger.info({ state: state.status, promptId: g.comfyPromptId }, 'resuming a previous attempt');
   if (state.status === 'unknown') {
@@ -130,9 +128,7 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       }
       if (helpers.signal.aborted) throw err;
       log.warn({ err }, 'submit failed; the instance is marked unhealthy and the request placed again');
-      await markHealth(ctx, instance.id, false, (err as Error).message);
-      await requeue(ctx, g);
-      return 'requeued';
+      return leaveInstance(ctx, instance.id, g, err);
     }
     await ctx.__test__?.checkpoint?.('after-submit', g.id);
   }
@@ -151,14 +147,12 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
   } catch (err) {
     if (err instanceof AppError && err.code === ErrorCode.Timeout) {
       await client.cancel(g.comfyPromptId!).catch(() => undefined);
-      await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.Timeout, 'This took too long and was stopped. Try fewer steps, a smaller size or a smaller batch.'));
+      await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.Timeout, timeoutReason));
       return 'done';
     }
     if (helpers.signal.aborted) throw err;
     log.warn({ err }, 'lost the instance while following; the request is placed again');
-    await markHealth(ctx, instance.id, false, (err as Error).message);
-    await requeue(ctx, g);
-    return 'requeued';
+    return leaveInstance(ctx, instance.id, g, err);
   } finally {
     watch.stop();
   }

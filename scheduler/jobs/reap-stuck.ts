@@ -2,7 +2,7 @@ import { orphanedGenerations, overdueGenerations, undeliveredGenerations } from 
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import type { JobDefinition } from '../context.ts';
-import { failWith, settle } from '../settle.ts';
+import { failWith, settle, timeoutReason } from '../settle.ts';
 
 const kindFor = { succeeded: 'result', failed: 'failure', cancelled: 'cancelled' } as const;
 
@@ -21,7 +21,7 @@ export const reapStuckJob: JobDefinition<JobPayload<'reap-stuck'>> & { name: 're
     const budget = ctx.config.GENERATION_TIMEOUT_SECONDS + 120;
     const overdue = await ctx.db.executeSql<{ id: string }>(overdueGenerations(budget).text, overdueGenerations(budget).values);
     for (const { id } of overdue.rows) {
-      await settle(ctx.pool, ctx.boss, id, 'failed', failWith('timeout', 'This took too long and was stopped. Try fewer steps, a smaller size or a smaller batch.'));
+      await settle(ctx.pool, ctx.boss, id, 'failed', failWith('timeout', timeoutReason));
       logger.warn({ generationId: id }, 'settled an overdue generation');
     }
     const undelivered = await ctx.db.executeSql<{ id: string; status: keyof typeof kindFor }>(

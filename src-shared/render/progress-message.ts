@@ -1,5 +1,5 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { discordLimits, truncate } from './limits.ts';
+import { embedLimits, truncate } from './limits.ts';
 
 function bar(progress: number, width = 20): string {
   const filled = Math.round(Math.min(1, Math.max(0, progress)) * width);
@@ -11,8 +11,8 @@ export function renderProgress(g: GenerationRow): { embeds: Record<string, unkno
   return {
     embeds: [
       {
-        title: truncate(`⏳ Generating — ${Math.round(g.progress * 100)}%`, discordLimits.embedTitle),
-        description: truncate(`${bar(g.progress)}\n\n${g.prompt}`, discordLimits.embedDescription),
+        title: truncate(`⏳ Generating — ${Math.round(g.progress * 100)}%`, embedLimits.title),
+        description: truncate(`${bar(g.progress)}\n\n${g.prompt}`, embedLimits.description),
         color: 0x5865f2,
         footer: { text: `Generation ${g.id}` },
       },

@@ -1,5 +1,5 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { discordLimits, truncate } from './limits.ts';
+import { embedLimits, messageLimits, truncate } from './limits.ts';
 
 export interface RenderedFile {
   name: string;
@@ -31,16 +31,16 @@ export function renderResult(g: GenerationRow, files: RenderedFile[], fullSizeUr
   const embeds = files.slice(0, 4).map((f, i) => ({
     ...(i === 0
       ? {
-          title: truncate(`🎨 ${g.prompt}`, discordLimits.embedTitle),
+          title: truncate(`🎨 ${g.prompt}`, embedLimits.title),
           color: colors.success,
           fields: [
-            { name: 'Model', value: truncate(g.checkpoint, discordLimits.fieldValue), inline: true },
+            { name: 'Model', value: truncate(g.checkpoint, embedLimits.fieldValue), inline: true },
             { name: 'Seed', value: g.seed, inline: true },
             { name: 'Size', value: `${g.width}×${g.height}`, inline: true },
-            { name: 'LoRAs', value: truncate(loraLine(g), discordLimits.fieldValue), inline: false },
+            { name: 'LoRAs', value: truncate(loraLine(g), embedLimits.fieldValue), inline: false },
             { name: 'Time', value: seconds(g), inline: true },
           ],
-          footer: { text: truncate(`Generation ${g.id}`, discordLimits.footer) },
+          footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
         }
       : {}),
     url: fullSizeUrl ?? `https://genonaut.invalid/g/${g.id}`,
@@ -48,7 +48,7 @@ export function renderResult(g: GenerationRow, files: RenderedFile[], fullSizeUr
   }));
   const note = files.some((f) => f.format === 'webp') && fullSizeUrl ? `Full-size PNG: ${fullSizeUrl}` : '';
   return {
-    content: truncate(note, discordLimits.content),
+    content: truncate(note, messageLimits.content),
     embeds,
     components: [],
     attachments: files.map((f, i) => ({ id: String(i), filename: f.name })),
@@ -61,7 +61,7 @@ export function renderFailure(g: GenerationRow): RenderedMessage {
     embeds: [
       {
         title: '❌ Generation failed',
-        description: truncate(`${g.errorMessage ?? 'Something went wrong.'}\n\nPrompt: ${g.prompt}`, discordLimits.embedDescription),
+        description: truncate(`${g.errorMessage ?? 'Something went wrong.'}\n\nPrompt: ${g.prompt}`, embedLimits.description),
         color: colors.failure,
         footer: { text: `Generation ${g.id}` },
       },
@@ -77,7 +77,7 @@ export function renderCancelled(g: GenerationRow): RenderedMessage {
     embeds: [
       {
         title: '🚫 Cancelled',
-        description: truncate(`Prompt: ${g.prompt}`, discordLimits.embedDescription),
+        description: truncate(`Prompt: ${g.prompt}`, embedLimits.description),
         color: colors.cancelled,
         footer: { text: `Generation ${g.id}` },
       },

@@ -166,3 +166,8 @@ export function waitingGenerateJobs(generationId: string): SqlStatement {
     values: [generationId],
   };
 }
+
+/** What a running job polls: cheap enough for every few hundred ms. */
+export function selectStatus(id: string): SqlStatement {
+  return { text: `select status from generation where id = $1`, values: [id] };
+}
