@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { registerSecrets, secretKey } from './redaction/scrub-text.ts';
 
 const url = (what: string) => z.url({ error: `expected ${what}` });
 const urlList = (what: string) =>
@@ -113,7 +114,30 @@ export function parseConfig<R extends Role>(role: R, env: Record<string, string 
 /** Reads `.env` (never overriding real environment variables) and validates the role's keys. */
 export function loadConfig<R extends Role>(role: R, envFile = '.env'): RoleConfig<R> {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
-  return parseConfig(role, process.env);
+  const config = parseConfig(role, process.env);
+  registerSecrets(secretValues(config));
+  return config;
+}
+
+const safeDecode = (s: string) => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+};
+
+/** Values that must never reach a log: secret-named keys (tokens) and passwords inside URLs. */
+export function secretValues(config: Partial<Config>): string[] {
+  const values = Object.entries(config).flatMap(([key, value]): string[] => {
+    if (typeof value === 'string' && secretKey.test(key)) return [value];
+    const urls = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
+    return urls.flatMap((u) => {
+      const password = URL.canParse(u) ? new URL(u).password : '';
+      return password ? [password, safeDecode(password)] : [];
+    });
+  });
+  return [...new Set(values)];
 }
 
 /** For process entry points: print one line per problem and exit instead of a stack trace. */

@@ -1,37 +1,9 @@
 import { pino, type Logger } from 'pino';
+import { sanitize, sanitizeFields } from './redaction/sanitize.ts';
+import { scrubText } from './redaction/scrub-text.ts';
 
 export type { Logger };
-
-/** Paths that may carry secrets; pino replaces them before a line is written. */
-export const redactPaths = [
-  'token',
-  '*.token',
-  'interactionToken',
-  '*.interactionToken',
-  'interaction_token',
-  '*.interaction_token',
-  'authorization',
-  '*.authorization',
-  'headers.authorization',
-  '*.headers.authorization',
-  'DISCORD_TOKEN',
-  'ADMIN_TOKEN',
-  'config.DISCORD_TOKEN',
-  'config.ADMIN_TOKEN',
-];
-
-// Discord bot tokens and webhook/interaction tokens also hide inside URLs and messages.
-const secretPatterns: RegExp[] = [
-  /\/(webhooks|interactions)\/(\d+)\/[A-Za-z0-9._-]{20,}/g,
-  /(Bot|Bearer)\s+[A-Za-z0-9._-]{10,}/g,
-];
-
-export function scrubSecrets(text: string): string {
-  return secretPatterns.reduce(
-    (acc, re) => acc.replace(re, (_m, a: string, b: string) => (b ? `/${a}/${b}/[redacted]` : `${a} [redacted]`)),
-    text,
-  );
-}
+export { registerSecrets } from './redaction/scrub-text.ts';
 
 export interface LoggerOptions {
   level?: string;
@@ -41,32 +13,62 @@ export interface LoggerOptions {
 
 const knownLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+/**
+ * Every line passes through one sanitiser (see redaction/sanitize.ts): the merge object in
+ * `formatters.log`, child bindings in `child`, message strings and format arguments in `logMethod`. pino calls
+ * neither for a level that is off, so disabled debug lines cost nothing.
+ */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   // An unknown level from the environment is reported by config validation, not by a crash here.
   const wanted = opts.level ?? process.env.LOG_LEVEL ?? 'info';
-  return pino(
+  const root = pino(
     {
       level: knownLevels.has(wanted) ? wanted : 'info',
       name: opts.name,
-      redact: { paths: redactPaths, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: sanitizeFields,
+      },
       hooks: {
         logMethod(args, method) {
-          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubSecrets(a) : a));
-          method.apply(this, scrubbed as Parameters<typeof method>);
+          method.apply(this, sanitizeArgs(args) as Parameters<typeof method>);
         },
       },
-      serializers: {
-        err: (err: unknown) => {
-          const s = pino.stdSerializers.err(err as Error);
-          if (s && typeof s.message === 'string') s.message = scrubSecrets(s.message);
-          if (s && typeof s.stack === 'string') s.stack = scrubSecrets(s.stack);
-          return s;
-        },
-      },
+      // formatters.log has already turned errors into plain, sanitised objects; pino's default
+      // `err` serialiser would re-read them as errors and lose their type.
+      serializers: { err: (value: unknown) => value },
     },
     opts.destination,
   );
+  // pino applies formatters.bindings to the root only; children (and theirs, which inherit this
+  // method) get their bindings sanitised here, once, when they are made.
+  const child = root.child;
+  root.child = function (this: Logger, bindings, options) {
+    return child.call(this, sanitizeFields(bindings), options);
+  } as typeof child;
+  return root;
+}
+
+function sanitizeArgs(args: unknown[]): unknown[] {
+  const [first, ...rest] = args;
+  const out = args.map((a, i) => (typeof a === 'string' ? scrubText(a) : i === 0 || a === null || typeof a !== 'object' ? a : sanitize(a)));
+  // With no message, pino uses the error's own message: supply it scrubbed instead.
+  const fields = first as { err?: unknown; msg?: unknown } | null;
+  const err = first instanceof Error ? first : typeof first === 'object' && fields?.msg === undefined ? fields?.err : undefined;
+  if (err instanceof Error && rest.length === 0) out.push(scrubText(err.message));
+  return out;
+}
+
+/**
+ * Entry points: an error that escapes to the top is logged through the sanitiser and ends the
+ * process, instead of Node printing it with every property (request URLs, bodies) to stderr.
+ */
+export function logUncaught(logger: Logger): void {
+  const crash = (err: unknown, origin: string) => {
+    logger.fatal({ err, origin }, 'uncaught error; exiting');
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
 }
 
 /** The root logger of this process; child loggers carry generation/job ids. */
