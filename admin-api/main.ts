@@ -1,12 +1,13 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 import { stopOnSignals } from '#shared/shutdown.ts';
 import { startAdminApi } from './start.ts';
 
 const config = loadConfigOrExit('admin-api');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'admin-api' });
+logUncaught(logger);
 const pool = createPool(config.DATABASE_URL);
 const orm = await createOrm(config.DATABASE_URL);
 

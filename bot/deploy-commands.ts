@@ -1,10 +1,11 @@
 import { loadConfigOrExit } from '#shared/config.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 import { registerCommands } from './register-commands.ts';
 
 /** `npm run commands:deploy`: registers the slash commands (in DISCORD_DEV_GUILD_ID if set, else globally). */
 const config = loadConfigOrExit('commands:deploy');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'commands:deploy' });
+logUncaught(logger);
 try {
   const result = await registerCommands({
     token: config.DISCORD_TOKEN,

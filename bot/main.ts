@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 import { stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from './start-bot.ts';
@@ -8,6 +8,7 @@ import { startBot } from './start-bot.ts';
 /** `npm run bot`: the Discord gateway process. Producer only; the scheduler does the work. */
 const config = loadConfigOrExit('bot');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
+logUncaught(logger);
 const pool = createPool(config.DATABASE_URL);
 const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
 let bot;

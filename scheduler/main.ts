@@ -1,11 +1,12 @@
 import { loadConfigOrExit } from '#shared/config.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 import { stopOnSignals } from '#shared/shutdown.ts';
 import type { GenerateCheckpoint, SchedulerTestHooks } from './context.ts';
 import { startScheduler } from './start-scheduler.ts';
 
 const config = loadConfigOrExit('scheduler');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'scheduler' });
+logUncaught(logger);
 const scheduler = await startScheduler({ config, logger, __test__: crashHooks(process.env.__TEST__CRASH_AT) });
 
 stopOnSignals(logger, () => scheduler.stop());

@@ -12,7 +12,7 @@ import { ComfyClient } from '#shared/comfyui/client.ts';
 import { parseConfig } from '#shared/config.ts';
 import { migrate } from '#shared/db/migrate.ts';
 import { createPool } from '#shared/db/pool.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startScheduler } from '#scheduler/start-scheduler.ts';
 import { startComfySim } from '#sim/comfyui/index.ts';
@@ -24,6 +24,7 @@ if (!databaseUrl) {
   process.exit(78);
 }
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'demo' });
+logUncaught(logger);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 const discord = await startDiscordSim();

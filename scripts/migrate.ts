@@ -1,10 +1,11 @@
 // npm run migrate [-- up | down | create <name>]
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createMigration, migrate } from '#shared/db/migrate.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 
 const config = loadConfigOrExit('migrate');
 const log = createLogger({ level: config.LOG_LEVEL, name: 'migrate' });
+logUncaught(log);
 const [command = 'up', name] = process.argv.slice(2);
 
 try {

@@ -4,10 +4,11 @@ import { formatSummary } from '#shared/comfyui/discovery/summary.ts';
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { seedInstances } from '#shared/db/sql/instances.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 
 const config = loadConfigOrExit('models:refresh');
 const log = createLogger({ level: config.LOG_LEVEL, name: 'models:refresh' });
+logUncaught(log);
 const pool = createPool(config.DATABASE_URL, { max: 4 });
 
 try {

@@ -1,7 +1,7 @@
 // npm start: every role (bot, scheduler, admin API) in one process, for a single machine.
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
-import { createLogger } from '#shared/logging.ts';
+import { createLogger, logUncaught } from '#shared/logging.ts';
 import { stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from '#bot/start-bot.ts';
@@ -12,6 +12,7 @@ import { asDb } from '#shared/db/pool.ts';
 
 const config = loadConfigOrExit('start');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'genonaut' });
+logUncaught(logger);
 
 const scheduler = await startScheduler({ config, logger: logger.child({ role: 'scheduler' }) });
 const pool = createPool(config.DATABASE_URL);
