@@ -1,4 +1,5 @@
 import { coerceError } from '#shared/errors.ts';
+import { sanitizedError } from '#shared/redaction/sanitize.ts';
 import { parsePayload, type JobPayload, type QueueName } from '#shared/queue/contracts.ts';
 import type { JobDefinition, SchedulerContext } from './context.ts';
 
@@ -18,8 +19,8 @@ export async function registerJob<Q extends QueueName>(ctx: SchedulerContext, de
       } catch (err) {
         const e = coerceError(err);
         logger.warn({ err: e, attempt: job.retryCount + 1, ms: Math.round(performance.now() - started) }, 'job failed');
-        e.message = `${e.message} (queue: ${def.name}, job: ${job.id})`;
-        throw e;
+        // pg-boss stores the thrown error in its job table: no request URLs with tokens, no image bytes.
+        throw sanitizedError(e, `${e.message} (queue: ${def.name}, job: ${job.id})`);
       }
     }
   });
