@@ -3,7 +3,6 @@ import { sanitize, sanitizeFields } from './redaction/sanitize.ts';
 import { scrubText } from './redaction/scrub-text.ts';
 
 export type { Logger };
-export { registerSecrets } from './redaction/scrub-text.ts';
 
 export interface LoggerOptions {
   level?: string;
@@ -15,8 +14,8 @@ const knownLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace',
 
 /**
  * Every line passes through one sanitiser (see redaction/sanitize.ts): the merge object in
- * `formatters.log`, child bindings in `child`, message strings and format arguments in `logMethod`. pino calls
- * neither for a level that is off, so disabled debug lines cost nothing.
+ * `formatters.log`, child bindings in `child`, message strings and format arguments in
+ * `logMethod`. pino calls none of them for a level that is off: disabled lines cost nothing.
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   // An unknown level from the environment is reported by config validation, not by a crash here.

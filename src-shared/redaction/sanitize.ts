@@ -51,15 +51,16 @@ function walk(value: unknown, depth: number, w: Walk): unknown {
   }
   if (value === null) return null;
   const obj = value as object;
-  const bytes = binarySize(obj);
-  if (bytes !== undefined) return `[binary ${bytes} bytes]`;
-  if (w.chars <= 0) return '[truncated]';
-  if (depth >= limits.depth) return '[too deep]';
   if (w.ancestors.has(obj)) return '[circular]';
   w.ancestors.add(obj);
   try {
+    const bytes = binarySize(obj);
+    if (bytes !== undefined) return `[binary ${bytes} bytes]`;
+    if (w.chars <= 0) return '[truncated]';
+    if (depth >= limits.depth) return '[too deep]';
     return walkObject(obj, depth, w);
   } catch {
+    // A getter or proxy that throws must not make the log call throw.
     return '[unserialisable]';
   } finally {
     w.ancestors.delete(obj);
@@ -102,7 +103,12 @@ function ownFields(obj: object, depth: number, w: Walk, skip: Set<string>, total
       break;
     }
     w.chars -= key.length + 4;
-    const value = (obj as Record<string, unknown>)[key];
+    let value: unknown;
+    try {
+      value = (obj as Record<string, unknown>)[key];
+    } catch {
+      value = '[unreadable]';
+    }
     const secret = secretKey.test(key) && (typeof value === 'string' || (typeof value === 'object' && value !== null));
     out[key] = secret ? censor : walk(value, depth + 1, w);
   }

@@ -57,6 +57,11 @@ const hostile: [string, (log: Logger) => void][] = [
   ['secret-named keys at any depth', (log) => log.info({ a: { b: { c: { d: { interactionToken, DISCORD_TOKEN: botToken, config: { ADMIN_TOKEN: adminToken, dbPassword } } } } } }, 'keys')],
   ['tokens inside strings', (log) => log.info({ url: `${webhookUrl}?token=${adminToken}`, note: `Authorization: Bot ${botToken}`, conn: `host=db password=${dbPassword}` }, `POST /interactions/123456789012345678/${interactionToken}/callback`)],
   ['child bindings', (log) => log.child({ url: webhookUrl, token: adminToken, image }).info('child')],
+  [
+    'getters that throw',
+    (log) =>
+      log.info({ get top(): string { throw new Error(`no ${botToken}`); }, nested: { get deep(): string { throw new Error('no'); }, url: webhookUrl } }, 'getters'),
+  ],
   ['a huge wide and deep object', (log) => log.info({ wide: Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, `v${i}`.repeat(50)])), deep: nest(200) }, 'huge')],
 ];
 
