@@ -23,8 +23,10 @@ const keyWords = 'token|access_token|refresh_token|secret|client_secret|password
 const patterns: [RegExp, string | ((...m: string[]) => string)][] = [
   // Webhook and interaction tokens ride in the URL path: /webhooks/{id}/{token}, /interactions/{id}/{token}.
   [/\/(webhooks|interactions)\/(\d+|@me)\/[^/?#\s"'`]{8,}/g, `/$1/$2/${censor}`],
-  // Authorization header values written out: "Bot xxx", "Bearer xxx", "Basic xxx".
-  [/\b(Bot|Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1$2${censor}`],
+  // Authorization header values written out: "Bot xxx.yyy.zzz" (bot tokens always have dots, so
+  // "Bot disconnected" stays), "Bearer xxx", "Basic xxx".
+  [/\b(Bot)(\s+)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9._-]+/g, `$1$2${censor}`],
+  [/\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1$2${censor}`],
   // Password in a URL: scheme://user:password@host.
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/@:]*):[^\s/@]*@/gi, `$1:${censor}@`],
   // Secret query parameters: ?token=…, &api_key=…, &sig=….
