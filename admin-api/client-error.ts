@@ -5,6 +5,8 @@ import { securityHeaders } from './middleware/security-headers.ts';
 
 interface ClientError extends Error {
   code?: string;
+  /** The bytes the parser choked on, when the error came from the parser. */
+  rawPacket?: Buffer;
 }
 
 // Node's own answers to requests its parser refuses, by parser code; anything else is a 400.
@@ -15,8 +17,8 @@ const byParserCode: Record<string, { status: number; code: string; message: stri
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: codeForStatus(408), message: 'the request took too long to arrive' },
 };
 
-/** The raw HTTP response for a request Node's parser refused, in the API's error shape. */
-export function clientErrorResponse(parserCode: string | undefined): string {
+/** The raw HTTP response for a request Node's parser refused, in the API's error shape; a HEAD request gets no body. */
+export function clientErrorResponse(parserCode: string | undefined, head = false): string {
   const { status, code, message } = byParserCode[parserCode ?? ''] ?? { status: 400, code: 'bad_request', message: 'malformed HTTP request' };
   const body: ErrorBody = { error: { code, message, details: null } };
   const json = JSON.stringify(body);
@@ -26,8 +28,8 @@ export function clientErrorResponse(parserCode: string | undefined): string {
     'Content-Length': String(Buffer.byteLength(json)),
     Connection: 'close',
   };
-  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
-  return [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, ...head, '', json].join('\r\n');
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  return [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, ...lines, '', head ? '' : json].join('\r\n');
 }
 
 /**
@@ -36,6 +38,7 @@ export function clientErrorResponse(parserCode: string | undefined): string {
  * a bare `400`; this answers in the error shape instead, the way Node's default handler does otherwise.
  */
 export function answerClientError(err: ClientError, socket: Duplex & { bytesWritten?: number }): void {
-  if (err.code !== 'ECONNRESET' && socket.writable && !socket.bytesWritten) socket.write(clientErrorResponse(err.code));
+  const head = err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+  if (err.code !== 'ECONNRESET' && socket.writable && !socket.bytesWritten) socket.write(clientErrorResponse(err.code, head));
   socket.destroy();
 }
