@@ -29,7 +29,8 @@ export function modelsRouter({ models }: ModelsRouterDeps): Router {
   /** Applies `change` to model `id` and audits it; `null` after means the model is gone. */
   const changeModel = <T extends Model | null>(action: string, id: number, change: (repo: ModelRepository) => Promise<T>): Promise<T> =>
     models.transaction(async (repo, em) => {
-      const before = modelView(await repo.get(id));
+      // Locked, so the audit's "before" is the row this change replaces even under concurrent changes.
+      const before = modelView(await repo.get(id, { forUpdate: true }));
       const after = await change(repo);
       await recordAudit(em, { action, entity: 'model', entityId: String(id), before, after: after && modelView(after) });
       return after;

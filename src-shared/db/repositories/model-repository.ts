@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { EntityManager, wrap, type FilterQuery } from '@mikro-orm/core';
+import { EntityManager, LockMode, wrap, type FilterQuery } from '@mikro-orm/core';
 import { displayNameFor } from '#shared/comfyui/discovery/file-safety.ts';
 import { ModelEntity, type Model, type ModelKind } from '#shared/db/entities/model.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
@@ -63,8 +63,9 @@ export class ModelRepository {
     return this.#em().findOne(ModelEntity, { id });
   }
 
-  async get(id: number): Promise<Model> {
-    const model = await this.find(id);
+  /** `forUpdate` locks the row until the transaction ends (only inside `transaction`), so what is read is what gets changed. */
+  async get(id: number, opts: { forUpdate?: boolean } = {}): Promise<Model> {
+    const model = opts.forUpdate ? await this.#em().findOne(ModelEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : await this.find(id);
     if (!model) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
     return model;
   }
