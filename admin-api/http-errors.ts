@@ -12,9 +12,11 @@ const codeByStatus: Record<number, string> = {
   403: ErrorCode.Forbidden,
   404: ErrorCode.NotFound,
   405: 'method_not_allowed',
+  408: 'request_timeout',
   409: ErrorCode.Conflict,
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  431: 'headers_too_large',
   501: 'not_implemented',
 };
 
@@ -44,7 +46,8 @@ export function toErrorResponse(err: unknown): { status: number; body: ErrorBody
   }
   const e = (err ?? {}) as HttpLikeError;
   const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : 500;
-  if (status >= 400 && status < 500 && e.expose === true && typeof e.message === 'string') {
+  // 501 is the one 5xx a client causes: a method this API does not implement.
+  if (((status >= 400 && status < 500) || status === 501) && e.expose === true && typeof e.message === 'string') {
     const code = typeof e.code === 'string' ? e.code : codeForStatus(status);
     return { status, body: { error: { code, message: e.message, details: e.details ?? null } }, unexpected: false };
   }
@@ -59,7 +62,7 @@ export function codeForStatus(status: number): string {
   return codeByStatus[status] ?? (status >= 500 ? ErrorCode.Internal : 'client_error');
 }
 
-/** A client error for HTTP-level problems that have no domain ErrorCode (413, 415, …). */
+/** A client error for HTTP-level problems that have no domain ErrorCode (413, 415, 501, …). */
 export function httpError(status: number, message: string, details: unknown = null): Error {
   return Object.assign(new Error(message), { status, expose: true, code: codeForStatus(status), details });
 }

@@ -1,6 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
 import { createAdminApp, type AdminAppDeps } from './app.ts';
+import { answerClientError } from './client-error.ts';
 
 export interface StartAdminApiOptions extends AdminAppDeps {
   host: string;
@@ -13,13 +15,19 @@ export interface RunningAdminApi {
   close(): Promise<void>;
 }
 
-/** Serves the admin API on host:port (port 0 picks a free one). Does not own the pool or ORM it is given. */
-export async function startAdminApi(opts: StartAdminApiOptions): Promise<RunningAdminApi> {
-  const { host, port, ...deps } = opts;
-  const app = createAdminApp(deps);
+/** The HTTP server for the app, not listening: timeouts and the error shape for requests Node's parser refuses. */
+export function createAdminServer(app: Koa): Server {
   const server = createServer(app.callback());
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
+  server.on('clientError', answerClientError);
+  return server;
+}
+
+/** Serves the admin API on host:port (port 0 picks a free one). Does not own the pool or ORM it is given. */
+export async function startAdminApi(opts: StartAdminApiOptions): Promise<RunningAdminApi> {
+  const { host, port, ...deps } = opts;
+  const server = createAdminServer(createAdminApp(deps));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

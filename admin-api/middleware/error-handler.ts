@@ -1,4 +1,6 @@
 import type { Middleware } from 'koa';
+import { mapDbError } from '#shared/db/db-errors.ts';
+import { AppError } from '#shared/errors.ts';
 import type { Logger } from '#shared/logging.ts';
 import { notFoundBody, toErrorResponse } from '../http-errors.ts';
 
@@ -14,15 +16,19 @@ export function errorHandler(logger: Logger): Middleware {
         ctx.status = 404;
         ctx.body = notFoundBody(ctx.method, ctx.path);
       }
-    } catch (err) {
+    } catch (caught) {
+      // Last line of defence: a value the schemas let through but Postgres refused is still the client's mistake.
+      const err = caught instanceof AppError ? caught : mapDbError(caught, 'the request');
+      // A client's mistakes are logged by route template, not by the path it sent, which may hold anything (even the token).
+      const route = (ctx as { _matchedRoute?: unknown })._matchedRoute ?? null;
+      if (err !== caught) logger.warn({ err: caught, method: ctx.method, route }, 'database refused a value that validation let through');
       const { status, body, unexpected } = toErrorResponse(err);
       if (unexpected) logger.error({ err, method: ctx.method, path: ctx.path }, 'admin api request failed');
-      else logger.debug({ code: body.error.code, method: ctx.method, path: ctx.path }, 'admin api request rejected');
+      else logger.debug({ code: body.error.code, method: ctx.method, route }, 'admin api request rejected');
       ctx.status = status;
       ctx.body = body;
       if (status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="genonaut-admin"');
       if (status === 405) ctx.set('Allow', allowHeader(ctx as never));
-
     }
   };
 }

@@ -44,11 +44,17 @@ function tooLarge(limit: number): Error {
 async function readLimited(stream: AsyncIterable<Buffer>, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    size += chunk.length;
-    // Stop buffering at once; the rest of the request is discarded when the response ends.
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of stream) {
+      size += chunk.length;
+      // Stop buffering at once; the rest of the request is discarded when the response ends.
+      if (size > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (size > limit) throw err;
+    // The client hung up or sent a body the parser refused (a bad chunk): its mistake, not a server fault.
+    throw Object.assign(httpError(400, 'the request body could not be read'), { cause: err });
   }
   return Buffer.concat(chunks).toString('utf8');
 }

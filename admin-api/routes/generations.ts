@@ -1,6 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { GenerationRepository, GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { validate } from '../middleware/validate.ts';
+import { apiPrefix, newRouter } from '../routing.ts';
 import { generationIdParams, listGenerationsQuery } from '../schemas/generation-schemas.ts';
 
 export interface GenerationsRouterDeps {
@@ -15,15 +16,16 @@ export function generationView(row: GenerationRow): Omit<GenerationRow, 'interac
 
 /** `/api/v1/generations`: read-only history with filters and keyset pages. */
 export function generationsRouter({ generations }: GenerationsRouterDeps): Router {
-  const router = new Router({ prefix: '/api/v1/generations' });
+  const base = `${apiPrefix}/generations`;
+  const router = newRouter();
 
-  router.get('/', validate('query', listGenerationsQuery), async (ctx) => {
+  router.get(base, validate('query', listGenerationsQuery), async (ctx) => {
     const { cursor, limit, ...filters } = ctx.state.query;
     const page = await generations.list(filters, { cursor, limit });
     ctx.body = { items: page.items.map(generationView), nextCursor: page.nextCursor };
   });
 
-  router.get('/:id', validate('params', generationIdParams), async (ctx) => {
+  router.get(`${base}/:id`, validate('params', generationIdParams), async (ctx) => {
     ctx.body = generationView(await generations.get(ctx.state.params.id));
   });
 

@@ -1,7 +1,8 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Registry } from 'prom-client';
 import type { Db } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
+import { newRouter, publicRoute } from '../routing.ts';
 import { readinessProbe } from '../sql/observability.ts';
 
 export interface HealthRouterDeps {
@@ -14,15 +15,15 @@ export interface HealthRouterDeps {
 
 type CheckResult = 'ok' | 'down' | 'missing';
 
-/** `/healthz` (process alive), `/readyz` (Postgres and pg-boss usable), `/metrics` (Prometheus). Unauthenticated. */
+/** `/healthz` (process alive), `/readyz` (Postgres and pg-boss usable), `/metrics` (Prometheus). The only public routes. */
 export function healthRouter({ db, metrics, logger, readyTimeoutMs }: HealthRouterDeps): Router {
-  const router = new Router();
+  const router = newRouter();
 
-  router.get('/healthz', (ctx) => {
+  router.get('/healthz', publicRoute, (ctx) => {
     ctx.body = { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
   });
 
-  router.get('/readyz', async (ctx) => {
+  router.get('/readyz', publicRoute, async (ctx) => {
     const checks: { database: CheckResult; queue: CheckResult } = { database: 'down', queue: 'down' };
     try {
       const { text, values } = readinessProbe();
@@ -37,7 +38,7 @@ export function healthRouter({ db, metrics, logger, readyTimeoutMs }: HealthRout
     ctx.body = { status: ready ? 'ready' : 'not_ready', checks };
   });
 
-  router.get('/metrics', async (ctx) => {
+  router.get('/metrics', publicRoute, async (ctx) => {
     ctx.type = metrics.contentType;
     ctx.body = await metrics.metrics();
   });

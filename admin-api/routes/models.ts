@@ -1,15 +1,14 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { wrap } from '@mikro-orm/core';
-import type { Db } from '#shared/db/pool.ts';
 import { ModelEntity, type Model } from '#shared/db/entities/model.ts';
 import type { ModelRepository } from '#shared/db/repositories/model-repository.ts';
 import { recordAudit } from '../audit.ts';
 import { validate, type Validated } from '../middleware/validate.ts';
+import { apiPrefix, newRouter } from '../routing.ts';
 import { createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
 
 export interface ModelsRouterDeps {
   models: ModelRepository;
-  db: Db;
 }
 
 type PatchState = Validated<'params', typeof modelIdParams> & Validated<'body', typeof patchModelBody>;
@@ -22,52 +21,61 @@ export function modelView(model: Model): Record<string, unknown> {
   return Object.fromEntries(modelFields.map((field) => [field, plain[field] ?? null]));
 }
 
-/** `/api/v1/models`: the model registry. Every change leaves an audit_log row. */
-export function modelsRouter({ models, db }: ModelsRouterDeps): Router {
-  const router = new Router({ prefix: '/api/v1/models' });
-  const audit = (action: string, id: number, before: Model | null, after: Model | null) =>
-    recordAudit(db, { action, entity: 'model', entityId: String(id), before: before && modelView(before), after: after && modelView(after) });
+/** `/api/v1/models`: the model registry. Every change and its audit_log row commit in one transaction. */
+export function modelsRouter({ models }: ModelsRouterDeps): Router {
+  const base = `${apiPrefix}/models`;
+  const router = newRouter();
 
-  router.get('/', validate('query', listModelsQuery), async (ctx) => {
+  /** Applies `change` to model `id` and audits it; `null` after means the model is gone. */
+  const changeModel = <T extends Model | null>(action: string, id: number, change: (repo: ModelRepository) => Promise<T>): Promise<T> =>
+    models.transaction(async (repo, em) => {
+      // Locked, so the audit's "before" is the row this change replaces even under concurrent changes.
+      const before = modelView(await repo.get(id, { forUpdate: true }));
+      const after = await change(repo);
+      await recordAudit(em, { action, entity: 'model', entityId: String(id), before, after: after && modelView(after) });
+      return after;
+    });
+
+  router.get(base, validate('query', listModelsQuery), async (ctx) => {
     const { cursor, limit, ...filters } = ctx.state.query;
     const page = await models.list(filters, { cursor, limit });
     ctx.body = { items: page.items.map(modelView), nextCursor: page.nextCursor === null ? null : String(page.nextCursor) };
   });
 
-  router.get('/:id', validate('params', modelIdParams), async (ctx) => {
+  router.get(`${base}/:id`, validate('params', modelIdParams), async (ctx) => {
     ctx.body = modelView(await models.get(ctx.state.params.id));
   });
 
-  router.post('/', validate('body', createModelBody), async (ctx) => {
-    const created = await models.create(ctx.state.body);
-    await audit('model.create', created.id, null, created);
+  router.post(base, validate('body', createModelBody), async (ctx) => {
+    const created = await models.transaction(async (repo, em) => {
+      const model = await repo.create(ctx.state.body);
+      await recordAudit(em, { action: 'model.create', entity: 'model', entityId: String(model.id), before: null, after: modelView(model) });
+      return model;
+    });
     ctx.status = 201;
-    ctx.set('Location', `/api/v1/models/${created.id}`);
+    ctx.set('Location', `${base}/${created.id}`);
     ctx.body = modelView(created);
   });
 
-  router.patch<PatchState>('/:id', validate('params', modelIdParams), validate('body', patchModelBody), async (ctx) => {
-    const id = ctx.state.params.id;
-    const before = await models.get(id);
-    const after = await models.update(id, ctx.state.body);
-    await audit('model.update', id, before, after);
+  router.patch<PatchState>(`${base}/:id`, validate('params', modelIdParams), validate('body', patchModelBody), async (ctx) => {
+    const { id } = ctx.state.params;
+    const after = await changeModel('model.update', id, (repo) => repo.update(id, ctx.state.body));
     ctx.body = modelView(after);
   });
 
-  router.delete('/:id', validate('params', modelIdParams), async (ctx) => {
-    const id = ctx.state.params.id;
-    const before = await models.get(id);
-    await models.remove(id);
-    await audit('model.delete', id, before, null);
+  router.delete(`${base}/:id`, validate('params', modelIdParams), async (ctx) => {
+    const { id } = ctx.state.params;
+    await changeModel('model.delete', id, async (repo) => {
+      await repo.remove(id);
+      return null;
+    });
     ctx.status = 204;
   });
 
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
-    router.post(`/:id/${action}`, validate('params', modelIdParams), async (ctx) => {
-      const id = ctx.state.params.id;
-      const before = await models.get(id);
-      const after = await models.setEnabled(id, enabled);
-      await audit(`model.${action}`, id, before, after);
+    router.post(`${base}/:id/${action}`, validate('params', modelIdParams), async (ctx) => {
+      const { id } = ctx.state.params;
+      const after = await changeModel(`model.${action}`, id, (repo) => repo.setEnabled(id, enabled));
       ctx.body = modelView(after);
     });
   }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { generationStatuses } from '#shared/db/entities/generation.ts';
 import { queryInt, queryList, snowflake } from './query-values.ts';
+import { text } from './text.ts';
 
 export const listGenerationsQuery = z.strictObject({
   userId: snowflake.optional(),
   guildId: snowflake.optional(),
   status: queryList(generationStatuses).optional(),
-  checkpoint: z.string().min(1).max(255).optional(),
-  cursor: z.string().min(1).max(200).optional(),
+  checkpoint: text({ max: 255, min: 1 }).optional(),
+  cursor: text({ max: 200, min: 1 }).optional(),
   limit: queryInt(1, 100).default(20),
 });
 

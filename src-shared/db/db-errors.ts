@@ -16,21 +16,34 @@ const constraintMessages: Record<string, { code: ErrorCode; message: string }> =
   generation_pkey: { code: ErrorCode.Conflict, message: 'a generation with this id already exists' },
 };
 
-/** Turns Postgres constraint violations (also when wrapped by MikroORM) into domain errors. */
+/**
+ * What a client did wrong, by SQLSTATE, in words: messages never name constraints or columns.
+ * The 22xxx codes are values Postgres cannot store (too long, bad characters, out of range).
+ */
+const codeMessages: Record<string, { code: ErrorCode; message: (entity: string) => string }> = {
+  '23505': { code: ErrorCode.Conflict, message: (entity) => `${entity} conflicts with an existing one: a value that must be unique is taken` },
+  '23503': { code: ErrorCode.Validation, message: (entity) => `${entity} refers to something that does not exist` },
+  '23514': { code: ErrorCode.Validation, message: (entity) => `${entity} has a value that is not allowed` },
+  '23502': { code: ErrorCode.Validation, message: (entity) => `${entity} is missing a required value` },
+  '22001': { code: ErrorCode.Validation, message: (entity) => `${entity} has a text value longer than allowed` },
+  '22P05': { code: ErrorCode.Validation, message: (entity) => `${entity} has text with characters that cannot be stored (NUL or invalid Unicode)` },
+  '22021': { code: ErrorCode.Validation, message: (entity) => `${entity} has text with characters that cannot be stored (NUL or invalid Unicode)` },
+  // What Postgres answers when a query parameter holds a NUL character ("invalid message format").
+  '08P01': { code: ErrorCode.Validation, message: (entity) => `${entity} has text with characters that cannot be stored (NUL or invalid Unicode)` },
+  '22003': { code: ErrorCode.Validation, message: (entity) => `${entity} has a number out of range` },
+  '22008': { code: ErrorCode.Validation, message: (entity) => `${entity} has a date or time out of range` },
+  '22007': { code: ErrorCode.Validation, message: (entity) => `${entity} has a badly formed date or time` },
+  '22P02': { code: ErrorCode.Validation, message: (entity) => `${entity} has a value in the wrong format` },
+};
+
+/** Turns Postgres errors a client can cause (also when wrapped by MikroORM) into domain errors; others pass through. */
 export function mapDbError(err: unknown, entity: string): unknown {
   const pgErr = findPgError(err);
   if (!pgErr?.code) return err;
-  const known = pgErr.constraint ? constraintMessages[pgErr.constraint] : undefined;
-  if (known) return new AppError(known.code, known.message, { details: { entity, constraint: pgErr.constraint }, cause: err });
-  if (pgErr.code === '23505') return new AppError(ErrorCode.Conflict, `${entity} already exists`, { details: { entity, constraint: pgErr.constraint }, cause: err });
-  if (pgErr.code === '23503') return new AppError(ErrorCode.Validation, `${entity} refers to something that does not exist`, { details: { entity, constraint: pgErr.constraint }, cause: err });
-  if (pgErr.code === '23514' || pgErr.code === '23502' || pgErr.code === '22P02' || pgErr.code === '22003') {
-    return new AppError(ErrorCode.Validation, `invalid ${entity}: ${pgErr.constraint ?? pgErr.detail ?? 'value out of range'}`, {
-      details: { entity, constraint: pgErr.constraint },
-      cause: err,
-    });
-  }
-  return err;
+  const known = (pgErr.constraint ? constraintMessages[pgErr.constraint] : undefined) ?? codeMessages[pgErr.code];
+  if (!known) return err;
+  const message = typeof known.message === 'string' ? known.message : known.message(entity);
+  return new AppError(known.code, message, { details: { entity }, cause: err });
 }
 
 function findPgError(err: unknown): PgError | undefined {

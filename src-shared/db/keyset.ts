@@ -15,10 +15,17 @@ export function encodeCursor(c: KeysetCursor): string {
   return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`, 'utf8').toString('base64url');
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Accepts exactly what `encodeCursor` makes. A forged cursor must fail here, not in Postgres: the
+ * time must be `toISOString` output (a four-digit year, within Postgres' range) and the id a uuid.
+ */
 export function decodeCursor(cursor: string): KeysetCursor {
-  const [iso, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(iso ?? '');
-  if (!id || extra !== undefined || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const [iso = '', id = '', extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(iso);
+  const valid = extra === undefined && /^\d{4}-/.test(iso) && !Number.isNaN(createdAt.getTime()) && createdAt.toISOString() === iso && uuidPattern.test(id);
+  if (!valid) {
     throw new AppError(ErrorCode.Validation, 'invalid page cursor', { details: { cursor } });
   }
   return { createdAt, id };

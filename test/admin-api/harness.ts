@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createAdminApp, type AdminAppDeps } from '#admin/app.ts';
+import { createAdminServer } from '#admin/start.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
 import type { TestDatabase } from '../support/testDatabase.ts';
@@ -13,15 +14,19 @@ export interface ServedApp {
   url: string;
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** Everything the app wrote to its log, as written. */
+  logText(): string;
   request(path: string, init?: RequestInit & { json?: unknown; token?: string | null }): Promise<Response>;
   close(): Promise<void>;
 }
 
-/** Serves the app on a free loopback port via `http.createServer(app.callback())`, as production does. */
+/** Serves the app on a free loopback port with the server production uses. */
 export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabase; orm?: MikroORM }): Promise<ServedApp> {
   const logs: Record<string, unknown>[] = [];
+  const written: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
+      written.push(chunk.toString('utf8'));
       logs.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
       done();
     },
@@ -34,12 +39,13 @@ export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabas
     logger: createLogger({ level: 'debug', destination }),
     ...rest,
   });
-  const server: Server = createServer(app.callback());
+  const server: Server = createAdminServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     logs,
+    logText: () => written.join(''),
     request(path, init = {}) {
       const { json, token = adminToken, headers, ...rest2 } = init;
       const h = new Headers(headers);

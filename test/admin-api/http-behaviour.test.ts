@@ -42,11 +42,24 @@ describe('authentication', () => {
     expect((await api.request('/api/v1/models')).status).toBe(200);
   });
 
-  test('unknown paths under /api/v1 ask for the token before saying 404', async () => {
-    expect((await api.request('/api/v1/nothing-here', { token: null })).status).toBe(401);
-    const res = await api.request('/api/v1/nothing-here');
-    expect(res.status).toBe(404);
-    expect(await errorOf(res)).toEqual({ code: 'not_found', message: 'no route for GET /api/v1/nothing-here', details: null });
+  test('an unknown path is the same 404 with or without the token; a known one without it is 401', async () => {
+    for (const token of [null, adminToken]) {
+      const res = await api.request('/api/v1/nothing-here', { token });
+      expect(res.status).toBe(404);
+      expect(await errorOf(res)).toEqual({ code: 'not_found', message: 'no route for GET /api/v1/nothing-here', details: null });
+    }
+    expect((await api.request('/api/v1/models', { token: null })).status).toBe(401);
+  });
+
+  test('a protected path asked with a method it lacks needs the token before saying 405 or answering OPTIONS', async () => {
+    for (const method of ['PUT', 'OPTIONS', 'PROPFIND']) {
+      const res = await api.request('/api/v1/models', { method, token: null });
+      expect(res.status).toBe(401);
+      expect((await errorOf(res)).code).toBe('unauthorized');
+    }
+    const options = await api.request('/api/v1/models', { method: 'OPTIONS' });
+    expect(options.status).toBe(200);
+    expect(options.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
   });
 });
 

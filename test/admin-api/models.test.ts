@@ -120,6 +120,17 @@ describe('/api/v1/models', () => {
     expect(missing.status).toBe(404);
   });
 
+  test('concurrent changes to one model leave an unbroken audit chain: each "before" is the previous "after"', async () => {
+    const m = await create({ kind: 'checkpoint', fileName: 'busy.safetensors' });
+    const names = Array.from({ length: 12 }, (_, i) => `name ${i}`);
+    const answers = await Promise.all(names.map((displayName) => api.request(`/api/v1/models/${m.id}`, { method: 'PATCH', json: { displayName } })));
+    expect(answers.map((r) => r.status)).toEqual(names.map(() => 200));
+    const chain = (await auditRows()).map((r) => [r.before?.displayName ?? null, r.after?.displayName ?? null]);
+    expect(chain).toHaveLength(names.length + 1);
+    for (let i = 1; i < chain.length; i++) expect(chain[i]![0]).toBe(chain[i - 1]![1]);
+    expect(chain.slice(1).map(([, after]) => after).sort()).toEqual([...names].sort());
+  });
+
   test('list filters by kind, enabled and search, and pages by id cursor', async () => {
     const a = await create({ kind: 'checkpoint', fileName: 'alpha.safetensors' });
     const b = await create({ kind: 'checkpoint', fileName: 'beta.safetensors', enabled: false });

@@ -16,8 +16,16 @@ export function looksLikeModelFile(name: string): boolean {
   return /\.[A-Za-z0-9]+$/.test(base) && !base.startsWith('.');
 }
 
-/** A readable default display name: the base name without folder or extension. */
+/** The column limit of model.display_name. */
+const maxDisplayNameLength = 200;
+
+/** A readable default display name: the base name without folder or extension, within the column. */
 export function displayNameFor(fileName: string): string {
   const base = fileName.split(/[\\/]/).at(-1) ?? fileName;
-  return base.replace(/\.[^.]+$/, '').slice(0, 200) || fileName.slice(0, 200);
+  return firstCodePoints(base.replace(/\.[^.]+$/, ''), maxDisplayNameLength) || firstCodePoints(fileName, maxDisplayNameLength);
+}
+
+/** Cuts by code point, not UTF-16 unit, so a surrogate pair is never split into an invalid half. */
+function firstCodePoints(text: string, max: number): string {
+  return text.length <= max ? text : Array.from(text).slice(0, max).join('');
 }

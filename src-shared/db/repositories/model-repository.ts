@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { wrap, type FilterQuery } from '@mikro-orm/core';
+import { EntityManager, LockMode, wrap, type FilterQuery } from '@mikro-orm/core';
+import { displayNameFor } from '#shared/comfyui/discovery/file-safety.ts';
 import { ModelEntity, type Model, type ModelKind } from '#shared/db/entities/model.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
@@ -23,18 +24,31 @@ export interface ModelPage {
   nextCursor: number | null;
 }
 
-/** The model registry through MikroORM; every call runs in its own forked EntityManager. */
+/**
+ * The model registry through MikroORM. Given the ORM, every call runs in its own forked
+ * EntityManager; given an EntityManager (a transaction's, see `transaction`), all calls share it.
+ */
 export class ModelRepository {
-  readonly #orm: MikroORM;
+  readonly #em: () => EntityManager;
 
-  constructor(orm: MikroORM) {
-    this.#orm = orm;
+  constructor(source: MikroORM | EntityManager) {
+    this.#em = source instanceof EntityManager ? () => source : () => source.em.fork();
+  }
+
+  /**
+   * Runs `fn` in one transaction: the repository it is given and `em` (for writes of other
+   * entities that must commit with the model change) share it. Any error rolls everything back.
+   * Entities read inside are the same objects throughout, so copy a "before" state before changing it.
+   */
+  async transaction<T>(fn: (models: ModelRepository, em: EntityManager) => Promise<T>): Promise<T> {
+    return this.#em().transactional((em) => fn(new ModelRepository(em), em));
   }
 
   async create(input: NewModel): Promise<Model> {
-    const em = this.#orm.em.fork();
+    const em = this.#em();
     const model = em.create(ModelEntity, {
-      displayName: input.fileName.replace(/\.[^.]+$/, ''),
+      // Derived from a file name of up to 500 characters; displayNameFor keeps it within the column.
+      displayName: displayNameFor(input.fileName),
       ...input,
     } as never);
     try {
@@ -46,17 +60,18 @@ export class ModelRepository {
   }
 
   async find(id: number): Promise<Model | null> {
-    return this.#orm.em.fork().findOne(ModelEntity, { id });
+    return this.#em().findOne(ModelEntity, { id });
   }
 
-  async get(id: number): Promise<Model> {
-    const model = await this.find(id);
+  /** `forUpdate` locks the row until the transaction ends (only inside `transaction`), so what is read is what gets changed. */
+  async get(id: number, opts: { forUpdate?: boolean } = {}): Promise<Model> {
+    const model = opts.forUpdate ? await this.#em().findOne(ModelEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE }) : await this.find(id);
     if (!model) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
     return model;
   }
 
   async findByFile(kind: ModelKind, fileName: string): Promise<Model | null> {
-    return this.#orm.em.fork().findOne(ModelEntity, { kind, fileName });
+    return this.#em().findOne(ModelEntity, { kind, fileName });
   }
 
   /** Ordered by id; `cursor` is the last id of the previous page. */
@@ -76,13 +91,13 @@ export class ModelRepository {
       where.$or = [{ fileName: { $ilike: like } }, { displayName: { $ilike: like } }];
     }
     if (opts.cursor !== undefined) where.id = { $gt: opts.cursor };
-    const rows = await this.#orm.em.fork().find(ModelEntity, where, { orderBy: { id: 'asc' }, limit: limit + 1 });
+    const rows = await this.#em().find(ModelEntity, where, { orderBy: { id: 'asc' }, limit: limit + 1 });
     const items = rows.slice(0, limit);
     return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
   }
 
   async update(id: number, patch: ModelPatch): Promise<Model> {
-    const em = this.#orm.em.fork();
+    const em = this.#em();
     const model = await em.findOne(ModelEntity, { id });
     if (!model) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
     wrap(model).assign({ ...patch, updatedAt: new Date() } as never);
@@ -99,7 +114,7 @@ export class ModelRepository {
   }
 
   async remove(id: number): Promise<void> {
-    const deleted = await this.#orm.em.fork().nativeDelete(ModelEntity, { id });
+    const deleted = await this.#em().nativeDelete(ModelEntity, { id });
     if (deleted === 0) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
   }
 }

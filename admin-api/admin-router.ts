@@ -1,0 +1,39 @@
+import type Router from '@koa/router';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Registry } from 'prom-client';
+import type { Db } from '#shared/db/pool.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { ModelRepository } from '#shared/db/repositories/model-repository.ts';
+import type { Logger } from '#shared/logging.ts';
+import { bearerAuth } from './middleware/bearer-auth.ts';
+import { jsonBody } from './middleware/json-body.ts';
+import { generationsRouter } from './routes/generations.ts';
+import { healthRouter } from './routes/health.ts';
+import { modelsRouter } from './routes/models.ts';
+import { newRouter } from './routing.ts';
+
+export interface AdminRouterDeps {
+  db: Db;
+  orm: MikroORM;
+  adminToken: string;
+  logger: Logger;
+  metrics: Registry;
+  bodyLimitBytes: number;
+  readyTimeoutMs: number;
+}
+
+/**
+ * Every route of the admin API in one root router, so allowedMethods sees them all when it answers
+ * 405 and tests can enumerate them. The token check runs first on whatever route matched, before a
+ * body is read; only routes marked `publicRoute` skip it.
+ */
+export function adminRouter(deps: AdminRouterDeps): Router {
+  const root = newRouter();
+  root.use(bearerAuth(deps.adminToken), jsonBody({ limitBytes: deps.bodyLimitBytes }));
+  root.use(
+    healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }).routes(),
+    modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
+    generationsRouter({ generations: new GenerationRepository(deps.db) }).routes(),
+  );
+  return root;
+}

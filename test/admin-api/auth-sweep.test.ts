@@ -1,0 +1,91 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createOrm } from '#shared/db/orm.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+import { adminToken, serveApp, type ServedApp } from './harness.ts';
+import { spellingsOf } from './path-spellings.ts';
+import { errorCodeOf, rawRequest, type RawResponse } from './raw-http.ts';
+import { routeTable, type RouteCase } from './route-table.ts';
+
+/** Adding a public route means adding it here too. */
+const publicRoutes = ['GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz', 'GET /metrics', 'HEAD /metrics'];
+
+// A body that would pass validation, so a request that slipped past the token would change something.
+const bodies: Record<string, unknown> = {
+  'POST /api/v1/models': { kind: 'checkpoint', fileName: 'bypass.safetensors' },
+  'PATCH /api/v1/models/:id': { displayName: 'bypassed' },
+};
+
+let tdb: TestDatabase;
+let orm: MikroORM;
+let api: ServedApp;
+let routes: RouteCase[];
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  orm = await createOrm(tdb.url);
+  api = await serveApp({ tdb, orm });
+  routes = routeTable(tdb, orm);
+  await tdb.pool.query(`insert into model (id, kind, file_name, display_name) values (1, 'checkpoint', 'one.safetensors', 'one')`);
+});
+afterAll(async () => {
+  await api?.close();
+  await orm?.close();
+  await tdb?.drop();
+});
+
+function send(route: RouteCase, target: string, token: string | null): Promise<RawResponse> {
+  const body = bodies[`${route.method} ${route.template}`];
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return rawRequest(api.url, { method: route.method, path: target, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** 401 from the token check or the router's own 404 (HEAD answers carry no body to tell by). */
+function refusedBeforeAnyHandler(route: RouteCase, res: RawResponse): boolean {
+  if (route.method === 'HEAD') return res.status === 401 || res.status === 404;
+  const code = errorCodeOf(res.body);
+  return (res.status === 401 && code === 'unauthorized') || (res.status === 404 && code === 'not_found' && res.body.includes('no route for'));
+}
+
+describe('every route, however its path is spelled', () => {
+  test('the router has the routes this sweep expects, and exactly the listed ones are public', () => {
+    expect(routes.length).toBeGreaterThanOrEqual(15);
+    expect(routes.map((r) => `${r.method} ${r.template}`)).toEqual(expect.arrayContaining(['GET /api/v1/models', 'POST /api/v1/models/:id/enable', 'GET /api/v1/generations/:id']));
+    expect(routes.filter((r) => r.isPublic).map((r) => `${r.method} ${r.template}`).sort()).toEqual([...publicRoutes].sort());
+    for (const key of Object.keys(bodies)) expect(routes.map((r) => `${r.method} ${r.template}`)).toContain(key);
+  });
+
+  test('without the token, no spelling of a protected route reaches a handler', async () => {
+    const failures: string[] = [];
+    for (const route of routes.filter((r) => !r.isPublic)) {
+      for (const spelling of spellingsOf(route.path, api.url)) {
+        for (const token of [null, `${adminToken}x`, adminToken.toUpperCase()]) {
+          const res = await send(route, spelling.target, token);
+          if (!refusedBeforeAnyHandler(route, res)) failures.push(`${route.method} ${spelling.target} (${spelling.name}, token ${token === null ? 'none' : 'wrong'}) → ${res.status} ${res.body.slice(0, 120)}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    const { rows } = await tdb.pool.query<{ n: number }>(`select count(*)::int as n from model where file_name = 'bypass.safetensors' or display_name = 'bypassed'`);
+    expect(rows[0]!.n).toBe(0);
+    expect((await tdb.pool.query('select 1 from audit_log')).rowCount).toBe(0);
+  });
+
+  test('with the token, matching is exact: aliases reach the route, odd spellings are 404, none is a 5xx', async () => {
+    const failures: string[] = [];
+    for (const route of routes) {
+      for (const spelling of spellingsOf(route.path, api.url)) {
+        const res = await send(route, spelling.target, adminToken);
+        const noRoute = res.status === 404 && (route.method === 'HEAD' || res.body.includes('no route for'));
+        const ok =
+          spelling.kind === 'alias' ? !noRoute && res.status !== 401 && (res.status < 500 || route.template === '/readyz')
+          : spelling.kind === 'odd' ? noRoute
+          : res.status >= 300 && res.status < 500;
+        if (!ok) failures.push(`${route.method} ${spelling.target} (${spelling.name}, ${spelling.kind}) → ${res.status} ${res.body.slice(0, 120)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
