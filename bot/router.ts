@@ -4,6 +4,7 @@ import type { BotContext } from './context.ts';
 import { customIdAction } from './custom-id.ts';
 import type { ComponentHandler, ModalHandler, SlashCommand } from './handler-types.ts';
 import { replyEphemeral, userFacingMessage } from './respond/reply-error.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 export interface RouterOptions {
   commands: readonly SlashCommand[];
@@ -21,7 +22,7 @@ export interface InteractionRouter {
 
 function unknownCustomId(customId: string): AppError {
   return new AppError(ErrorCode.CustomIdTampered, 'This button is not one of ours or is out of date.', {
-    status: 400, expose: true, details: { customId: customId.slice(0, 120), why: 'no handler' },
+    status: 400, expose: true, details: { customId: truncate(customId, 120), why: 'no handler' },
   });
 }
 

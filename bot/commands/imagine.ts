@@ -12,6 +12,7 @@ import { loraLimits } from '../validation/lora-list.ts';
 import { parseImagineOptions, imagineLimits, optionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { sizePresets } from '../validation/size.ts';
 import { formatLoraList } from '../validation/lora-list.ts';
+import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
 
 const S = ApplicationCommandOptionType.String;
 
@@ -75,7 +76,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
   let modelId: number | undefined;
   if (v.model) {
     const model = await findModel(ctx.db, 'checkpoint', v.model);
-    if (!model) throw invalidOption({ ...optionProblem('model'), message: `\`model\`: there is no checkpoint called "${v.model.slice(0, 100)}". Pick one from the list.` });
+    if (!model) throw invalidOption({ ...optionProblem('model'), message: `\`model\`: there is no checkpoint called "${truncate(v.model, 100)}". Pick one from the list.` });
     modelId = model.id;
   }
   await interaction.showModal(
@@ -120,6 +121,6 @@ export const imagine: SlashCommand = {
       const t = typed.trim().toLowerCase();
       choices = sizePresets.filter((p) => !t || p.value.includes(t) || p.label.toLowerCase().includes(t)).map((p) => ({ name: p.label, value: p.value }));
     }
-    await interaction.respond(choices.slice(0, 25));
+    await interaction.respond(choices.slice(0, autocompleteLimits.choices).map((c) => ({ name: truncate(c.name, autocompleteLimits.choiceName), value: c.value })));
   },
 };

@@ -3,6 +3,7 @@ import { defaultCheckpoint, modelByName, modelChoices } from '../db/model-querie
 import type { RegistryAnswer } from '../validation/apply-models.ts';
 import type { ImagineRequest } from '../validation/imagine-options.ts';
 import type { RegistryModel } from '../validation/registry-model.ts';
+import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
 
 async function one(db: Db, stmt: { text: string; values: unknown[] }): Promise<RegistryModel | null> {
   const { rows } = await db.executeSql<RegistryModel>(stmt.text, stmt.values);
@@ -29,13 +30,13 @@ export interface ModelChoice {
 
 /** Autocomplete choices (≤ 25): name ≤ 100 chars; value is the file name, or `#id` when that is too long. */
 export async function modelChoicesFor(db: Db, kind: 'checkpoint' | 'lora', typed: string, allowNsfw: boolean): Promise<ModelChoice[]> {
-  const stmt = modelChoices(kind, typed.slice(0, 100), allowNsfw);
+  const stmt = modelChoices(kind, truncate(typed, autocompleteLimits.choiceValue, ''), allowNsfw);
   const { rows } = await db.executeSql<{ id: number; fileName: string; displayName: string; nsfw: boolean }>(stmt.text, stmt.values);
   return rows.map((r) => {
     const label = r.displayName === r.fileName ? r.fileName : `${r.displayName} — ${r.fileName}`;
     return {
-      name: (r.nsfw ? `🔞 ${label}` : label).slice(0, 100),
-      value: r.fileName.length <= 100 ? r.fileName : `#${r.id}`,
+      name: truncate(r.nsfw ? `🔞 ${label}` : label, autocompleteLimits.choiceName),
+      value: r.fileName.length <= autocompleteLimits.choiceValue ? r.fileName : `#${r.id}`,
     };
   });
 }

@@ -3,6 +3,7 @@ import type { LoraChoice } from '#shared/db/entities/generation.ts';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { allowedValues, type ImagineRequest, type OptionProblem } from './imagine-options.ts';
 import type { RegistryModel } from './registry-model.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 /** What the registry said about the names in a request (null = no such model). */
 export interface RegistryAnswer {
@@ -26,7 +27,7 @@ export function checkModels(request: ImagineRequest, answer: RegistryAnswer, all
   const { checkpoint } = answer;
   if (!checkpoint) {
     return request.model
-      ? problem('model', `\`model\`: there is no checkpoint called "${request.model.slice(0, 100)}". Pick one from the list.`)
+      ? problem('model', `\`model\`: there is no checkpoint called "${truncate(request.model, 100)}". Pick one from the list.`)
       : problem('model', 'No checkpoint is enabled yet; ask a server admin to enable one.');
   }
   if (!checkpoint.usable) return problem('model', `\`model\`: ${checkpoint.displayName} is disabled right now. Pick another from the list.`);
@@ -35,7 +36,7 @@ export function checkModels(request: ImagineRequest, answer: RegistryAnswer, all
   const loras: CheckedModels['loras'] = [];
   for (const [i, wanted] of request.loras.entries()) {
     const model = answer.loras[i] ?? null;
-    if (!model) return problem(loraOption, `\`${loraOption}\`: there is no LoRA called "${wanted.name.slice(0, 100)}". Pick one from the list.`);
+    if (!model) return problem(loraOption, `\`${loraOption}\`: there is no LoRA called "${truncate(wanted.name, 100)}". Pick one from the list.`);
     if (!model.usable) return problem(loraOption, `\`${loraOption}\`: ${model.displayName} is disabled right now.`);
     if (model.nsfw && !allowNsfw) return problem(loraOption, `\`${loraOption}\`: ${model.displayName} can only be used in age-restricted (NSFW) channels.`);
     const strengthModel = wanted.strength ?? model.defaultStrengthModel ?? 1;

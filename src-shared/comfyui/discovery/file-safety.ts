@@ -1,3 +1,5 @@
+import { truncate } from '#shared/render/limits.ts';
+
 /** Formats that hold no code; everything else (pickle-based .ckpt/.pt/.pth/.bin/.pkl, unknown) is unsafe. */
 const safeExtensions = ['.safetensors', '.sft'] as const;
 
@@ -19,5 +21,5 @@ export function looksLikeModelFile(name: string): boolean {
 /** A readable default display name: the base name without folder or extension. */
 export function displayNameFor(fileName: string): string {
   const base = fileName.split(/[\\/]/).at(-1) ?? fileName;
-  return base.replace(/\.[^.]+$/, '').slice(0, 200) || fileName.slice(0, 200);
+  return truncate(base.replace(/\.[^.]+$/, '') || fileName, 200);
 }
