@@ -51,6 +51,29 @@ describe('parseImagineOptions', () => {
     expect(p.message).toMatch(message);
   });
 
+  test.each<[RawImagineOptions, string, string]>([
+    [{ prompt: 'a cat\u0000' }, 'prompt', 'a control character (U+0000)'],
+    [{ prompt: 'a cat', negative: 'dogs\u001b[31m' }, 'negative', 'a control character (U+001B)'],
+    [{ prompt: 'a cat', model: 'base\u007f' }, 'model', 'a control character (U+007F)'],
+    [{ prompt: 'a cat', loras: 'ink\u0085:0.5' }, 'loras', 'a control character (U+0085)'],
+    [{ prompt: 'a cat', seed: '12\u00003' }, 'seed', 'a control character (U+0000)'],
+    [{ prompt: 'half an emoji \uD83D' }, 'prompt', 'a broken character (U+D83D)'],
+    [{ prompt: 'a cat', lora: '\uDE00ink' }, 'lora', 'a broken character (U+DE00)'],
+  ])('GIVEN control or broken characters in %j THEN the message names %s and the character', (raw, option, what) => {
+    const p = problem(raw);
+    expect(p.option).toBe(option);
+    expect(p.message).toBe(`\`${option}\` contains ${what} that cannot be used; remove it and try again.`);
+  });
+
+  test('tabs and newlines are ordinary text; whole emoji are fine', () => {
+    expect(parseImagineOptions({ prompt: 'a cat\n\tin a hat 👨‍👩‍👧 🇳🇴' }, fixedSeed).ok).toBe(true);
+  });
+
+  test('prompt length is counted in code points, as Discord counts max_length: 2000 emoji fit, 2001 do not', () => {
+    expect(parseImagineOptions({ prompt: '😀'.repeat(2000) }, fixedSeed).ok).toBe(true);
+    expect(problem({ prompt: '😀'.repeat(2001) }).option).toBe('prompt');
+  });
+
   test('accepted edge values', () => {
     const result = parseImagineOptions(
       { prompt: 'x', size: '2048x1024', steps: 150, cfg: 0, batch: 4, seed: '18446744073709551615', sampler: 'uni_pc_bh2', scheduler: 'kl_optimal', loras: 'a:0.5, b' },
