@@ -1,8 +1,9 @@
 import type { Db } from '#shared/db/pool.ts';
-import { defaultCheckpoint, modelByName, modelChoices } from '../db/model-queries.ts';
+import { defaultCheckpoint, modelByName, modelChoices, registryState } from '../db/model-queries.ts';
 import type { RegistryAnswer } from '../validation/apply-models.ts';
 import type { ImagineRequest } from '../validation/imagine-options.ts';
 import type { RegistryModel } from '../validation/registry-model.ts';
+import type { RegistryState } from '../validation/registry-state.ts';
 import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
 
 async function one(db: Db, stmt: { text: string; values: unknown[] }): Promise<RegistryModel | null> {
@@ -10,13 +11,19 @@ async function one(db: Db, stmt: { text: string; values: unknown[] }): Promise<R
   return rows[0] ?? null;
 }
 
-/** Looks up the checkpoint (named or default) and each LoRA of a request, in parallel. */
+export async function lookupRegistryState(db: Db): Promise<RegistryState> {
+  const { rows } = await db.executeSql<RegistryState>(registryState().text, []);
+  return rows[0]!;
+}
+
+/** Looks up the checkpoint (named or default) and each LoRA of a request, in parallel; without a default, why not. */
 export async function lookupModels(db: Db, request: Pick<ImagineRequest, 'model' | 'loras'>, allowNsfw: boolean): Promise<RegistryAnswer> {
   const [checkpoint, ...loras] = await Promise.all([
     one(db, request.model ? modelByName('checkpoint', request.model) : defaultCheckpoint(allowNsfw)),
     ...request.loras.map((l) => one(db, modelByName('lora', l.name))),
   ]);
-  return { checkpoint: checkpoint ?? null, loras };
+  if (checkpoint || request.model) return { checkpoint, loras };
+  return { checkpoint: null, loras, registry: await lookupRegistryState(db) };
 }
 
 export async function findModel(db: Db, kind: 'checkpoint' | 'lora', name: string): Promise<RegistryModel | null> {

@@ -4,6 +4,7 @@ import { parseLoraList } from '#bot/validation/lora-list.ts';
 import { parseSize } from '#bot/validation/size.ts';
 import { checkModels, toNewGeneration } from '#bot/validation/apply-models.ts';
 import type { RegistryModel } from '#bot/validation/registry-model.ts';
+import { emptyChoicesHint, type RegistryState } from '#bot/validation/registry-state.ts';
 
 const fixedSeed = () => '7';
 
@@ -122,6 +123,25 @@ describe('checkModels / toNewGeneration', () => {
     expect(checkModels(request, { checkpoint: model({ nsfw: true }), loras: [lora] }, true)).toMatchObject({ ok: true });
     expect(checkModels(request, { checkpoint: model({ usable: false }), loras: [lora] }, true)).toMatchObject({ ok: false, problem: { option: 'model' } });
     expect(checkModels(request, { checkpoint: model({}), loras: [null] }, true)).toMatchObject({ ok: false, problem: { option: 'lora' } });
+  });
+
+  test('no default checkpoint: an empty registry is "being discovered", a full one "ask an operator"', () => {
+    const noDefault = (registry: RegistryState) => {
+      const result = checkModels({ ...request, loras: [] }, { checkpoint: null, loras: [], registry }, false);
+      if (result.ok) throw new Error('expected a problem');
+      return result.problem.message;
+    };
+    expect(noDefault({ known: 0, usableCheckpoints: 0, usableLoras: 0 })).toBe('Models are still being discovered. Try again in a few seconds.');
+    expect(noDefault({ known: 3, usableCheckpoints: 0, usableLoras: 1 })).toBe('No checkpoint is enabled yet. Ask an operator to enable one.');
+    expect(noDefault({ known: 3, usableCheckpoints: 1, usableLoras: 1 })).toMatch(/only enabled checkpoints are age-restricted/);
+  });
+
+  test('autocomplete hints only when the registry gives nothing of that kind', () => {
+    expect(emptyChoicesHint('checkpoint', { known: 0, usableCheckpoints: 0, usableLoras: 0 })).toEqual([{ name: 'Models are still being discovered. Try again in a few seconds.', value: '' }]);
+    expect(emptyChoicesHint('lora', { known: 0, usableCheckpoints: 0, usableLoras: 0 })).toHaveLength(1);
+    expect(emptyChoicesHint('checkpoint', { known: 2, usableCheckpoints: 0, usableLoras: 2 })[0]?.name).toMatch(/No checkpoint is enabled/);
+    expect(emptyChoicesHint('lora', { known: 2, usableCheckpoints: 2, usableLoras: 0 })[0]?.name).toMatch(/No LoRA is enabled/);
+    expect(emptyChoicesHint('checkpoint', { known: 2, usableCheckpoints: 1, usableLoras: 0 })).toEqual([]);
   });
 
   test("the checkpoint's defaults fill what was not asked; token expiry is 15 minutes after the interaction", () => {
