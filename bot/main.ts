@@ -1,7 +1,7 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
-import { stopOnSignals } from '#shared/shutdown.ts';
+import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from './start-bot.ts';
 
@@ -28,8 +28,9 @@ try {
 }
 const running = bot;
 
-stopOnSignals(logger, async () => {
+const shutdown = stopOnSignals(logger, async () => {
   await running.stop();
   await boss.stop({ graceful: true, timeout: 5_000 });
   await pool.end();
 }, { forceAfterMs: 10_000 });
+guardProcess(logger, shutdown);

@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createLogger } from '#shared/logging.ts';
-import { stopOnSignals } from '#shared/shutdown.ts';
+import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import type { GenerateCheckpoint, SchedulerTestHooks } from './context.ts';
 import { startScheduler } from './start-scheduler.ts';
 
@@ -8,7 +8,7 @@ const config = loadConfigOrExit('scheduler');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'scheduler' });
 const scheduler = await startScheduler({ config, logger, __test__: crashHooks(process.env.__TEST__CRASH_AT) });
 
-stopOnSignals(logger, () => scheduler.stop());
+guardProcess(logger, stopOnSignals(logger, () => scheduler.stop()));
 
 /**
  * Test-only fault injection for the crash-safety suite: `__TEST__CRASH_AT=after-submit` makes the
