@@ -2,12 +2,12 @@ import { loadConfigOrExit } from '#shared/config.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
-import { stopOnSignals } from '#shared/shutdown.ts';
+import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startAdminApi } from './start.ts';
 
 const config = loadConfigOrExit('admin-api');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'admin-api' });
-logUncaught(logger);
+const startupGuard = logUncaught(logger);
 const pool = createPool(config.DATABASE_URL);
 const orm = await createOrm(config.DATABASE_URL);
 
@@ -20,8 +20,9 @@ const api = await startAdminApi({
   port: config.ADMIN_PORT,
 });
 
-stopOnSignals(logger, async () => {
+startupGuard();
+guardProcess(logger, stopOnSignals(logger, async () => {
   await api.close();
   await orm.close();
   await pool.end();
-}, { forceAfterMs: 10_000 });
+}, { forceAfterMs: 10_000 }));

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '#shared/errors.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 /** Discord's hard cap is 100; we stay under it with room to spare (Dragonite guards at 80). */
 export const maxCustomIdLength = 90;
@@ -34,7 +35,7 @@ function tampered(raw: string, why: string): AppError {
   return new AppError(ErrorCode.CustomIdTampered, 'This button is not one of ours or is out of date.', {
     status: 400,
     expose: true,
-    details: { customId: raw.slice(0, 120), why },
+    details: { customId: truncate(raw, 120), why },
   });
 }
 

@@ -1,14 +1,14 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
-import { stopOnSignals } from '#shared/shutdown.ts';
+import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from './start-bot.ts';
 
 /** `npm run bot`: the Discord gateway process. Producer only; the scheduler does the work. */
 const config = loadConfigOrExit('bot');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
-logUncaught(logger);
+const startupGuard = logUncaught(logger);
 const pool = createPool(config.DATABASE_URL);
 const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
 let bot;
@@ -29,8 +29,10 @@ try {
 }
 const running = bot;
 
-stopOnSignals(logger, async () => {
+const shutdown = stopOnSignals(logger, async () => {
   await running.stop();
   await boss.stop({ graceful: true, timeout: 5_000 });
   await pool.end();
 }, { forceAfterMs: 10_000 });
+startupGuard();
+guardProcess(logger, shutdown);

@@ -3,7 +3,10 @@ import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { BotContext } from './context.ts';
 import { customIdAction } from './custom-id.ts';
 import type { ComponentHandler, ModalHandler, SlashCommand } from './handler-types.ts';
+import { unsupportedMessage } from './respond/answer-unread.ts';
+import { fromDiscordInputError } from './respond/discord-input-error.ts';
 import { replyEphemeral, userFacingMessage } from './respond/reply-error.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 export interface RouterOptions {
   commands: readonly SlashCommand[];
@@ -13,15 +16,17 @@ export interface RouterOptions {
 }
 
 export interface InteractionRouter {
-  /** The single `interactionCreate` listener. */
+  /** The single `interactionCreate` listener. Never throws, and the work it starts never rejects. */
   handle(interaction: Interaction): void;
+  /** Counts other interaction work (answers to payloads discord.js could not read) towards `idle()`. */
+  track(work: Promise<unknown>): void;
   /** Resolves when every interaction being handled has finished (for a graceful stop). */
   idle(): Promise<void>;
 }
 
 function unknownCustomId(customId: string): AppError {
   return new AppError(ErrorCode.CustomIdTampered, 'This button is not one of ours or is out of date.', {
-    status: 400, expose: true, details: { customId: customId.slice(0, 120), why: 'no handler' },
+    status: 400, expose: true, details: { customId: truncate(customId, 120), why: 'no handler' },
   });
 }
 
@@ -69,13 +74,18 @@ export function createInteractionRouter(opts: RouterOptions): InteractionRouter 
   }
 
   async function dispatch(interaction: Interaction): Promise<void> {
-    const log = ctx.logger.child({ interactionId: interaction.id, userId: interaction.user.id });
+    const log = ctx.logger.child({ interactionId: interaction.id, userId: interaction.user?.id, type: interaction.type });
     try {
       if (interaction.isChatInputCommand()) await chatInput(interaction);
       else if (interaction.isAutocomplete()) await autocomplete(interaction);
       else if (interaction.isMessageComponent()) await component(interaction);
       else if (interaction.isModalSubmit()) await modal(interaction);
-    } catch (err) {
+      else {
+        log.warn('interaction of a kind this bot does not handle');
+        if (interaction.isRepliable()) await replyEphemeral(interaction, unsupportedMessage, log);
+      }
+    } catch (thrown) {
+      const err = fromDiscordInputError(thrown);
       if (interaction.isAutocomplete()) {
         log.warn({ err }, 'autocomplete failed');
         if (!interaction.responded) await interaction.respond([]).catch(() => {});
@@ -87,11 +97,18 @@ export function createInteractionRouter(opts: RouterOptions): InteractionRouter 
     }
   }
 
+  function track(work: Promise<unknown>): void {
+    const done: Promise<void> = work
+      .then(() => {}, (err: unknown) => ctx.logger.error({ err }, 'interaction work failed outside its handler'))
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  }
+
   return {
     handle(interaction) {
-      const work = dispatch(interaction).finally(() => inFlight.delete(work));
-      inFlight.add(work);
+      track(dispatch(interaction));
     },
+    track,
     async idle() {
       while (inFlight.size) await Promise.allSettled([...inFlight]);
     },

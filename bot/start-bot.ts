@@ -6,6 +6,9 @@ import type { Logger } from '#shared/logging.ts';
 import { createBotClient } from './client.ts';
 import { commands, componentHandlers, modalHandlers } from './command-list.ts';
 import type { BotContext } from './context.ts';
+import { summarizeInteraction } from './listeners/interaction-summary.ts';
+import { watchUnreadInteractions, type UnreadOutcome } from './listeners/unread-interactions.ts';
+import { answerUnread, unreadableMessage, unsupportedMessage } from './respond/answer-unread.ts';
 import { deferAfterMs } from './respond/reply-in-time.ts';
 import { createInteractionRouter } from './router.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
@@ -37,7 +40,16 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx });
   const client = createBotClient({ apiBase: deps.apiBase, waitGuildTimeoutMs: deps.waitGuildTimeoutMs });
   client.on(Events.InteractionCreate, router.handle);
+  const onUnread = (payload: unknown, outcome: UnreadOutcome) => {
+    const interaction = summarizeInteraction(payload);
+    if (outcome.kind === 'threw') logger.warn({ err: outcome.error, interaction }, 'discord.js could not read an interaction');
+    else logger.warn({ interaction }, 'interaction of a kind this bot does not handle');
+    const message = outcome.kind === 'threw' ? unreadableMessage : unsupportedMessage;
+    router.track(answerUnread(client.rest, (payload ?? {}) as Record<string, unknown>, message, logger));
+  };
+  if (!watchUnreadInteractions(client, onUnread)) logger.warn('cannot watch discord.js interaction parsing; unreadable interactions will go unanswered');
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
+  client.on(Events.ShardError, (err, shardId) => logger.error({ err, shardId }, 'gateway connection error'));
   client.on(Events.Warn, (message) => logger.warn(message));
   client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, code: event.code }, 'gateway disconnected'));
   client.on(Events.ShardResume, (shardId) => logger.info({ shardId }, 'gateway resumed'));

@@ -1,15 +1,16 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
-import { stopOnSignals } from '#shared/shutdown.ts';
+import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import type { GenerateCheckpoint, SchedulerTestHooks } from './context.ts';
 import { startScheduler } from './start-scheduler.ts';
 
 const config = loadConfigOrExit('scheduler');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'scheduler' });
-logUncaught(logger);
+const startupGuard = logUncaught(logger);
 const scheduler = await startScheduler({ config, logger, __test__: crashHooks(process.env.__TEST__CRASH_AT) });
 
-stopOnSignals(logger, () => scheduler.stop());
+startupGuard();
+guardProcess(logger, stopOnSignals(logger, () => scheduler.stop()));
 
 /**
  * Test-only fault injection for the crash-safety suite: `__TEST__CRASH_AT=after-submit` makes the

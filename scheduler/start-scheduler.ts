@@ -5,14 +5,13 @@ import { listInstances, seedInstances, type InstanceRow } from '#shared/db/sql/i
 import type { Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { queueDefinitions } from '#shared/queue/queues.ts';
-import { sendJob } from '#shared/queue/send.ts';
 import { createDiscordRest } from '#shared/discord/rest.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { cleanupJob } from './jobs/cleanup.ts';
 import { deliverJob } from './jobs/deliver.ts';
-import { discoverModelsJob } from './jobs/discover-models.ts';
+import { discoverModelsJob, runDiscovery } from './jobs/discover-models.ts';
 import { generateDeadJob } from './jobs/generate-dead.ts';
 import { generateJob } from './jobs/generate.ts';
 import { instanceHealthJob } from './jobs/instance-health.ts';
@@ -25,6 +24,11 @@ export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, delive
 export interface RunningScheduler {
   boss: PgBoss;
   context: GenerateContext;
+  /**
+   * The first model discovery pass, started with the scheduler (when schedules run). Never rejects:
+   * a failure is logged and the cron tries again. Resolves at once when there is none.
+   */
+  firstDiscovery: Promise<void>;
   stop(opts?: { graceful?: boolean }): Promise<void>;
 }
 
@@ -60,15 +64,27 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   for (const job of schedulerJobs) await registerJob(context, job as JobDefinition<never> & { name: never });
   if (opts.schedules ?? true) {
     for (const def of queueDefinitions) if (def.cron && schedulerJobs.some((j) => j.name === def.name)) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
-    // Know the models (and which instance has which) right away instead of at the next cron tick.
-    await sendJob(boss, 'discover-models', {}, { singletonKey: 'startup', singletonSeconds: 60 });
   }
+  // Know the models (and which instance has which) right away instead of at the next cron tick; run
+  // here rather than queued so that whoever starts the scheduler can wait for it (scripts/start.ts).
+  const startup = new AbortController();
+  const firstDiscovery = opts.schedules ?? true
+    ? runDiscovery(context, logger.child({ task: 'startup-discovery' }), startup.signal).then(
+        () => {},
+        (err: unknown) => {
+          if (!startup.signal.aborted) logger.warn({ err }, 'startup model discovery failed; the next scheduled pass retries it');
+        },
+      )
+    : Promise.resolve();
   logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency }, 'scheduler started');
 
   return {
     boss,
     context,
+    firstDiscovery,
     async stop({ graceful = true } = {}) {
+      startup.abort();
+      await firstDiscovery;
       await boss.stop({ graceful, timeout: 10_000 });
       await context.instances.close();
       await pool.end();

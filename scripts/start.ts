@@ -2,7 +2,7 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
-import { stopOnSignals } from '#shared/shutdown.ts';
+import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from '#bot/start-bot.ts';
 import { startScheduler } from '#scheduler/start-scheduler.ts';
@@ -12,9 +12,15 @@ import { asDb } from '#shared/db/pool.ts';
 
 const config = loadConfigOrExit('start');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'genonaut' });
-logUncaught(logger);
+const startupGuard = logUncaught(logger);
 
 const scheduler = await startScheduler({ config, logger: logger.child({ role: 'scheduler' }) });
+// The bot answers nothing useful until models are known, so on a fresh database it waits for the
+// first discovery pass, but only so long: an unreachable ComfyUI must not keep the bot offline.
+const discoveryWaitMs = config.STARTUP_DISCOVERY_WAIT_SECONDS * 1000;
+if (!(await settlesWithin(scheduler.firstDiscovery, discoveryWaitMs))) {
+  logger.warn({ waitedMs: discoveryWaitMs }, 'model discovery is still running; starting the bot anyway (it says models are being discovered until then)');
+}
 const pool = createPool(config.DATABASE_URL);
 const producer = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
 const bot = await startBot({
@@ -36,7 +42,7 @@ const admin = await startAdminApi({
 });
 logger.info({ admin: admin.url }, 'genonaut started: bot, scheduler and admin API');
 
-stopOnSignals(logger, async () => {
+const shutdown = stopOnSignals(logger, async () => {
   await bot.stop();
   await admin.close();
   await orm.close();
@@ -44,3 +50,16 @@ stopOnSignals(logger, async () => {
   await scheduler.stop();
   await pool.end();
 });
+startupGuard();
+guardProcess(logger, shutdown);
+
+/** True when `work` settles within `ms`; the timer does not outlive the answer. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

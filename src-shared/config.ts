@@ -54,6 +54,10 @@ export const configSchema = z.object({
     .enum(['true', 'false'], { error: 'expected true or false' })
     .default('true')
     .transform((v) => v === 'true'),
+  STARTUP_DISCOVERY_WAIT_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds (0 = do not wait)' })
+    .min(0, { error: 'expected a number of seconds (0 = do not wait)' })
+    .default(20),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -73,6 +77,8 @@ const scheduler = [
   'STORAGE_MAX_GB',
   'GENERATION_TIMEOUT_SECONDS',
 ] as const satisfies readonly ConfigKey[];
+// The bot waits (this long at most) for the scheduler's first model discovery only when both share a process.
+const startOnly = ['STARTUP_DISCOVERY_WAIT_SECONDS'] as const satisfies readonly ConfigKey[];
 const adminApi = [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
 
 /** The keys each process role needs; `start` runs every role in one process. */
@@ -82,7 +88,7 @@ export const roleKeys = {
   'admin-api': adminApi,
   migrate: common,
   /** `npm start`: bot, scheduler and admin API in one process. */
-  start: [...new Set([...bot, ...scheduler, ...adminApi])] as (typeof bot | typeof scheduler | typeof adminApi)[number][],
+  start: [...new Set([...bot, ...scheduler, ...adminApi, ...startOnly])] as (typeof bot | typeof scheduler | typeof adminApi | typeof startOnly)[number][],
   'commands:deploy': ['LOG_LEVEL', ...discord, 'DISCORD_DEV_GUILD_ID'],
   'models:refresh': [...common, 'COMFYUI_URLS', 'MODELS_ENABLE_NEW'],
 } as const satisfies Record<string, readonly ConfigKey[]>;

@@ -6,12 +6,14 @@ import type { SlashCommand } from '../handler-types.ts';
 import { imagineModal } from '../interactions/imagine-modal.ts';
 import { guildOnly } from '../preconditions/guild-only.ts';
 import { isNsfwChannel } from '../services/channel-nsfw.ts';
-import { findModel, modelChoicesFor } from '../services/registry-lookup.ts';
+import { findModel, lookupRegistryState, modelChoicesFor } from '../services/registry-lookup.ts';
 import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
 import { loraLimits } from '../validation/lora-list.ts';
 import { parseImagineOptions, imagineLimits, optionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
+import { emptyChoicesHint } from '../validation/registry-state.ts';
 import { sizePresets } from '../validation/size.ts';
 import { formatLoraList } from '../validation/lora-list.ts';
+import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
 
 const S = ApplicationCommandOptionType.String;
 
@@ -75,7 +77,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
   let modelId: number | undefined;
   if (v.model) {
     const model = await findModel(ctx.db, 'checkpoint', v.model);
-    if (!model) throw invalidOption({ ...optionProblem('model'), message: `\`model\`: there is no checkpoint called "${v.model.slice(0, 100)}". Pick one from the list.` });
+    if (!model) throw invalidOption({ ...optionProblem('model'), message: `\`model\`: there is no checkpoint called "${truncate(v.model, 100)}". Pick one from the list.` });
     modelId = model.id;
   }
   await interaction.showModal(
@@ -113,13 +115,15 @@ export const imagine: SlashCommand = {
     const typed = String(focused.value);
     const nsfw = isNsfwChannel(interaction);
     let choices: { name: string; value: string }[] = [];
-    if (focused.name === 'model') choices = await modelChoicesFor(ctx.db, 'checkpoint', typed, nsfw);
-    else if (focused.name === 'lora') choices = await modelChoicesFor(ctx.db, 'lora', typed, nsfw);
-    else if (focused.name === 'sampler') choices = startsOrContains(comfySamplers, typed).map((s) => ({ name: s, value: s }));
+    if (focused.name === 'model' || focused.name === 'lora') {
+      const kind = focused.name === 'model' ? 'checkpoint' : 'lora';
+      choices = await modelChoicesFor(ctx.db, kind, typed, nsfw);
+      if (!choices.length && !typed.trim()) choices = emptyChoicesHint(kind, await lookupRegistryState(ctx.db));
+    } else if (focused.name === 'sampler') choices = startsOrContains(comfySamplers, typed).map((s) => ({ name: s, value: s }));
     else if (focused.name === 'size') {
       const t = typed.trim().toLowerCase();
       choices = sizePresets.filter((p) => !t || p.value.includes(t) || p.label.toLowerCase().includes(t)).map((p) => ({ name: p.label, value: p.value }));
     }
-    await interaction.respond(choices.slice(0, 25));
+    await interaction.respond(choices.slice(0, autocompleteLimits.choices).map((c) => ({ name: truncate(c.name, autocompleteLimits.choiceName), value: c.value })));
   },
 };

@@ -35,6 +35,17 @@ export function modelByName(kind: UsableKind, name: string): SqlStatement {
   };
 }
 
+/** Counts that tell an empty registry (discovery has not run) from one with nothing enabled. */
+export function registryState(): SqlStatement {
+  return {
+    text: `select count(*)::int as known,
+      count(*) filter (where kind = 'checkpoint' and ${usable})::int as "usableCheckpoints",
+      count(*) filter (where kind = 'lora' and ${usable})::int as "usableLoras"
+      from model`,
+    values: [],
+  };
+}
+
 /** The default checkpoint: the first usable one (safe-for-work unless the channel is nsfw). */
 export function defaultCheckpoint(allowNsfw: boolean): SqlStatement {
   return {

@@ -1,6 +1,7 @@
 import { comfySamplers, comfySchedulers } from '#shared/comfyui-lists.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { RawImagineOptions } from '../validation/imagine-options.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 /** The slash options a modal carries to its submit (everything but prompt, negative and LoRAs). */
 export interface ImagineCarry {
@@ -33,7 +34,7 @@ export function encodeCarry(c: ImagineCarry): string {
 
 function tampered(id: string): AppError {
   return new AppError(ErrorCode.CustomIdTampered, 'This form is not one of ours or is out of date; run /imagine again.', {
-    status: 400, expose: true, details: { carry: id.slice(0, 100) },
+    status: 400, expose: true, details: { carry: truncate(id, 100) },
   });
 }
 

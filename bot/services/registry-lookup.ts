@@ -1,21 +1,29 @@
 import type { Db } from '#shared/db/pool.ts';
-import { defaultCheckpoint, modelByName, modelChoices } from '../db/model-queries.ts';
+import { defaultCheckpoint, modelByName, modelChoices, registryState } from '../db/model-queries.ts';
 import type { RegistryAnswer } from '../validation/apply-models.ts';
 import type { ImagineRequest } from '../validation/imagine-options.ts';
 import type { RegistryModel } from '../validation/registry-model.ts';
+import type { RegistryState } from '../validation/registry-state.ts';
+import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
 
 async function one(db: Db, stmt: { text: string; values: unknown[] }): Promise<RegistryModel | null> {
   const { rows } = await db.executeSql<RegistryModel>(stmt.text, stmt.values);
   return rows[0] ?? null;
 }
 
-/** Looks up the checkpoint (named or default) and each LoRA of a request, in parallel. */
+export async function lookupRegistryState(db: Db): Promise<RegistryState> {
+  const { rows } = await db.executeSql<RegistryState>(registryState().text, []);
+  return rows[0]!;
+}
+
+/** Looks up the checkpoint (named or default) and each LoRA of a request, in parallel; without a default, why not. */
 export async function lookupModels(db: Db, request: Pick<ImagineRequest, 'model' | 'loras'>, allowNsfw: boolean): Promise<RegistryAnswer> {
   const [checkpoint, ...loras] = await Promise.all([
     one(db, request.model ? modelByName('checkpoint', request.model) : defaultCheckpoint(allowNsfw)),
     ...request.loras.map((l) => one(db, modelByName('lora', l.name))),
   ]);
-  return { checkpoint: checkpoint ?? null, loras };
+  if (checkpoint || request.model) return { checkpoint, loras };
+  return { checkpoint: null, loras, registry: await lookupRegistryState(db) };
 }
 
 export async function findModel(db: Db, kind: 'checkpoint' | 'lora', name: string): Promise<RegistryModel | null> {
@@ -29,13 +37,13 @@ export interface ModelChoice {
 
 /** Autocomplete choices (≤ 25): name ≤ 100 chars; value is the file name, or `#id` when that is too long. */
 export async function modelChoicesFor(db: Db, kind: 'checkpoint' | 'lora', typed: string, allowNsfw: boolean): Promise<ModelChoice[]> {
-  const stmt = modelChoices(kind, typed.slice(0, 100), allowNsfw);
+  const stmt = modelChoices(kind, truncate(typed, autocompleteLimits.choiceValue, ''), allowNsfw);
   const { rows } = await db.executeSql<{ id: number; fileName: string; displayName: string; nsfw: boolean }>(stmt.text, stmt.values);
   return rows.map((r) => {
     const label = r.displayName === r.fileName ? r.fileName : `${r.displayName} — ${r.fileName}`;
     return {
-      name: (r.nsfw ? `🔞 ${label}` : label).slice(0, 100),
-      value: r.fileName.length <= 100 ? r.fileName : `#${r.id}`,
+      name: truncate(r.nsfw ? `🔞 ${label}` : label, autocompleteLimits.choiceName),
+      value: r.fileName.length <= autocompleteLimits.choiceValue ? r.fileName : `#${r.id}`,
     };
   });
 }

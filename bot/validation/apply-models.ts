@@ -3,11 +3,15 @@ import type { LoraChoice } from '#shared/db/entities/generation.ts';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { allowedValues, type ImagineRequest, type OptionProblem } from './imagine-options.ts';
 import type { RegistryModel } from './registry-model.ts';
+import { noCheckpointMessage, registryMessages, type RegistryState } from './registry-state.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 /** What the registry said about the names in a request (null = no such model). */
 export interface RegistryAnswer {
   checkpoint: RegistryModel | null;
   loras: (RegistryModel | null)[];
+  /** Looked up when there is no default checkpoint, to say why. */
+  registry?: RegistryState;
 }
 
 export interface CheckedModels {
@@ -26,8 +30,8 @@ export function checkModels(request: ImagineRequest, answer: RegistryAnswer, all
   const { checkpoint } = answer;
   if (!checkpoint) {
     return request.model
-      ? problem('model', `\`model\`: there is no checkpoint called "${request.model.slice(0, 100)}". Pick one from the list.`)
-      : problem('model', 'No checkpoint is enabled yet; ask a server admin to enable one.');
+      ? problem('model', `\`model\`: there is no checkpoint called "${truncate(request.model, 100)}". Pick one from the list.`)
+      : problem('model', answer.registry ? noCheckpointMessage(answer.registry) : registryMessages.noCheckpoint);
   }
   if (!checkpoint.usable) return problem('model', `\`model\`: ${checkpoint.displayName} is disabled right now. Pick another from the list.`);
   if (checkpoint.nsfw && !allowNsfw) return problem('model', `\`model\`: ${checkpoint.displayName} can only be used in age-restricted (NSFW) channels.`);
@@ -35,7 +39,7 @@ export function checkModels(request: ImagineRequest, answer: RegistryAnswer, all
   const loras: CheckedModels['loras'] = [];
   for (const [i, wanted] of request.loras.entries()) {
     const model = answer.loras[i] ?? null;
-    if (!model) return problem(loraOption, `\`${loraOption}\`: there is no LoRA called "${wanted.name.slice(0, 100)}". Pick one from the list.`);
+    if (!model) return problem(loraOption, `\`${loraOption}\`: there is no LoRA called "${truncate(wanted.name, 100)}". Pick one from the list.`);
     if (!model.usable) return problem(loraOption, `\`${loraOption}\`: ${model.displayName} is disabled right now.`);
     if (model.nsfw && !allowNsfw) return problem(loraOption, `\`${loraOption}\`: ${model.displayName} can only be used in age-restricted (NSFW) channels.`);
     const strengthModel = wanted.strength ?? model.defaultStrengthModel ?? 1;

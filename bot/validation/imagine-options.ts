@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { comfySamplers, comfySchedulers } from '#shared/comfyui-lists.ts';
 import { loraLimits, parseLoraList, type LoraRequest } from './lora-list.ts';
 import { parseSize, sizeAllowed, type Size } from './size.ts';
+import { codePointLength, findUnsafeCharacter } from './text-safety.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 export const imagineLimits = {
   promptMax: 2000,
@@ -75,7 +77,11 @@ export const allowedValues = {
 
 type OptionName = keyof typeof allowedValues;
 
-const text = (max: number, min = 0) => z.string().trim().min(min).max(max);
+const text = (max: number, min = 0) =>
+  z.string().trim().refine((s) => {
+    const n = codePointLength(s);
+    return n >= min && n <= max;
+  });
 const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? null);
 const blankToNull = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : v);
 
@@ -97,7 +103,7 @@ const schema = z.object({
 
 export function optionProblem(option: OptionName, got?: unknown): OptionProblem {
   const allowed = allowedValues[option];
-  const shown = got === undefined || got === null ? '' : ` (got ${JSON.stringify(got).slice(0, 60)})`;
+  const shown = got === undefined || got === null ? '' : ` (got ${truncate(JSON.stringify(got), 60)})`;
   return { option, allowed, message: `\`${option}\` must be ${allowed}${shown}.` };
 }
 
@@ -106,8 +112,26 @@ export function randomSeed(): string {
   return randomBytes(8).readBigUInt64BE().toString();
 }
 
+/** A control character or lone surrogate in any text option (checked before anything reaches Postgres, which refuses NUL). */
+function unsafeText(raw: RawImagineOptions): OptionProblem | null {
+  for (const option of Object.keys(allowedValues) as OptionName[]) {
+    const value = raw[option];
+    if (typeof value !== 'string') continue;
+    const found = findUnsafeCharacter(value);
+    if (found) {
+      return {
+        option, allowed: allowedValues[option],
+        message: `\`${option}\` contains a ${found.kind} (${found.codePoint}) that cannot be used; remove it and try again.`,
+      };
+    }
+  }
+  return null;
+}
+
 /** Checks /imagine's options (pure apart from the injected seed source). The first bad option is reported. */
 export function parseImagineOptions(raw: RawImagineOptions, newSeed: () => string = randomSeed): ImagineParseResult {
+  const unsafe = unsafeText(raw);
+  if (unsafe) return { ok: false, problem: unsafe };
   const parsed = schema.safeParse({ ...raw, prompt: raw.prompt ?? '' });
   if (!parsed.success) {
     const option = (parsed.error.issues[0]?.path[0] ?? 'prompt') as OptionName;

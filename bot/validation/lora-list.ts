@@ -1,3 +1,5 @@
+import { truncate } from '#shared/render/limits.ts';
+
 /** One LoRA as the user asked for it; a null strength means "the model's default". */
 export interface LoraRequest {
   name: string;
@@ -18,7 +20,7 @@ export function parseLoraList(text: string): LoraListResult {
   for (const entry of entries) {
     const match = entryShape.exec(entry);
     const name = match?.[1]?.trim() ?? '';
-    if (!name || name.length > loraLimits.maxNameLength) return { ok: false, message: `a list like \`name:0.8, other:0.5\` (could not read "${entry.slice(0, 50)}")` };
+    if (!name || name.length > loraLimits.maxNameLength) return { ok: false, message: `a list like \`name:0.8, other:0.5\` (could not read "${truncate(entry, 50)}")` };
     const strength = match?.[2] === undefined ? null : Number(match[2]);
     if (strength !== null && (strength < loraLimits.minStrength || strength > loraLimits.maxStrength)) {
       return { ok: false, message: `strengths from ${loraLimits.minStrength} to ${loraLimits.maxStrength} (got ${strength} for ${name})` };

@@ -4,6 +4,7 @@ import type { InstanceRow } from '#shared/db/sql/instances.ts';
 import { ErrorCode } from '#shared/errors.ts';
 import type { GenerateContext } from '../context.ts';
 import { failWith, settle } from '../settle.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 /** The workflow for this generation, checked against the instance's object_info; undefined = failed with a reason. */
 export async function buildChecked(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow) {
@@ -31,7 +32,7 @@ export async function buildChecked(ctx: GenerateContext, g: GenerationRow, insta
   const problems = validateWorkflow(graph, await ctx.instances.objectInfo(instance.baseUrl));
   if (problems.length > 0) {
     ctx.instances.forgetObjectInfo(instance.baseUrl);
-    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, problems.map((p) => p.message).join('\n').slice(0, 1000)));
+    await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, truncate(problems.map((p) => p.message).join('\n'), 1000)));
     return undefined;
   }
   return graph;

@@ -20,7 +20,7 @@ import { API_PREFIX, handleApiRequest, type RestDeps } from './rest/server.ts';
 import { SimState } from './state.ts';
 import type {
   AutocompleteInteractionOptions, CommandInteractionOptions, ComponentInteractionOptions, DiscordSimOptions, ModalSubmitOptions,
-  RateLimitInjection, RecordedRequest, SentInteraction, ServerErrorInjection, SimGuild, SimMessage, SimUser, Violation,
+  RateLimitInjection, RawInteractionOptions, RecordedRequest, SentInteraction, ServerErrorInjection, SimGuild, SimMessage, SimUser, Violation,
 } from './types.ts';
 import { storeAttachment } from './uploads.ts';
 import { OpenApiValidator } from './validation/openapi.ts';
@@ -52,6 +52,8 @@ export interface DiscordSim {
   sendAutocomplete(opts: AutocompleteInteractionOptions): SentInteraction;
   sendComponent(opts: ComponentInteractionOptions): SentInteraction;
   sendModalSubmit(opts: ModalSubmitOptions): SentInteraction;
+  /** An interaction payload as odd as you like (missing fields, wrong types, unknown type); see RawInteractionOptions. */
+  sendRawInteraction(opts: RawInteractionOptions): SentInteraction;
   messages(channelId: string): SimMessage[];
   message(id: string): SimMessage | undefined;
   commands(guildId?: string): unknown[];
@@ -129,6 +131,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     sendAutocomplete: (o) => interactions.autocomplete(o),
     sendComponent: (o) => interactions.component(o),
     sendModalSubmit: (o) => interactions.modalSubmit(o),
+    sendRawInteraction: (o) => interactions.raw(o),
     messages: (channelId) => state.channelMessages(channelId),
     message: (id) => state.messages.get(id),
     commands: (guildId) => [...state.commandsFor(guildId)],

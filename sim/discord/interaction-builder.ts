@@ -6,7 +6,7 @@ import { toApiMessage } from './messages.ts';
 import type { InteractionRecord, SimState } from './state.ts';
 import type {
   AutocompleteInteractionOptions, CommandInteractionOptions, ComponentInteractionOptions, InteractionBase, ModalSubmitOptions,
-  RecordedResponse, SentInteraction,
+  RawInteractionOptions, RecordedResponse, SentInteraction,
 } from './types.ts';
 import { cdnUrl } from './uploads.ts';
 
@@ -50,6 +50,14 @@ export class InteractionFactory {
     const components = Object.entries(opts.fields).map(([customId, value]) => modalAnswer(shown, customId, value));
     const extra = opts.message ? { message: toApiMessage(opts.message) } : {};
     return this.#send(5, opts, { custom_id: opts.customId, components }, extra, opts.message?.id);
+  }
+
+  /** Any payload at all: the usual envelope around `data` as given, then `mutate` may break it further. */
+  raw(opts: RawInteractionOptions): SentInteraction {
+    const extra = opts.message ? { message: toApiMessage(opts.message) } : {};
+    const payload = this.#payload(opts.type, opts, opts.data, extra);
+    opts.mutate?.(payload);
+    return this.#dispatch(typeof payload.type === 'number' ? payload.type : opts.type, opts, payload, opts.message?.id);
   }
 
   #findCommand(guildId: string, name: string, type: number): APIApplicationCommand {
@@ -97,15 +105,18 @@ export class InteractionFactory {
   }
 
   #send(type: number, base: InteractionBase, data: Obj, extra: Obj = {}, sourceMessageId?: string): SentInteraction {
+    return this.#dispatch(type, base, this.#payload(type, base, data, extra), sourceMessageId);
+  }
+
+  #payload(type: number, base: InteractionBase, data: unknown, extra: Obj): Obj {
     const state = this.#state;
     const id = state.ids.next();
-    const token = interactionToken(id);
     const channel = base.channel ?? base.guild.channels[0];
     if (!channel) throw new Error(`Guild ${base.guild.id} has no channel`);
     const guildId = base.guild.id;
     const permissions = base.memberPermissions ?? DEFAULT_PERMISSIONS;
-    const payload = {
-      id, application_id: state.applicationId, type, version: 1, token, guild_id: guildId,
+    return {
+      id, application_id: state.applicationId, type, version: 1, token: interactionToken(id), guild_id: guildId,
       channel: { id: channel.id, type: 0, guild_id: guildId, name: channel.name, nsfw: channel.nsfw, position: 0, permissions, flags: 0, last_message_id: null, parent_id: null, rate_limit_per_user: 0, topic: null },
       channel_id: channel.id,
       member: {
@@ -118,12 +129,20 @@ export class InteractionFactory {
       ...extra,
       data,
     };
+  }
+
+  /** Records the interaction under the payload's id and token (whatever else it lost) and sends it. */
+  #dispatch(type: number, base: InteractionBase, payload: Obj, sourceMessageId?: string): SentInteraction {
+    const state = this.#state;
+    const id = String(payload.id);
+    const token = String(payload.token);
+    const channelId = (base.channel ?? base.guild.channels[0])!.id;
     const rec: InteractionRecord = {
-      id, token, type, createdAt: state.clock.now(), guildId, channelId: channel.id, userId: base.user.id, sourceMessageId,
+      id, token, type, createdAt: state.clock.now(), guildId: base.guild.id, channelId, userId: base.user.id, sourceMessageId,
       followUpIds: [], responses: [], payload, waiters: [],
     };
     state.interactions.set(id, rec);
-    this.#gateway.dispatch('INTERACTION_CREATE', payload, guildId);
+    this.#gateway.dispatch('INTERACTION_CREATE', payload, base.guild.id);
     return sentInteraction(state, rec);
   }
 }

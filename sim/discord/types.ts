@@ -145,6 +145,18 @@ export interface ModalSubmitOptions extends InteractionBase {
   message?: SimMessage;
 }
 
+/** A deliberately odd INTERACTION_CREATE, to see how a bot copes with what Discord should never send. */
+export interface RawInteractionOptions extends InteractionBase {
+  /** Interaction type as sent; the sim does not check it (callbacks are refused for types it does not know). */
+  type: number;
+  /** `data` exactly as given; left out, the payload has none. */
+  data?: unknown;
+  /** The message a component sat on (sent as `message`, and the target of update callbacks). */
+  message?: SimMessage;
+  /** Gets the finished payload (id, token, member, channel, …) to delete or reshape fields before it is sent. */
+  mutate?: (payload: Record<string, unknown>) => void;
+}
+
 export interface RateLimitInjection {
   route?: string | RegExp;
   count?: number;

@@ -19,6 +19,7 @@ import type { PromptOutcome } from './prompt-outcome.ts';
 import { ComfyValidationError } from './validation-error.ts';
 import type { PromptGraph } from './workflow/graph.ts';
 import { serializePrompt } from './workflow/serialize.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 const canonicalUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -185,7 +186,7 @@ export class ComfyClient {
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');
       const code = res.status === 404 ? ErrorCode.NotFound : ErrorCode.ComfyExecution;
-      throw new AppError(code, `ComfyUI could not serve ${ref.type}/${ref.subfolder ? `${ref.subfolder}/` : ''}${ref.filename} (HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''})`);
+      throw new AppError(code, `ComfyUI could not serve ${ref.type}/${ref.subfolder ? `${ref.subfolder}/` : ''}${ref.filename} (HTTP ${res.status}${text ? `: ${truncate(text, 200)}` : ''})`);
     }
     return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
   }
@@ -267,7 +268,7 @@ async function readJson(res: Response, what: string): Promise<unknown> {
   try {
     return parseJsonLossless(text);
   } catch (err) {
-    throw new AppError(ErrorCode.ComfyUnavailable, `ComfyUI answered ${what} with invalid JSON: ${text.slice(0, 100)}`, { cause: err });
+    throw new AppError(ErrorCode.ComfyUnavailable, `ComfyUI answered ${what} with invalid JSON: ${truncate(text, 100)}`, { cause: err });
   }
 }
 
@@ -276,7 +277,7 @@ function asObject(value: unknown): Record<string, unknown> {
 }
 
 function unexpected(what: string, status: number, text: string): AppError {
-  return new AppError(ErrorCode.ComfyExecution, `ComfyUI answered ${what} with HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, {
+  return new AppError(ErrorCode.ComfyExecution, `ComfyUI answered ${what} with HTTP ${status}${text ? `: ${truncate(text, 200)}` : ''}`, {
     details: { status },
   });
 }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logging.ts';
 import { AppError, ErrorCode } from '../errors.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { truncate } from '#shared/render/limits.ts';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST';
@@ -33,7 +34,7 @@ export interface TransportOptions {
 class ServerError extends Error {
   readonly status: number;
   constructor(status: number, body: string) {
-    super(`HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`);
+    super(`HTTP ${status}${body ? `: ${truncate(body, 200)}` : ''}`);
     this.status = status;
   }
 }

@@ -26,7 +26,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-test('`node bot/main.ts` logs in to the sim, answers /imagine with a Queued embed, and stops cleanly on SIGTERM', async () => {
+test('`node bot/main.ts` logs in to the sim, answers /imagine, survives packets discord.js cannot read, and stops cleanly on SIGTERM', async () => {
   child = spawn(process.execPath, ['bot/main.ts'], {
     env: {
       PATH: process.env.PATH, DATABASE_URL: db.url, DISCORD_TOKEN: sim.token, DISCORD_APPLICATION_ID: sim.applicationId,
@@ -49,6 +49,20 @@ test('`node bot/main.ts` logs in to the sim, answers /imagine with a Queued embe
   const { rows } = await db.pool.query(`select count(*)::int as n from generation g join pgboss.job j on j.data->>'generationId' = g.id::text where g.prompt = 'a lighthouse at dusk'`);
   expect(rows[0].n).toBe(1);
   expect(sim.violations).toEqual([]);
+
+  // A gateway packet discord.js cannot read throws inside its handler: an unhandled rejection, logged, survived.
+  sim.gateway.dispatch('MESSAGE_CREATE', null);
+  await expect.poll(() => output, { timeout: 5_000 }).toContain('unhandled promise rejection; carrying on');
+  // An interaction without member or user: answered ephemerally, not a crash.
+  const odd = sim.sendRawInteraction({
+    user: sim.defaultUser!, guild: sim.defaultGuild!, type: 2, data: { id: '1', name: 'imagine', type: 1 }, mutate: (p) => void delete p.member,
+  });
+  expect(((await odd.waitForResponse(5_000)).data as { flags: number }).flags & 64).toBe(64);
+  expect(output).toContain('discord.js could not read an interaction');
+
+  const again = sim.sendCommand({ user: sim.defaultUser!, guild: sim.defaultGuild!, name: 'imagine', options: [{ name: 'prompt', value: 'a lighthouse at dawn' }] });
+  expect(((await again.waitForResponse(5_000)).data as { embeds: { title: string }[] }).embeds[0]!.title).toBe('Queued — #2 in line');
+  expect(child.exitCode).toBeNull();
 
   child.kill('SIGTERM');
   const [code] = await exited;

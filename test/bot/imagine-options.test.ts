@@ -4,6 +4,7 @@ import { parseLoraList } from '#bot/validation/lora-list.ts';
 import { parseSize } from '#bot/validation/size.ts';
 import { checkModels, toNewGeneration } from '#bot/validation/apply-models.ts';
 import type { RegistryModel } from '#bot/validation/registry-model.ts';
+import { emptyChoicesHint, type RegistryState } from '#bot/validation/registry-state.ts';
 
 const fixedSeed = () => '7';
 
@@ -49,6 +50,29 @@ describe('parseImagineOptions', () => {
     expect(p.option).toBe(option);
     expect(p.message).toContain(`\`${option}\``);
     expect(p.message).toMatch(message);
+  });
+
+  test.each<[RawImagineOptions, string, string]>([
+    [{ prompt: 'a cat\u0000' }, 'prompt', 'a control character (U+0000)'],
+    [{ prompt: 'a cat', negative: 'dogs\u001b[31m' }, 'negative', 'a control character (U+001B)'],
+    [{ prompt: 'a cat', model: 'base\u007f' }, 'model', 'a control character (U+007F)'],
+    [{ prompt: 'a cat', loras: 'ink\u0085:0.5' }, 'loras', 'a control character (U+0085)'],
+    [{ prompt: 'a cat', seed: '12\u00003' }, 'seed', 'a control character (U+0000)'],
+    [{ prompt: 'half an emoji \uD83D' }, 'prompt', 'a broken character (U+D83D)'],
+    [{ prompt: 'a cat', lora: '\uDE00ink' }, 'lora', 'a broken character (U+DE00)'],
+  ])('GIVEN control or broken characters in %j THEN the message names %s and the character', (raw, option, what) => {
+    const p = problem(raw);
+    expect(p.option).toBe(option);
+    expect(p.message).toBe(`\`${option}\` contains ${what} that cannot be used; remove it and try again.`);
+  });
+
+  test('tabs and newlines are ordinary text; whole emoji are fine', () => {
+    expect(parseImagineOptions({ prompt: 'a cat\n\tin a hat 👨‍👩‍👧 🇳🇴' }, fixedSeed).ok).toBe(true);
+  });
+
+  test('prompt length is counted in code points, as Discord counts max_length: 2000 emoji fit, 2001 do not', () => {
+    expect(parseImagineOptions({ prompt: '😀'.repeat(2000) }, fixedSeed).ok).toBe(true);
+    expect(problem({ prompt: '😀'.repeat(2001) }).option).toBe('prompt');
   });
 
   test('accepted edge values', () => {
@@ -99,6 +123,25 @@ describe('checkModels / toNewGeneration', () => {
     expect(checkModels(request, { checkpoint: model({ nsfw: true }), loras: [lora] }, true)).toMatchObject({ ok: true });
     expect(checkModels(request, { checkpoint: model({ usable: false }), loras: [lora] }, true)).toMatchObject({ ok: false, problem: { option: 'model' } });
     expect(checkModels(request, { checkpoint: model({}), loras: [null] }, true)).toMatchObject({ ok: false, problem: { option: 'lora' } });
+  });
+
+  test('no default checkpoint: an empty registry is "being discovered", a full one "ask an operator"', () => {
+    const noDefault = (registry: RegistryState) => {
+      const result = checkModels({ ...request, loras: [] }, { checkpoint: null, loras: [], registry }, false);
+      if (result.ok) throw new Error('expected a problem');
+      return result.problem.message;
+    };
+    expect(noDefault({ known: 0, usableCheckpoints: 0, usableLoras: 0 })).toBe('Models are still being discovered. Try again in a few seconds.');
+    expect(noDefault({ known: 3, usableCheckpoints: 0, usableLoras: 1 })).toBe('No checkpoint is enabled yet. Ask an operator to enable one.');
+    expect(noDefault({ known: 3, usableCheckpoints: 1, usableLoras: 1 })).toMatch(/only enabled checkpoints are age-restricted/);
+  });
+
+  test('autocomplete hints only when the registry gives nothing of that kind', () => {
+    expect(emptyChoicesHint('checkpoint', { known: 0, usableCheckpoints: 0, usableLoras: 0 })).toEqual([{ name: 'Models are still being discovered. Try again in a few seconds.', value: '' }]);
+    expect(emptyChoicesHint('lora', { known: 0, usableCheckpoints: 0, usableLoras: 0 })).toHaveLength(1);
+    expect(emptyChoicesHint('checkpoint', { known: 2, usableCheckpoints: 0, usableLoras: 2 })[0]?.name).toMatch(/No checkpoint is enabled/);
+    expect(emptyChoicesHint('lora', { known: 2, usableCheckpoints: 2, usableLoras: 0 })[0]?.name).toMatch(/No LoRA is enabled/);
+    expect(emptyChoicesHint('checkpoint', { known: 2, usableCheckpoints: 1, usableLoras: 0 })).toEqual([]);
   });
 
   test("the checkpoint's defaults fill what was not asked; token expiry is 15 minutes after the interaction", () => {

@@ -1,60 +1,83 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { registerCommands } from '#bot/register-commands.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
-import { seedModels } from '../support/e2e.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 
-let discord: DiscordSim;
-let comfy: ComfySim;
-let db: TestDatabase;
-let child: ChildProcess | undefined;
-let output = '';
 const adminToken = 'e2e-admin-token-0123456789abcdef';
+const cleanups: (() => Promise<unknown>)[] = [];
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  discord = await startDiscordSim();
-  comfy = await startComfySim({ models: { checkpoints: ['sdxl_base.safetensors', 'after_dark.safetensors'], loras: ['watercolor.safetensors'] } });
-  await seedModels(db);
+interface Started {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<unknown[]>;
+}
+
+/** A fresh database and sim/discord with the commands registered: what a first `npm start` meets. */
+async function freshWorld(): Promise<{ db: TestDatabase; discord: DiscordSim }> {
+  const db = await createTestDatabase();
+  cleanups.push(() => db.drop());
+  const discord = await startDiscordSim();
+  cleanups.push(() => discord.close());
   await registerCommands({ token: discord.token, applicationId: discord.applicationId, apiBase: discord.apiBase, guildId: discord.defaultGuild!.id });
-});
-afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
-  await Promise.all([discord?.close(), comfy?.close()]);
-  await db?.drop();
-});
+  return { db, discord };
+}
 
-test('`npm start` (one process): /imagine in Discord → queued → ComfyUI → image delivered in the same message; admin API up; clean stop', async () => {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  child = spawn(process.execPath, ['scripts/start.ts'], {
+async function npmStart(db: TestDatabase, discord: DiscordSim, env: Record<string, string>): Promise<Started> {
+  let output = '';
+  const child = spawn(process.execPath, ['scripts/start.ts'], {
     env: {
       PATH: process.env.PATH,
       DATABASE_URL: db.url,
       DISCORD_TOKEN: discord.token,
       DISCORD_APPLICATION_ID: discord.applicationId,
       DISCORD_API_BASE: discord.apiBase,
-      COMFYUI_URLS: comfy.url,
       STORAGE_DIR: await mkdtemp(path.join(tmpdir(), 'gn-start-')),
       ADMIN_TOKEN: adminToken,
-      ADMIN_PORT: String(port),
       LOG_LEVEL: 'info',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit');
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  });
+  return { child, output: () => output, exited };
+}
 
-  await expect.poll(() => output, { timeout: 20_000 }).toContain('genonaut started');
+let comfy: ComfySim;
+beforeAll(async () => {
+  comfy = await startComfySim({ models: { checkpoints: ['sdxl_base.safetensors', 'after_dark.safetensors'], loras: ['watercolor.safetensors'] } });
+  cleanups.push(() => comfy.close());
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+});
+
+test('first `npm start` on a fresh database: the very first /imagine is accepted and delivered; admin API up; clean stop', async () => {
+  const { db, discord } = await freshWorld();
+  // ComfyUI is slow to answer at first (a few 503s, retried with backoff): discovery takes seconds,
+  // far longer than the bot needs to log in, so a bot that did not wait would refuse the first /imagine.
+  comfy.failNextRequests(4, { status: 503, pathPrefix: '/object_info' });
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const app = await npmStart(db, discord, { COMFYUI_URLS: comfy.url, ADMIN_PORT: String(port) });
+
+  await expect.poll(app.output, { timeout: 20_000 }).toContain('genonaut started');
+  // The bot logged in only after the first discovery pass.
+  expect(app.output().indexOf('model discovery done')).toBeGreaterThan(-1);
+  expect(app.output().indexOf('model discovery done')).toBeLessThan(app.output().indexOf('bot ready'));
   await discord.waitForBot(10_000);
 
   const ix = discord.sendCommand({
@@ -81,11 +104,42 @@ test('`npm start` (one process): /imagine in Discord → queued → ComfyUI → 
   const list = await fetch(`http://127.0.0.1:${port}/api/v1/generations`, { headers: { authorization: `Bearer ${adminToken}` } });
   expect(((await list.json()) as { items: { status: string }[] }).items.map((g) => g.status)).toEqual(['succeeded']);
 
-  expect(output).not.toContain(discord.token);
-  expect(output).not.toContain(adminToken);
-  expect(output).not.toContain(ix.token);
+  expect(app.output()).not.toContain(discord.token);
+  expect(app.output()).not.toContain(adminToken);
+  expect(app.output()).not.toContain(ix.token);
 
-  child.kill('SIGTERM');
-  const [code] = await exited;
+  app.child.kill('SIGTERM');
+  const [code] = await app.exited;
+  expect(code).toBe(0);
+}, 60_000);
+
+test('a ComfyUI that never answers holds the bot back only STARTUP_DISCOVERY_WAIT_SECONDS; /imagine then says models are being discovered', async () => {
+  // Accepts connections and never answers: discovery waits on it until its own 60 s timeout.
+  const sockets = new Set<Socket>();
+  const silent: Server = createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silent.close(resolve));
+  });
+  const { db, discord } = await freshWorld();
+  const started = Date.now();
+  const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+  const app = await npmStart(db, discord, { COMFYUI_URLS: silentUrl, ADMIN_PORT: String(20000 + Math.floor(Math.random() * 20000)), STARTUP_DISCOVERY_WAIT_SECONDS: '1' });
+
+  await expect.poll(app.output, { timeout: 20_000 }).toContain('genonaut started');
+  expect(Date.now() - started).toBeLessThan(15_000);
+  expect(app.output()).toContain('model discovery is still running; starting the bot anyway');
+  expect(app.output()).not.toContain('model discovery done');
+  await discord.waitForBot(10_000);
+
+  const ix = discord.sendCommand({ user: discord.defaultUser!, guild: discord.defaultGuild!, name: 'imagine', options: [{ name: 'prompt', value: 'a fox' }] });
+  const response = await ix.waitForResponse(5_000);
+  expect((response.data as { flags: number }).flags & 64).toBe(64);
+  expect((response.data as { embeds: { description: string }[] }).embeds[0]!.description).toBe('Models are still being discovered. Try again in a few seconds.');
+
+  // Stopping does not wait for the hanging discovery either.
+  app.child.kill('SIGTERM');
+  const [code] = await app.exited;
   expect(code).toBe(0);
 }, 60_000);

@@ -21,6 +21,8 @@ export interface E2EOptions {
   /** Passed to the bot: defer /imagine after this many ms of work (0 = always defer, to test that path). */
   deferAfterMs?: number;
   logger?: Logger;
+  /** Seed the three models (default true); false leaves the registry empty, as before any discovery. */
+  seedModels?: boolean;
 }
 
 export interface Played {
@@ -49,7 +51,8 @@ export interface E2E {
   guild: SimGuild;
   channel: SimChannel;
   nsfwChannel: SimChannel;
-  models: SeededModels;
+  /** The seeded models (undefined with `seedModels: false`). */
+  models: SeededModels | undefined;
   playUser(user?: SimUser): Player;
   stop(): Promise<void>;
 }
@@ -104,7 +107,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     await registerCommands({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, guildId: opts.globalCommands ? undefined : playGuild.id,
     });
-    const models = await seedModels(db);
+    const models = opts.seedModels === false ? undefined : await seedModels(db);
     const bot = await startBot({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000, deferAfterMs: opts.deferAfterMs,
     });
