@@ -58,7 +58,8 @@ test('`node bot/main.ts` logs in to the sim, answers /imagine, survives packets 
     user: sim.defaultUser!, guild: sim.defaultGuild!, type: 2, data: { id: '1', name: 'imagine', type: 1 }, mutate: (p) => void delete p.member,
   });
   expect(((await odd.waitForResponse(5_000)).data as { flags: number }).flags & 64).toBe(64);
-  expect(output).toContain('discord.js could not read an interaction');
+  // The answer may reach the sim before the log line reaches our pipe.
+  await expect.poll(() => output, { timeout: 5_000 }).toContain('discord.js could not read an interaction');
 
   const again = sim.sendCommand({ user: sim.defaultUser!, guild: sim.defaultGuild!, name: 'imagine', options: [{ name: 'prompt', value: 'a lighthouse at dawn' }] });
   expect(((await again.waitForResponse(5_000)).data as { embeds: { title: string }[] }).embeds[0]!.title).toBe('Queued — #2 in line');

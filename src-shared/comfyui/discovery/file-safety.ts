@@ -1,5 +1,3 @@
-import { truncate } from '#shared/render/limits.ts';
-
 /** Formats that hold no code; everything else (pickle-based .ckpt/.pt/.pth/.bin/.pkl, unknown) is unsafe. */
 const safeExtensions = ['.safetensors', '.sft'] as const;
 
@@ -24,5 +22,10 @@ const maxDisplayNameLength = 200;
 /** A readable default display name: the base name without folder or extension, within the column. */
 export function displayNameFor(fileName: string): string {
   const base = fileName.split(/[\\/]/).at(-1) ?? fileName;
-  return truncate(base.replace(/\.[^.]+$/, '') || fileName, maxDisplayNameLength);
+  return firstCodePoints(base.replace(/\.[^.]+$/, ''), maxDisplayNameLength) || firstCodePoints(fileName, maxDisplayNameLength);
+}
+
+/** Cuts by code point, not UTF-16 unit, so a surrogate pair is never split into an invalid half. */
+function firstCodePoints(text: string, max: number): string {
+  return text.length <= max ? text : Array.from(text).slice(0, max).join('');
 }
