@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '#shared/config.ts';
+import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
 import { stopOnSignals } from '#shared/shutdown.ts';
@@ -19,6 +20,7 @@ try {
     pool,
     boss,
     logger,
+    limits: limiterSettingsFrom(config),
   });
 } catch (err) {
   logger.fatal({ err }, 'bot could not log in');

@@ -1,5 +1,6 @@
 // npm start: every role (bot, scheduler, admin API) in one process, for a single machine.
 import { loadConfigOrExit } from '#shared/config.ts';
+import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
 import { stopOnSignals } from '#shared/shutdown.ts';
@@ -23,6 +24,7 @@ const bot = await startBot({
   pool,
   boss: producer,
   logger: logger.child({ role: 'bot' }),
+  limits: limiterSettingsFrom(config),
 });
 const orm = await createOrm(config.DATABASE_URL);
 const admin = await startAdminApi({
