@@ -13,7 +13,7 @@ export const waitingShards = 16;
 export async function countJoined(db: Db, requests: number): Promise<void> {
   if (requests === 0) return;
   const stmt = addWaiting(randomInt(waitingShards), requests);
-  await db.executeSql(stmt.text, stmt.values);
+  await db.executeSql(stmt.text, stmt.values, stmt.name);
 }
 
 /** Keeps the limiter's counters in step with a status change; must run in that change's transaction. */
@@ -21,16 +21,16 @@ export async function countStatusChange(db: Db, change: StatusChange): Promise<v
   const effects = transitionEffects(change);
   if (effects.releaseActive || effects.refundImages) {
     const stmt = releaseUsage(change.userId, effects.releaseActive ? 1 : 0, effects.refundImages, change.chargedAt!);
-    await db.executeSql(stmt.text, stmt.values);
+    await db.executeSql(stmt.text, stmt.values, stmt.name);
   }
   if (effects.waitingDelta) {
     const stmt = addWaiting(randomInt(waitingShards), effects.waitingDelta);
-    await db.executeSql(stmt.text, stmt.values);
+    await db.executeSql(stmt.text, stmt.values, stmt.name);
   }
 }
 
 /** Forgets users with nothing queued or running whose every window is over (cleanup cron). */
 export async function pruneIdleUsage(db: Db, now: Date | null = null): Promise<number> {
   const stmt = pruneUsage(now);
-  return (await db.executeSql(stmt.text, stmt.values)).rowCount ?? 0;
+  return (await db.executeSql(stmt.text, stmt.values, stmt.name)).rowCount ?? 0;
 }

@@ -41,7 +41,7 @@ export class Limiter {
 
   async limitsFor(db: Db, members: readonly Member[]): Promise<Limits[]> {
     const stmt = policiesFor(members);
-    const rows = (await db.executeSql<PolicyRow>(stmt.text, stmt.values)).rows;
+    const rows = (await db.executeSql<PolicyRow>(stmt.text, stmt.values, stmt.name)).rows;
     return members.map((m) => resolveLimits(this.#settings.defaults, rows, m));
   }
 
@@ -59,7 +59,7 @@ export class Limiter {
     for (const round of rounds(requests, results)) {
       const rows = round.map((i): ConsumeRow => ({ userId: requests[i]!.userId, images: requests[i]!.images, ...windowCaps(limits[i]!) }));
       const stmt = consume(rows, this.#clock?.() ?? null, this.#settings.maxWaiting);
-      const out = (await db.executeSql<ConsumeResult>(stmt.text, stmt.values)).rows;
+      const out = (await db.executeSql<ConsumeResult>(stmt.text, stmt.values, stmt.name)).rows;
       round.forEach((index, k) => {
         const r = out[k]!;
         if (r.admitted) results[index] = { ok: true, chargedAt: r.now, activeBefore: r.activeBefore!, waiting: r.waiting };
@@ -85,7 +85,7 @@ export class Limiter {
     let waitSeconds: number | null = null;
     if (cap && refused.some((r) => r.result.waiting >= cap)) {
       const stmt = waitInputs();
-      const { recentRunSeconds, serversUp } = (await db.executeSql<{ recentRunSeconds: number | null; serversUp: number }>(stmt.text, stmt.values)).rows[0]!;
+      const { recentRunSeconds, serversUp } = (await db.executeSql<{ recentRunSeconds: number | null; serversUp: number }>(stmt.text, stmt.values, stmt.name)).rows[0]!;
       waitSeconds = estimateWaitSeconds(refused[0]!.result.waiting, recentRunSeconds, serversUp);
     }
     for (const { index, result } of refused) {
@@ -97,7 +97,7 @@ export class Limiter {
 
   async #usage(db: Db, userIds: string[]): Promise<Map<string, UsageRow>> {
     const stmt = usageOf([...new Set(userIds)]);
-    const rows = (await db.executeSql<UsageRow & { userId: string }>(stmt.text, stmt.values)).rows;
+    const rows = (await db.executeSql<UsageRow & { userId: string }>(stmt.text, stmt.values, stmt.name)).rows;
     return new Map(rows.map((r) => [r.userId, r]));
   }
 }
