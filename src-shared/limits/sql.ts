@@ -154,7 +154,7 @@ export function addWaiting(shard: number, delta: number): SqlStatement {
  * back to the windows they were counted in (`chargedAt`); a window that has since ended keeps its count.
  */
 export function releaseUsage(userId: string, release: number, refund: number, chargedAt: Date): SqlStatement {
-  const give = (w: 'minute' | 'hour' | 'day') =>
+  const give = (w: Window) =>
     `${w}_count = case when ${w}_start = date_trunc('${w}', $4::timestamptz, 'UTC') then greatest(${w}_count - $3::int, 0) else ${w}_count end`;
   return {
     text: `update user_usage set active = greatest(active - $2::int, 0), ${give('minute')}, ${give('hour')}, ${give('day')}
