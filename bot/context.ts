@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
 import type { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
+import type { Limiter } from '#shared/limits/limiter.ts';
 import type { Logger } from '#shared/logging.ts';
 
 /** What every handler may use; handed in by start-bot, never imported as a global. */
@@ -12,6 +13,8 @@ export interface BotContext {
   boss: PgBoss;
   /** Row + job in one transaction; concurrent requests share transactions. */
   enqueuer: GenerationEnqueuer;
+  /** The same limiter the enqueuer checks with; /quota reads it. */
+  limiter: Limiter;
   logger: Logger;
   applicationId: string;
   /** Defer a reply whose work takes longer than this (see respond/reply-in-time.ts). */

@@ -1,4 +1,5 @@
 import { loadConfigOrExit } from '#shared/config.ts';
+import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
@@ -20,6 +21,7 @@ try {
     pool,
     boss,
     logger,
+    limits: limiterSettingsFrom(config),
   });
 } catch (err) {
   logger.fatal({ err }, 'bot could not log in');

@@ -12,6 +12,7 @@ import { answerUnread, unreadableMessage, unsupportedMessage } from './respond/a
 import { deferAfterMs } from './respond/reply-in-time.ts';
 import { createInteractionRouter } from './router.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
+import { Limiter, type LimiterSettings } from '#shared/limits/limiter.ts';
 
 export interface BotDeps {
   token: string;
@@ -23,6 +24,10 @@ export interface BotDeps {
   waitGuildTimeoutMs?: number;
   /** Defaults to 1.5 s; tests set 0 to exercise the deferred path. */
   deferAfterMs?: number;
+  /** Limit defaults and line cap (from configuration); without them nothing is capped. */
+  limits?: LimiterSettings;
+  /** Tests only: the limiter's clock (default: the database's). */
+  limitClock?: () => Date;
 }
 
 export interface RunningBot {
@@ -34,8 +39,10 @@ export interface RunningBot {
 /** Logs the bot in and resolves once discord.js is ready (READY plus every GUILD_CREATE). */
 export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const logger = deps.logger.child({ component: 'bot' });
-  const ctx: BotContext = { pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss), logger, applicationId: deps.applicationId,
-    deferAfterMs: deps.deferAfterMs ?? deferAfterMs,
+  const limiter = deps.limits ? new Limiter(deps.limits, deps.limitClock) : Limiter.unlimited();
+  const ctx: BotContext = {
+    pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
+    applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs,
   };
   const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx });
   const client = createBotClient({ apiBase: deps.apiBase, waitGuildTimeoutMs: deps.waitGuildTimeoutMs });

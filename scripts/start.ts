@@ -1,5 +1,6 @@
 // npm start: every role (bot, scheduler, admin API) in one process, for a single machine.
 import { loadConfigOrExit } from '#shared/config.ts';
+import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
@@ -30,6 +31,7 @@ const bot = await startBot({
   pool,
   boss: producer,
   logger: logger.child({ role: 'bot' }),
+  limits: limiterSettingsFrom(config),
 });
 const orm = await createOrm(config.DATABASE_URL);
 const admin = await startAdminApi({

@@ -8,6 +8,13 @@ const urlList = (what: string) =>
     .string()
     .transform((s) => s.split(',').map((p) => p.trim()).filter(Boolean))
     .pipe(z.array(url(what)).min(1, { error: `expected ${what}` }));
+const cap = (what: string, fallback: number) =>
+  z.coerce
+    .number({ error: `expected a whole number of ${what} (0 = no cap)` })
+    .int({ error: `expected a whole number of ${what} (0 = no cap)` })
+    .min(0, { error: `expected a whole number of ${what} (0 = no cap)` })
+    .max(2_147_483_647, { error: `expected at most 2147483647 ${what} (0 = no cap)` })
+    .default(fallback);
 const snowflake = z.string().regex(/^\d{17,20}$/, { error: 'expected a Discord snowflake id (17–20 digits)' });
 
 /** Every environment key Genonaut reads. Each role validates only the keys it needs. */
@@ -58,6 +65,15 @@ export const configSchema = z.object({
     .number({ error: 'expected a number of seconds (0 = do not wait)' })
     .min(0, { error: 'expected a number of seconds (0 = do not wait)' })
     .default(20),
+  // Limits when no policy row says otherwise (src-shared/limits/); 0 = no cap.
+  LIMIT_IMAGES_PER_MINUTE: cap('images', 10),
+  LIMIT_IMAGES_PER_HOUR: cap('images', 100),
+  LIMIT_IMAGES_PER_DAY: cap('images', 400),
+  LIMIT_MAX_ACTIVE: cap('requests', 4),
+  LIMIT_MAX_BATCH: cap('images', 4),
+  LIMIT_MAX_STEPS: cap('steps', 0),
+  LIMIT_MAX_PIXELS: cap('pixels', 0),
+  QUEUE_MAX_WAITING: cap('requests', 0),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -65,7 +81,17 @@ export type ConfigKey = keyof Config;
 
 const common = ['DATABASE_URL', 'LOG_LEVEL'] as const satisfies readonly ConfigKey[];
 const discord = ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'DISCORD_API_BASE'] as const satisfies readonly ConfigKey[];
-const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID'] as const satisfies readonly ConfigKey[];
+const limits = [
+  'LIMIT_IMAGES_PER_MINUTE',
+  'LIMIT_IMAGES_PER_HOUR',
+  'LIMIT_IMAGES_PER_DAY',
+  'LIMIT_MAX_ACTIVE',
+  'LIMIT_MAX_BATCH',
+  'LIMIT_MAX_STEPS',
+  'LIMIT_MAX_PIXELS',
+  'QUEUE_MAX_WAITING',
+] as const satisfies readonly ConfigKey[];
+const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits] as const satisfies readonly ConfigKey[];
 const scheduler = [
   ...common,
   ...discord,

@@ -6,6 +6,7 @@ import type { SlashCommand } from '../handler-types.ts';
 import { imagineModal } from '../interactions/imagine-modal.ts';
 import { guildOnly } from '../preconditions/guild-only.ts';
 import { isNsfwChannel } from '../services/channel-nsfw.ts';
+import { precheckPolicy } from '../services/policy-precheck.ts';
 import { findModel, lookupRegistryState, modelChoicesFor } from '../services/registry-lookup.ts';
 import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
 import { loraLimits } from '../validation/lora-list.ts';
@@ -74,6 +75,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
   const checked = parseImagineOptions({ ...raw, prompt: 'placeholder' }, () => '');
   if (!checked.ok) throw invalidOption(checked.problem);
   const v = checked.value;
+  await precheckPolicy(ctx, interaction, { images: v.batch, steps: v.steps ?? 0, width: v.size?.width ?? 0, height: v.size?.height ?? 0 });
   let modelId: number | undefined;
   if (v.model) {
     const model = await findModel(ctx.db, 'checkpoint', v.model);

@@ -7,6 +7,7 @@ import { replyInTime } from '../respond/reply-in-time.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { isNsfwChannel } from './channel-nsfw.ts';
+import { memberRoleIds } from './member-roles.ts';
 import { lookupModels } from './registry-lookup.ts';
 
 export function invalidOption(problem: OptionProblem): AppError {
@@ -38,7 +39,8 @@ export async function submitImagine(interaction: ChatInputCommandInteraction | M
         interactionToken: interaction.token,
         createdAt: interaction.createdAt,
       });
-      const queued = await ctx.enqueuer.enqueue(generation);
+      // Limits are checked and consumed in the enqueue transaction; a refusal is an exposed LimitError.
+      const queued = await ctx.enqueuer.enqueue(generation, { roleIds: memberRoleIds(interaction) });
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position }, 'generation queued');
       return queuedMessage(queued.generation, queued.position);

@@ -1,12 +1,13 @@
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import { saveOutputs } from '#shared/db/sql/outputs.ts';
 import { expirableGenerations, storedBytes } from '#shared/db/sql/retention.ts';
+import { pruneIdleUsage } from '#shared/limits/counters.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, SchedulerContext } from '../context.ts';
 
 const batch = 200;
 
-/** Retention by age, then by total size (oldest first). Kept outputs are never touched. */
+/** Retention by age, then by total size (oldest first); kept outputs are never touched. Then idle limiter usage rows. */
 export const cleanupJob: JobDefinition<JobPayload<'cleanup'>> & { name: 'cleanup' } = {
   name: 'cleanup',
   async handle(ctx, _payload, { logger }) {
@@ -24,6 +25,8 @@ export const cleanupJob: JobDefinition<JobPayload<'cleanup'>> & { name: 'cleanup
       });
     }
     if (removed) logger.info({ removed }, 'retention removed outputs');
+    const pruned = await pruneIdleUsage(ctx.db);
+    if (pruned) logger.info({ pruned }, 'pruned idle usage rows');
   },
 };
 

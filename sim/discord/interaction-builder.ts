@@ -120,7 +120,7 @@ export class InteractionFactory {
       channel: { id: channel.id, type: 0, guild_id: guildId, name: channel.name, nsfw: channel.nsfw, position: 0, permissions, flags: 0, last_message_id: null, parent_id: null, rate_limit_per_user: 0, topic: null },
       channel_id: channel.id,
       member: {
-        user: state.apiUser(base.user), roles: [], permissions, joined_at: state.clock.iso(), deaf: false, mute: false, flags: 0,
+        user: state.apiUser(base.user), roles: base.memberRoles ?? [], permissions, joined_at: state.clock.iso(), deaf: false, mute: false, flags: 0,
         nick: null, avatar: null, premium_since: null, pending: false, communication_disabled_until: null,
       },
       app_permissions: DEFAULT_PERMISSIONS, locale: base.locale ?? 'en-US', guild_locale: 'en-US',

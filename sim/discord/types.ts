@@ -114,6 +114,8 @@ export interface InteractionBase {
   guild: SimGuild;
   channel?: SimChannel;
   memberPermissions?: string;
+  /** Role ids the member has in the guild (`member.roles`); roles the bot should know belong in the guild's `roleIds`. */
+  memberRoles?: string[];
   locale?: string;
 }
 

@@ -1,13 +1,18 @@
 import pg from 'pg';
 
-/** The one-method database port (pg-boss's IDatabase): anything that runs SQL with parameters. */
+/**
+ * The one-method database port (pg-boss's IDatabase): anything that runs SQL with parameters.
+ * `name` (optional) makes it a prepared statement, parsed and planned once per connection.
+ */
 export interface Db {
-  executeSql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+  executeSql<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
 export interface SqlStatement {
   text: string;
   values: unknown[];
+  /** For hot statements with fixed text: run as a prepared statement of this name. */
+  name?: string;
 }
 
 export function createPool(databaseUrl: string, opts: pg.PoolConfig = {}): pg.Pool {
@@ -18,7 +23,7 @@ export function createPool(databaseUrl: string, opts: pg.PoolConfig = {}): pg.Po
 }
 
 export function asDb(client: pg.Pool | pg.PoolClient | pg.Client): Db {
-  return { executeSql: (text, values) => client.query(text, values) as never };
+  return { executeSql: (text, values, name) => client.query(name ? { name, text, values } : { text, values }) as never };
 }
 
 /** Runs `fn` inside one transaction on one connection; rolls back on any error. */

@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { withTransaction, type Db } from '#shared/db/pool.ts';
+import { withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { lineStats } from '#shared/db/sql/queue-position.ts';
+import { countJoined } from '#shared/limits/counters.ts';
+import { LimitError } from '#shared/limits/limit-error.ts';
+import { Limiter, type LimitRequest } from '#shared/limits/limiter.ts';
 import { sendJob } from '#shared/queue/send.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
 
@@ -13,31 +15,38 @@ export interface EnqueuedGeneration {
   position: number;
 }
 
-/** Extra work that must commit or roll back with the generation (e.g. consuming limits). */
-export type InTransaction = (db: Db) => Promise<void>;
+export interface EnqueueOptions {
+  /** Checks and consumes the user's limits; without one nothing is capped, though requests are still counted. */
+  limiter?: Limiter;
+  /** The member's roles in the request's guild (role policies apply through them). */
+  roleIds?: readonly string[];
+}
+
+/** What the limiter needs to know about a request. */
+export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] = []): LimitRequest {
+  return { userId: input.userId, guildId: input.guildId, roleIds, images: input.batchSize, steps: input.steps, width: input.width, height: input.height };
+}
 
 /**
- * Creates the generation row and its `generate` job in ONE transaction: never a row without a job,
- * never a job without a row.
+ * Creates the generation row and its `generate` job in ONE transaction, after the limiter has
+ * checked and consumed the user's limits in that same transaction: never a row without a job, never
+ * a job without a row, never an admitted request that was not counted. A refusal throws LimitError.
  *
  * Fairness: a user's k-th waiting request gets pg-boss priority -k, and pg-boss fetches by priority
  * before age. One user's burst of 20 is therefore interleaved with everyone else's first request
  * instead of blocking them (round-robin by user, decided at enqueue time, no extra scheduler state).
+ * k and the position in line come from the limiter's counters, not from counting the line.
  */
-export async function enqueueGeneration(
-  pool: pg.Pool,
-  boss: PgBoss,
-  input: NewGeneration,
-  before?: InTransaction,
-): Promise<EnqueuedGeneration> {
+export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
+  const limiter = opts.limiter ?? Limiter.unlimited();
   const enqueued = await withTransaction(pool, async (db) => {
-    if (before) await before(db);
-    const line = lineStats(input.userId);
-    const { rows } = await db.executeSql<{ priority: number; position: number }>(line.text, line.values);
-    const generation = await new GenerationRepository(db).create(input);
-    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority: rows[0]?.priority ?? 0 });
+    const [admission] = await limiter.admit(db, [limitRequestOf(input, opts.roleIds)]);
+    if (!admission!.ok) throw new LimitError(admission!.refusal, admission!.now);
+    const generation = await new GenerationRepository(db).create({ ...input, chargedAt: admission!.chargedAt });
+    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority: -admission!.activeBefore });
     if (!jobId) throw new Error(`generate job for ${generation.id} was not created`);
-    return { generation, jobId, position: rows[0]?.position ?? 1 };
+    await countJoined(db, 1);
+    return { generation, jobId, position: admission!.waiting + 1 };
   });
   wakeQueue(pool, 'generate');
   return enqueued;

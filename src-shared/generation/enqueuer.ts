@@ -4,42 +4,50 @@ import type { PgBoss } from 'pg-boss';
 import { withTransaction } from '#shared/db/pool.ts';
 import type { GenerationRow, NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
-import { batchLineStats, insertGenerations } from '#shared/db/sql/generation-batch.ts';
+import { insertGenerations } from '#shared/db/sql/generation-batch.ts';
+import { countJoined } from '#shared/limits/counters.ts';
+import { LimitError } from '#shared/limits/limit-error.ts';
+import { Limiter } from '#shared/limits/limiter.ts';
 import { parsePayload } from '#shared/queue/contracts.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
-import { enqueueGeneration, type EnqueuedGeneration } from './enqueue.ts';
+import { enqueueGeneration, limitRequestOf, type EnqueuedGeneration } from './enqueue.ts';
 
 interface Waiting {
   input: NewGeneration;
+  roleIds: readonly string[];
   resolve(value: EnqueuedGeneration): void;
   reject(err: unknown): void;
 }
 
 /**
- * Enqueues generations with the guarantees of `enqueueGeneration` (row and job commit together,
- * fair priority), but when requests pile up they share one transaction: a burst of 200 /imagine
- * costs a few commits instead of 200. A lone request goes straight through, so it waits for nothing.
- * If a shared transaction fails, each of its requests is retried on its own, so one bad request
- * cannot fail the others.
+ * Enqueues generations with the guarantees of `enqueueGeneration` (limits checked and consumed,
+ * row and job commit together, fair priority), but when requests pile up they share one
+ * transaction: a burst of 200 /imagine costs a few commits instead of 200. A lone request goes
+ * straight through, so it waits for nothing. A request the limiter refuses is answered with its
+ * LimitError and the others go on; if a shared transaction fails, each of its requests is retried
+ * on its own, so one bad request cannot fail the others.
  */
 export class GenerationEnqueuer {
   readonly #pool: pg.Pool;
   readonly #boss: PgBoss;
+  readonly #limiter: Limiter;
   readonly #maxInFlight: number;
   readonly #maxBatch: number;
   readonly #waiting: Waiting[] = [];
   #inFlight = 0;
 
-  constructor(pool: pg.Pool, boss: PgBoss, opts: { maxInFlight?: number; maxBatch?: number } = {}) {
+  constructor(pool: pg.Pool, boss: PgBoss, opts: { limiter?: Limiter; maxInFlight?: number; maxBatch?: number } = {}) {
     this.#pool = pool;
     this.#boss = boss;
+    this.#limiter = opts.limiter ?? Limiter.unlimited();
     this.#maxInFlight = opts.maxInFlight ?? 2;
     this.#maxBatch = opts.maxBatch ?? 100;
   }
 
-  enqueue(input: NewGeneration): Promise<EnqueuedGeneration> {
+  /** `roleIds`: the member's roles in the request's guild, for role policies. */
+  enqueue(input: NewGeneration, opts: { roleIds?: readonly string[] } = {}): Promise<EnqueuedGeneration> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ input, resolve, reject });
+      this.#waiting.push({ input, roleIds: opts.roleIds ?? [], resolve, reject });
       this.#pump();
     });
   }
@@ -57,30 +65,36 @@ export class GenerationEnqueuer {
 
   async #flush(batch: Waiting[]): Promise<void> {
     if (batch.length === 1) return this.#alone(batch[0]!);
-    let results: EnqueuedGeneration[];
+    let results: (EnqueuedGeneration | LimitError)[];
     try {
-      results = await this.#together(batch.map((w) => w.input));
+      results = await this.#together(batch);
     } catch {
       await Promise.all(batch.map((w) => this.#alone(w)));
       return;
     }
-    wakeQueue(this.#pool, 'generate');
-    batch.forEach((w, i) => w.resolve(results[i]!));
+    if (results.some((r) => !(r instanceof LimitError))) wakeQueue(this.#pool, 'generate');
+    batch.forEach((w, i) => {
+      const r = results[i]!;
+      if (r instanceof LimitError) w.reject(r);
+      else w.resolve(r);
+    });
   }
 
   async #alone(w: Waiting): Promise<void> {
-    await enqueueGeneration(this.#pool, this.#boss, w.input).then(w.resolve, w.reject);
+    await enqueueGeneration(this.#pool, this.#boss, w.input, { limiter: this.#limiter, roleIds: w.roleIds }).then(w.resolve, w.reject);
   }
 
-  async #together(inputs: NewGeneration[]): Promise<EnqueuedGeneration[]> {
+  async #together(batch: Waiting[]): Promise<(EnqueuedGeneration | LimitError)[]> {
     return withTransaction(this.#pool, async (db) => {
-      const users = [...new Set(inputs.map((g) => g.userId))];
-      const statsStmt = batchLineStats(users);
-      const stats = (await db.executeSql<{ userId: string; active: number; queued: number }>(statsStmt.text, statsStmt.values)).rows;
-      const active = new Map(stats.map((s) => [s.userId, s.active]));
-      const queued = stats[0]?.queued ?? 0;
+      const admissions = await this.#limiter.admit(db, batch.map((w) => limitRequestOf(w.input, w.roleIds)));
+      const admitted = batch.flatMap((w, i) => {
+        const a = admissions[i]!;
+        return a.ok ? [{ index: i, input: { ...w.input, chargedAt: a.chargedAt }, admission: a }] : [];
+      });
+      const results: (EnqueuedGeneration | LimitError | undefined)[] = admissions.map((a) => (a.ok ? undefined : new LimitError(a.refusal, a.now)));
+      if (admitted.length === 0) return results as LimitError[];
 
-      const insert = insertGenerations(inputs);
+      const insert = insertGenerations(admitted.map((a) => a.input));
       let rows: GenerationRow[];
       try {
         rows = (await db.executeSql<GenerationRow>(insert.text, insert.values)).rows;
@@ -88,18 +102,18 @@ export class GenerationEnqueuer {
         throw mapDbError(err, 'generation');
       }
       const byId = new Map(rows.map((r) => [r.id, r]));
-
-      const planned = inputs.map((g, i) => {
-        const ahead = active.get(g.userId) ?? 0;
-        active.set(g.userId, ahead + 1);
-        return { generation: byId.get(g.id)!, jobId: randomUUID(), position: queued + i + 1, priority: -ahead };
-      });
+      // Every admission in one transaction saw the same line; the batch joins it in order.
+      const planned = admitted.map((a, k) => ({
+        index: a.index, generation: byId.get(a.input.id)!, jobId: randomUUID(), position: a.admission.waiting + k + 1, priority: -a.admission.activeBefore,
+      }));
       await this.#boss.insert(
         'generate',
         planned.map((p) => ({ id: p.jobId, data: parsePayload('generate', { generationId: p.generation.id }), priority: p.priority })),
         { db: db as never },
       );
-      return planned.map(({ generation, jobId, position }) => ({ generation, jobId, position }));
+      await countJoined(db, planned.length);
+      for (const { index, generation, jobId, position } of planned) results[index] = { generation, jobId, position };
+      return results as (EnqueuedGeneration | LimitError)[];
     });
   }
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { ConfigError, configSchema, parseConfig } from '#shared/config.ts';
+import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 
 const valid = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/genonaut',
@@ -65,6 +66,18 @@ describe('config', () => {
       'DISCORD_APPLICATION_ID: expected a Discord snowflake id (17–20 digits)',
     ]);
     expect(problems(() => parseConfig('scheduler', { ...valid, COMFYUI_URLS: 'not a url' }))[0]).toMatch(/^COMFYUI_URLS/);
+  });
+
+  test('limit keys: the bot reads them, with defaults; 0 = no cap; a bad value names the key', () => {
+    const c = parseConfig('bot', { ...valid, LIMIT_IMAGES_PER_MINUTE: '0', LIMIT_MAX_PIXELS: '1048576', QUEUE_MAX_WAITING: '5000' });
+    expect(limiterSettingsFrom(c)).toEqual({
+      defaults: { perMinute: 0, perHour: 100, perDay: 400, maxActive: 4, maxBatch: 4, maxSteps: 0, maxPixels: 1_048_576, blocked: false },
+      maxWaiting: 5000,
+    });
+    expect(problems(() => parseConfig('bot', { ...valid, LIMIT_MAX_ACTIVE: '-1', LIMIT_IMAGES_PER_DAY: '2.5' })).sort()).toEqual([
+      'LIMIT_IMAGES_PER_DAY: expected a whole number of images (0 = no cap)',
+      'LIMIT_MAX_ACTIVE: expected a whole number of requests (0 = no cap)',
+    ]);
   });
 
   test('a process with a bad value stops with one clear line per problem, no stack trace', () => {

@@ -15,7 +15,7 @@ function row(long: string): GenerationRow {
   return {
     ...generationInput({ prompt: long, negativePrompt: long, checkpoint: long, loras: [{ name: long, strengthModel: 0.8, strengthClip: 0.8 }] }),
     messageId: null, status: 'failed', progress: 0.42, comfyInstanceId: null, comfyPromptId: null, generateJobId: null,
-    errorCode: 'comfy_execution', errorMessage: long, attempts: 1, outputs: [],
+    errorCode: 'comfy_execution', errorMessage: long, attempts: 1, outputs: [], chargedAt: null,
     createdAt: new Date(), startedAt: new Date(Date.now() - 3000), finishedAt: new Date(), deliveredAt: null, updatedAt: new Date(),
   };
 }

@@ -101,6 +101,21 @@ describe('cleanup (retention)', () => {
   });
 });
 
+describe('cleanup (limiter usage)', () => {
+  test('forgets users with nothing queued or running whose day is over; keeps today\'s and anyone with work in line', async () => {
+    await tdb.pool.query('truncate user_usage');
+    await tdb.pool.query(
+      `insert into user_usage (user_id, minute_start, hour_start, day_start, day_count, active) values
+        ('100000000000000001', now() - interval '2 days', now() - interval '2 days', date_trunc('day', now(), 'UTC') - interval '2 days', 5, 0),
+        ('100000000000000002', now() - interval '2 days', now() - interval '2 days', date_trunc('day', now(), 'UTC') - interval '2 days', 5, 1),
+        ('100000000000000003', now(), now(), date_trunc('day', now(), 'UTC'), 5, 0)`,
+    );
+    await cleanupJob.handle(ctx, {}, jobHelpers());
+    const { rows } = await tdb.pool.query(`select user_id from user_usage order by user_id`);
+    expect(rows.map((r) => r.user_id)).toEqual(['100000000000000002', '100000000000000003']);
+  });
+});
+
 describe('reap-stuck and generate-dead', () => {
   test('an active generation whose job vanished is failed with a reason and its failure delivered', async () => {
     const g = await repo.create(newGeneration(discord));

@@ -1,4 +1,5 @@
 import type { PgBoss } from 'pg-boss';
+import type { LimiterSettings } from '#shared/limits/limiter.ts';
 import { createLogger, type Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startDiscordSim, type DiscordSim, type RecordedResponse, type SentInteraction, type SimChannel, type SimGuild, type SimMessage, type SimUser } from '#sim/discord/index.ts';
@@ -23,6 +24,11 @@ export interface E2EOptions {
   logger?: Logger;
   /** Seed the three models (default true); false leaves the registry empty, as before any discovery. */
   seedModels?: boolean;
+  /** Limit defaults for the bot (none = nothing capped), and the limiter's clock (default: the database's). */
+  limits?: LimiterSettings;
+  limitClock?: () => Date;
+  /** Extra roles in the play guild (its `roleIds`), for role policies. */
+  guildRoles?: number;
 }
 
 export interface Played {
@@ -32,10 +38,18 @@ export interface Played {
   message(): SimMessage | undefined;
 }
 
+/** Where an interaction comes from: the channel, and the member's roles in the guild. */
+export interface Where {
+  channel?: SimChannel;
+  roles?: string[];
+}
+
 export interface Player {
   user: SimUser;
   /** `/imagine` with options given by name (types come from the registered command). */
-  imagine(options?: Record<string, string | number>, where?: { channel?: SimChannel }): Promise<Played>;
+  imagine(options?: Record<string, string | number>, where?: Where): Promise<Played>;
+  /** Any registered slash command, e.g. `/quota`. */
+  command(name: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
   click(message: SimMessage, customId: string, opts?: { componentType?: number }): Promise<Played>;
   autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: { channel?: SimChannel }): Promise<Played>;
   submitModal(customId: string, fields: Record<string, string>, where?: { channel?: SimChannel }): Promise<Played>;
@@ -103,13 +117,14 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     const boss = await startBoss(db.url, { supervise: false });
     cleanups.push(() => boss.stop({ graceful: false }));
     // A guild of our own with a normal and an age-restricted channel (nsfw models only in the latter).
-    const playGuild = sim.addGuild({ name: 'Play', channels: [{ name: 'gen' }, { name: 'after-dark', nsfw: true }] });
+    const playGuild = sim.addGuild({ name: 'Play', channels: [{ name: 'gen' }, { name: 'after-dark', nsfw: true }], roles: opts.guildRoles });
     await registerCommands({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, guildId: opts.globalCommands ? undefined : playGuild.id,
     });
     const models = opts.seedModels === false ? undefined : await seedModels(db);
     const bot = await startBot({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000, deferAfterMs: opts.deferAfterMs,
+      limits: opts.limits, limitClock: opts.limitClock,
     });
     cleanups.push(() => bot.stop());
     await sim.waitForBot();
@@ -118,10 +133,11 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     return {
       db, boss, sim, comfy, bot, guild: playGuild, channel, nsfwChannel, models, stop,
       playUser(user = sim.addUser()) {
-        const base = (where?: { channel?: SimChannel }) => ({ user, guild: playGuild, channel: where?.channel ?? channel });
+        const base = (where?: Where) => ({ user, guild: playGuild, channel: where?.channel ?? channel, memberRoles: where?.roles });
         return {
           user,
           imagine: (options, where) => played(sim.sendCommand({ ...base(where), name: 'imagine', options: toOptions(options) })),
+          command: (name, options, where) => played(sim.sendCommand({ ...base(where), name, options: toOptions(options) })),
           click: (message, customId, o = {}) => {
             const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id) };
             return played(sim.sendComponent({ ...base(where), message, customId, componentType: o.componentType }));

@@ -65,6 +65,8 @@ export const GenerationEntity = defineEntity({
     outputs: p.json<GenerationOutput[]>().defaultRaw("'[]'").onCreate(() => []),
     parent: () => p.manyToOne(GenerationEntity).nullable().deleteRule('set null'),
     createdAt: p.datetime(3).defaultRaw('now()'),
+    // When the limiter counted this request (its clock); null = not counted (created outside enqueue).
+    chargedAt: p.datetime(3).nullable(),
     startedAt: p.datetime(3).nullable(),
     finishedAt: p.datetime(3).nullable(),
     deliveredAt: p.datetime(3).nullable(),

@@ -4,7 +4,7 @@ import { ComfyInstanceEntity } from './comfy-instance.ts';
 import { GenerationEntity } from './generation.ts';
 import { LimitPolicyEntity } from './limit-policy.ts';
 import { ModelEntity } from './model.ts';
-import { UsageCounterEntity } from './usage-counter.ts';
+import { QueueWaitingEntity, UserUsageEntity } from './user-usage.ts';
 
 export * from './abandoned-prompt.ts';
 export * from './audit-log.ts';
@@ -12,14 +12,15 @@ export * from './comfy-instance.ts';
 export * from './generation.ts';
 export * from './limit-policy.ts';
 export * from './model.ts';
-export * from './usage-counter.ts';
+export * from './user-usage.ts';
 
 export const entities = [
   GenerationEntity,
   ModelEntity,
   ComfyInstanceEntity,
   LimitPolicyEntity,
-  UsageCounterEntity,
+  UserUsageEntity,
+  QueueWaitingEntity,
   AuditLogEntity,
   AbandonedPromptEntity,
 ];

@@ -14,9 +14,11 @@ import {
 import { mapDbError } from '#shared/db/db-errors.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { canTransition, predecessorsOf } from '#shared/generation/status.ts';
+import { countStatusChange } from '#shared/limits/counters.ts';
 
-export interface GenerationRow extends Omit<NewGenerationRow, 'loras'> {
+export interface GenerationRow extends Omit<NewGenerationRow, 'loras' | 'chargedAt'> {
   loras: LoraChoice[];
+  chargedAt: Date | null;
   messageId: string | null;
   status: GenerationStatus;
   progress: number;
@@ -78,13 +80,18 @@ export class GenerationRepository {
 
   /**
    * Moves a generation to `to` if the transition is allowed from its current status, atomically.
-   * Throws InvalidTransition (with the current status) otherwise.
+   * Throws InvalidTransition (with the current status) otherwise. The limiter's counters (active
+   * requests, refunds, the line) change in the same statements, so call this inside a transaction.
    */
   async transition(id: string, to: GenerationStatus, patch: TransitionPatch = {}, onlyFrom?: GenerationStatus[]): Promise<GenerationRow> {
     const from = onlyFrom ? onlyFrom.filter((s) => canTransition(s, to)) : predecessorsOf(to);
     const { text, values } = transitionGeneration(id, from, to, patch);
-    const { rows } = await this.#db.executeSql<GenerationRow>(text, values);
-    if (rows[0]) return rows[0];
+    const { rows } = await this.#db.executeSql<GenerationRow & { previousStatus: GenerationStatus }>(text, values);
+    if (rows[0]) {
+      const { previousStatus, ...row } = rows[0];
+      await countStatusChange(this.#db, { userId: row.userId, from: previousStatus, to, batchSize: row.batchSize, startedAt: row.startedAt, chargedAt: row.chargedAt });
+      return row;
+    }
     const current = await this.get(id);
     throw new AppError(ErrorCode.InvalidTransition, `generation ${id} cannot go from ${current.status} to ${to}`, {
       details: { id, from: current.status, to },

@@ -10,7 +10,7 @@ export const generationColumns = `
   checkpoint, loras, vae, width, height, batch_size as "batchSize", seed::text as seed, steps, cfg, sampler, scheduler,
   denoise, workflow_template as "workflowTemplate", status, progress, comfy_instance_id as "comfyInstanceId",
   comfy_prompt_id as "comfyPromptId", generate_job_id as "generateJobId", error_code as "errorCode", error_message as "errorMessage", attempts, outputs,
-  parent_id as "parentId", created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt",
+  parent_id as "parentId", charged_at as "chargedAt", created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt",
   delivered_at as "deliveredAt", updated_at as "updatedAt"`;
 
 export interface NewGenerationRow {
@@ -38,19 +38,22 @@ export interface NewGenerationRow {
   denoise: number;
   workflowTemplate: string;
   parentId: string | null;
+  /** When the limiter counted it (set by the enqueue); absent = not counted. */
+  chargedAt?: Date | null;
 }
 
 export function insertGeneration(g: NewGenerationRow): SqlStatement {
   return {
     text: `insert into generation (id, user_id, guild_id, channel_id, application_id, interaction_id, interaction_token,
         interaction_token_expires_at, prompt, negative_prompt, checkpoint, loras, vae, width, height, batch_size, seed,
-        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id)
-      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24)
+        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id, charged_at)
+      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24,$25)
       returning ${generationColumns}`,
     values: [
       g.id, g.userId, g.guildId, g.channelId, g.applicationId, g.interactionId, g.interactionToken,
       g.interactionTokenExpiresAt, g.prompt, g.negativePrompt, g.checkpoint, JSON.stringify(g.loras), g.vae, g.width,
       g.height, g.batchSize, g.seed, g.steps, g.cfg, g.sampler, g.scheduler, g.denoise, g.workflowTemplate, g.parentId,
+      g.chargedAt ?? null,
     ],
   };
 }
@@ -81,7 +84,10 @@ const patchColumns: Record<Exclude<keyof TransitionPatch, 'incrementAttempts'>, 
   outputs: 'outputs',
 };
 
-/** Atomic guarded status change: only succeeds when the current status is one of `from`. */
+/**
+ * Atomic guarded status change: only succeeds when the current status is one of `from`. Also
+ * returns the status it left (`previousStatus`), which the limiter's counters need.
+ */
 export function transitionGeneration(id: string, from: GenerationStatus[], to: GenerationStatus, patch: TransitionPatch = {}): SqlStatement {
   const values: unknown[] = [id, from, to];
   const sets = ['status = $3', 'updated_at = now()'];
@@ -95,7 +101,10 @@ export function transitionGeneration(id: string, from: GenerationStatus[], to: G
   if (to === 'succeeded' || to === 'failed' || to === 'cancelled') sets.push('finished_at = now()');
   if (to === 'succeeded') sets.push('progress = 1');
   return {
-    text: `update generation set ${sets.join(', ')} where id = $1 and status = any($2::text[]) returning ${generationColumns}`,
+    text: `update generation set ${sets.join(', ')}
+      from (select id as previous_id, status as previous_status from generation where id = $1 for update) previous
+      where id = previous.previous_id and previous.previous_status = any($2::text[])
+      returning ${generationColumns}, previous.previous_status as "previousStatus"`,
     values,
   };
 }
