@@ -41,6 +41,11 @@ const accepted: { name: string; prompt: string; extra?: Record<string, unknown>;
     outcome: { node: '8', type: 'TypeError', message: 'list indices must be integers or slices, not float\n' },
   },
   {
+    name: 'an unvalidated node reached through an undeclared input runs without its required inputs',
+    prompt: withNode(base.replace('"filename_prefix": "test/job"', '"filename_prefix": "test/job", "bogus": ["60", 0]'), '"60": {"class_type": "EmptyLatentImage", "inputs": {}}'),
+    outcome: { node: '60', type: 'TypeError', message: "EmptyLatentImage.generate() missing 2 required positional arguments: 'width' and 'height'\n" },
+  },
+  {
     name: 'an unreachable node without "inputs" (caching reads every node)',
     prompt: withNode(base, '"50": {"class_type": "EmptyLatentImage"}'),
     outcome: { node: '50', type: 'KeyError', message: "'inputs'\n" },
