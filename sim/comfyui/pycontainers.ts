@@ -11,6 +11,11 @@ function unhashable(v: PyValue): PyException {
   return new PyException('TypeError', `unhashable type: '${typeName(v)}'`);
 }
 
+/** What `hash(v)` checks before any dict lookup. */
+export function requireHashable(v: PyValue): void {
+  if (isUnhashable(v)) throw unhashable(v);
+}
+
 /** `item in container`. */
 export function pyContains(container: PyValue, item: PyValue): boolean {
   if (isDict(container)) {

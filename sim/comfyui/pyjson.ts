@@ -56,9 +56,9 @@ class JsonReader {
     if (!m) this.fail('Expecting value');
     this.pos += m[0].length;
     if (m[1] || m[2]) return new PyFloat(Number(m[0]));
-    // int() of the digits, bound by sys.get_int_max_str_digits() (4300) since Python 3.11.
+    // int() of the digits, bound by sys.get_int_max_str_digits() (4300) since Python 3.11: a ValueError, not a JSONDecodeError.
     const digits = m[0].replace('-', '').length;
-    if (digits > 4300) throw new SyntaxError(`Exceeds the limit (4300 digits) for integer string conversion: value has ${digits} digits`);
+    if (digits > 4300) throw new RangeError(`Exceeds the limit (4300 digits) for integer string conversion: value has ${digits} digits`);
     return BigInt(m[0]);
   }
   string(): string {
