@@ -86,6 +86,20 @@ const bodies: { name: string; body: string; status: 200 | 400 | 500; json?: unkn
     name: 'a link naming its node with an int is a KeyError',
     body: `{"prompt": ${ok.replace('"vae": ["4", 2]', '"vae": [4, 2]')}}`, status: 400, inner: innerError('images', ['8', 0], 'KeyError', '4'),
   },
+  {
+    name: 'inputs as a list hold no input names: every required input is missing',
+    body: `{"prompt": ${ok.replace('"inputs": {"images": ["8", 0], "filename_prefix": "test/job"}', '"inputs": []')}}`, status: 400, text: '"node_errors": {"9": {"errors": [{"type": "required_input_missing"',
+  },
+  {
+    name: 'inputs as a string containing an input name cannot be indexed',
+    body: `{"prompt": ${ok.replace('"inputs": {"images": ["8", 0], "filename_prefix": "test/job"}', '"inputs": "images"')}}`, status: 400,
+    text: '"details": "string indices must be integers, not \'str\'", "extra_info": {"exception_type": "TypeError"',
+  },
+  {
+    name: 'inputs null is not iterable',
+    body: `{"prompt": ${ok.replace('"inputs": {"images": ["8", 0], "filename_prefix": "test/job"}', '"inputs": null')}}`, status: 400,
+    text: '"details": "argument of type \'NoneType\' is not iterable", "extra_info": {"exception_type": "TypeError"',
+  },
   { name: 'malformed JSON', body: '{nope', status: 500 },
   { name: 'an empty body', body: '', status: 500 },
   { name: 'trailing data after the JSON value', body: `{"prompt": ${ok}} x`, status: 500 },
