@@ -52,7 +52,7 @@ const OBJECT_NAMES: Record<string, string> = {
   MODEL: 'comfy.model_patcher.ModelPatcher', CLIP: 'comfy.sd.CLIP', VAE: 'comfy.sd.VAE', IMAGE: 'torch.Tensor', MASK: 'torch.Tensor',
 };
 const NODE_TRACEBACK = '  File "/ComfyUI/execution.py", line 496, in execute\n    output_data, output_ui, has_subgraph, has_pending_tasks = await get_output_data(prompt_id, unique_id, obj, input_data_all)\n';
-const PROMPT_TRACEBACK = '  File "/ComfyUI/execution.py", line 650, in execute_async\n    await cache.set_prompt(dynamic_prompt, prompt.keys(), is_changed_cache)\n';
+const PROMPT_TRACEBACK = '  File "/ComfyUI/execution.py", line 650, in execute_async\n';
 
 function describeObject(obj: object): string {
   const s = obj as Sym;
