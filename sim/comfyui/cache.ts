@@ -4,14 +4,20 @@ import path from 'node:path';
 import { annotated, dirFor, type SimDirs } from './files.ts';
 import { isLink } from './graph.ts';
 import { fingerprintOf } from './images.ts';
-import { dumps, isDict, str, type Loose, type PyDict } from './pyjson.ts';
+import { pyGetItem } from './pycontainers.ts';
+import { dumps, isDict, str, typeName, type Loose, type PyDict } from './pyjson.ts';
+import { NodeFailure, PyException } from './pyops.ts';
 
 export interface CachedUi {
   output: Loose;
   meta: Loose;
 }
 
-/** Signature of every node: class, literal inputs and the signatures of linked upstream nodes. */
+/**
+ * Signature of every node: class, literal inputs and the signatures of linked upstream nodes. Like
+ * `CacheKeySetInputSignature.add_keys` this covers every node of the prompt, validated or not, and fails
+ * the same way on a node without a dict of `inputs` (NodeFailure naming it).
+ */
 export function signatures(prompt: PyDict, dirs: SimDirs): Map<string, string> {
   const sigs = new Map<string, string>();
   const visiting = new Set<string>();
@@ -21,15 +27,13 @@ export function signatures(prompt: PyDict, dirs: SimDirs): Map<string, string> {
     const node = prompt.get(id);
     if (!isDict(node) || visiting.has(id)) return `missing:${id}`;
     visiting.add(id);
-    const inputs = node.get('inputs');
+    const inputs = inputsOf(id, node);
     const parts: unknown[] = [str(node.get('class_type') ?? null)];
-    if (isDict(inputs)) {
-      for (const name of [...inputs.keys()].sort()) {
-        const v = inputs.get(name)!;
-        parts.push(name, isLink(v) ? ['link', sigOf(v[0]), dumps(v[1])] : dumps(v));
-      }
-      if (node.get('class_type') === 'LoadImage') parts.push(isChangedLoadImage(str(inputs.get('image') ?? null), dirs));
+    for (const name of [...inputs.keys()].sort()) {
+      const v = inputs.get(name)!;
+      parts.push(name, isLink(v) ? ['link', sigOf(v[0]), dumps(v[1])] : dumps(v));
     }
+    if (node.get('class_type') === 'LoadImage') parts.push(isChangedLoadImage(str(inputs.get('image') ?? null), dirs));
     visiting.delete(id);
     const sig = fingerprintOf(parts);
     sigs.set(id, sig);
@@ -37,6 +41,18 @@ export function signatures(prompt: PyDict, dirs: SimDirs): Map<string, string> {
   };
   for (const id of prompt.keys()) sigOf(id);
   return sigs;
+}
+
+/** `node["inputs"]` then `sorted(inputs.keys())`, as `get_ordered_ancestry_internal` reads them. */
+function inputsOf(id: string, node: PyDict): PyDict {
+  try {
+    const inputs = pyGetItem(node, 'inputs');
+    if (!isDict(inputs)) throw new PyException('AttributeError', `'${typeName(inputs)}' object has no attribute 'keys'`);
+    return inputs;
+  } catch (ex) {
+    if (ex instanceof PyException) throw new NodeFailure(id, ex);
+    throw ex;
+  }
 }
 
 function isChangedLoadImage(image: string, dirs: SimDirs): string {

@@ -19,6 +19,12 @@ export function annotated(name: string): { name: string; type: DirType | undefin
   return m ? { name: m[1]!, type: m[2] as DirType } : { name, type: undefined };
 }
 
+/** `os.path.join(base, name)` (POSIX): no normalizing; an absolute name replaces the base. */
+export function pyJoin(base: string, name: string): string {
+  if (name.startsWith('/')) return name;
+  return base.endsWith('/') ? base + name : `${base}/${name}`;
+}
+
 export function dirFor(dirs: SimDirs, type: string): string | undefined {
   return type === 'output' || type === 'input' || type === 'temp' ? dirs[type] : undefined;
 }

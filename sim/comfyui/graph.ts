@@ -1,8 +1,12 @@
-/** Graph helpers over a prompt: links, cycle detection, and ComfyUI's execution order (`comfy_execution/graph.py`). */
+/** Graph helpers over a prompt: links and ComfyUI's execution order (`comfy_execution/graph.py`). */
 import { isDict, PyFloat, type PyDict, type PyValue } from './pyjson.ts';
+import { NodeFailure, PyException } from './pyops.ts';
 
-export function isLink(v: PyValue | undefined): v is [string, bigint] {
-  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && (typeof v[1] === 'bigint' || v[1] instanceof PyFloat);
+export type Link = [string, bigint | boolean | PyFloat];
+
+/** `graph_utils.is_link`: `[str, int | float]`, where a bool is an int too. */
+export function isLink(v: PyValue | undefined): v is Link {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && (typeof v[1] === 'bigint' || typeof v[1] === 'boolean' || v[1] instanceof PyFloat);
 }
 
 function linksOf(prompt: PyDict, id: string): [string, PyValue][] {
@@ -10,31 +14,6 @@ function linksOf(prompt: PyDict, id: string): [string, PyValue][] {
   const inputs = isDict(node) ? node.get('inputs') : undefined;
   if (!isDict(inputs)) return [];
   return [...inputs].filter(([, v]) => isLink(v)) as [string, PyValue][];
-}
-
-/** A dependency cycle reachable from `roots` as [a, b, ..., a], or undefined. */
-export function findCycle(prompt: PyDict, roots: string[]): string[] | undefined {
-  const state = new Map<string, 'open' | 'done'>();
-  const path: string[] = [];
-  const visit = (id: string): string[] | undefined => {
-    if (!prompt.has(id)) return undefined;
-    if (state.get(id) === 'done') return undefined;
-    if (state.get(id) === 'open') return [...path.slice(path.indexOf(id)), id];
-    state.set(id, 'open');
-    path.push(id);
-    for (const [, link] of linksOf(prompt, id)) {
-      const found = visit((link as [string, unknown])[0]);
-      if (found) return found;
-    }
-    path.pop();
-    state.set(id, 'done');
-    return undefined;
-  };
-  for (const r of roots) {
-    const found = visit(r);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 /**
@@ -55,19 +34,24 @@ export class ExecutionList {
     this.isOutput = isOutput;
   }
 
+  /**
+   * `add_node`. A link to a node the prompt lacks (possible only through an input the class does not
+   * declare, which validation skips) makes `dynprompt.get_node` raise; NodeFailure names the linking node.
+   */
   addNode(rootId: string): void {
-    const stack = [rootId];
+    const stack: [string, string][] = [[rootId, rootId]];
     const links: [string, string][] = [];
     while (stack.length) {
-      const id = stack.pop()!;
+      const [id, linkedFrom] = stack.pop()!;
       if (this.pending.has(id)) continue;
+      if (!this.prompt.has(id)) throw new NodeFailure(linkedFrom, new PyException('comfy_execution.graph.NodeNotFoundError', `Node ${id} not found`));
       this.pending.set(id, true);
       this.blockCount.set(id, 0);
       this.blocking.set(id, new Set());
       for (const [, link] of linksOf(this.prompt, id)) {
         const from = (link as [string, unknown])[0];
         if (!this.isCached(from)) {
-          stack.push(from);
+          stack.push([from, id]);
           links.push([from, id]);
         }
       }
@@ -78,6 +62,20 @@ export class ExecutionList {
       if (!blocked.has(to)) {
         blocked.add(to);
         this.blockCount.set(to, this.blockCount.get(to)! + 1);
+      }
+    }
+  }
+
+  /** `get_nodes_in_cycle`: pending nodes left after repeatedly dissolving those nothing pending blocks. */
+  nodesInCycle(): string[] {
+    const blockedBy = new Map([...this.pending.keys()].map((id): [string, Set<string>] => [id, new Set()]));
+    for (const [from, tos] of this.blocking) for (const to of tos) blockedBy.get(to)?.add(from);
+    for (;;) {
+      const free = [...blockedBy].filter(([, by]) => by.size === 0).map(([id]) => id);
+      if (free.length === 0) return [...blockedBy.keys()];
+      for (const id of free) {
+        blockedBy.delete(id);
+        for (const by of blockedBy.values()) by.delete(id);
       }
     }
   }

@@ -1,14 +1,18 @@
 /** aiohttp-like response helpers over node:http. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dumps, loads, type Loose, type PyValue } from './pyjson.ts';
+import { PyException } from './pyops.ts';
 
 export const MAX_BODY_BYTES = 100 * 1024 * 1024;
 
+/** A failure answered with this status: an aiohttp `HTTPException` when it has a text, else like an unhandled error. */
 export class HttpStatus extends Error {
   readonly status: number;
-  constructor(status: number) {
+  readonly text: string | undefined;
+  constructor(status: number, text?: string) {
     super(`HTTP ${status}`);
     this.status = status;
+    this.text = text;
   }
 }
 
@@ -19,7 +23,7 @@ export interface Req {
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body(): Promise<Buffer>;
-  /** `await request.json()`: malformed JSON throws (→ 500). */
+  /** `await request.json()`: undecodable text or malformed JSON throws (→ 500). */
   json(): Promise<PyValue>;
 }
 
@@ -31,20 +35,42 @@ export function makeReq(req: IncomingMessage): Req {
     cached ??= new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let tooLarge: number | undefined;
+      // `Request.read()` stops at client_max_size; the rest is drained so the client reads the 413.
       req.on('data', (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY_BYTES) reject(new HttpStatus(413));
-        else chunks.push(c);
+        if (tooLarge === undefined && size > MAX_BODY_BYTES) tooLarge = size;
+        if (tooLarge === undefined) chunks.push(c);
       });
-      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('end', () => {
+        if (tooLarge === undefined) resolve(Buffer.concat(chunks));
+        else reject(new HttpStatus(413, `Maximum request body size ${MAX_BODY_BYTES} exceeded, actual body size ${tooLarge}`));
+      });
       req.on('error', reject);
     });
     return cached;
   };
   return {
     method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body,
-    json: async () => loads((await body()).toString('utf8')),
+    json: async () => loads(decodeText(await body(), req.headers['content-type'])),
   };
+}
+
+const UTF8 = new Set(['utf_8', 'utf8', 'u8', 'utf', 'cp65001']);
+const LATIN1 = new Set(['latin_1', 'latin1', 'latin', 'l1', 'iso8859_1', 'iso_8859_1', '8859', 'cp819', 'ibm819', 'csisolatin1', 'iso_ir_100']);
+const ASCII = new Set(['ascii', 'us_ascii', '646', 'us', 'csascii', 'cp367', 'ibm367', 'iso646_us', 'iso_ir_6']);
+
+/**
+ * `request.text()`: `bytes.decode(request.charset or "utf-8")`, strict, a BOM kept as U+FEFF (which
+ * `json.loads` then refuses). Charset names are matched the way `codecs.lookup` normalizes them.
+ */
+function decodeText(body: Buffer, contentType: string | undefined): string {
+  const label = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1] ?? 'utf-8';
+  const name = label.toLowerCase().replace(/[^a-z0-9.]+/g, '_').replace(/^_+|_+$/g, '');
+  if (LATIN1.has(name)) return body.toString('latin1');
+  const high = ASCII.has(name) ? body.findIndex((b) => b > 0x7f) : -1;
+  if (high >= 0) throw new PyException('UnicodeDecodeError', `'ascii' codec can't decode byte 0x${body[high]!.toString(16)} in position ${high}: ordinal not in range(128)`);
+  return new TextDecoder(UTF8.has(name) || ASCII.has(name) ? 'utf-8' : label, { fatal: true, ignoreBOM: true }).decode(body);
 }
 
 export function sendJson(res: ServerResponse, value: Loose, status = 200): void {
@@ -76,7 +102,6 @@ export function sendServerError(res: ServerResponse, status = 500): void {
     res.destroy();
     return;
   }
-  if (status === 413) return sendText(res, 413, 'Request Entity Too Large');
   sendText(res, status, status === 500 ? '500 Internal Server Error\n\nServer got itself in trouble' : `${status}`);
 }
 

@@ -68,8 +68,15 @@ export function readTextChunks(png: Buffer): Map<string, string> {
   return out;
 }
 
+/** Above this many pixels the gradient is drawn small and enlarged by libvips, off the event loop. */
+const DRAWN_PIXELS = 2048 * 2048;
+
 export async function renderPng(fingerprint: string, width: number, height: number, texts: [string, string][], compressionLevel = 4): Promise<Buffer> {
-  const png = await sharp(gradientPixels(fingerprint, width, height), { raw: { width, height, channels: 3 } }).png({ compressionLevel }).toBuffer();
+  const scale = Math.min(1, Math.sqrt(DRAWN_PIXELS / (width * height)));
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const image = sharp(gradientPixels(fingerprint, w, h), { raw: { width: w, height: h, channels: 3 } });
+  const png = await (w === width && h === height ? image : image.resize(width, height, { kernel: 'nearest' })).png({ compressionLevel }).toBuffer();
   return withTextChunks(png, texts);
 }
 

@@ -3,10 +3,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { annotated, dirFor, saveImagePath, type SimDirs } from './files.ts';
+import { annotated, dirFor, pyJoin, saveImagePath, type SimDirs } from './files.ts';
 import { fingerprintOf, renderPng } from './images.ts';
+import { allocateOnHost, pyRoundInt, sampleOnGpu } from './memory.ts';
 import type { ModelRegistry } from './models.ts';
-import { dumps, isDict, PyFloat, str, type Loose, type PyDict, type PyValue } from './pyjson.ts';
+import { pyGetItem, pyIter } from './pycontainers.ts';
+import { dumps, PyFloat, repr, str, typeName, type Loose, type PyDict, type PyValue } from './pyjson.ts';
 import { PyException } from './pyops.ts';
 
 export interface Sym {
@@ -21,7 +23,6 @@ export interface Sym {
 export interface NodeContext {
   nodeId: string;
   prompt: PyDict;
-  extraData: PyDict;
   models: ModelRegistry;
   dirs: SimDirs;
   /** Reports sampler step `value` of `max` (sleeps, checks interrupt, emits progress and previews). */
@@ -46,12 +47,9 @@ function requireModel(models: ModelRegistry, folder: string, name: unknown): str
   return file;
 }
 
-const OOM_MESSAGE = 'CUDA out of memory. Tried to allocate 2.50 GiB. GPU 0 has a total capacity of 23.64 GiB of which 1.12 GiB is free. ' +
-  'Of the allocated memory 20.91 GiB is allocated by PyTorch, and 1.02 GiB is reserved by PyTorch but unallocated.';
-
 async function sample(inputs: Inputs, ctx: NodeContext, seed: unknown, steps: number): Promise<NodeResult> {
-  if (ctx.takeOom()) throw new PyException('torch.OutOfMemoryError', OOM_MESSAGE);
   const latent = sym(inputs.get('latent_image'));
+  sampleOnGpu((latent.items?.length ?? 1) * (latent.width ?? 8) * (latent.height ?? 8), ctx.takeOom());
   const model = sym(inputs.get('model'));
   const recipe = [model.desc, sym(inputs.get('positive')).desc, sym(inputs.get('negative')).desc, str(seed as PyValue),
     str(inputs.get('cfg') as PyValue), str(inputs.get('sampler_name') as PyValue), str(inputs.get('scheduler') as PyValue), steps];
@@ -66,9 +64,25 @@ function resized(v: Sym, width: number, height: number, multiple: number): Sym {
   if (width === 0 && height === 0) return v;
   const w0 = v.width ?? 8;
   const h0 = v.height ?? 8;
-  const w = width === 0 ? Math.max(1, Math.round((w0 * height) / h0)) : width;
-  const h = height === 0 ? Math.max(1, Math.round((h0 * width) / w0)) : height;
+  const w = width === 0 ? Math.max(1, pyRoundInt((w0 * height) / h0)) : width;
+  const h = height === 0 ? Math.max(1, pyRoundInt((h0 * width) / w0)) : height;
   return { ...v, width: Math.floor(w / multiple) * multiple, height: Math.floor(h / multiple) * multiple, desc: `${v.desc}@${w}x${h}` };
+}
+
+/** `for x in extra_pnginfo: metadata.add_text(x, json.dumps(extra_pnginfo[x]))`; PIL encodes each key as latin-1. */
+function pngInfoTexts(pnginfo: PyValue): [string, string][] {
+  if (pnginfo === null) return [];
+  return pyIter(pnginfo).map((key): [string, string] => {
+    const value = pyGetItem(pnginfo, key);
+    if (typeof key !== 'string') throw new PyException('AttributeError', `'${typeName(key)}' object has no attribute 'encode'`);
+    const bad = [...key].findIndex((ch) => ch.codePointAt(0)! > 0xff);
+    if (bad >= 0) {
+      const cp = [...key][bad]!.codePointAt(0)!;
+      const escape = cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+      throw new PyException('UnicodeEncodeError', `'latin-1' codec can't encode character '${escape}' in position ${bad}: ordinal not in range(256)`);
+    }
+    return [key, dumps(value)];
+  });
 }
 
 async function saveImages(inputs: Inputs, ctx: NodeContext, type: 'output' | 'temp'): Promise<NodeResult> {
@@ -78,9 +92,7 @@ async function saveImages(inputs: Inputs, ctx: NodeContext, type: 'output' | 'te
   const prefix = type === 'output' ? str((inputs.get('filename_prefix') ?? 'ComfyUI') as PyValue)
     : `ComfyUI_temp_${[...randomBytes(5)].map((b) => 'abcdefghijklmnopqrstuvwxyz'[b % 26]).join('')}`;
   const target = await saveImagePath(prefix, ctx.dirs[type], width, height);
-  const texts: [string, string][] = [['prompt', dumps(ctx.prompt)]];
-  const pnginfo = ctx.extraData.get('extra_pnginfo');
-  if (isDict(pnginfo)) for (const [k, v] of pnginfo) texts.push([k, dumps(v)]);
+  const texts: [string, string][] = [['prompt', dumps(ctx.prompt)], ...pngInfoTexts(inputs.get('extra_pnginfo') as PyValue)];
   const results: Loose[] = [];
   let counter = target.counter;
   for (const [batch, fp] of (images.items ?? []).entries()) {
@@ -92,11 +104,35 @@ async function saveImages(inputs: Inputs, ctx: NodeContext, type: 'output' | 'te
   return { outputs: [images], ui: { images: results } };
 }
 
+/** `open(path, "rb")` failing the way Python reports it. */
+function osError(ex: unknown, file: string): PyException {
+  const code = (ex as NodeJS.ErrnoException).code;
+  const known: Record<string, [string, number, string]> = {
+    ENOENT: ['FileNotFoundError', 2, 'No such file or directory'],
+    EISDIR: ['IsADirectoryError', 21, 'Is a directory'],
+    EACCES: ['PermissionError', 13, 'Permission denied'],
+  };
+  const [type, errno, text] = known[code ?? ''] ?? ['OSError', 5, 'Input/output error'];
+  return new PyException(type, `[Errno ${errno}] ${text}: ${repr(file)}`);
+}
+
+/** PIL's `Image.MAX_IMAGE_PIXELS` doubled: above it `Image.open` raises DecompressionBombError. */
+const PIL_BOMB_PIXELS = 2 * 89478485;
+
+/** `LoadImage.load_image`: `Image.open` of the annotated path (PIL errors as PIL names them). */
 async function loadImage(inputs: Inputs, ctx: NodeContext): Promise<NodeResult> {
   const { name, type } = annotated(str(inputs.get('image') as PyValue));
-  const file = path.join(dirFor(ctx.dirs, type ?? 'input')!, name);
-  const bytes = await readFile(file);
-  const meta = await sharp(bytes).metadata();
+  const file = pyJoin(dirFor(ctx.dirs, type ?? 'input')!, name);
+  const bytes = await readFile(file).catch((ex: unknown) => {
+    throw osError(ex, file);
+  });
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata().catch(() => {
+    throw new PyException('PIL.UnidentifiedImageError', `cannot identify image file ${repr(file)}`);
+  });
+  const pixels = (meta.width ?? 0) * (meta.height ?? 0);
+  if (pixels > PIL_BOMB_PIXELS) {
+    throw new PyException('PIL.Image.DecompressionBombError', `Image size (${pixels} pixels) exceeds limit of ${PIL_BOMB_PIXELS} pixels, could be decompression bomb DOS attack.`);
+  }
   const fp = createHash('sha256').update(bytes).digest('hex');
   const image: Sym = { kind: 'IMAGE', desc: `file:${fp}`, width: meta.width, height: meta.height, items: [fp] };
   return { outputs: [image, { kind: 'MASK', desc: `mask:${fp}` } satisfies Sym] };
@@ -131,6 +167,7 @@ export const NODE_FUNCTIONS: Record<string, NodeFn> = {
   EmptyLatentImage: async (i) => {
     const width = Math.floor(num(i.get('width')) / 8) * 8;
     const height = Math.floor(num(i.get('height')) / 8) * 8;
+    allocateOnHost(num(i.get('batch_size')) * 4 * (height / 8) * (width / 8));
     const items = Array.from({ length: num(i.get('batch_size')) }, () => `empty:${width}x${height}`);
     return { outputs: [{ kind: 'LATENT', desc: `empty:${width}x${height}`, width, height, items }] };
   },
@@ -141,6 +178,7 @@ export const NODE_FUNCTIONS: Record<string, NodeFn> = {
   },
   VAEDecode: async (i) => {
     const latent = sym(i.get('samples'));
+    allocateOnHost((latent.items?.length ?? 1) * (latent.width ?? 8) * (latent.height ?? 8) * 3);
     return { outputs: [{ ...latent, kind: 'IMAGE', desc: `decoded:${latent.desc}:${sym(i.get('vae')).desc}` }] };
   },
   VAEEncode: async (i) => {
@@ -151,13 +189,13 @@ export const NODE_FUNCTIONS: Record<string, NodeFn> = {
   LatentUpscaleBy: async (i) => {
     const s = sym(i.get('samples'));
     const k = num(i.get('scale_by'));
-    return { outputs: [resized(s, Math.round((s.width ?? 8) * k), Math.round((s.height ?? 8) * k), 8)] };
+    return { outputs: [resized(s, pyRoundInt(((s.width ?? 8) / 8) * k) * 8, pyRoundInt(((s.height ?? 8) / 8) * k) * 8, 8)] };
   },
   ImageScale: async (i) => ({ outputs: [resized(sym(i.get('image')), num(i.get('width')), num(i.get('height')), 1)] }),
   ImageScaleBy: async (i) => {
     const s = sym(i.get('image'));
     const k = num(i.get('scale_by'));
-    return { outputs: [resized(s, Math.round((s.width ?? 8) * k), Math.round((s.height ?? 8) * k), 1)] };
+    return { outputs: [resized(s, pyRoundInt((s.width ?? 8) * k), pyRoundInt((s.height ?? 8) * k), 1)] };
   },
   SaveImage: async (i, ctx) => saveImages(i, ctx, 'output'),
   PreviewImage: async (i, ctx) => saveImages(i, ctx, 'temp'),

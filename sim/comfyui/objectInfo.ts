@@ -59,6 +59,7 @@ export interface NodeDef {
   classType: string;
   required: PyDict;
   optional: PyDict;
+  hidden: PyDict;
   outputs: PyValue[];
   isOutput: boolean;
 }
@@ -71,6 +72,7 @@ export function nodeDef(info: PyDict, classType: string): NodeDef | undefined {
     classType,
     required: (input.get('required') as PyDict | undefined) ?? new Map(),
     optional: (input.get('optional') as PyDict | undefined) ?? new Map(),
+    hidden: (input.get('hidden') as PyDict | undefined) ?? new Map(),
     outputs: (node.get('output') as PyValue[] | undefined) ?? [],
     isOutput: node.get('output_node') === true,
   };

@@ -50,10 +50,16 @@ class JsonReader {
     return this.number();
   }
   number(): PyValue {
-    const m = /^-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(this.text.slice(this.pos, this.pos + 400));
+    const re = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;
+    re.lastIndex = this.pos;
+    const m = re.exec(this.text);
     if (!m) this.fail('Expecting value');
     this.pos += m[0].length;
-    return m[1] || m[2] ? new PyFloat(Number(m[0])) : BigInt(m[0]);
+    if (m[1] || m[2]) return new PyFloat(Number(m[0]));
+    // int() of the digits, bound by sys.get_int_max_str_digits() (4300) since Python 3.11: a ValueError, not a JSONDecodeError.
+    const digits = m[0].replace('-', '').length;
+    if (digits > 4300) throw new RangeError(`Exceeds the limit (4300 digits) for integer string conversion: value has ${digits} digits`);
+    return BigInt(m[0]);
   }
   string(): string {
     let out = '';
@@ -176,6 +182,15 @@ export function dumps(v: Loose): string {
   return `{${entriesOf(v).map(([k, x]) => `${jsonString(k)}: ${dumps(x)}`).join(', ')}}`;
 }
 
+// str.isprintable() is false for these categories (the space excepted); repr() escapes them.
+const NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+function pyEscape(code: number): string {
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\U${code.toString(16).padStart(8, '0')}`;
+}
+
 function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
@@ -186,7 +201,7 @@ function strRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (ch !== ' ' && NOT_PRINTABLE.test(ch)) out += pyEscape(code);
     else out += ch;
   }
   return out + quote;

@@ -9,12 +9,47 @@ export class PyException extends Error {
   }
 }
 
+/** A Python exception raised outside any node's own execution, with the node it concerns. */
+export class NodeFailure extends Error {
+  readonly nodeId: string;
+  readonly error: PyException;
+  constructor(nodeId: string, error: PyException) {
+    super(error.message);
+    this.nodeId = nodeId;
+    this.error = error;
+  }
+}
+
 export const keyError = (key: PyValue): PyException => new PyException('KeyError', repr(key));
 
-const INT_TEXT = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
-const FLOAT_TEXT = /^\s*[+-]?(?:(?:\d+(?:_\d+)*)?\.?\d+(?:_\d+)*(?:[eE][+-]?\d+)?|\d+\.|inf(?:inity)?|nan)\s*$/i;
+// ASCII isspace plus non-ASCII str.isspace() (JS \s differs: it lacks \x85 and has \ufeff).
+const PY_SPACE = '[\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'gu');
+const DIGITS = '\\d(?:_?\\d)*';
+const INT_TEXT = new RegExp(`^[+-]?${DIGITS}$`);
+const FLOAT_TEXT = new RegExp(`^[+-]?(?:(?:(?:${DIGITS})?\\.${DIGITS}|${DIGITS}\\.?)(?:[eE][+-]?${DIGITS})?|inf|infinity|nan)$`, 'i');
+/** sys.get_int_max_str_digits() default (Python 3.11+). */
+const INT_MAX_STR_DIGITS = 4300;
 
-/** Python `int(v)`. */
+/**
+ * What int()/float() parse after `_PyUnicode_TransformDecimalAndSpaceToASCII`: Python strips its own
+ * whitespace set and reads any Unicode decimal digit (category Nd, always in runs of ten from 0).
+ */
+function asciiNumberText(s: string): string {
+  return [...s.replace(STRIP, '')].map((ch) => {
+    if (ch >= '0' && ch <= '9') return ch;
+    if (!/\p{Nd}/u.test(ch)) return ch;
+    let cp = ch.codePointAt(0)!;
+    let value = 0;
+    while (/\p{Nd}/u.test(String.fromCodePoint(cp - 1))) {
+      cp--;
+      value++;
+    }
+    return String(value % 10);
+  }).join('');
+}
+
+/** Python `int(v)` (base 10 for strings). */
 export function pyInt(v: PyValue): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'boolean') return v ? 1n : 0n;
@@ -24,8 +59,13 @@ export function pyInt(v: PyValue): bigint {
     return BigInt(Math.trunc(v.value));
   }
   if (typeof v === 'string') {
-    if (!INT_TEXT.test(v)) throw new PyException('ValueError', `invalid literal for int() with base 10: ${repr(v)}`);
-    return BigInt(v.trim().replaceAll('_', ''));
+    const text = asciiNumberText(v);
+    if (!INT_TEXT.test(text)) throw new PyException('ValueError', `invalid literal for int() with base 10: ${repr(v)}`);
+    const digits = text.replace(/[^0-9]/g, '').length;
+    if (digits > INT_MAX_STR_DIGITS) {
+      throw new PyException('ValueError', `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion: value has ${digits} digits; use sys.set_int_max_str_digits() to increase the limit`);
+    }
+    return BigInt(text.replaceAll('_', ''));
   }
   throw new PyException('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`);
 }
@@ -40,8 +80,9 @@ export function pyFloatOf(v: PyValue): PyFloat {
   }
   if (typeof v === 'boolean') return new PyFloat(v ? 1 : 0);
   if (typeof v === 'string') {
-    if (!FLOAT_TEXT.test(v)) throw new PyException('ValueError', `could not convert string to float: ${repr(v)}`);
-    const t = v.trim().replaceAll('_', '').toLowerCase();
+    const text = asciiNumberText(v);
+    if (!FLOAT_TEXT.test(text)) throw new PyException('ValueError', `could not convert string to float: ${repr(v)}`);
+    const t = text.replaceAll('_', '').toLowerCase();
     const signless = t.replace(/^[+-]/, '');
     const neg = t.startsWith('-');
     if (signless.startsWith('inf')) return new PyFloat(neg ? -Infinity : Infinity);

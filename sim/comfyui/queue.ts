@@ -1,12 +1,13 @@
 /** `execution.PromptQueue`: a binary heap with Python `heapq` semantics, plus the running set. */
-import { PyFloat, type Loose, type PyDict } from './pyjson.ts';
+import { PyFloat, type Loose, type PyDict, type PyValue } from './pyjson.ts';
 
 export interface QueueItem {
   /** int (server counter) or float (client `number`). */
   number: bigint | PyFloat;
   promptId: string;
   prompt: PyDict;
-  extraData: PyDict;
+  /** Whatever the client sent as `extra_data` (BASELINE queues a list or string as is). */
+  extraData: PyValue;
   outputs: string[];
 }
 

@@ -103,7 +103,8 @@ export class ComfyHttpServer {
       if (found === 'wrong-method') return sendText(res, 405, '405: Method Not Allowed');
       await found.route.handler(r, res, state, found.params);
     } catch (ex) {
-      sendServerError(res, ex instanceof HttpStatus ? ex.status : 500);
+      if (ex instanceof HttpStatus && ex.text !== undefined && !res.headersSent) sendText(res, ex.status, ex.text);
+      else sendServerError(res, ex instanceof HttpStatus ? ex.status : 500);
     }
   }
 }

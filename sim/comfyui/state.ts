@@ -1,13 +1,13 @@
 /** Server-side state of one ComfyUI process: queue, worker, history, cache, sockets, faults. */
 import { EventEmitter } from 'node:events';
 import { OutputCache } from './cache.ts';
-import { Crashed, executePrompt, type ExecHost } from './executor.ts';
+import { Crashed, executePrompt, type ExecHost, type ExecOutcome } from './executor.ts';
 import { Faults } from './faults.ts';
 import type { SimDirs } from './files.ts';
 import { History } from './history.ts';
 import { ModelRegistry } from './models.ts';
 import { baseObjectInfo, nodeDef, type ObjectInfoVersion } from './objectInfo.ts';
-import { pyFloat, str, type Loose } from './pyjson.ts';
+import { isDict, pyFloat, type Loose } from './pyjson.ts';
 import { itemTuple, PromptHeap, type QueueItem } from './queue.ts';
 import { SocketHub } from './websocket.ts';
 
@@ -78,8 +78,10 @@ export class ComfyState {
     return this.version === 'newer' ? { ...base, supports_model_type_tags: true, extension: { manager: { supports_v4: true } } } : base;
   }
 
+  /** The sid a prompt's events go to: only a string `client_id` can match a socket. */
   clientOf(item: QueueItem): string | undefined {
-    return item.extraData.has('client_id') ? str(item.extraData.get('client_id')!) : undefined;
+    const id = isDict(item.extraData) ? item.extraData.get('client_id') : undefined;
+    return typeof id === 'string' ? id : undefined;
   }
 
   queueInfo(): Loose {
@@ -88,10 +90,6 @@ export class ComfyState {
 
   statusBroadcast(): void {
     this.hub.send('status', { status: this.queueInfo() }, null);
-  }
-
-  isOutputClass(classType: string): boolean {
-    return nodeDef(baseObjectInfo(this.version), classType)?.isOutput ?? false;
   }
 
   put(item: QueueItem): void {
@@ -145,7 +143,7 @@ export class ComfyState {
     };
     return {
       hub: this.hub, models: this.models, dirs: this.dirs, cache: this.cache, previews: this.previews,
-      isOutputClass: (c) => this.isOutputClass(c),
+      nodeDef: (c) => nodeDef(baseObjectInfo(this.version), c),
       secondsPerStep: () => this.secondsPerStep,
       holdIfPaused: async () => {
         while (this.paused && epoch === this.epoch) await new Promise<void>((r) => this.pauseWaiters.push(r));
@@ -196,33 +194,42 @@ export class ComfyState {
       const execution: SimExecution = { promptId: item.promptId, clientId: this.clientOf(item), startedAt: Date.now(), status: 'running' };
       this.executions.push(execution);
       this.currentExecution = execution;
+      let outcome: ExecOutcome;
       try {
-        const outcome = await executePrompt(this.host(epoch), item);
-        if (epoch !== this.epoch) return; // died after the last event, before task_done
-        const extra = new Map([...item.extraData].filter(([k]) => !SENSITIVE_KEYS.includes(k)));
-        const entry = new Map<string, Loose>([
-          ['prompt', itemTuple({ ...item, extraData: extra })],
-          ['outputs', outcome.outputs],
-          ['status', { status_str: outcome.success ? 'success' : 'error', completed: outcome.success, messages: outcome.messages }],
-          ['meta', outcome.meta],
-        ]);
-        this.history.put(item.promptId, entry);
-        this.running = undefined;
-        this.currentExecution = undefined;
-        this.statusBroadcast();
-        const client = this.clientOf(item);
-        if (client !== undefined) this.hub.send('executing', { node: null, prompt_id: item.promptId }, client);
-        if (this.freeRequested) {
-          this.freeRequested = false;
-          this.cache.reset();
-        }
-        this.events.emit('done', item.promptId);
-        if (this.isIdle()) this.events.emit('idle');
+        outcome = await executePrompt(this.host(epoch), item);
       } catch (ex) {
-        if (!(ex instanceof Crashed)) throw ex;
-        return;
+        if (ex instanceof Crashed) return;
+        // executePrompt turns every failure into execution_error; anything else is a stand-in bug. Keep serving.
+        console.error('sim/comfyui: executor failed', ex);
+        outcome = { success: false, messages: [], outputs: new Map(), meta: new Map() };
       }
+      if (epoch !== this.epoch) return; // died after the last event, before task_done
+      this.taskDone(item, outcome);
     }
+  }
+
+  /** `task_done` (history without the sensitive keys), then the trailing status and `executing null`. */
+  private taskDone(item: QueueItem, outcome: ExecOutcome): void {
+    const extra = isDict(item.extraData) ? new Map([...item.extraData].filter(([k]) => !SENSITIVE_KEYS.includes(k))) : item.extraData;
+    const entry = new Map<string, Loose>([
+      ['prompt', itemTuple({ ...item, extraData: extra })],
+      ['outputs', outcome.outputs],
+      ['status', { status_str: outcome.success ? 'success' : 'error', completed: outcome.success, messages: outcome.messages }],
+      ['meta', outcome.meta],
+    ]);
+    this.history.put(item.promptId, entry);
+    if (this.currentExecution && !outcome.success && this.currentExecution.status === 'running') this.currentExecution.status = 'error';
+    this.running = undefined;
+    this.currentExecution = undefined;
+    this.statusBroadcast();
+    const client = this.clientOf(item);
+    if (client !== undefined) this.hub.send('executing', { node: null, prompt_id: item.promptId }, client);
+    if (this.freeRequested) {
+      this.freeRequested = false;
+      this.cache.reset();
+    }
+    this.events.emit('done', item.promptId);
+    if (this.isIdle()) this.events.emit('idle');
   }
 
   /** Abrupt death: queue and running prompt gone, caches gone, history kept only if asked. */

@@ -3,21 +3,18 @@
  * JSON (see pyjson.ts). Contract: API.md §4 and §11.
  */
 import { deepCopy, isDict, str, repr, typeName, type Loose, type PyDict, type PyValue } from './pyjson.ts';
-import { keyError, pyBool, pyEquals, PyException, pyFloatOf, pyInt, pyLess } from './pyops.ts';
+import { pyContains, pyDictGet, pyGetItem, pyIndex, pyIter, pySetItem } from './pycontainers.ts';
+import { pyBool, pyEquals, PyException, pyFloatOf, pyInt, pyLess } from './pyops.ts';
 import { nodeDef, type NodeDef } from './objectInfo.ts';
-import { findCycle } from './graph.ts';
+import { isLink } from './graph.ts';
 
 export type ApiError = { type: string; message: string; details: string; extra_info: Loose };
 export type NodeErrors = Map<string, { errors: ApiError[]; dependent_outputs: string[]; class_type: string }>;
 
-export interface ValidationResult {
-  ok: boolean;
-  error: ApiError | null;
-  goodOutputs: string[];
-  nodeErrors: NodeErrors;
-  /** The prompt to queue: coerced values written back for nodes upstream of a good output (§11.2). */
-  prompt: PyDict;
-}
+export type ValidationResult =
+  | { ok: false; error: ApiError; nodeErrors: NodeErrors }
+  /** `prompt` is what to queue: coerced values written back for nodes upstream of a good output (§11.2). */
+  | { ok: true; goodOutputs: string[]; nodeErrors: NodeErrors; prompt: PyDict };
 
 export interface ValidationEnv {
   objectInfo: PyDict;
@@ -43,22 +40,6 @@ export function typesCompatible(received: PyValue, expected: PyValue): boolean {
   return expected.split(',').some((t) => a.has(t.trim()));
 }
 
-function dictLookup(prompt: PyDict, key: PyValue): PyValue {
-  if (Array.isArray(key) || isDict(key)) throw new PyException('TypeError', `unhashable type: '${typeName(key)}'`);
-  if (typeof key === 'string' && prompt.has(key)) return prompt.get(key)!;
-  throw keyError(key);
-}
-
-function tupleIndex(items: PyValue[], index: PyValue): PyValue {
-  if (typeof index !== 'bigint' && typeof index !== 'boolean') {
-    throw new PyException('TypeError', `tuple indices must be integers or slices, not ${typeName(index)}`);
-  }
-  let i = Number(typeof index === 'boolean' ? (index ? 1 : 0) : index);
-  if (i < 0) i += items.length;
-  if (i < 0 || i >= items.length) throw new PyException('IndexError', 'tuple index out of range');
-  return items[i]!;
-}
-
 function coerce(inputType: PyValue, val: PyValue): PyValue {
   if (inputType === 'INT') return pyInt(val);
   if (inputType === 'FLOAT') return pyFloatOf(val);
@@ -71,7 +52,7 @@ class Validator {
   readonly prompt: PyDict;
   readonly env: ValidationEnv;
   readonly validated = new Map<string, Verdict>();
-  private readonly inProgress = new Set<string>();
+  private readonly visiting: string[] = [];
 
   constructor(prompt: PyDict, env: ValidationEnv) {
     this.prompt = prompt;
@@ -85,23 +66,38 @@ class Validator {
   validateInputs(id: string): Verdict {
     const memo = this.validated.get(id);
     if (memo) return memo;
-    if (this.inProgress.has(id)) throw new PyException('RecursionError', 'maximum recursion depth exceeded');
-    this.inProgress.add(id);
+    if (this.visiting.includes(id)) {
+      // BASELINE recurses until Python's RecursionError; NEWER reports the cycle on every node in it.
+      if (!this.env.newer) throw new PyException('RecursionError', 'maximum recursion depth exceeded');
+      return this.recordCycle(id);
+    }
+    this.visiting.push(id);
     try {
-      const verdict = this.validateNode(id);
+      const own = this.validateNode(id);
+      const prior = this.validated.get(id);
+      const verdict = prior ? { ok: prior.ok && own.ok, errors: [...prior.errors, ...own.errors] } : own;
       this.validated.set(id, verdict);
       return verdict;
     } finally {
-      this.inProgress.delete(id);
+      this.visiting.pop();
     }
   }
 
+  /** NEWER `validate_inputs`: `dependency_cycle` on each node of visiting[index(id):] + [id]. */
+  private recordCycle(id: string): Verdict {
+    const path = [...this.visiting.slice(this.visiting.indexOf(id)), id];
+    const nodes = [...new Set(path)];
+    const details = path.map((n) => `${n} (${str(pyGetItem(pyGetItem(this.prompt, n), 'class_type'))})`).join(' -> ');
+    for (const n of nodes) {
+      this.validated.set(n, { ok: false, errors: [fail('dependency_cycle', 'Dependency cycle detected', details, { node_id: n, cycle_nodes: nodes })] });
+    }
+    return this.validated.get(id)!;
+  }
+
   private validateNode(id: string): Verdict {
-    const node = this.prompt.get(id) as PyDict;
-    if (!node.has('inputs')) throw keyError('inputs');
-    const inputs = node.get('inputs')!;
-    if (!isDict(inputs)) throw new PyException('TypeError', `argument of type '${typeName(inputs)}' is not iterable`);
-    const def = this.def(node.get('class_type') as string);
+    const node = pyGetItem(this.prompt, id);
+    const inputs = pyGetItem(node, 'inputs');
+    const def = this.def(pyGetItem(node, 'class_type') as string);
     const customInputs = def.classType === 'LoadImage' ? ['image'] : [];
     const errors: ApiError[] = [];
     let valid = true;
@@ -114,18 +110,20 @@ class Validator {
       const inputType = specList[0]!;
       const extra = (specList.length > 1 ? specList[1] : new Map()) as PyDict;
       const config: Loose = [inputType, extra];
-      if (!inputs.has(name)) {
+      if (!pyContains(inputs, name)) {
         if (category === 'required') errors.push(fail('required_input_missing', 'Required input is missing', name, { input_name: name }));
         continue;
       }
-      let val: PyValue = inputs.get(name)!;
+      let val: PyValue = pyGetItem(inputs, name);
       if (Array.isArray(val)) {
         if (val.length !== 2) {
           errors.push(fail('bad_linked_input', 'Bad linked input, must be a length-2 list of [node_id, slot_index]', name, { input_name: name, input_config: config, received_value: val }));
           continue;
         }
-        const upstream = dictLookup(this.prompt, val[0]!) as PyDict;
-        const receivedType = tupleIndex(this.def(upstream.get('class_type') as string).outputs, val[1]!);
+        // prompt[o_id]['class_type'] and RETURN_TYPES[slot] sit outside any try in validate_inputs.
+        const upstream = pyGetItem(this.prompt, val[0]!);
+        const outputs = this.def(pyGetItem(upstream, 'class_type') as string).outputs;
+        const receivedType = outputs[pyIndex(outputs.length, val[1]!, 'tuple')]!;
         if (!typesCompatible(receivedType, inputType)) {
           errors.push(fail('return_type_mismatch', 'Return type mismatch between linked nodes', `${name}, received_type(${str(receivedType)}) mismatch input_type(${str(inputType)})`, {
             input_name: name, input_config: config, received_type: receivedType, linked_node: val,
@@ -147,10 +145,10 @@ class Validator {
       try {
         if (isDict(val) && val.has('__value__')) {
           val = val.get('__value__')!;
-          inputs.set(name, val);
+          pySetItem(inputs, name, val);
         }
         const converted = coerce(inputType, val);
-        if (converted !== val) inputs.set(name, converted);
+        if (converted !== val) pySetItem(inputs, name, converted);
         val = converted;
       } catch (ex) {
         const msg = ex instanceof Error ? ex.message : String(ex);
@@ -178,45 +176,24 @@ class Validator {
         }));
       }
     }
-    for (const name of customInputs) {
-      if (!inputs.has(name)) continue;
-      const value = str(inputs.get(name)!);
-      if (!this.env.inputFileExists(value)) {
-        errors.push(fail('custom_validation_failed', 'Custom validation failed for node', `${name} - Invalid image file: ${value}`, { input_name: name }));
-      }
-    }
+    if (customInputs.length > 0) errors.push(...this.loadImageValidateInputs(inputs));
     return { ok: errors.length === 0 && valid, errors };
   }
-}
 
-function checkClassTypes(prompt: PyDict, env: ValidationEnv): ApiError | null {
-  for (const [id, node] of prompt) {
-    const meta = isDict(node) ? node.get('_meta') : undefined;
-    const title = isDict(meta) && typeof meta.get('title') === 'string' ? (meta.get('title') as string) : undefined;
-    if (!isDict(node) || !node.has('class_type')) {
-      if (env.newer) {
-        return fail('missing_node_type', `Node '${title ?? `ID #${id}`}' has no class_type. The workflow may be corrupted or a custom node is missing.`, `Node ID '#${id}'`, { node_id: id, class_type: null, node_title: title ?? null });
-      }
-      return fail('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`);
+  /**
+   * `LoadImage.VALIDATE_INPUTS(image)`, called with what `get_input_data` passes: nothing when the input is
+   * absent (TypeError), None for a link, else the value, on which `annotated_filepath` calls `.endswith`.
+   */
+  private loadImageValidateInputs(inputs: PyValue): ApiError[] {
+    for (const x of pyIter(inputs)) pyGetItem(inputs, x);
+    if (!isDict(inputs) || !inputs.has('image')) throw new PyException('TypeError', "LoadImage.VALIDATE_INPUTS() missing 1 required positional argument: 'image'");
+    const value = inputs.get('image')!;
+    if (typeof value !== 'string') {
+      throw new PyException('AttributeError', `'${isLink(value) ? 'NoneType' : typeName(value)}' object has no attribute 'endswith'`);
     }
-    const classType = node.get('class_type')!;
-    if (Array.isArray(classType) || isDict(classType)) throw new PyException('TypeError', `unhashable type: '${typeName(classType)}'`);
-    if (typeof classType !== 'string' || !nodeDef(env.objectInfo, classType)) {
-      if (env.newer) {
-        return fail('missing_node_type', `Node '${title ?? str(classType)}' not found. The custom node may not be installed.`, `Node ID '#${id}'`, { node_id: id, class_type: classType, node_title: title ?? str(classType) });
-      }
-      return fail('invalid_prompt', `Cannot execute because node ${str(classType)} does not exist.`, `Node ID '#${id}'`);
-    }
+    if (this.env.inputFileExists(value)) return [];
+    return [fail('custom_validation_failed', 'Custom validation failed for node', `image - Invalid image file: ${value}`, { input_name: 'image' })];
   }
-  return null;
-}
-
-function isTarget(targets: PyValue | undefined, id: string): boolean {
-  if (targets === undefined || targets === null) return true;
-  if (typeof targets === 'string') return targets.includes(id);
-  if (Array.isArray(targets)) return targets.some((t) => t === id);
-  if (isDict(targets)) return targets.has(id);
-  throw new PyException('TypeError', `argument of type '${typeName(targets)}' is not iterable`);
 }
 
 /** Node ids reachable upstream from `roots` through links (roots included). */
@@ -234,20 +211,43 @@ export function upstreamClosure(prompt: PyDict, roots: string[]): Set<string> {
   return seen;
 }
 
-/** `validate_prompt(prompt_id, prompt, partial_execution_targets)`. Throws PyException where ComfyUI answers 500. */
-export function validatePrompt(original: PyDict, env: ValidationEnv, targets?: PyValue): ValidationResult {
-  const rejected = (error: ApiError): ValidationResult => ({ ok: false, error, goodOutputs: [], nodeErrors: new Map(), prompt: original });
-  const classError = checkClassTypes(original, env);
-  if (classError) return rejected(classError);
-  const outputs = [...original.keys()].filter((id) => nodeDef(env.objectInfo, (original.get(id) as PyDict).get('class_type') as string)!.isOutput && isTarget(targets, id));
-  if (outputs.length === 0) return rejected(fail('prompt_no_outputs', 'Prompt has no outputs', ''));
-  if (env.newer) {
-    const cycle = findCycle(original, outputs);
-    if (cycle) {
-      const path = cycle.map((id) => `${id} (${str((original.get(id) as PyDict).get('class_type')!)})`).join(' -> ');
-      return rejected(fail('dependency_cycle', 'Dependency cycle detected', path, { node_id: cycle[0]!, cycle_nodes: cycle.slice(0, -1) }));
+/** Step 1 of `validate_prompt` for node `x`: a class check error, or whether it is a wanted output node. */
+function checkNode(x: PyValue, node: PyValue, env: ValidationEnv, targets: PyValue | undefined): ApiError | boolean {
+  if (!pyContains(node, 'class_type')) {
+    if (env.newer) {
+      const title = pyDictGet(pyDictGet(node, '_meta', new Map()), 'title', null);
+      return fail('missing_node_type', `Node '${pyBool(title) ? str(title) : `ID #${str(x)}`}' has no class_type. The workflow may be corrupted or a custom node is missing.`, `Node ID '#${str(x)}'`, { node_id: x, class_type: null, node_title: title });
     }
+    return fail('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${str(x)}'`);
   }
+  const classType = pyGetItem(node, 'class_type');
+  if (Array.isArray(classType) || isDict(classType)) throw new PyException('TypeError', `unhashable type: '${typeName(classType)}'`);
+  const def = typeof classType === 'string' ? nodeDef(env.objectInfo, classType) : undefined;
+  if (!def) {
+    if (env.newer) {
+      const title = pyDictGet(pyDictGet(node, '_meta', new Map()), 'title', classType);
+      return fail('missing_node_type', `Node '${str(title)}' not found. The custom node may not be installed.`, `Node ID '#${str(x)}'`, { node_id: x, class_type: classType, node_title: title });
+    }
+    return fail('invalid_prompt', `Cannot execute because node ${str(classType)} does not exist.`, `Node ID '#${str(x)}'`);
+  }
+  return def.isOutput && (targets === undefined || targets === null || pyContains(targets, x));
+}
+
+/**
+ * `validate_prompt(prompt_id, prompt, partial_execution_targets)` for any JSON `prompt`: ComfyUI never checks
+ * its type, so a list or string is iterated and indexed the Python way. Throws PyException where ComfyUI answers 500.
+ */
+export function validatePrompt(original: PyValue, env: ValidationEnv, targets?: PyValue): ValidationResult {
+  const rejected = (error: ApiError): ValidationResult => ({ ok: false, error, nodeErrors: new Map() });
+  const outputs: string[] = [];
+  for (const x of pyIter(original)) {
+    const verdict = checkNode(x, pyGetItem(original, x), env, targets);
+    if (verdict === true) outputs.push(x as string);
+    else if (verdict !== false) return rejected(verdict);
+  }
+  if (outputs.length === 0) return rejected(fail('prompt_no_outputs', 'Prompt has no outputs', ''));
+  // Only a dict gets here: list items and string characters cannot index their own container and name an output.
+  if (!isDict(original)) throw new Error(`validatePrompt: a ${typeName(original)} prompt yielded outputs`);
   const work = deepCopy(original);
   const v = new Validator(work, env);
   const good: string[] = [];
@@ -275,10 +275,10 @@ export function validatePrompt(original: PyDict, env: ValidationEnv, targets?: P
   }
   if (good.length === 0) {
     const details = failures.flatMap(([, errs]) => errs.map((e) => `${e.message}: ${e.details}`)).join('\n');
-    return { ok: false, error: fail('prompt_outputs_failed_validation', 'Prompt outputs failed validation', details), goodOutputs: [], nodeErrors, prompt: original };
+    return { ok: false, error: fail('prompt_outputs_failed_validation', 'Prompt outputs failed validation', details), nodeErrors };
   }
   const coerced = upstreamClosure(work, good);
   const prompt: PyDict = new Map([...original].map(([id, node]) => [id, coerced.has(id) ? work.get(id)! : node]));
-  return { ok: true, error: null, goodOutputs: good, nodeErrors, prompt };
+  return { ok: true, goodOutputs: good, nodeErrors, prompt };
 }
 

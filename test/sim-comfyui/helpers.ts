@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import type { ComfySim } from '#sim/comfyui/index.ts';
+import { loads, PyFloat, type PyValue } from '#sim/comfyui/pyjson.ts';
 
 export interface WsMessage {
   type: string;
@@ -26,7 +27,7 @@ export async function postPrompt(sim: ComfySim, prompt: string, extra: Record<st
   const fields = Object.entries(extra).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   const res = await fetch(`${sim.url}/prompt`, { method: 'POST', body: `{"prompt": ${prompt}${fields.length ? `, ${fields.join(', ')}` : ''}}` });
   const text = await res.text();
-  return { status: res.status, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : {}, text };
+  return { status: res.status, body: text.startsWith('{') ? (plain(loads(text)) as Record<string, unknown>) : {}, text };
 }
 
 export async function getJson(sim: ComfySim, path: string): Promise<unknown> {
@@ -103,3 +104,42 @@ export class WsClient {
 }
 
 export const finished = (promptId: string) => (ms: WsMessage[]) => ms.some((m) => m.type === 'executing' && m.data.node === null && m.data.prompt_id === promptId);
+
+/** POST /prompt with exactly these body bytes. */
+export async function postRaw(sim: ComfySim, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${sim.url}/prompt`, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
+  return { status: res.status, text: await res.text() };
+}
+
+export type HistoryEntry = { status: { status_str: string; completed: boolean; messages: [string, Record<string, unknown>][] }; outputs: Record<string, unknown>; prompt: unknown[] };
+
+/** Python JSON (NaN, big ints) as plain JS data: dicts → objects, ints and floats → numbers. */
+export function plain(v: PyValue): unknown {
+  if (v instanceof PyFloat) return v.value;
+  if (typeof v === 'bigint') return Number(v);
+  if (Array.isArray(v)) return v.map(plain);
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+/** The history entry of a prompt, once the worker has finished it. */
+export async function historyOf(sim: ComfySim, promptId: string, timeoutMs = 10_000): Promise<HistoryEntry> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await (await fetch(`${sim.url}/history/${promptId}`)).text();
+    const entry = (plain(loads(text)) as Record<string, HistoryEntry>)[promptId];
+    if (entry) return entry;
+    if (Date.now() > deadline) throw new Error(`no history for ${promptId} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let probes = 0;
+
+/** Queues an ordinary txt2img prompt and expects the worker to finish it successfully. */
+export async function expectWorkerServes(sim: ComfySim): Promise<void> {
+  const { status, body } = await postPrompt(sim, txt2img({ seed: 1000 + probes++, prefix: 'probe/ok' }));
+  if (status !== 200) throw new Error(`probe prompt refused with ${status}`);
+  const entry = await historyOf(sim, body.prompt_id as string);
+  if (entry.status.status_str !== 'success') throw new Error(`probe prompt ended with ${entry.status.status_str}`);
+}

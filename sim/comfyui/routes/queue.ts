@@ -1,10 +1,15 @@
 /** `/queue`, `/interrupt`, `/free`, `/history` (server.py, execution.py PromptQueue). */
 import { sendEmpty, sendJson } from '../http.ts';
-import { isDict, loads, type PyValue } from '../pyjson.ts';
+import { pyContains, pyDictGet, pyGetItem, pyIter, requireHashable } from '../pycontainers.ts';
+import type { PyValue } from '../pyjson.ts';
 import { pyBool, pyInt } from '../pyops.ts';
 import type { Route } from './types.ts';
 
-const idsOf = (v: PyValue | undefined): PyValue[] => (Array.isArray(v) ? v : []);
+/** `if "clear" in json_data: if json_data["clear"]: …` and `for x in json_data["delete"]: …` on any JSON body. */
+function clearAndDelete(body: PyValue, clear: () => void, remove: (id: PyValue) => void): void {
+  if (pyContains(body, 'clear') && pyBool(pyGetItem(body, 'clear'))) clear();
+  if (pyContains(body, 'delete')) for (const id of pyIter(pyGetItem(body, 'delete'))) remove(id);
+}
 
 export const queueRoutes: Route[] = [
   {
@@ -14,11 +19,10 @@ export const queueRoutes: Route[] = [
   {
     method: 'POST', path: '/queue',
     handler: async (req, res, state) => {
-      const body = await req.json();
-      if (isDict(body)) {
-        if (body.has('clear') && pyBool(body.get('clear')!)) state.wipe();
-        for (const id of idsOf(body.get('delete'))) if (typeof id === 'string') state.deletePending(id);
-      }
+      // delete_queue_item matches a[1] == id, so only string ids can match.
+      clearAndDelete(await req.json(), () => state.wipe(), (id) => {
+        if (typeof id === 'string') state.deletePending(id);
+      });
       sendEmpty(res);
     },
   },
@@ -27,12 +31,13 @@ export const queueRoutes: Route[] = [
     handler: async (req, res, state) => {
       let body: PyValue;
       try {
-        body = loads((await req.body()).toString('utf8'));
-      } catch {
+        body = await req.json();
+      } catch (ex) {
+        if (!(ex instanceof SyntaxError)) throw ex; // only json.JSONDecodeError is caught
         body = new Map();
       }
-      const promptId = isDict(body) ? body.get('prompt_id') : undefined;
-      if (promptId !== undefined && pyBool(promptId)) state.interrupt(typeof promptId === 'string' ? promptId : '\u0000not-a-prompt-id');
+      const promptId = pyDictGet(body, 'prompt_id', null);
+      if (pyBool(promptId)) state.interrupt(typeof promptId === 'string' ? promptId : '\u0000not-a-prompt-id');
       else state.interrupt();
       sendEmpty(res);
     },
@@ -40,8 +45,8 @@ export const queueRoutes: Route[] = [
   {
     method: 'POST', path: '/free',
     handler: async (req, res, state) => {
-      const body = await req.json();
-      if (isDict(body)) state.requestFree(pyBool(body.get('free_memory') ?? false));
+      // json_data.get(...): a body that is not a dict raises; unloading models changes nothing here.
+      state.requestFree(pyBool(pyDictGet(await req.json(), 'free_memory', false)));
       sendEmpty(res);
     },
   },
@@ -63,11 +68,11 @@ export const queueRoutes: Route[] = [
   {
     method: 'POST', path: '/history',
     handler: async (req, res, state) => {
-      const body = await req.json();
-      if (isDict(body)) {
-        if (body.has('clear') && pyBool(body.get('clear')!)) state.history.clear();
-        for (const id of idsOf(body.get('delete'))) if (typeof id === 'string') state.history.delete(id);
-      }
+      // delete_history_item is history.pop(id, None): an unhashable id raises.
+      clearAndDelete(await req.json(), () => state.history.clear(), (id) => {
+        requireHashable(id);
+        if (typeof id === 'string') state.history.delete(id);
+      });
       sendEmpty(res);
     },
   },
