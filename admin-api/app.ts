@@ -12,6 +12,7 @@ import { jsonBody } from './middleware/json-body.ts';
 import { securityHeadersMiddleware } from './middleware/security-headers.ts';
 import { generationsRouter } from './routes/generations.ts';
 import { healthRouter } from './routes/health.ts';
+import { imagesRouter, type ImagesDeps } from './routes/images.ts';
 import { modelsRouter } from './routes/models.ts';
 
 export interface AdminAppDeps {
@@ -21,6 +22,8 @@ export interface AdminAppDeps {
   orm: MikroORM;
   adminToken: string;
   logger: Logger;
+  /** Where /images reads stored files and how it checks signed links. */
+  images: ImagesDeps;
   /** Largest JSON body accepted; default 100 KiB. */
   bodyLimitBytes?: number;
   /** How long /readyz waits for Postgres; default 2 s. */
@@ -44,6 +47,7 @@ export function createAdminApp(deps: AdminAppDeps): Koa {
     healthRouter({ db: deps.db, metrics, logger, readyTimeoutMs: deps.readyTimeoutMs ?? 2000 }).routes(),
     modelsRouter({ models: new ModelRepository(deps.orm), db: deps.db }).routes(),
     generationsRouter({ generations: new GenerationRepository(deps.db) }).routes(),
+    imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger }).routes(),
   );
 
   app.use(errorHandler(logger));

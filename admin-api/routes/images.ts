@@ -1,0 +1,144 @@
+import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
+import type { GenerationOutput } from '#shared/db/entities/generation.ts';
+import type { Db } from '#shared/db/pool.ts';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+import type { ImageLinks } from '#shared/images/image-links.ts';
+import { imagePath } from '#shared/images/image-paths.ts';
+import type { Logger } from '#shared/logging.ts';
+import type { ImageStorage, OpenedObject } from '#shared/storage/storage.ts';
+import { bearerTokenCheck } from '../bearer-token.ts';
+import { authorizeImage, type ImageAccess } from '../images/access.ts';
+import { multipartLayout, objectBody } from '../images/body.ts';
+import { IntegrityCache } from '../images/integrity.ts';
+import { imageParams, type ImageParams } from '../images/params.ts';
+import { failsPreconditions } from '../images/preconditions.ts';
+import { planRanges } from '../images/ranges.ts';
+import { resolveImage, type ResolvedImage } from '../images/resolve-image.ts';
+import { validate } from '../middleware/validate.ts';
+import { generationOutputs } from '../sql/images.ts';
+
+/** What the app is given for images; the router also gets the app's db, token and logger. */
+export interface ImagesDeps {
+  storage: ImageStorage;
+  links: ImageLinks;
+  integrity?: IntegrityCache;
+}
+
+export interface ImagesRouterDeps extends ImagesDeps {
+  db: Db;
+  adminToken: string;
+  logger: Logger;
+}
+
+const yearSeconds = 365 * 86_400;
+
+/**
+ * `GET|HEAD /images/:generationId/:index` (the original) and `…/thumb/<size>.webp|512.jpg`, opened by
+ * a signed link or the admin token. Files never change once stored, so answers are immutable, with
+ * the content's sha256 as ETag; conditional requests and byte ranges follow RFC 9110.
+ */
+export function imagesRouter(deps: ImagesRouterDeps): Router {
+  const router = new Router({ strict: true, sensitive: true });
+  const checkToken = bearerTokenCheck(deps.adminToken);
+  const integrity = deps.integrity ?? new IntegrityCache();
+  const logger = deps.logger.child({ route: 'images' });
+
+  const serve: RouterMiddleware<{ params: ImageParams }> = async (ctx) => {
+    const params = ctx.state.params;
+    const access = await authorizeImage(
+      { path: imagePath(params.generationId, params.index, params.name), query: ctx.query, authorization: ctx.get('authorization') || undefined },
+      deps.links,
+      checkToken,
+    );
+    const { rows } = await deps.db.executeSql<{ outputs: GenerationOutput[] }>(generationOutputs(params.generationId).text, generationOutputs(params.generationId).values);
+    const image = resolveImage(rows[0]?.outputs, params);
+    const opened = await openVerified(image);
+    try {
+      respond(ctx, image, opened, access);
+    } catch (err) {
+      await opened.close();
+      throw err;
+    }
+  };
+
+  async function openVerified(image: ResolvedImage): Promise<OpenedObject & { sha256: string }> {
+    const unavailable = () => new AppError(ErrorCode.NotFound, 'this image is not available', { details: { reason: 'missing_from_storage' } });
+    const opened = await deps.storage.open(image.key);
+    if (!opened) {
+      logger.warn({ key: image.key }, 'stored image is missing from storage');
+      throw unavailable();
+    }
+    try {
+      const verdict = await integrity.check(opened, image);
+      if (verdict.ok) return Object.assign(opened, { sha256: verdict.sha256 });
+      const { ok: _ok, firstCheck, ...mismatch } = verdict;
+      logger[firstCheck ? 'error' : 'debug']({ key: image.key, ...mismatch }, 'stored image does not match what was recorded; not served');
+    } catch (err) {
+      await opened.close();
+      throw err;
+    }
+    await opened.close();
+    throw unavailable();
+  }
+
+  router.get('/images/:generationId/:index', validate('params', imageParams), serve);
+  router.get('/images/:generationId/:index/thumb/:name', validate('params', imageParams), serve);
+  return router;
+}
+
+function respond(ctx: RouterContext, image: ResolvedImage, opened: OpenedObject & { sha256: string }, access: ImageAccess): void {
+  const etag = `"${opened.sha256}"`;
+  const lastModified = new Date(Math.floor(opened.modifiedAt.getTime() / 1000) * 1000);
+  if (failsPreconditions({ ifMatch: ctx.get('if-match') || undefined, ifUnmodifiedSince: ctx.get('if-unmodified-since') || undefined }, etag, lastModified)) {
+    throw new AppError(ErrorCode.PreconditionFailed, 'If-Match or If-Unmodified-Since does not hold for this image');
+  }
+  ctx.set('ETag', etag);
+  ctx.set('Last-Modified', lastModified.toUTCString());
+  ctx.set('Accept-Ranges', 'bytes');
+  ctx.status = 200;
+  if (ctx.fresh) {
+    setCaching(ctx, access);
+    ctx.status = 304;
+    void opened.close();
+    return;
+  }
+  const plan = planRanges({
+    method: ctx.method,
+    range: ctx.get('range') || undefined,
+    ifRange: ctx.get('if-range') || undefined,
+    size: opened.bytes,
+    etag,
+    lastModified,
+  });
+  if (plan.kind === 'unsatisfiable') {
+    ctx.set('Content-Range', `bytes */${opened.bytes}`);
+    throw new AppError(ErrorCode.RangeNotSatisfiable, plan.reason, { details: { size: opened.bytes } });
+  }
+  setCaching(ctx, access);
+  ctx.set('Content-Disposition', `inline; filename="${image.filename}"`);
+  if (plan.kind === 'full') {
+    ctx.set('Content-Type', image.contentType);
+    ctx.body = objectBody(opened, { start: 0, end: opened.bytes - 1 });
+    ctx.length = opened.bytes;
+    return;
+  }
+  ctx.status = 206;
+  if (plan.ranges.length === 1) {
+    const [range] = plan.ranges as [{ start: number; end: number }];
+    ctx.set('Content-Type', image.contentType);
+    ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${opened.bytes}`);
+    ctx.body = objectBody(opened, range);
+    ctx.length = range.end - range.start + 1;
+    return;
+  }
+  const layout = multipartLayout(plan.ranges, opened.bytes, image.contentType);
+  ctx.set('Content-Type', layout.contentType);
+  ctx.body = objectBody(opened, layout);
+  ctx.length = layout.length;
+}
+
+/** Immutable for as long as the way in is valid: a signed link's cache life ends when the link does. */
+function setCaching(ctx: RouterContext, access: ImageAccess): void {
+  const maxAge = access.by === 'link' ? Math.max(0, Math.min(yearSeconds, access.expires - Math.floor(Date.now() / 1000))) : yearSeconds;
+  ctx.set('Cache-Control', `private, max-age=${maxAge}, immutable`);
+}
