@@ -11,7 +11,7 @@ import { authorizeImage, type ImageAccess } from '../images/access.ts';
 import { multipartLayout, objectBody } from '../images/body.ts';
 import { IntegrityCache } from '../images/integrity.ts';
 import { imageParams, type ImageParams } from '../images/params.ts';
-import { failsPreconditions } from '../images/preconditions.ts';
+import { evaluatePreconditions } from '../images/preconditions.ts';
 import { planRanges } from '../images/ranges.ts';
 import { resolveImage, type ResolvedImage } from '../images/resolve-image.ts';
 import { validate } from '../middleware/validate.ts';
@@ -89,14 +89,21 @@ export function imagesRouter(deps: ImagesRouterDeps): Router {
 function respond(ctx: RouterContext, image: ResolvedImage, opened: OpenedObject & { sha256: string }, access: ImageAccess): void {
   const etag = `"${opened.sha256}"`;
   const lastModified = new Date(Math.floor(opened.modifiedAt.getTime() / 1000) * 1000);
-  if (failsPreconditions({ ifMatch: ctx.get('if-match') || undefined, ifUnmodifiedSince: ctx.get('if-unmodified-since') || undefined }, etag, lastModified)) {
-    throw new AppError(ErrorCode.PreconditionFailed, 'If-Match or If-Unmodified-Since does not hold for this image');
-  }
+  const outcome = evaluatePreconditions(
+    {
+      ifMatch: ctx.get('if-match') || undefined,
+      ifUnmodifiedSince: ctx.get('if-unmodified-since') || undefined,
+      ifNoneMatch: ctx.get('if-none-match') || undefined,
+      ifModifiedSince: ctx.get('if-modified-since') || undefined,
+    },
+    etag,
+    lastModified,
+  );
+  if (outcome === 'failed') throw new AppError(ErrorCode.PreconditionFailed, 'If-Match or If-Unmodified-Since does not hold for this image');
   ctx.set('ETag', etag);
   ctx.set('Last-Modified', lastModified.toUTCString());
   ctx.set('Accept-Ranges', 'bytes');
-  ctx.status = 200;
-  if (ctx.fresh) {
+  if (outcome === 'not-modified') {
     setCaching(ctx, access);
     ctx.status = 304;
     void opened.close();
