@@ -46,6 +46,7 @@ test('`npm start` (one process): /imagine in Discord → queued → ComfyUI → 
       STORAGE_DIR: await mkdtemp(path.join(tmpdir(), 'gn-start-')),
       ADMIN_TOKEN: adminToken,
       ADMIN_PORT: String(port),
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,6 +74,11 @@ test('`npm start` (one process): /imagine in Discord → queued → ComfyUI → 
   expect(JSON.stringify(delivered.embeds)).toContain('watercolor.safetensors');
   const image = await fetch(delivered.attachments[0]!.url);
   expect(image.headers.get('content-type')).toBe('image/png');
+  // The embed's link is signed by the scheduler and opens on the admin API of the same process.
+  const link = await fetch((delivered.embeds[0] as { url: string }).url);
+  expect(link.status).toBe(200);
+  expect(link.headers.get('content-type')).toBe('image/png');
+  expect(Buffer.from(await link.arrayBuffer()).equals(Buffer.from(await image.arrayBuffer()))).toBe(true);
   expect(comfy.executions.filter((e) => e.status === 'success')).toHaveLength(1);
   expect(discord.violations).toEqual([]);
 
