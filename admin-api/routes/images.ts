@@ -9,6 +9,7 @@ import type { ImageStorage, OpenedObject } from '#shared/storage/storage.ts';
 import { bearerTokenCheck } from '../bearer-token.ts';
 import { authorizeImage, type ImageAccess } from '../images/access.ts';
 import { multipartLayout, objectBody } from '../images/body.ts';
+import { OutputsCache } from '../images/outputs-cache.ts';
 import { IntegrityCache } from '../images/integrity.ts';
 import { imageParams, type ImageParams } from '../images/params.ts';
 import { evaluatePreconditions } from '../images/preconditions.ts';
@@ -22,6 +23,7 @@ export interface ImagesDeps {
   storage: ImageStorage;
   links: ImageLinks;
   integrity?: IntegrityCache;
+  outputs?: OutputsCache;
 }
 
 export interface ImagesRouterDeps extends ImagesDeps {
@@ -31,6 +33,16 @@ export interface ImagesRouterDeps extends ImagesDeps {
 }
 
 const yearSeconds = 365 * 86_400;
+
+const unavailable = () => new AppError(ErrorCode.NotFound, 'this image is not available', { details: { reason: 'missing_from_storage' } });
+
+/** Reads a generation's outputs; undefined when there is no such generation. */
+export function outputsLoader(db: Db): (generationId: string) => Promise<GenerationOutput[] | undefined> {
+  return async (generationId) => {
+    const { text, values } = generationOutputs(generationId);
+    return (await db.executeSql<{ outputs: GenerationOutput[] }>(text, values)).rows[0]?.outputs;
+  };
+}
 
 /**
  * `GET|HEAD /images/:generationId/:index` (the original) and `…/thumb/<size>.webp|512.jpg`, opened by
@@ -42,6 +54,7 @@ export function imagesRouter(deps: ImagesRouterDeps): Router {
   const checkToken = bearerTokenCheck(deps.adminToken);
   const integrity = deps.integrity ?? new IntegrityCache();
   const logger = deps.logger.child({ route: 'images' });
+  const outputs = deps.outputs ?? new OutputsCache(outputsLoader(deps.db));
 
   const serve: RouterMiddleware<{ params: ImageParams }> = async (ctx) => {
     const params = ctx.state.params;
@@ -50,9 +63,7 @@ export function imagesRouter(deps: ImagesRouterDeps): Router {
       deps.links,
       checkToken,
     );
-    const { rows } = await deps.db.executeSql<{ outputs: GenerationOutput[] }>(generationOutputs(params.generationId).text, generationOutputs(params.generationId).values);
-    const image = resolveImage(rows[0]?.outputs, params);
-    const opened = await openVerified(image);
+    const { image, opened } = await locate(params);
     try {
       respond(ctx, image, opened, access);
     } catch (err) {
@@ -61,13 +72,29 @@ export function imagesRouter(deps: ImagesRouterDeps): Router {
     }
   };
 
-  async function openVerified(image: ResolvedImage): Promise<OpenedObject & { sha256: string }> {
-    const unavailable = () => new AppError(ErrorCode.NotFound, 'this image is not available', { details: { reason: 'missing_from_storage' } });
-    const opened = await deps.storage.open(image.key);
-    if (!opened) {
-      logger.warn({ key: image.key }, 'stored image is missing from storage');
-      throw unavailable();
+  /** The image and its file, verified; a cached row that names no image or a file now gone is read again first. */
+  async function locate(params: ImageParams): Promise<{ image: ResolvedImage; opened: OpenedObject & { sha256: string } }> {
+    let row = await outputs.get(params.generationId);
+    for (;;) {
+      let image: ResolvedImage;
+      try {
+        image = resolveImage(row.outputs, params);
+      } catch (err) {
+        if (!row.cached) throw err;
+        row = await outputs.get(params.generationId, { fresh: true });
+        continue;
+      }
+      const opened = await deps.storage.open(image.key);
+      if (opened) return { image, opened: await verified(image, opened) };
+      if (!row.cached) {
+        logger.warn({ key: image.key }, 'stored image is missing from storage');
+        throw unavailable();
+      }
+      row = await outputs.get(params.generationId, { fresh: true });
     }
+  }
+
+  async function verified(image: ResolvedImage, opened: OpenedObject): Promise<OpenedObject & { sha256: string }> {
     try {
       const verdict = await integrity.check(opened, image);
       if (verdict.ok) return Object.assign(opened, { sha256: verdict.sha256 });

@@ -6,6 +6,8 @@ import { cleanupJob } from '#scheduler/jobs/cleanup.ts';
 import { thumbnailJob } from '#scheduler/jobs/thumbnail.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
 import { IntegrityCache } from '#admin/images/integrity.ts';
+import { OutputsCache } from '#admin/images/outputs-cache.ts';
+import { outputsLoader } from '#admin/routes/images.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
@@ -40,6 +42,8 @@ export interface ImageWorld {
   api: ServedApp;
   links: ImageLinks;
   integrity: IntegrityCache;
+  /** How many times the route read a generation's outputs from Postgres. */
+  outputsReads(): number;
   repo: GenerationRepository;
   storedGeneration(opts?: { outputs?: number; size?: number; thumbnails?: boolean; createdAt?: Date }): Promise<StoredGeneration>;
   makeThumbnails(id: string): Promise<GenerationRow>;
@@ -67,7 +71,13 @@ export async function startImageWorld(): Promise<ImageWorld> {
   const db = asDb(tdb.pool);
   const links = new ImageLinks({ db, ttlSeconds: 3600, baseUrl: 'http://images.test' });
   const integrity = new IntegrityCache();
-  const api = await serveApp({ tdb, orm, images: { storage: ctx.storage, links, integrity } });
+  let reads = 0;
+  const load = outputsLoader(db);
+  const outputs = new OutputsCache((id) => {
+    reads++;
+    return load(id);
+  });
+  const api = await serveApp({ tdb, orm, images: { storage: ctx.storage, links, integrity, outputs } });
   const repo = new GenerationRepository(db);
   let seed = 0;
 
@@ -78,6 +88,7 @@ export async function startImageWorld(): Promise<ImageWorld> {
 
   return {
     tdb, ctx, api, links, integrity, repo, makeThumbnails,
+    outputsReads: () => reads,
     async storedGeneration({ outputs = 1, size = 96, thumbnails = false, createdAt } = {}) {
       const g = await repo.create(newGeneration(discord, { batchSize: outputs, width: size, height: size }));
       if (createdAt) await tdb.pool.query('update generation set created_at = $2 where id = $1', [g.id, createdAt]);

@@ -112,6 +112,20 @@ describe('integrity and removed images', () => {
     expect(w.integrity.filesHashed - before).toBe(2);
   });
 
+  test("a generation's outputs are read from Postgres once, not per request; a cached answer with no such image is read again", async () => {
+    const fresh = await w.storedGeneration();
+    const before = w.outputsReads();
+    const target = await w.signed(fresh.row.id, 0);
+    for (let i = 0; i < 4; i++) expect((await w.api.request(target, { token: null })).status).toBe(200);
+    expect(w.outputsReads() - before).toBe(1);
+    // No thumbnails in the cached row: asked for one, the route reads the row again before saying 404.
+    expect((await w.api.request(await w.signed(fresh.row.id, 0, '512.webp'), { token: null })).status).toBe(404);
+    expect(w.outputsReads() - before).toBe(2);
+    await w.makeThumbnails(fresh.row.id);
+    expect((await w.api.request(await w.signed(fresh.row.id, 0, '512.webp'), { token: null })).status).toBe(200);
+    expect(w.outputsReads() - before).toBe(3);
+  });
+
   test('a file corrupted on disk (same size, other bytes) is not served: 404 "not available", logged, no 500', async () => {
     const victim = await w.storedGeneration();
     const target = await w.signed(victim.row.id, 0);
@@ -151,7 +165,7 @@ describe('integrity and removed images', () => {
     expect(w.api.logs.find((l) => l.msg === 'stored image is missing from storage' && l.key === victim.row.outputs[0]!.path)).toMatchObject({ level: 'warn' });
   });
 
-  test('an image removed by retention answers 410 Gone, original and thumbnails alike', async () => {
+  test('an image removed by retention answers 410 Gone, original and thumbnails alike, even right after it was served from a cached row', async () => {
     const old = await w.storedGeneration({ thumbnails: true, createdAt: new Date(Date.now() - 40 * 86_400_000) });
     const links = [await w.signed(old.row.id, 0), await w.signed(old.row.id, 0, '1024.webp')];
     for (const link of links) expect((await w.api.request(link, { token: null })).status).toBe(200);
