@@ -16,7 +16,8 @@ export interface Recorded {
  * is hashed again. Concurrent first requests share one hash. Least recently used entries go first.
  */
 export class IntegrityCache {
-  readonly #hashes = new Map<string, Promise<string>>();
+  /** Per key and version: the content's sha256, or undefined when its size already showed it differs. */
+  readonly #checked = new Map<string, Promise<string | undefined>>();
   readonly #maxEntries: number;
   #hashed = 0;
 
@@ -29,22 +30,21 @@ export class IntegrityCache {
     return this.#hashed;
   }
 
+  /** `firstCheck` is false when this version of the file was checked before (so a mismatch is logged once). */
   async check(opened: OpenedObject, recorded: Recorded): Promise<IntegrityVerdict & { firstCheck: boolean }> {
-    if (recorded.bytes !== undefined && recorded.bytes !== opened.bytes) {
-      return { ok: false, problem: 'size', expected: recorded.bytes, actual: opened.bytes, firstCheck: true };
-    }
     const id = `${opened.key}\0${opened.version}`;
-    let hash = this.#hashes.get(id);
-    const firstCheck = hash === undefined;
-    if (hash) {
-      this.#hashes.delete(id);
+    let entry = this.#checked.get(id);
+    const firstCheck = entry === undefined;
+    if (entry) {
+      this.#checked.delete(id);
     } else {
-      hash = this.#hash(opened);
-      hash.catch(() => this.#hashes.delete(id));
+      entry = recorded.bytes !== undefined && recorded.bytes !== opened.bytes ? Promise.resolve(undefined) : this.#hash(opened);
+      entry.catch(() => this.#checked.delete(id));
     }
-    this.#hashes.set(id, hash);
-    if (this.#hashes.size > this.#maxEntries) this.#hashes.delete(this.#hashes.keys().next().value!);
-    const actual = await hash;
+    this.#checked.set(id, entry);
+    if (this.#checked.size > this.#maxEntries) this.#checked.delete(this.#checked.keys().next().value!);
+    const actual = await entry;
+    if (actual === undefined) return { ok: false, problem: 'size', expected: recorded.bytes!, actual: opened.bytes, firstCheck };
     if (recorded.sha256 !== undefined && recorded.sha256 !== actual) return { ok: false, problem: 'sha256', expected: recorded.sha256, actual, firstCheck };
     return { ok: true, sha256: actual, firstCheck };
   }

@@ -151,9 +151,15 @@ describe('integrity and removed images', () => {
     const thumb = victim.row.outputs[0]!.thumbnails!.find((t) => t.size === 512 && t.format === 'jpeg')!;
     expect(thumb.sha256).toMatch(/^[0-9a-f]{64}$/);
     await truncate(fileOf(thumb.path), 10);
-    const res = await w.api.request(await w.signed(victim.row.id, 0, '512.jpg'), { token: null });
-    expect(res.status).toBe(404);
-    expect((await errorOf(res)).message).toBe('this image is not available');
+    const link = await w.signed(victim.row.id, 0, '512.jpg');
+    for (let i = 0; i < 3; i++) {
+      const res = await w.api.request(link, { token: null });
+      expect(res.status).toBe(404);
+      expect((await errorOf(res)).message).toBe('this image is not available');
+    }
+    // Logged as an error once per version of the file, not once per request.
+    const errors = w.api.logs.filter((l) => l.level === 'error' && l.key === thumb.path);
+    expect(errors).toEqual([expect.objectContaining({ problem: 'size', expected: thumb.bytes, actual: 10 })]);
   });
 
   test('a file missing from storage: 404 with the error shape, logged as a warning', async () => {
