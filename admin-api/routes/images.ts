@@ -1,4 +1,4 @@
-import Router, { type RouterContext, type RouterMiddleware } from '@koa/router';
+import Router, { type RouterMiddleware } from '@koa/router';
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import type { Db } from '#shared/db/pool.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
@@ -7,14 +7,12 @@ import { imagePath } from '#shared/images/image-paths.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { ImageStorage, OpenedObject } from '#shared/storage/storage.ts';
 import { bearerTokenCheck } from '../bearer-token.ts';
-import { authorizeImage, type ImageAccess } from '../images/access.ts';
-import { multipartLayout, objectBody } from '../images/body.ts';
+import { authorizeImage } from '../images/access.ts';
 import { OutputsCache } from '../images/outputs-cache.ts';
 import { IntegrityCache } from '../images/integrity.ts';
 import { imageParams, type ImageParams } from '../images/params.ts';
-import { evaluatePreconditions } from '../images/preconditions.ts';
-import { planRanges } from '../images/ranges.ts';
 import { resolveImage, type ResolvedImage } from '../images/resolve-image.ts';
+import { respond } from '../images/respond.ts';
 import { validate } from '../middleware/validate.ts';
 import { generationOutputs } from '../sql/images.ts';
 
@@ -31,8 +29,6 @@ export interface ImagesRouterDeps extends ImagesDeps {
   adminToken: string;
   logger: Logger;
 }
-
-const yearSeconds = 365 * 86_400;
 
 const unavailable = () => new AppError(ErrorCode.NotFound, 'this image is not available', { details: { reason: 'missing_from_storage' } });
 
@@ -111,68 +107,4 @@ export function imagesRouter(deps: ImagesRouterDeps): Router {
   router.get('/images/:generationId/:index', validate('params', imageParams), serve);
   router.get('/images/:generationId/:index/thumb/:name', validate('params', imageParams), serve);
   return router;
-}
-
-function respond(ctx: RouterContext, image: ResolvedImage, opened: OpenedObject & { sha256: string }, access: ImageAccess): void {
-  const etag = `"${opened.sha256}"`;
-  const lastModified = new Date(Math.floor(opened.modifiedAt.getTime() / 1000) * 1000);
-  const outcome = evaluatePreconditions(
-    {
-      ifMatch: ctx.get('if-match') || undefined,
-      ifUnmodifiedSince: ctx.get('if-unmodified-since') || undefined,
-      ifNoneMatch: ctx.get('if-none-match') || undefined,
-      ifModifiedSince: ctx.get('if-modified-since') || undefined,
-    },
-    etag,
-    lastModified,
-  );
-  if (outcome === 'failed') throw new AppError(ErrorCode.PreconditionFailed, 'If-Match or If-Unmodified-Since does not hold for this image');
-  ctx.set('ETag', etag);
-  ctx.set('Last-Modified', lastModified.toUTCString());
-  ctx.set('Accept-Ranges', 'bytes');
-  if (outcome === 'not-modified') {
-    setCaching(ctx, access);
-    ctx.status = 304;
-    void opened.close();
-    return;
-  }
-  const plan = planRanges({
-    method: ctx.method,
-    range: ctx.get('range') || undefined,
-    ifRange: ctx.get('if-range') || undefined,
-    size: opened.bytes,
-    etag,
-    lastModified,
-  });
-  if (plan.kind === 'unsatisfiable') {
-    ctx.set('Content-Range', `bytes */${opened.bytes}`);
-    throw new AppError(ErrorCode.RangeNotSatisfiable, plan.reason, { details: { size: opened.bytes } });
-  }
-  setCaching(ctx, access);
-  ctx.set('Content-Disposition', `inline; filename="${image.filename}"`);
-  if (plan.kind === 'full') {
-    ctx.set('Content-Type', image.contentType);
-    ctx.body = objectBody(opened, { start: 0, end: opened.bytes - 1 });
-    ctx.length = opened.bytes;
-    return;
-  }
-  ctx.status = 206;
-  if (plan.ranges.length === 1) {
-    const [range] = plan.ranges as [{ start: number; end: number }];
-    ctx.set('Content-Type', image.contentType);
-    ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${opened.bytes}`);
-    ctx.body = objectBody(opened, range);
-    ctx.length = range.end - range.start + 1;
-    return;
-  }
-  const layout = multipartLayout(plan.ranges, opened.bytes, image.contentType);
-  ctx.set('Content-Type', layout.contentType);
-  ctx.body = objectBody(opened, layout);
-  ctx.length = layout.length;
-}
-
-/** Immutable for as long as the way in is valid: a signed link's cache life ends when the link does. */
-function setCaching(ctx: RouterContext, access: ImageAccess): void {
-  const maxAge = access.by === 'link' ? Math.max(0, Math.min(yearSeconds, access.expires - Math.floor(Date.now() / 1000))) : yearSeconds;
-  ctx.set('Cache-Control', `private, max-age=${maxAge}, immutable`);
 }
