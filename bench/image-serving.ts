@@ -1,9 +1,10 @@
 // Image serving, 4 MB original (DESIGN §9: time to first byte and throughput ≤ 1.2× the anchor),
 // side by side with the anchor: fs.createReadStream piped to a bare http server. Same file, same
-// client (node:http, keep-alive), same number of requests, alternating which side goes first.
+// client (node:http, keep-alive), same number of requests, in short alternating blocks (one request
+// each when one at a time) so both sides see the same machine load.
 // Ours goes the whole way a Discord link does: signed URL check, the generation row from Postgres,
 // the sha256 integrity cache, the route's streamed body.
-//   node bench/image-serving.ts          (BENCH_REQUESTS=200, BENCH_CONCURRENCY=8, BENCH_ROUNDS=4)
+//   node bench/image-serving.ts          (BENCH_REQUESTS=200, BENCH_CONCURRENCY=8)
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
@@ -24,7 +25,6 @@ import { formatSummary, summarize } from './lib/stats.ts';
 
 const requests = Number(process.env.BENCH_REQUESTS ?? 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
 
 interface Sample {
   ttfbMs: number;
@@ -52,10 +52,10 @@ function fetchOnce(agent: Agent, url: URL): Promise<Sample> {
   });
 }
 
-/** `count` requests with `parallel` in flight; samples plus wall time for throughput. */
-async function pass(url: URL, count: number, parallel: number): Promise<{ samples: Sample[]; wallMs: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: parallel });
+/** `count` requests with `parallel` in flight on the agent's kept-alive sockets; samples plus wall time. */
+async function pass(agent: Agent, url: URL, count: number, parallel: number): Promise<{ samples: Sample[]; wallMs: number; cpuMs: number }> {
   const samples: Sample[] = [];
+  const cpu0 = process.cpuUsage();
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -66,9 +66,8 @@ async function pass(url: URL, count: number, parallel: number): Promise<{ sample
       }
     }),
   );
-  const wallMs = performance.now() - t0;
-  agent.destroy();
-  return { samples, wallMs };
+  const cpu = process.cpuUsage(cpu0);
+  return { samples, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 const db = await freshDatabase('genonaut_bench_images');
@@ -108,21 +107,27 @@ try {
 
   // The first request to our route reads the file twice (sha256, then the body); later ones hit the cache.
   const cold = await fetchOnce(new Agent(), ours);
-  await pass(anchor, 10, 1); // warm-up, not counted
-  await pass(ours, 10, 1);
 
-  console.log(`image serving: one ${(put.bytes / 1024 / 1024).toFixed(2)} MiB PNG, ${requests} requests per side per pass, ${rounds} rounds, keep-alive node:http client`);
+  console.log(`image serving: one ${(put.bytes / 1024 / 1024).toFixed(2)} MiB PNG, ${requests} requests per side per pass, keep-alive node:http client`);
   console.log(`first request to our route (hashes the file once): ttfb ${cold.ttfbMs.toFixed(1)} ms, total ${cold.totalMs.toFixed(1)} ms`);
   for (const parallel of [1, concurrency]) {
-    const results = { anchor: { samples: [] as Sample[], wallMs: 0 }, ours: { samples: [] as Sample[], wallMs: 0 } };
-    for (let r = 0; r < rounds; r++) {
+    const results = { anchor: { samples: [] as Sample[], wallMs: 0, cpuMs: 0 }, ours: { samples: [] as Sample[], wallMs: 0, cpuMs: 0 } };
+    const agents = { anchor: new Agent({ keepAlive: true, maxSockets: parallel }), ours: new Agent({ keepAlive: true, maxSockets: parallel }) };
+    // Warm-up, not counted: opens each side's sockets.
+    await pass(agents.anchor, anchor, parallel * 2, parallel);
+    await pass(agents.ours, ours, parallel * 2, parallel);
+    const block = parallel === 1 ? 1 : parallel * 4;
+    for (let r = 0; r * block < requests; r++) {
       const order = r % 2 === 0 ? (['anchor', 'ours'] as const) : (['ours', 'anchor'] as const);
       for (const side of order) {
-        const { samples, wallMs } = await pass(side === 'anchor' ? anchor : ours, requests / rounds, parallel);
+        const { samples, wallMs, cpuMs } = await pass(agents[side], side === 'anchor' ? anchor : ours, Math.min(block, requests - r * block), parallel);
         results[side].samples.push(...samples);
         results[side].wallMs += wallMs;
+        results[side].cpuMs += cpuMs;
       }
     }
+    agents.anchor.destroy();
+    agents.ours.destroy();
     const mibPerSecond = (side: 'anchor' | 'ours') => results[side].samples.reduce((n, s) => n + s.bytes, 0) / 1024 / 1024 / (results[side].wallMs / 1000);
     const ttfb = { anchor: summarize(results.anchor.samples.map((s) => s.ttfbMs)), ours: summarize(results.ours.samples.map((s) => s.ttfbMs)) };
     const total = { anchor: summarize(results.anchor.samples.map((s) => s.totalMs)), ours: summarize(results.ours.samples.map((s) => s.totalMs)) };
@@ -131,6 +136,8 @@ try {
     console.log(`${formatSummary('genonaut ttfb (/images, signed)', ttfb.ours)}`);
     console.log(`${formatSummary('anchor whole response', total.anchor)}  ${mibPerSecond('anchor').toFixed(0)} MiB/s`);
     console.log(`${formatSummary('genonaut whole response', total.ours)}  ${mibPerSecond('ours').toFixed(0)} MiB/s`);
+    const cpuPerRequest = (side: 'anchor' | 'ours') => (results[side].cpuMs / results[side].samples.length).toFixed(2);
+    console.log(`CPU per request, client and server together (one process): anchor ${cpuPerRequest('anchor')} ms, genonaut ${cpuPerRequest('ours')} ms`);
     const ttfbRatio = ttfb.ours.p50 / ttfb.anchor.p50;
     const throughputRatio = mibPerSecond('anchor') / mibPerSecond('ours');
     console.log(
