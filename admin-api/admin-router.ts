@@ -9,6 +9,7 @@ import { bearerAuth } from './middleware/bearer-auth.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { generationsRouter } from './routes/generations.ts';
 import { healthRouter } from './routes/health.ts';
+import { imagesRouter, type ImagesDeps } from './routes/images.ts';
 import { modelsRouter } from './routes/models.ts';
 import { newRouter } from './routing.ts';
 
@@ -18,6 +19,7 @@ export interface AdminRouterDeps {
   adminToken: string;
   logger: Logger;
   metrics: Registry;
+  images: ImagesDeps;
   bodyLimitBytes: number;
   readyTimeoutMs: number;
 }
@@ -34,6 +36,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }).routes(),
     modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
     generationsRouter({ generations: new GenerationRepository(deps.db) }).routes(),
+    imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );
   return root;
 }

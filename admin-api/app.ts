@@ -2,6 +2,7 @@ import Koa from 'koa';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Db } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
+import type { ImagesDeps } from './routes/images.ts';
 import { adminRouter } from './admin-router.ts';
 import { httpError } from './http-errors.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -16,6 +17,8 @@ export interface AdminAppDeps {
   orm: MikroORM;
   adminToken: string;
   logger: Logger;
+  /** Where /images reads stored files and how it checks signed links. */
+  images: ImagesDeps;
   /** Largest JSON body accepted; default 100 KiB. */
   bodyLimitBytes?: number;
   /** How long /readyz waits for Postgres; default 2 s. */

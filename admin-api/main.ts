@@ -1,8 +1,10 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
+import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
 import { startAdminApi } from './start.ts';
 
 const config = loadConfigOrExit('admin-api');
@@ -16,6 +18,7 @@ const api = await startAdminApi({
   orm,
   adminToken: config.ADMIN_TOKEN,
   logger,
+  images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
 });

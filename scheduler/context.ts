@@ -3,6 +3,7 @@ import type { PgBoss } from 'pg-boss';
 import type { REST } from '@discordjs/rest';
 import type { RoleConfig } from '#shared/config.ts';
 import type { Db } from '#shared/db/pool.ts';
+import type { ImageLinks } from '#shared/images/image-links.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { InstancePool } from './comfy/instance-pool.ts';
@@ -15,6 +16,8 @@ export interface SchedulerContext {
   db: Db;
   boss: PgBoss;
   storage: ImageStorage;
+  /** Signed links to stored images, for the messages we post. */
+  imageLinks: ImageLinks;
   discord: REST;
   /** Test-only knobs (STYLE §14): named so they cannot be mistaken for settings. */
   __test__?: SchedulerTestHooks;

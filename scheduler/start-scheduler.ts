@@ -6,6 +6,7 @@ import type { Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { queueDefinitions } from '#shared/queue/queues.ts';
 import { createDiscordRest } from '#shared/discord/rest.ts';
+import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
@@ -56,6 +57,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     db,
     boss,
     storage: new LocalStorage(config.STORAGE_DIR),
+    imageLinks: imageLinksFromConfig(config, db),
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
     instances: new InstancePool(logger),
     generateConcurrency,

@@ -10,6 +10,8 @@ import { startScheduler } from '#scheduler/start-scheduler.ts';
 import { startAdminApi } from '#admin/start.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb } from '#shared/db/pool.ts';
+import { imageLinksFromConfig } from '#shared/images/image-links.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
 
 const config = loadConfigOrExit('start');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'genonaut' });
@@ -39,6 +41,7 @@ const admin = await startAdminApi({
   orm,
   adminToken: config.ADMIN_TOKEN,
   logger: logger.child({ role: 'admin-api' }),
+  images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
 });

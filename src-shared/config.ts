@@ -57,6 +57,16 @@ export const configSchema = z.object({
     .int({ error: 'expected a whole number of seconds' })
     .min(1, { error: 'expected at least 1 second' })
     .default(600),
+  IMAGE_URL_SECRET: z
+    .string()
+    .min(32, { error: 'expected at least 32 characters (or leave it empty to keep a generated key in the database)' })
+    .optional(),
+  IMAGE_URL_TTL_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .int({ error: 'expected a whole number of seconds' })
+    .min(60, { error: 'expected at least 60 seconds' })
+    .max(366 * 86_400, { error: 'expected at most a year (31622400 seconds)' })
+    .default(7 * 86_400),
   MODELS_ENABLE_NEW: z
     .enum(['true', 'false'], { error: 'expected true or false' })
     .default('true')
@@ -92,12 +102,13 @@ const limits = [
   'QUEUE_MAX_WAITING',
 ] as const satisfies readonly ConfigKey[];
 const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits] as const satisfies readonly ConfigKey[];
+/** Who signs image links (scheduler) and who checks them (admin API) must agree on all of these. */
+const imageLinks = ['STORAGE_DIR', 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
 const scheduler = [
   ...common,
   ...discord,
   'COMFYUI_URLS',
-  'STORAGE_DIR',
-  'PUBLIC_BASE_URL',
+  ...imageLinks,
   'MODELS_ENABLE_NEW',
   'RETENTION_DAYS',
   'STORAGE_MAX_GB',
@@ -105,7 +116,7 @@ const scheduler = [
 ] as const satisfies readonly ConfigKey[];
 // The bot waits (this long at most) for the scheduler's first model discovery only when both share a process.
 const startOnly = ['STARTUP_DISCOVERY_WAIT_SECONDS'] as const satisfies readonly ConfigKey[];
-const adminApi = [...common, 'COMFYUI_URLS', 'STORAGE_DIR', 'PUBLIC_BASE_URL', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
+const adminApi = [...common, 'COMFYUI_URLS', ...imageLinks, 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
 
 /** The keys each process role needs; `start` runs every role in one process. */
 export const roleKeys = {

@@ -17,6 +17,11 @@ export const ErrorCode = {
   Cancelled: 'cancelled',
   CustomIdTampered: 'custom_id_tampered',
   CustomIdTooLong: 'custom_id_too_long',
+  Gone: 'gone',
+  LinkExpired: 'link_expired',
+  LinkInvalid: 'link_invalid',
+  PreconditionFailed: 'precondition_failed',
+  RangeNotSatisfiable: 'range_not_satisfiable',
   Internal: 'internal',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -30,6 +35,11 @@ const defaultStatus: Partial<Record<ErrorCode, number>> = {
   limit_exceeded: 429,
   unauthorized: 401,
   forbidden: 403,
+  gone: 410,
+  link_expired: 403,
+  link_invalid: 403,
+  precondition_failed: 412,
+  range_not_satisfiable: 416,
 };
 
 export interface AppErrorOptions {

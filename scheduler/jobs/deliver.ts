@@ -53,11 +53,10 @@ async function resultWithFiles(ctx: SchedulerContext, g: GenerationRow): Promise
     if (total + data.length > messageLimits.requestBytes - 1024 * 1024) break;
     total += data.length;
     const name = `${g.id.slice(0, 8)}_${output.index}.${format}`;
-    rendered.push({ name, outputIndex: output.index, format });
+    rendered.push({ name, outputIndex: output.index, format, url: await ctx.imageLinks.url(g.id, output.index) });
     files.push({ name, data, contentType: `image/${format}` });
   }
-  const fullSizeUrl = `${ctx.config.PUBLIC_BASE_URL.replace(/\/$/, '')}/images/${g.id}/0`;
-  return { message: renderResult(g, rendered, fullSizeUrl), files };
+  return { message: renderResult(g, rendered), files };
 }
 
 function tokenUsable(g: GenerationRow): boolean {

@@ -24,7 +24,7 @@ export const thumbnailJob: JobDefinition<JobPayload<'thumbnail'>> & { name: 'thu
         const stored = await Promise.all(
           thumbs.map(async (t) => {
             const put = await ctx.storage.put(thumbnailKey(prefix, output.index, t.size, t.format), t.data);
-            return { size: t.size, format: t.format, path: put.key, bytes: put.bytes };
+            return { size: t.size, format: t.format, path: put.key, bytes: put.bytes, sha256: put.sha256 };
           }),
         );
         updates.push({ index: output.index, thumbnails: stored });

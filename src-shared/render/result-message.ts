@@ -6,6 +6,8 @@ export interface RenderedFile {
   /** index into the generation's outputs */
   outputIndex: number;
   format: 'png' | 'webp';
+  /** A signed link to this output's full-size original. */
+  url: string;
 }
 
 export interface RenderedMessage {
@@ -26,8 +28,21 @@ function seconds(g: GenerationRow): string {
   return `${((g.finishedAt.getTime() - g.startedAt.getTime()) / 1000).toFixed(1)} s`;
 }
 
-/** The delivered result: prompt, model, LoRAs, seed, size, time, and the image(s) attached. */
-export function renderResult(g: GenerationRow, files: RenderedFile[], fullSizeUrl?: string): RenderedMessage {
+/**
+ * Links to each shown image's original, as masked links in `<>` so Discord does not preview them
+ * (the images are attached already). Needed when an attachment is a WebP preview or there are several
+ * (the embeds' own link opens the first image only).
+ */
+function fullSizeLinks(files: RenderedFile[]): string {
+  if (files.length === 1) return files[0]!.format === 'webp' ? `[Full-size PNG](<${files[0]!.url}>)` : '';
+  return `Full size: ${files.map((f) => `[${f.outputIndex + 1}](<${f.url}>)`).join(' · ')}`;
+}
+
+/**
+ * The delivered result: prompt, model, LoRAs, seed, size, time, and the image(s) attached. Every
+ * embed carries the first image's link: Discord shows embeds that share a URL as one gallery.
+ */
+export function renderResult(g: GenerationRow, files: RenderedFile[]): RenderedMessage {
   const embeds = files.slice(0, 4).map((f, i) => ({
     ...(i === 0
       ? {
@@ -43,12 +58,11 @@ export function renderResult(g: GenerationRow, files: RenderedFile[], fullSizeUr
           footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
         }
       : {}),
-    url: fullSizeUrl ?? `https://genonaut.invalid/g/${g.id}`,
+    url: files[0]!.url,
     image: { url: `attachment://${f.name}` },
   }));
-  const note = files.some((f) => f.format === 'webp') && fullSizeUrl ? `Full-size PNG: ${fullSizeUrl}` : '';
   return {
-    content: truncate(note, messageLimits.content),
+    content: files.length ? truncate(fullSizeLinks(files), messageLimits.content) : '',
     embeds,
     components: [],
     attachments: files.map((f, i) => ({ id: String(i), filename: f.name })),

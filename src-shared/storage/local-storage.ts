@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertSafeKey } from './keys.ts';
-import type { ImageStorage, ObjectInfo, StoredObject } from './storage.ts';
+import type { ImageStorage, ObjectInfo, OpenedObject, StoredObject } from './storage.ts';
+
+const readChunkBytes = 64 * 1024;
+const absent = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 export class LocalStorage implements ImageStorage {
   readonly root: string;
@@ -44,6 +47,41 @@ export class LocalStorage implements ImageStorage {
 
   async get(key: string): Promise<Buffer> {
     return readFile(this.#path(key));
+  }
+
+  async open(key: string): Promise<OpenedObject | undefined> {
+    let handle;
+    try {
+      handle = await open(this.#path(key), 'r');
+    } catch (err) {
+      if (absent.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw err;
+    }
+    const s = await handle.stat().catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    if (!s.isFile()) {
+      await handle.close();
+      return undefined;
+    }
+    let closing: Promise<void> | undefined;
+    return {
+      key,
+      bytes: s.size,
+      modifiedAt: s.mtime,
+      version: `${s.dev}:${s.ino}:${s.mtimeMs}:${s.size}`,
+      async *chunks(start, end) {
+        for (let pos = start; pos <= end; ) {
+          const want = Math.min(readChunkBytes, end - pos + 1);
+          const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(want), 0, want, pos);
+          if (bytesRead === 0) throw new Error(`${key} ended at byte ${pos}, before byte ${end}`);
+          pos += bytesRead;
+          yield bytesRead === want ? buffer : buffer.subarray(0, bytesRead);
+        }
+      },
+      close: () => (closing ??= handle.close()),
+    };
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {

@@ -1,14 +1,27 @@
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createAdminApp, type AdminAppDeps } from '#admin/app.ts';
 import { createAdminServer } from '#admin/start.ts';
-import { asDb } from '#shared/db/pool.ts';
+import { asDb, type Db } from '#shared/db/pool.ts';
+import { ImageLinks } from '#shared/images/image-links.ts';
 import { createLogger } from '#shared/logging.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { TestDatabase } from '../support/testDatabase.ts';
 
 export const adminToken = 'test-admin-token-0123456789abcdef';
+
+/** Image serving over an empty temporary storage folder, with links keyed from the database. */
+export function testImages(db: Db): AdminAppDeps['images'] {
+  return {
+    storage: new LocalStorage(mkdtempSync(path.join(tmpdir(), 'gn-admin-images-'))),
+    links: new ImageLinks({ db, ttlSeconds: 3600, baseUrl: 'http://127.0.0.1:8787' }),
+  };
+}
 
 export interface ServedApp {
   url: string;
@@ -32,11 +45,13 @@ export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabas
     },
   });
   const { tdb, ...rest } = deps;
+  const db = rest.db ?? asDb(tdb!.pool);
   const app = createAdminApp({
-    db: rest.db ?? asDb(tdb!.pool),
+    db,
     orm: rest.orm!,
     adminToken,
     logger: createLogger({ level: 'debug', destination }),
+    images: testImages(db),
     ...rest,
   });
   const server: Server = createAdminServer(app);

@@ -5,7 +5,7 @@ import { isPublicRoute } from '#admin/routing.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
 import type { TestDatabase } from '../support/testDatabase.ts';
-import { adminToken } from './harness.ts';
+import { adminToken, testImages } from './harness.ts';
 
 export interface RouteCase {
   method: string;
@@ -17,7 +17,7 @@ export interface RouteCase {
 }
 
 // A value per parameter name that passes the route's validation, so a request that slipped past the token would reach the handler.
-const sampleParams: Record<string, string> = { id: '1' };
+const sampleParams: Record<string, string> = { id: '1', generationId: '00000000-0000-4000-8000-000000000001', index: '0', name: '256.webp' };
 
 /**
  * Every route of the admin API, read from the root router `createAdminApp` serves (built the same
@@ -26,7 +26,7 @@ const sampleParams: Record<string, string> = { id: '1' };
 export function routeTable(tdb: TestDatabase, orm: MikroORM): RouteCase[] {
   const logger = createLogger({ level: 'silent' });
   const db = asDb(tdb.pool);
-  const router = adminRouter({ db, orm, adminToken, logger, metrics: createMetricsRegistry(db, logger), bodyLimitBytes: 1024, readyTimeoutMs: 1000 });
+  const router = adminRouter({ db, orm, adminToken, logger, metrics: createMetricsRegistry(db, logger), images: testImages(db), bodyLimitBytes: 1024, readyTimeoutMs: 1000 });
   return router.stack
     .filter((layer) => layer.methods.length > 0)
     .flatMap((layer) => {

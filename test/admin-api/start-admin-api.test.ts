@@ -5,7 +5,7 @@ import { createOrm } from '#shared/db/orm.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { createLogger } from '#shared/logging.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
-import { adminToken } from './harness.ts';
+import { adminToken, testImages } from './harness.ts';
 
 let tdb: TestDatabase;
 let orm: MikroORM;
@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 test('startAdminApi listens on loopback, serves requests and closes, leaving the pool usable', async () => {
-  const api = await startAdminApi({ db: asDb(tdb.pool), orm, adminToken, logger: createLogger({ level: 'silent' }), host: '127.0.0.1', port: 0 });
+  const api = await startAdminApi({ db: asDb(tdb.pool), orm, adminToken, logger: createLogger({ level: 'silent' }), images: testImages(asDb(tdb.pool)), host: '127.0.0.1', port: 0 });
   expect(api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
   const models = await fetch(`${api.url}/api/v1/models`, { headers: { authorization: `Bearer ${adminToken}` } });

@@ -29,8 +29,9 @@ async function freshWorld(): Promise<{ db: TestDatabase; discord: DiscordSim }> 
   return { db, discord };
 }
 
-async function npmStart(db: TestDatabase, discord: DiscordSim, env: Record<string, string>): Promise<Started> {
+async function npmStart(db: TestDatabase, discord: DiscordSim, env: Record<string, string> & { ADMIN_PORT: string }): Promise<Started> {
   let output = '';
+  const port = env.ADMIN_PORT;
   const child = spawn(process.execPath, ['scripts/start.ts'], {
     env: {
       PATH: process.env.PATH,
@@ -40,6 +41,7 @@ async function npmStart(db: TestDatabase, discord: DiscordSim, env: Record<strin
       DISCORD_API_BASE: discord.apiBase,
       STORAGE_DIR: await mkdtemp(path.join(tmpdir(), 'gn-start-')),
       ADMIN_TOKEN: adminToken,
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'info',
       ...env,
     },
@@ -96,6 +98,11 @@ test('first `npm start` on a fresh database: the very first /imagine is accepted
   expect(JSON.stringify(delivered.embeds)).toContain('watercolor.safetensors');
   const image = await fetch(delivered.attachments[0]!.url);
   expect(image.headers.get('content-type')).toBe('image/png');
+  // The embed's link is signed by the scheduler and opens on the admin API of the same process.
+  const link = await fetch((delivered.embeds[0] as { url: string }).url);
+  expect(link.status).toBe(200);
+  expect(link.headers.get('content-type')).toBe('image/png');
+  expect(Buffer.from(await link.arrayBuffer()).equals(Buffer.from(await image.arrayBuffer()))).toBe(true);
   expect(comfy.executions.filter((e) => e.status === 'success')).toHaveLength(1);
   expect(discord.violations).toEqual([]);
 

@@ -92,4 +92,18 @@ describe('config', () => {
       expect.stringMatching(/^config error: LOG_LEVEL: /),
     ]);
   });
+
+  test('image links: signer and checker read the same keys; a short secret is refused; empty means a key kept in the database', () => {
+    for (const role of ['scheduler', 'admin-api', 'start'] as const) {
+      const c = parseConfig(role, { ...valid, IMAGE_URL_SECRET: '' });
+      expect(c.IMAGE_URL_SECRET, role).toBeUndefined();
+      expect(c.IMAGE_URL_TTL_SECONDS, role).toBe(604_800);
+      expect(c.PUBLIC_BASE_URL, role).toBe('http://127.0.0.1:8787');
+    }
+    expect(parseConfig('scheduler', { ...valid, IMAGE_URL_SECRET: 's'.repeat(32), IMAGE_URL_TTL_SECONDS: '3600' })).toMatchObject({ IMAGE_URL_SECRET: 's'.repeat(32), IMAGE_URL_TTL_SECONDS: 3600 });
+    expect(problems(() => parseConfig('admin-api', { ...valid, IMAGE_URL_SECRET: 'too-short', IMAGE_URL_TTL_SECONDS: '10' }))).toEqual([
+      'IMAGE_URL_SECRET: expected at least 32 characters (or leave it empty to keep a generated key in the database)',
+      'IMAGE_URL_TTL_SECONDS: expected at least 60 seconds',
+    ]);
+  });
 });

@@ -32,7 +32,7 @@ const renderers: [string, (g: GenerationRow, long: string) => unknown][] = [
   ['queued', (g) => queuedMessage(g, 3)],
   ['cancel requested', (g) => cancelRequestedMessage(g)],
   ['progress', (g) => renderProgress(g)],
-  ['result', (g) => renderResult(g, [{ name: 'a.png', outputIndex: 0, format: 'png' }])],
+  ['result', (g) => renderResult(g, [{ name: 'a.png', outputIndex: 0, format: 'png', url: 'http://127.0.0.1:8787/images/x/0?expires=1&sig=x' }])],
   ['failure', (g) => renderFailure(g)],
   ['cancelled', (g) => renderCancelled(g)],
   ['error', (_g, long) => ({ embeds: [errorEmbed(long, long)] })],
@@ -56,7 +56,7 @@ describe('messages built from a 5000-character emoji prompt', () => {
     const queued = queuedMessage(g, 1).embeds[0]!;
     expect(long.startsWith(queued.description!.slice(0, -1))).toBe(true);
     expect(queued.description!.length).toBeGreaterThan(1990);
-    const result = renderResult(g, [{ name: 'a.png', outputIndex: 0, format: 'png' }]).embeds[0]!;
+    const result = renderResult(g, [{ name: 'a.png', outputIndex: 0, format: 'png', url: 'http://127.0.0.1:8787/images/x/0?expires=1&sig=x' }]).embeds[0]!;
     expect(`🎨 ${long}`.startsWith((result.title as string).slice(0, -1))).toBe(true);
   });
 });

@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import sharp from 'sharp';
 import type { PgBoss } from 'pg-boss';
 import type { ChatInputCommandInteraction } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createOrm } from '#shared/db/orm.ts';
 import { asDb } from '#shared/db/pool.ts';
+import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { GenerationRepository, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
+import { serveApp, type ServedApp } from '../admin-api/harness.ts';
+import { noisyPng } from '../admin-api/image-fixture.ts';
 import { startHarness, type Harness } from '../sim-discord/helpers.ts';
 import { createSchedulerContext, jobHelpers } from '../support/scheduler-context.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
@@ -18,6 +23,8 @@ let boss: PgBoss;
 let h: Harness;
 let ctx: GenerateContext;
 let repo: GenerationRepository;
+let orm: MikroORM;
+let admin: ServedApp;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
@@ -26,8 +33,14 @@ beforeAll(async () => {
   await h.client.application!.commands.set([{ name: 'imagine', description: 'make an image', options: [{ name: 'prompt', description: 'what', type: 3, required: true }] }]);
   ctx = await createSchedulerContext({ tdb, boss, discord: h.sim });
   repo = new GenerationRepository(asDb(tdb.pool));
+  // The admin API on the scheduler's storage; links are made for where it listens (PUBLIC_BASE_URL).
+  orm = await createOrm(tdb.url);
+  admin = await serveApp({ tdb, orm, images: { storage: ctx.storage, links: imageLinksFromConfig(ctx.config, asDb(tdb.pool)) } });
+  ctx = { ...ctx, imageLinks: imageLinksFromConfig({ ...ctx.config, PUBLIC_BASE_URL: admin.url }, asDb(tdb.pool)) };
 });
 afterAll(async () => {
+  await admin.close();
+  await orm.close();
   await h.close();
   await boss.stop({ graceful: false });
   await tdb.drop();
@@ -41,7 +54,7 @@ async function deferredInteraction() {
   return sent;
 }
 
-async function succeededGeneration(token: string | null, expiresAt: Date | null, outputs = 1) {
+async function succeededGeneration(token: string | null, expiresAt: Date | null, outputs = 1, image?: Buffer) {
   const g: NewGeneration = {
     id: randomUUID(), userId: h.sim.defaultUser!.id, guildId: h.sim.defaultGuild!.id, channelId: h.sim.defaultGuild!.channels[0]!.id,
     applicationId: h.sim.applicationId, interactionId: null, interactionToken: token, interactionTokenExpiresAt: expiresAt,
@@ -53,7 +66,7 @@ async function succeededGeneration(token: string | null, expiresAt: Date | null,
   const prefix = generationPrefix(row.userId, row.createdAt, row.id);
   const stored = [];
   for (let i = 0; i < outputs; i++) {
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10 * i, g: 100, b: 200 } } }).png().toBuffer();
+    const png = image ?? (await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 10 * i, g: 100, b: 200 } } }).png().toBuffer());
     const put = await ctx.storage.put(originalKey(prefix, i), png);
     stored.push({ index: i, status: 'stored' as const, path: put.key, bytes: put.bytes, sha256: put.sha256, width: 64, height: 64 });
   }
@@ -77,6 +90,40 @@ describe('deliver', () => {
     await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
     expect(h.sim.requests.length).toBe(before);
   });
+
+  test('each shown image links to its original by a signed URL, and every link opens that image', async () => {
+    const sent = await deferredInteraction();
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 2);
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    const original = sent.original()!;
+    const links = [...original.content.matchAll(/\]\(<([^>]+)>\)/g)].map((m) => m[1]!);
+    expect(links).toHaveLength(2);
+    expect(original.embeds.map((e) => e.url)).toEqual([links[0], links[0]]);
+    for (const [index, link] of links.entries()) {
+      expect(link).toMatch(new RegExp(`^${admin.url}/images/${g.id}/${index}\\?expires=\\d+&sig=[\\w-]{43}$`));
+      const res = await fetch(link);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await res.arrayBuffer()).equals(await ctx.storage.get(g.outputs[index]!.path!))).toBe(true);
+    }
+    expect(h.sim.violations).toEqual([]);
+  });
+
+  test('a PNG over the upload cap is sent as a WebP preview with a link that opens the full PNG', async () => {
+    const huge = await noisyPng(2048, 7);
+    expect(huge.length).toBeGreaterThan(10 * 1024 * 1024);
+    const sent = await deferredInteraction();
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 1, huge);
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    const original = sent.original()!;
+    expect(original.attachments[0]!.filename).toMatch(/\.webp$/);
+    const link = /^\[Full-size PNG\]\(<([^>]+)>\)$/.exec(original.content)?.[1];
+    expect(link).toBe(original.embeds[0]!.url);
+    const res = await fetch(link!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await res.arrayBuffer()).equals(huge)).toBe(true);
+  }, 60_000);
 
   test('after the interaction token expired it posts in the channel instead', async () => {
     const g = await succeededGeneration(null, null);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
@@ -69,7 +69,11 @@ describe('thumbnail', () => {
     expect(after.outputs.map((o) => o.status)).toEqual(['stored', 'failed', 'stored']);
     expect(after.outputs[1]!.error).toMatch(/could not be decoded/);
     expect(after.outputs[0]!.thumbnails!.map((t) => `${t.format}${t.size}`)).toEqual(['webp256', 'webp512', 'webp1024', 'jpeg512']);
-    for (const t of after.outputs[2]!.thumbnails!) expect((await ctx.storage.stat(t.path))?.bytes).toBe(t.bytes);
+    for (const t of after.outputs[2]!.thumbnails!) {
+      expect((await ctx.storage.stat(t.path))?.bytes).toBe(t.bytes);
+      // Recorded so the image route can refuse a thumbnail that changed on disk.
+      expect(createHash('sha256').update(await ctx.storage.get(t.path)).digest('hex')).toBe(t.sha256);
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import type { PgBoss } from 'pg-boss';
 import { parseConfig } from '#shared/config.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { createDiscordRest } from '#shared/discord/rest.ts';
+import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { createLogger } from '#shared/logging.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { JobHelpers } from '#scheduler/context.ts';
@@ -39,6 +40,7 @@ export async function createSchedulerContext(opts: {
     db: asDb(opts.tdb.pool),
     boss: opts.boss,
     storage: new LocalStorage(storageDir),
+    imageLinks: imageLinksFromConfig(config, asDb(opts.tdb.pool)),
     discord: createDiscordRest(opts.discord.apiBase, opts.discord.token),
     instances: new InstancePool(testLogger),
     generateConcurrency: 2,

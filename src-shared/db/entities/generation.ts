@@ -20,7 +20,7 @@ export interface GenerationOutput {
   width?: number;
   height?: number;
   sha256?: string;
-  thumbnails?: { size: number; format: 'webp' | 'jpeg'; path: string; bytes: number }[];
+  thumbnails?: { size: number; format: 'webp' | 'jpeg'; path: string; bytes: number; sha256?: string }[];
   error?: string;
 }
 

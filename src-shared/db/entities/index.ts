@@ -1,4 +1,5 @@
 import { AbandonedPromptEntity } from './abandoned-prompt.ts';
+import { AppSecretEntity } from './app-secret.ts';
 import { AuditLogEntity } from './audit-log.ts';
 import { ComfyInstanceEntity } from './comfy-instance.ts';
 import { GenerationEntity } from './generation.ts';
@@ -7,6 +8,7 @@ import { ModelEntity } from './model.ts';
 import { QueueWaitingEntity, UserUsageEntity } from './user-usage.ts';
 
 export * from './abandoned-prompt.ts';
+export * from './app-secret.ts';
 export * from './audit-log.ts';
 export * from './comfy-instance.ts';
 export * from './generation.ts';
@@ -23,4 +25,5 @@ export const entities = [
   QueueWaitingEntity,
   AuditLogEntity,
   AbandonedPromptEntity,
+  AppSecretEntity,
 ];
