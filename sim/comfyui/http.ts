@@ -20,6 +20,8 @@ export interface Req {
   method: string;
   /** Path with any `/api` prefix removed. */
   path: string;
+  /** Path as requested (behind any proxy base path). */
+  rawPath: string;
   query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body(): Promise<Buffer>;
@@ -51,7 +53,7 @@ export function makeReq(req: IncomingMessage): Req {
     return cached;
   };
   return {
-    method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers, body,
+    method: req.method ?? 'GET', path, rawPath: url.pathname, query: url.searchParams, headers: req.headers, body,
     json: async () => loads(decodeText(await body(), req.headers['content-type'])),
   };
 }

@@ -8,10 +8,16 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { SimDirs } from './files.ts';
 import type { ObjectInfoVersion } from './objectInfo.ts';
+import type { ProxyAccess } from './proxy.ts';
 import { ComfyHttpServer } from './server.ts';
 import { ComfyState, type SimExecution } from './state.ts';
 
 export type { SimExecution } from './state.ts';
+export type { ProxyAccess } from './proxy.ts';
+
+/** The ComfyUI release the stand-in behaves like (API.md §0; '0.38' = the NEWER deltas of §9). */
+export type SimVersion = '0.3.64' | '0.38';
+export const simVersions: readonly SimVersion[] = ['0.3.64', '0.38'];
 export { readTextChunks } from './images.ts';
 export { loads as parsePythonJson, dumps as dumpPythonJson } from './pyjson.ts';
 
@@ -23,13 +29,20 @@ export interface ComfySimOptions {
   secondsPerStep?: number;
   previews?: boolean;
   outputDir?: string;
+  /** Default '0.3.64'. '0.38': canonical-UUID prompt ids, create_time, /api/jobs, newer object_info, … */
+  version?: SimVersion;
+  /** @deprecated use `version`; 'newer' is the same as version '0.38'. */
   objectInfo?: ObjectInfoVersion;
+  /** Test-only: sit behind a reverse proxy with a base path and/or a bearer token. */
+  proxy?: ProxyAccess;
 }
 
 export type SimEvent = 'execution_start' | 'execution_success' | 'execution_error' | 'execution_interrupted' | 'idle';
 
 export interface ComfySim {
+  /** Where ComfyUI is, including the proxy base path if any (no trailing slash). */
   readonly url: string;
+  readonly version: SimVersion;
   readonly port: number;
   readonly outputDir: string;
   readonly inputDir: string;
@@ -60,11 +73,13 @@ function makeDirs(outputDir: string | undefined): { dirs: SimDirs; base: string 
 export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySim> {
   const { dirs, base } = makeDirs(opts.outputDir);
   await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3a6ea5' } }).png().toFile(path.join(dirs.input, 'example.png'));
+  const version: SimVersion = opts.version ?? (opts.objectInfo === 'newer' ? '0.38' : '0.3.64');
   const state = new ComfyState({
-    dirs, models: opts.models ?? {}, secondsPerStep: opts.secondsPerStep ?? 0.005, previews: opts.previews ?? false, objectInfo: opts.objectInfo ?? 'default',
+    dirs, models: opts.models ?? {}, secondsPerStep: opts.secondsPerStep ?? 0.005, previews: opts.previews ?? false, objectInfo: version === '0.38' ? 'newer' : 'default',
   });
   const host = opts.host ?? '127.0.0.1';
-  const server = new ComfyHttpServer(host, opts.port ?? 0, () => state);
+  const server = new ComfyHttpServer(host, opts.port ?? 0, () => state, opts.proxy);
+  const basePath = opts.proxy?.basePath?.replace(/\/+$/, '') ?? '';
   await server.listen();
   const startWorker = () => void state.runWorker().catch((err: unknown) => console.error('sim/comfyui worker failed', err));
   startWorker();
@@ -79,8 +94,9 @@ export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySi
 
   const sim: ComfySim = {
     get url() {
-      return `http://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${server.port}${basePath}`;
     },
+    version,
     get port() {
       return server.port;
     },

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startComfySim } from './index.ts';
+import { simVersions, startComfySim, type SimVersion } from './index.ts';
 
-/** `npm run sim:comfyui -- --port 8188 [--seconds-per-step 0.05] [--previews] [--models models.json] [--newer]` */
+/** `npm run sim:comfyui -- --port 8188 [--seconds-per-step 0.05] [--previews] [--models models.json] [--version 0.3.64|0.38]` */
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '8188' },
@@ -11,9 +11,16 @@ const { values } = parseArgs({
     previews: { type: 'boolean', default: false },
     models: { type: 'string' },
     'output-dir': { type: 'string' },
+    version: { type: 'string', default: '0.3.64' },
+    /** Same as `--version 0.38` (kept for old scripts). */
     newer: { type: 'boolean', default: false },
   },
 });
+const version = (values.newer ? '0.38' : values.version) as SimVersion;
+if (!simVersions.includes(version)) {
+  console.error(`--version must be one of ${simVersions.join(', ')} (got '${values.version}')`);
+  process.exit(2);
+}
 
 const sim = await startComfySim({
   host: values.host,
@@ -22,9 +29,9 @@ const sim = await startComfySim({
   previews: values.previews,
   models: values.models ? (JSON.parse(readFileSync(values.models, 'utf8')) as Record<string, string[]>) : undefined,
   outputDir: values['output-dir'],
-  objectInfo: values.newer ? 'newer' : 'default',
+  version,
 });
-console.log(`ComfyUI stand-in listening on ${sim.url} (ws: ${sim.url.replace('http', 'ws')}/ws)\n  output dir: ${sim.outputDir}\n  input dir:  ${sim.inputDir}`);
+console.log(`ComfyUI ${version} stand-in listening on ${sim.url} (ws: ${sim.url.replace('http', 'ws')}/ws)\n  output dir: ${sim.outputDir}\n  input dir:  ${sim.inputDir}`);
 
 const shutdown = () => void sim.close().then(() => process.exit(0));
 process.on('SIGINT', shutdown);

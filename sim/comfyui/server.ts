@@ -3,14 +3,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { HttpStatus, makeReq, originRefused, sendEmpty, sendServerError, sendText } from './http.ts';
 import { infoRoutes } from './routes/info.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import { promptRoutes } from './routes/prompt.ts';
 import { queueRoutes } from './routes/queue.ts';
 import type { Route } from './routes/types.ts';
 import { uploadRoutes } from './routes/upload.ts';
 import { viewRoutes } from './routes/view.ts';
+import { proxyRefusal, type ProxyAccess } from './proxy.ts';
 import type { ComfyState } from './state.ts';
 
-const ROUTES: Route[] = [...promptRoutes, ...queueRoutes, ...viewRoutes, ...uploadRoutes, ...infoRoutes];
+const ROUTES: Route[] = [...promptRoutes, ...queueRoutes, ...viewRoutes, ...uploadRoutes, ...infoRoutes, ...jobRoutes];
 
 function match(method: string, path: string): { route: Route; params: string[] } | 'wrong-method' | undefined {
   let wrongMethod = false;
@@ -28,12 +30,14 @@ export class ComfyHttpServer {
   private readonly sockets = new Set<Socket>();
   private readonly host: string;
   private readonly getState: () => ComfyState;
+  private readonly access: ProxyAccess;
   port: number;
 
-  constructor(host: string, port: number, getState: () => ComfyState) {
+  constructor(host: string, port: number, getState: () => ComfyState, access: ProxyAccess = {}) {
     this.host = host;
     this.port = port;
     this.getState = getState;
+    this.access = access;
   }
 
   get listening(): boolean {
@@ -79,6 +83,11 @@ export class ComfyHttpServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const refused = proxyRefusal(this.access, req);
+    if (refused !== undefined) {
+      socket.end(`HTTP/1.1 ${refused === 401 ? '401 Unauthorized' : '404 Not Found'}\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if ((path !== '/ws' && path !== '/api/ws') || originRefused(req.headers)) {
       socket.end(`HTTP/1.1 ${originRefused(req.headers) ? '403 Forbidden' : '404 Not Found'}\r\nContent-Length: 0\r\n\r\n`);
@@ -88,6 +97,8 @@ export class ComfyHttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = proxyRefusal(this.access, req);
+    if (refused !== undefined) return sendText(res, refused, refused === 401 ? '401: Unauthorized' : '404: Not Found');
     const state = this.getState();
     const r = makeReq(req);
     try {

@@ -12,6 +12,7 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
 import { HttpTransport, neverSent, type RequestOptions } from './http-transport.ts';
 import { parseJsonLossless } from './json.ts';
 import { positionIn } from './queue-position.ts';
+import { historyEntryOfJob, serverKindOf, type Job, type PromptLookup, type ServerKind } from './server-kind.ts';
 import type { ObjectInfo } from './object-info.ts';
 import { ComfyEventStream } from './event-stream.ts';
 import { followPrompt, type FollowOptions } from './follow-prompt.ts';
@@ -24,8 +25,13 @@ import { truncate } from '#shared/render/limits.ts';
 const canonicalUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface ComfyClientOptions {
-  /** e.g. `http://127.0.0.1:8188` */
+  /** e.g. `http://127.0.0.1:8188`, or `https://host/comfy` behind a reverse proxy (the path is kept). */
   baseUrl: string;
+  /**
+   * `Authorization` header value for a reverse proxy in front of ComfyUI (e.g. `Bearer …`), sent on
+   * every HTTP call and the WebSocket upgrade. Never logged.
+   */
+  authorization?: string;
   /** Our WebSocket session id; events of prompts submitted with it are routed to us. */
   clientId?: string;
   logger?: Logger;
@@ -55,7 +61,9 @@ export class ComfyClient {
   readonly #downloadTimeoutMs: number;
   readonly #backoff: BackoffPolicy;
   readonly #retries: number;
+  readonly #authorization: string | undefined;
   #events: ComfyEventStream | undefined;
+  #kind: Promise<ServerKind> | undefined;
 
   constructor(opts: ComfyClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -64,8 +72,10 @@ export class ComfyClient {
     this.#downloadTimeoutMs = opts.downloadTimeoutMs ?? 600_000;
     this.#backoff = opts.backoff ?? defaultBackoff;
     this.#retries = opts.retries ?? 4;
+    this.#authorization = opts.authorization;
     this.#http = new HttpTransport({
       baseUrl: this.baseUrl,
+      authorization: opts.authorization,
       logger: this.logger,
       timeoutMs: opts.timeoutMs ?? 10_000,
       retries: this.#retries,
@@ -76,7 +86,9 @@ export class ComfyClient {
   /** The WebSocket event stream of our clientId (created and started on first use). */
   events(): ComfyEventStream {
     if (!this.#events) {
-      this.#events = new ComfyEventStream({ baseUrl: this.baseUrl, clientId: this.clientId, logger: this.logger, backoff: this.#backoff });
+      this.#events = new ComfyEventStream({
+        baseUrl: this.baseUrl, clientId: this.clientId, logger: this.logger, backoff: this.#backoff, authorization: this.#authorization,
+      });
       this.#events.start();
     }
     return this.#events;
@@ -219,11 +231,73 @@ export class ComfyClient {
   }
 
   /**
+   * Which ComfyUI this is, from `/system_stats` (asked once; a failed answer is asked again next
+   * time). Newer servers get the jobs API, 0.3.64 the queue/history/interrupt routes.
+   */
+  serverKind(signal?: AbortSignal): Promise<ServerKind> {
+    if (!this.#kind) {
+      const asking = this.systemStats(signal).then(serverKindOf);
+      this.#kind = asking;
+      asking.then(
+        (kind) => this.logger.debug({ version: kind.version, jobsApi: kind.jobsApi }, 'ComfyUI server kind'),
+        () => {
+          if (this.#kind === asking) this.#kind = undefined;
+        },
+      );
+    }
+    return this.#kind;
+  }
+
+  /**
+   * Where a prompt is now — pending (with position), running, finished (its history entry) or
+   * absent — to reconcile after a crash or reconnect. One `GET /api/jobs/{id}` on newer servers;
+   * `/queue` then `/history/{id}` otherwise (ComfyUI moves a prompt from one to the other atomically).
+   */
+  async lookup(promptId: string, signal?: AbortSignal): Promise<PromptLookup> {
+    if (await this.#jobsApi(signal)) {
+      const job = await this.#job(promptId, signal);
+      if (job !== 'no-jobs-api') {
+        if (job === undefined) return { state: 'absent' };
+        if (job.status === 'in_progress') return { state: 'running' };
+        if (job.status !== 'pending') {
+          const entry = historyEntryOfJob(job) ?? (await this.history(promptId, signal));
+          return entry ? { state: 'finished', entry } : { state: 'absent' };
+        }
+        // The jobs API has no queue position; the queue has (the prompt may have started meanwhile).
+        const where = positionIn(await this.queue(signal), promptId);
+        return where.state === 'absent' ? this.lookup(promptId, signal) : where;
+      }
+    }
+    const where = positionIn(await this.queue(signal), promptId);
+    if (where.state !== 'absent') return where;
+    const entry = await this.history(promptId, signal);
+    return entry ? { state: 'finished', entry } : { state: 'absent' };
+  }
+
+  /**
    * Cancels by stage: pending → removed from the queue; running → interrupted (only when this
-   * prompt is the running one, so another job is never hit); otherwise 'not_found'.
+   * prompt is the running one, so another job is never hit); otherwise 'not_found'. Newer servers
+   * do it atomically with `POST /api/jobs/{id}/cancel`.
    */
   async cancel(promptId: string, signal?: AbortSignal): Promise<CancelResult> {
     const log = this.logger.child({ promptId });
+    if (await this.#jobsApi(signal)) {
+      const res = await this.#http.request(`/api/jobs/${encodeURIComponent(promptId)}/cancel`, { method: 'POST', body: '{}', signal, context: { promptId } });
+      const text = await res.text();
+      if (res.ok) {
+        if (!(asObject(parseJsonLossless(text)) as { cancelled?: boolean }).cancelled) {
+          log.info('cancel: prompt is neither pending nor running');
+          return 'not_found';
+        }
+        // Dequeued prompts leave no trace; interrupted ones are still running or in history.
+        const after = await this.#job(promptId, signal);
+        const how = after === undefined ? 'dequeued' : 'interrupted';
+        log.info({ how }, 'prompt cancelled through the jobs API');
+        return how;
+      }
+      if (!isMissingRoute(res.status, text)) throw unexpected(`POST /api/jobs/${promptId}/cancel`, res.status, text);
+      this.#noJobsApi();
+    }
     // Two rounds: a pending prompt may start running between reading the queue and deleting it.
     for (let round = 0; round < 2; round++) {
       const where = await this.queuePosition(promptId, signal);
@@ -242,6 +316,33 @@ export class ComfyClient {
     }
     log.info('cancel: prompt is neither pending nor running');
     return 'not_found';
+  }
+
+  async #jobsApi(signal?: AbortSignal): Promise<boolean> {
+    try {
+      return (await this.serverKind(signal)).jobsApi;
+    } catch {
+      return false; // system_stats unreachable: the old routes work on every server
+    }
+  }
+
+  /** A server that claimed the jobs API but lacks the route: use the old routes from now on. */
+  #noJobsApi(): void {
+    this.logger.warn('ComfyUI has no /api/jobs routes after all; using /queue, /history and /interrupt');
+    this.#kind = this.#kind?.then((k) => ({ ...k, jobsApi: false }));
+  }
+
+  /** `GET /api/jobs/{id}`: the job, undefined when the server does not know it. */
+  async #job(promptId: string, signal?: AbortSignal): Promise<Job | undefined | 'no-jobs-api'> {
+    const res = await this.#http.request(`/api/jobs/${encodeURIComponent(promptId)}`, { signal, context: { promptId } });
+    const text = await res.text();
+    if (res.ok) return asObject(parseJsonLossless(text)) as unknown as Job;
+    if (res.status === 404 && !isMissingRoute(res.status, text)) return undefined;
+    if (isMissingRoute(res.status, text)) {
+      this.#noJobsApi();
+      return 'no-jobs-api';
+    }
+    throw unexpected(`GET /api/jobs/${promptId}`, res.status, text);
   }
 
   async #wasReceived(promptId: string): Promise<boolean> {
@@ -274,6 +375,11 @@ async function readJson(res: Response, what: string): Promise<unknown> {
 
 function asObject(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** aiohttp's plain-text 404/405 for a route the server does not have (a missing job is JSON). */
+function isMissingRoute(status: number, text: string): boolean {
+  return (status === 404 || status === 405) && !text.trimStart().startsWith('{');
 }
 
 function unexpected(what: string, status: number, text: string): AppError {

@@ -5,8 +5,11 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
 import { parseBinaryEvent, parseTextEvent, type ComfyEvent } from './events.ts';
 
 export interface EventStreamOptions {
+  /** http(s) base URL, possibly with a path prefix; the socket is `<base>/ws` with ws(s). */
   baseUrl: string;
   clientId: string;
+  /** Sent as the `Authorization` header of the upgrade request; never logged. */
+  authorization?: string;
   logger: Logger;
   backoff?: BackoffPolicy;
   /** Ping cadence; a missing pong by the next ping means a dead link (default 15 s). */
@@ -119,11 +122,14 @@ export class ComfyEventStream {
 
   /** One socket from dial to close. Resolves (never rejects) after the socket is fully closed. */
   #connectOnce(): Promise<boolean> {
-    const url = new URL(`/ws?clientId=${encodeURIComponent(this.clientId)}`, this.#opts.baseUrl.replace(/^http/, 'ws'));
+    const url = `${this.#opts.baseUrl.replace(/\/+$/, '').replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(this.clientId)}`;
     return new Promise<boolean>((resolve) => {
       let confirmed = false;
       let pongPending = false;
-      const socket = new WebSocket(url, { handshakeTimeout: this.#opts.handshakeTimeoutMs ?? 10_000 });
+      const socket = new WebSocket(url, {
+        handshakeTimeout: this.#opts.handshakeTimeoutMs ?? 10_000,
+        ...(this.#opts.authorization ? { headers: { authorization: this.#opts.authorization } } : {}),
+      });
       this.#socket = socket;
       const pinger = setInterval(() => {
         if (pongPending) {

@@ -5,6 +5,7 @@ import type { ComfyEventStream } from './event-stream.ts';
 import { promptIdOf, type ComfyEvent } from './events.ts';
 import { errorOutcome, outcomeFromHistory, successOutcome, type PromptOutcome } from './prompt-outcome.ts';
 import { positionIn } from './queue-position.ts';
+import type { PromptLookup } from './server-kind.ts';
 
 export type FollowProgress =
   | { stage: 'pending'; position: number }
@@ -27,6 +28,17 @@ export interface PromptStateSource {
   logger: Logger;
   queue(signal?: AbortSignal): Promise<QueueSnapshot>;
   history(promptId: string, signal?: AbortSignal): Promise<HistoryEntry | undefined>;
+  /** One-call state of a prompt (the jobs API on newer servers); without it, queue then history. */
+  lookup?(promptId: string, signal?: AbortSignal): Promise<PromptLookup>;
+}
+
+/** Queue first, then history: ComfyUI moves a prompt from running to history atomically. */
+async function lookupIn(source: PromptStateSource, promptId: string): Promise<PromptLookup> {
+  if (source.lookup) return source.lookup(promptId);
+  const where = positionIn(await source.queue(), promptId);
+  if (where.state !== 'absent') return where;
+  const entry = await source.history(promptId);
+  return entry ? { state: 'finished', entry } : { state: 'absent' };
 }
 
 // Two consecutive "nowhere" observations before declaring a prompt lost.
@@ -120,14 +132,14 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
     };
 
     const checkOnce = async (reason: string) => {
-      let queue: QueueSnapshot;
+      let where: PromptLookup;
       try {
-        queue = await source.queue();
+        where = await lookupIn(source, promptId);
       } catch (err) {
-        log.debug({ err, reason }, 'queue check failed; will retry');
+        log.debug({ err, reason }, 'prompt state check failed; will retry');
         return;
       }
-      const where = positionIn(queue, promptId);
+      if (where.state === 'finished') return finish(outcomeFromHistory(promptId, where.entry, outputs));
       if (where.state !== 'absent') {
         absentStreak = 0;
         if (where.state === 'pending') progress({ stage: 'pending', position: where.position });
@@ -141,15 +153,6 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
         }
         return;
       }
-      // Queue first, then history: ComfyUI moves a prompt from running to history atomically.
-      let entry: HistoryEntry | undefined;
-      try {
-        entry = await source.history(promptId);
-      } catch (err) {
-        log.debug({ err, reason }, 'history check failed; will retry');
-        return;
-      }
-      if (entry) return finish(outcomeFromHistory(promptId, entry, outputs));
       absentStreak++;
       log.debug({ reason, absentStreak }, 'prompt neither queued nor in history');
       if (absentStreak >= absentChecksBeforeUnknown) {

@@ -23,7 +23,10 @@ export interface RequestOptions {
 }
 
 export interface TransportOptions {
+  /** May carry a path (a reverse proxy's prefix); every request path is appended to it. */
   baseUrl: string;
+  /** Sent as the `Authorization` header on every request; never logged. */
+  authorization?: string;
   logger: Logger;
   timeoutMs: number;
   retries: number;
@@ -47,8 +50,9 @@ export class HttpTransport {
     this.#opts = opts;
   }
 
+  /** `path` starts with `/`; it is appended to the base URL, keeping the base URL's own path. */
   url(path: string): string {
-    return new URL(path, this.#opts.baseUrl).toString();
+    return `${this.#opts.baseUrl.replace(/\/+$/, '')}${path}`;
   }
 
   /** Resolves with any response below 500; throws ComfyUnavailable once retries are spent. */
@@ -86,12 +90,10 @@ export class HttpTransport {
   async #fetchOnce(path: string, method: string, opts: RequestOptions): Promise<Response> {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.#opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-    return fetch(this.url(path), {
-      method,
-      body: opts.body,
-      headers: opts.body !== undefined ? { 'content-type': 'application/json' } : undefined,
-      signal,
-    });
+    const headers: Record<string, string> = {};
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#opts.authorization) headers.authorization = this.#opts.authorization;
+    return fetch(this.url(path), { method, body: opts.body, headers, signal });
   }
 }
 

@@ -37,5 +37,6 @@ export { parseJsonLossless, stringifyJsonLossless } from './json.ts';
 export { comboValues, type InputOptions, type InputSpec, type InputType, type NodeInfo, type ObjectInfo } from './object-info.ts';
 export { imagesOf, outcomeFromHistory, type PromptOutcome } from './prompt-outcome.ts';
 export { positionIn } from './queue-position.ts';
+export { serverKindOf, type PromptLookup, type ServerKind } from './server-kind.ts';
 export { assertWorkflowValid, ComfyValidationError, describeRejection, type ComfyValidationDetails } from './validation-error.ts';
 export * from './workflow/index.ts';
