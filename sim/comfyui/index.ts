@@ -48,6 +48,8 @@ export interface ComfySim {
   readonly inputDir: string;
   readonly tempDir: string;
   readonly executions: SimExecution[];
+  /** `METHOD /path` of the latest HTTP requests that reached ComfyUI (oldest first, at most 1000). */
+  readonly requests: readonly string[];
   setSecondsPerStep(s: number): void;
   setModels(folder: string, files: string[]): void;
   removeModel(folder: string, file: string): void;
@@ -104,6 +106,7 @@ export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySi
     inputDir: dirs.input,
     tempDir: dirs.temp,
     executions: state.executions,
+    requests: server.requests,
     setSecondsPerStep: (s) => {
       state.secondsPerStep = s;
     },

@@ -31,6 +31,8 @@ export class ComfyHttpServer {
   private readonly host: string;
   private readonly getState: () => ComfyState;
   private readonly access: ProxyAccess;
+  /** `METHOD /path` of the latest requests that got past the proxy (oldest first, at most 1000). */
+  readonly requests: string[] = [];
   port: number;
 
   constructor(host: string, port: number, getState: () => ComfyState, access: ProxyAccess = {}) {
@@ -101,6 +103,8 @@ export class ComfyHttpServer {
     if (refused !== undefined) return sendText(res, refused, refused === 401 ? '401: Unauthorized' : '404: Not Found');
     const state = this.getState();
     const r = makeReq(req);
+    this.requests.push(`${r.method} ${r.rawPath}`);
+    if (this.requests.length > 1000) this.requests.shift();
     try {
       const injected = state.faults.takeRequestFailure(new URL(req.url ?? '/', 'http://x').pathname);
       if (injected !== undefined) {

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startComfySim } from '#sim/comfyui/index.ts';
+import { simVersions, startComfySim } from '#sim/comfyui/index.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { buildTxt2Img, ComfyClient, ComfyValidationError, validateWorkflow, type PromptGraph } from '#shared/comfyui/index.ts';
 import { txt2imgParams } from './fixtures.ts';
@@ -11,48 +11,49 @@ import { LogTap } from './log-tap.ts';
 
 type Sim = Awaited<ReturnType<typeof startComfySim>>;
 
-const models = { checkpoints: ['a.safetensors', 'b.safetensors'], loras: ['l.safetensors'] };
-let sim: Sim;
-let dir: string;
-const clients: ComfyClient[] = [];
+// Every client behaviour holds against both server kinds the client detects (API.md §0, §9).
+describe.each(simVersions)('ComfyClient against the %s stand-in', (version) => {
+  const models = { checkpoints: ['a.safetensors', 'b.safetensors'], loras: ['l.safetensors'] };
+  let sim: Sim;
+  let dir: string;
+  const clients: ComfyClient[] = [];
 
-beforeAll(async () => {
-  sim = await startComfySim({ models, secondsPerStep: 0.005 });
-  dir = await mkdtemp(join(tmpdir(), 'comfy-client-'));
-});
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  sim.resume();
-  await sim.refuseConnections(false);
-});
-afterAll(async () => {
-  await sim?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-function client(opts: { retries?: number; tap?: LogTap } = {}): ComfyClient {
-  const c = new ComfyClient({
-    baseUrl: sim.url,
-    logger: (opts.tap ?? new LogTap()).logger,
-    retries: opts.retries ?? 6,
-    timeoutMs: 2_000,
-    backoff: { baseMs: 20, maxMs: 200 },
+  beforeAll(async () => {
+    sim = await startComfySim({ models, secondsPerStep: 0.005, version });
+    dir = await mkdtemp(join(tmpdir(), 'comfy-client-'));
   });
-  clients.push(c);
-  return c;
-}
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    sim.resume();
+    await sim.refuseConnections(false);
+  });
+  afterAll(async () => {
+    await sim?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
 
-function graph(over: Parameters<typeof txt2imgParams>[0] = {}): PromptGraph {
-  return buildTxt2Img(txt2imgParams({ checkpoint: 'a.safetensors', loras: [{ name: 'l.safetensors', strengthModel: 0.8, strengthClip: 0.5 }], steps: 8, seed: String(Math.floor(Math.random() * 1e9)), filenamePrefix: `t/${randomUUID()}`, ...over }));
-}
+  function client(opts: { retries?: number; tap?: LogTap } = {}): ComfyClient {
+    const c = new ComfyClient({
+      baseUrl: sim.url,
+      logger: (opts.tap ?? new LogTap()).logger,
+      retries: opts.retries ?? 6,
+      timeoutMs: 2_000,
+      backoff: { baseMs: 20, maxMs: 200 },
+    });
+    clients.push(c);
+    return c;
+  }
 
-const follow = { pollIntervalMs: 100, timeoutMs: 15_000 };
+  function graph(over: Parameters<typeof txt2imgParams>[0] = {}): PromptGraph {
+    return buildTxt2Img(txt2imgParams({ checkpoint: 'a.safetensors', loras: [{ name: 'l.safetensors', strengthModel: 0.8, strengthClip: 0.5 }], steps: 8, seed: String(Math.floor(Math.random() * 1e9)), filenamePrefix: `t/${randomUUID()}`, ...over }));
+  }
 
-function executionsOf(promptId: string) {
-  return sim.executions.filter((e) => e.promptId === promptId);
-}
+  const follow = { pollIntervalMs: 100, timeoutMs: 15_000 };
 
-describe('ComfyClient against the stand-in', () => {
+  function executionsOf(promptId: string) {
+    return sim.executions.filter((e) => e.promptId === promptId);
+  }
+
   it('reads object_info (seed max exact), models and system stats; the builder output validates and runs', async () => {
     const c = client();
     const info = await c.objectInfo();
@@ -168,7 +169,8 @@ describe('ComfyClient against the stand-in', () => {
   });
 
   it('cancels a pending prompt by dequeuing and a running one by interrupting', async () => {
-    const c = client();
+    const tap = new LogTap();
+    const c = client({ tap });
     const runningId = randomUUID();
     const pendingId = randomUUID();
     await c.submit(graph({ steps: 5000 }), { promptId: runningId });
@@ -182,6 +184,33 @@ describe('ComfyClient against the stand-in', () => {
     expect((await c.followPrompt(runningId, follow)).status).toBe('interrupted');
     expect(await c.cancel(runningId)).toBe('not_found');
     expect((await c.followPrompt(pendingId, follow)).status).toBe('unknown');
-    expect(executionsOf(pendingId).length).toBeLessThanOrEqual(1);
+    expect(executionsOf(pendingId)).toHaveLength(0);
+    // Newer servers cancel atomically through POST /api/jobs/{id}/cancel; 0.3.64 has only the old routes.
+    expect(tap.count('prompt cancelled through the jobs API')).toBe(version === '0.38' ? 2 : 0);
+    expect(tap.count('pending prompt removed from the queue') + tap.count('running prompt interrupted')).toBe(version === '0.38' ? 0 : 2);
+  });
+
+  it('detects the server kind and looks a prompt up through every stage', async () => {
+    const c = client();
+    expect(await c.serverKind()).toEqual({ version: version === '0.38' ? '0.38.1' : '0.3.64', jobsApi: version === '0.38' });
+    sim.pause();
+    const firstId = randomUUID();
+    const secondId = randomUUID();
+    await c.submit(graph(), { promptId: firstId, extraData: { extra_pnginfo: { workflow: { id: 'wf-1' } } } });
+    await c.submit(graph(), { promptId: secondId });
+    expect(await c.lookup(firstId)).toEqual({ state: 'pending', position: 0 });
+    expect(await c.lookup(secondId)).toEqual({ state: 'pending', position: 1 });
+    const queued = (await c.queue()).pending[0]!;
+    expect(queued[1]).toBe(firstId);
+    // 0.38 stamps create_time (ms) into extra_data.
+    expect(typeof queued[3].create_time).toBe(version === '0.38' ? 'number' : 'undefined');
+    expect(await c.lookup(randomUUID())).toEqual({ state: 'absent' });
+    sim.resume();
+    expect((await c.followPrompt(secondId, follow)).status).toBe('success');
+    const done = await c.lookup(firstId);
+    expect(done.state).toBe('finished');
+    if (done.state !== 'finished') return;
+    expect(done.entry.status.status_str).toBe('success');
+    expect(Object.values(done.entry.outputs).flatMap((o) => o.images ?? [])).toHaveLength(1);
   });
 });
