@@ -158,6 +158,12 @@ export class ComfyEventStream {
         }
         this.#dispatch(event);
       });
+      socket.on('unexpected-response', (_req, res) => {
+        const status = res.statusCode ?? 0;
+        const hint = status === 401 || status === 403 ? ' — check the instance\'s authorization header' : status === 404 ? ' — check the base URL path' : '';
+        this.#log.warn({ status }, `ComfyUI refused the WebSocket upgrade with HTTP ${status}${hint}`);
+        socket.terminate();
+      });
       socket.on('error', (err) => this.#log.debug({ err }, 'WebSocket error'));
       socket.on('close', () => {
         clearInterval(pinger);
