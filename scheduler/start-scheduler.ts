@@ -10,6 +10,7 @@ import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
+import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
 import { cleanupJob } from './jobs/cleanup.ts';
 import { deliverJob } from './jobs/deliver.ts';
 import { discoverModelsJob, runDiscovery } from './jobs/discover-models.ts';
@@ -46,6 +47,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   const pool = createPool(config.DATABASE_URL, { max: 20 });
   const db = asDb(pool);
   await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);
+  await storeConfiguredAuthorizations(db, config.COMFYUI_AUTHORIZATIONS);
   const instances = (await db.executeSql<InstanceRow>(listInstances().text, [])).rows.filter((i) => i.enabled);
   const generateConcurrency = Math.max(2, instances.reduce((sum, i) => sum + i.maxQueueDepth, 0));
 
@@ -59,7 +61,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     storage: new LocalStorage(config.STORAGE_DIR),
     imageLinks: imageLinksFromConfig(config, db),
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
-    instances: new InstancePool(logger),
+    instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
     ...(opts.__test__ ? { __test__: opts.__test__ } : {}),
   };

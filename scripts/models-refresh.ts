@@ -2,7 +2,8 @@
 import { discoverModels } from '#shared/comfyui/discovery/discover.ts';
 import { formatSummary } from '#shared/comfyui/discovery/summary.ts';
 import { loadConfigOrExit } from '#shared/config.ts';
-import { createPool } from '#shared/db/pool.ts';
+import { storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
+import { asDb, createPool } from '#shared/db/pool.ts';
 import { seedInstances } from '#shared/db/sql/instances.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
 
@@ -14,6 +15,7 @@ const pool = createPool(config.DATABASE_URL, { max: 4 });
 try {
   const seed = seedInstances(config.COMFYUI_URLS);
   await pool.query(seed.text, seed.values);
+  await storeConfiguredAuthorizations(asDb(pool), config.COMFYUI_AUTHORIZATIONS);
   const summary = await discoverModels({ pool, logger: log, enableNew: config.MODELS_ENABLE_NEW });
   process.stdout.write(formatSummary(summary));
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { authorizationSecrets } from './redaction/authorization.ts';
 import { registerSecrets, secretKey } from './redaction/scrub-text.ts';
 
 const url = (what: string) => z.url({ error: `expected ${what}` });
@@ -15,6 +16,24 @@ const cap = (what: string, fallback: number) =>
     .min(0, { error: `expected a whole number of ${what} (0 = no cap)` })
     .max(2_147_483_647, { error: `expected at most 2147483647 ${what} (0 = no cap)` })
     .default(fallback);
+// JSON object: ComfyUI base URL → Authorization header value its reverse proxy wants.
+const proxyAuthorizations = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected a JSON object of base URL → header value, e.g. {"https://gpu1/comfy":"Bearer …"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      url('base URLs as keys'),
+      z.string().min(1, { error: 'expected a non-empty header value' }).regex(/^[^\r\n]*$/, { error: 'expected a header value on one line' }),
+      { error: 'expected a JSON object of base URL → header value, e.g. {"https://gpu1/comfy":"Bearer …"}' },
+    ),
+  );
 const snowflake = z.string().regex(/^\d{17,20}$/, { error: 'expected a Discord snowflake id (17–20 digits)' });
 
 /** Every environment key Genonaut reads. Each role validates only the keys it needs. */
@@ -31,6 +50,7 @@ export const configSchema = z.object({
   ),
   DISCORD_DEV_GUILD_ID: snowflake.optional(),
   COMFYUI_URLS: urlList('a comma-separated list of ComfyUI base URLs').default(['http://127.0.0.1:8188']),
+  COMFYUI_AUTHORIZATIONS: proxyAuthorizations.default({}),
   STORAGE_DIR: z.string().min(1).default('./data'),
   PUBLIC_BASE_URL: url('the public http(s) base URL of the admin API').default('http://127.0.0.1:8787'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
@@ -108,6 +128,7 @@ const scheduler = [
   ...common,
   ...discord,
   'COMFYUI_URLS',
+  'COMFYUI_AUTHORIZATIONS',
   ...imageLinks,
   'MODELS_ENABLE_NEW',
   'RETENTION_DAYS',
@@ -127,7 +148,7 @@ export const roleKeys = {
   /** `npm start`: bot, scheduler and admin API in one process. */
   start: [...new Set([...bot, ...scheduler, ...adminApi, ...startOnly])] as (typeof bot | typeof scheduler | typeof adminApi | typeof startOnly)[number][],
   'commands:deploy': ['LOG_LEVEL', ...discord, 'DISCORD_DEV_GUILD_ID'],
-  'models:refresh': [...common, 'COMFYUI_URLS', 'MODELS_ENABLE_NEW'],
+  'models:refresh': [...common, 'COMFYUI_URLS', 'COMFYUI_AUTHORIZATIONS', 'MODELS_ENABLE_NEW'],
 } as const satisfies Record<string, readonly ConfigKey[]>;
 
 export type Role = keyof typeof roleKeys;
@@ -174,6 +195,9 @@ const safeDecode = (s: string) => {
 export function secretValues(config: Partial<Config>): string[] {
   const values = Object.entries(config).flatMap(([key, value]): string[] => {
     if (typeof value === 'string' && secretKey.test(key)) return [value];
+    if (value && typeof value === 'object' && !Array.isArray(value) && secretKey.test(key)) {
+      return Object.values(value).flatMap((v) => (typeof v === 'string' ? authorizationSecrets(v) : []));
+    }
     const urls = typeof value === 'string' ? [value] : Array.isArray(value) ? value : [];
     return urls.flatMap((u) => {
       const password = URL.canParse(u) ? new URL(u).password : '';

@@ -13,6 +13,7 @@ export interface InstanceConnection {
 }
 
 interface Entry extends InstanceConnection {
+  authorization: string | undefined;
   objectInfo?: { value: Promise<ObjectInfo>; at: number };
 }
 
@@ -20,18 +21,38 @@ interface Entry extends InstanceConnection {
 export class InstancePool {
   readonly #entries = new Map<string, Entry>();
   readonly #logger: Logger;
+  /** Base URL (no trailing slash) → the reverse proxy's Authorization header (comfy_instance.proxy_authorization). */
+  #authorizations: ReadonlyMap<string, string>;
 
-  constructor(logger: Logger) {
+  constructor(logger: Logger, authorizations: ReadonlyMap<string, string> = new Map()) {
     this.#logger = logger;
+    this.#authorizations = authorizations;
+  }
+
+  /** New headers apply to new connections: an instance whose header changed gets a fresh client and socket. */
+  setAuthorizations(authorizations: ReadonlyMap<string, string>): void {
+    this.#authorizations = authorizations;
+    for (const [baseUrl, entry] of this.#entries) {
+      if (entry.authorization === this.#authorizationOf(baseUrl)) continue;
+      this.#entries.delete(baseUrl);
+      void entry.events.close();
+      void entry.client.close();
+    }
+  }
+
+  #authorizationOf(baseUrl: string): string | undefined {
+    return this.#authorizations.get(baseUrl.replace(/\/+$/, ''));
   }
 
   #entry(baseUrl: string): Entry {
     let entry = this.#entries.get(baseUrl);
     if (!entry) {
       const clientId = randomUUID();
+      const authorization = this.#authorizationOf(baseUrl);
       entry = {
-        client: new ComfyClient({ baseUrl, clientId, logger: this.#logger }),
-        events: new ComfyEventStream({ baseUrl, clientId, logger: this.#logger }),
+        authorization,
+        client: new ComfyClient({ baseUrl, clientId, logger: this.#logger, authorization }),
+        events: new ComfyEventStream({ baseUrl, clientId, logger: this.#logger, authorization }),
       };
       this.#entries.set(baseUrl, entry);
     }

@@ -1,4 +1,5 @@
 import { discoverModels } from '#shared/comfyui/discovery/discover.ts';
+import { loadInstanceAuthorizations } from '#shared/comfyui/instance-access.ts';
 import type { DiscoverySummary } from '#shared/comfyui/discovery/summary.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
@@ -6,6 +7,8 @@ import type { GenerateContext, JobDefinition } from '../context.ts';
 
 /** One discovery pass over every enabled instance (new, moved and vanished files). */
 export async function runDiscovery(ctx: GenerateContext, logger: Logger, signal: AbortSignal): Promise<DiscoverySummary> {
+  // Each pass also picks up proxy Authorization headers changed in the instance table.
+  ctx.instances.setAuthorizations(await loadInstanceAuthorizations(ctx.db));
   const asked: string[] = [];
   const summary = await discoverModels({
     pool: ctx.pool,

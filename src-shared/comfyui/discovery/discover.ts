@@ -10,6 +10,7 @@ import {
 } from '#shared/db/sql/models.ts';
 import type { Logger } from '#shared/logging.ts';
 import { ComfyClient } from '../client.ts';
+import { loadInstanceAuthorizations } from '../instance-access.ts';
 import { fetchInventory, type InventoryClient } from './inventory.ts';
 import { planDiscovery, sameState, type InstanceInventory } from './plan.ts';
 import { summarize, type DiscoverySummary, type UnreachableInstance } from './summary.ts';
@@ -32,7 +33,9 @@ export interface DiscoverOptions {
  */
 export async function discoverModels(opts: DiscoverOptions): Promise<DiscoverySummary> {
   const log = opts.logger.child({ task: 'discover-models' });
-  const clientFor = opts.clientFor ?? ((i: InstanceRow) => new ComfyClient({ baseUrl: i.baseUrl, logger: log, retries: 2 }));
+  const authorizations = opts.clientFor ? undefined : await loadInstanceAuthorizations(asDb(opts.pool));
+  const clientFor = opts.clientFor
+    ?? ((i: InstanceRow) => new ComfyClient({ baseUrl: i.baseUrl, authorization: authorizations?.get(i.baseUrl.replace(/\/+$/, '')), logger: log, retries: 2 }));
   const instances = (await asDb(opts.pool).executeSql<InstanceRow>(listInstances().text, [])).rows.filter((i) => i.enabled);
 
   const answered: InstanceInventory[] = [];

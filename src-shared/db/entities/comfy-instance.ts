@@ -16,6 +16,8 @@ export const ComfyInstanceEntity = defineEntity({
     lastSeenAt: p.datetime(3).nullable(),
     avgSecondsPerStep: p.double().nullable(),
     lastCheckpoint: p.string().length(255).nullable(),
+    /** `Authorization` header for a reverse proxy in front of the instance. Secret: hidden from serialization, never logged. */
+    proxyAuthorization: p.text().nullable().hidden(),
     createdAt: p.datetime(3).defaultRaw('now()'),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },

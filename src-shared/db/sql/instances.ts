@@ -28,6 +28,25 @@ export function seedInstances(urls: string[]): SqlStatement {
   };
 }
 
+/** Base URL → proxy Authorization header, for the ComfyUI clients only (kept out of instanceColumns). */
+export function instanceAuthorizations(): SqlStatement {
+  return {
+    text: `select base_url as "baseUrl", proxy_authorization as "proxyAuthorization" from comfy_instance where proxy_authorization is not null`,
+    values: [],
+  };
+}
+
+/** Stores configured proxy Authorization headers on the instances with these base URLs. */
+export function setInstanceAuthorizations(byUrl: Record<string, string>): SqlStatement {
+  const urls = Object.keys(byUrl);
+  return {
+    text: `update comfy_instance i set proxy_authorization = u.value, updated_at = now()
+      from unnest($1::text[], $2::text[]) as u(url, value)
+      where i.base_url = u.url and i.proxy_authorization is distinct from u.value`,
+    values: [urls.map((u) => u.replace(/\/+$/, '')), urls.map((u) => byUrl[u]!)],
+  };
+}
+
 export function listInstances(): SqlStatement {
   return { text: `select ${instanceColumns} from comfy_instance order by id`, values: [] };
 }

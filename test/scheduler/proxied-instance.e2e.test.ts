@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { listInstances, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { parseConfig, secretValues } from '#shared/config.ts';
+import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
+import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
+import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { jobHelpers } from '../support/scheduler-context.ts';
+import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+const token = randomBytes(24).toString('base64url');
+let tdb: TestDatabase;
+let discord: DiscordSim;
+let comfy: ComfySim;
+let h: SchedulerHarness;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  discord = await startDiscordSim();
+  comfy = await startComfySim({ version: '0.38', models: { checkpoints: ['base.safetensors'], loras: [] }, secondsPerStep: 0.002, proxy: { basePath: '/gpu-1', bearerToken: token } });
+  h = await startSchedulerHarness({ tdb, discord, comfyUrls: [comfy.url], env: { COMFYUI_AUTHORIZATIONS: JSON.stringify({ [`${comfy.url}/`]: `Bearer ${token}` }) } });
+});
+afterAll(async () => {
+  await h?.stop();
+  await Promise.all([comfy?.close(), discord?.close()]);
+  await tdb?.drop();
+});
+
+describe('a ComfyUI 0.38 instance behind a reverse proxy (base path + bearer token from COMFYUI_AUTHORIZATIONS)', () => {
+  test('the configured header is stored on the instance, kept out of instance listings, and used for discovery, submit, events and downloads', async () => {
+    const stored = await tdb.pool.query<{ base_url: string; proxy_authorization: string }>('select base_url, proxy_authorization from comfy_instance');
+    expect(stored.rows).toEqual([{ base_url: comfy.url, proxy_authorization: `Bearer ${token}` }]);
+    const listed = (await tdb.pool.query<InstanceRow>(listInstances().text)).rows;
+    expect(JSON.stringify(listed)).not.toContain(token);
+
+    const discovery = await discoverModelsJob.handle(h.scheduler.context, {}, jobHelpers());
+    expect(discovery).toBeUndefined();
+    expect((await tdb.pool.query('select file_name from model')).rows).toContainEqual({ file_name: 'base.safetensors' });
+
+    const { generation } = await h.enqueue({ width: 64, height: 64 });
+    const done = await h.waitFor(generation.id, ['succeeded'], { delivered: true });
+    expect(done.outputs).toHaveLength(1);
+    // Reconciled and collected through the jobs API, below the proxy's base path.
+    expect(comfy.requests).toContain(`GET /api/jobs/${done.comfyPromptId}`);
+    expect(comfy.executions.filter((e) => e.promptId === done.comfyPromptId)).toHaveLength(1);
+  });
+
+  test('COMFYUI_AUTHORIZATIONS is validated, and its values are registered as secrets', () => {
+    const env = { ...h.env };
+    expect(() => parseConfig('scheduler', { ...env, COMFYUI_AUTHORIZATIONS: 'Bearer x' })).toThrow(/COMFYUI_AUTHORIZATIONS: expected a JSON object/);
+    expect(() => parseConfig('scheduler', { ...env, COMFYUI_AUTHORIZATIONS: '{"not a url":"Bearer x"}' })).toThrow(/COMFYUI_AUTHORIZATIONS/);
+    const config = parseConfig('scheduler', env);
+    expect(secretValues(config)).toEqual(expect.arrayContaining([`Bearer ${token}`, token]));
+  });
+});
