@@ -12,7 +12,8 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
 import { HttpTransport, neverSent, type RequestOptions } from './http-transport.ts';
 import { parseJsonLossless } from './json.ts';
 import { positionIn } from './queue-position.ts';
-import { historyEntryOfJob, serverKindOf, type Job, type PromptLookup, type ServerKind } from './server-kind.ts';
+import { JobsApi, missingRoute } from './jobs-api.ts';
+import { historyEntryOfJob, serverKindOf, type PromptLookup, type ServerKind } from './server-kind.ts';
 import type { ObjectInfo } from './object-info.ts';
 import { ComfyEventStream } from './event-stream.ts';
 import { followPrompt, type FollowOptions } from './follow-prompt.ts';
@@ -58,6 +59,7 @@ export class ComfyClient {
   readonly clientId: string;
   readonly logger: Logger;
   readonly #http: HttpTransport;
+  readonly #jobs: JobsApi;
   readonly #downloadTimeoutMs: number;
   readonly #backoff: BackoffPolicy;
   readonly #retries: number;
@@ -81,6 +83,7 @@ export class ComfyClient {
       retries: this.#retries,
       backoff: this.#backoff,
     });
+    this.#jobs = new JobsApi(this.#http);
   }
 
   /** The WebSocket event stream of our clientId (created and started on first use). */
@@ -255,17 +258,16 @@ export class ComfyClient {
    */
   async lookup(promptId: string, signal?: AbortSignal): Promise<PromptLookup> {
     if (await this.#jobsApi(signal)) {
-      const job = await this.#job(promptId, signal);
-      if (job !== 'no-jobs-api') {
+      const job = await this.#jobs.get(promptId, signal);
+      if (job === missingRoute) this.#noJobsApi();
+      else {
         if (job === undefined) return { state: 'absent' };
         if (job.status === 'in_progress') return { state: 'running' };
         if (job.status !== 'pending') {
           const entry = historyEntryOfJob(job) ?? (await this.history(promptId, signal));
           return entry ? { state: 'finished', entry } : { state: 'absent' };
         }
-        // The jobs API has no queue position; the queue has (the prompt may have started meanwhile).
-        const where = positionIn(await this.queue(signal), promptId);
-        return where.state === 'absent' ? this.lookup(promptId, signal) : where;
+        // Pending: the jobs API has no queue position, the queue has (below; it may have moved on meanwhile).
       }
     }
     const where = positionIn(await this.queue(signal), promptId);
@@ -282,20 +284,17 @@ export class ComfyClient {
   async cancel(promptId: string, signal?: AbortSignal): Promise<CancelResult> {
     const log = this.logger.child({ promptId });
     if (await this.#jobsApi(signal)) {
-      const res = await this.#http.request(`/api/jobs/${encodeURIComponent(promptId)}/cancel`, { method: 'POST', body: '{}', signal, context: { promptId } });
-      const text = await res.text();
-      if (res.ok) {
-        if (!(asObject(parseJsonLossless(text)) as { cancelled?: boolean }).cancelled) {
-          log.info('cancel: prompt is neither pending nor running');
-          return 'not_found';
-        }
+      const cancelled = await this.#jobs.cancel(promptId, signal);
+      if (cancelled === false) {
+        log.info('cancel: prompt is neither pending nor running');
+        return 'not_found';
+      }
+      if (cancelled === true) {
         // Dequeued prompts leave no trace; interrupted ones are still running or in history.
-        const after = await this.#job(promptId, signal);
-        const how = after === undefined ? 'dequeued' : 'interrupted';
+        const how = (await this.#jobs.get(promptId, signal)) === undefined ? 'dequeued' : 'interrupted';
         log.info({ how }, 'prompt cancelled through the jobs API');
         return how;
       }
-      if (!isMissingRoute(res.status, text)) throw unexpected(`POST /api/jobs/${promptId}/cancel`, res.status, text);
       this.#noJobsApi();
     }
     // Two rounds: a pending prompt may start running between reading the queue and deleting it.
@@ -332,19 +331,6 @@ export class ComfyClient {
     this.#kind = this.#kind?.then((k) => ({ ...k, jobsApi: false }));
   }
 
-  /** `GET /api/jobs/{id}`: the job, undefined when the server does not know it. */
-  async #job(promptId: string, signal?: AbortSignal): Promise<Job | undefined | 'no-jobs-api'> {
-    const res = await this.#http.request(`/api/jobs/${encodeURIComponent(promptId)}`, { signal, context: { promptId } });
-    const text = await res.text();
-    if (res.ok) return asObject(parseJsonLossless(text)) as unknown as Job;
-    if (res.status === 404 && !isMissingRoute(res.status, text)) return undefined;
-    if (isMissingRoute(res.status, text)) {
-      this.#noJobsApi();
-      return 'no-jobs-api';
-    }
-    throw unexpected(`GET /api/jobs/${promptId}`, res.status, text);
-  }
-
   async #wasReceived(promptId: string): Promise<boolean> {
     const queue = (await this.#getJson('/queue', { retries: 0, context: { promptId } })) as { queue_running?: QueueItem[]; queue_pending?: QueueItem[] };
     if ([...(queue.queue_running ?? []), ...(queue.queue_pending ?? [])].some((item) => item[1] === promptId)) return true;
@@ -375,11 +361,6 @@ async function readJson(res: Response, what: string): Promise<unknown> {
 
 function asObject(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-}
-
-/** aiohttp's plain-text 404/405 for a route the server does not have (a missing job is JSON). */
-function isMissingRoute(status: number, text: string): boolean {
-  return (status === 404 || status === 405) && !text.trimStart().startsWith('{');
 }
 
 function unexpected(what: string, status: number, text: string): AppError {

@@ -173,4 +173,44 @@ describe('ComfyClient /view downloads', () => {
     await expect(c.download({ filename: 'nope.png', subfolder: '', type: 'output' }, join(dir, 'x.png'))).rejects.toMatchObject({ code: ErrorCode.NotFound });
     expect(await readdir(dir)).toEqual(['out.png']);
   });
+
+  it('falls back to /queue, /history and /interrupt when a newer-looking server lacks the jobs routes; tolerates 6-element queue entries', async () => {
+    const running = '11111111-2222-4333-8444-555555555555';
+    const srv = await startScriptedServer((req, res) => {
+      if (req.url === '/system_stats') return json(res, 200, '{"system":{"os":"linux","comfyui_version":"0.41.0"},"devices":[]}');
+      if (req.url === '/queue') {
+        return json(res, 200, `{"queue_running":[[0,"${running}",{},{"client_id":"svc-1","create_time":1},["9"],{"sensitive":{}}]],`
+          + `"queue_pending":[[2,"${promptId}",{},{"client_id":"svc-1"},["9"],{}]]}`);
+      }
+      if (req.url?.startsWith('/api/jobs/')) return res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found');
+      if (req.url === '/interrupt') return res.writeHead(200).end();
+      res.writeHead(404).end();
+    });
+    closers.push(srv.close);
+    const tap = new LogTap();
+    const c = client(srv.url, tap);
+    expect(await c.serverKind()).toEqual({ version: '0.41.0', jobsApi: true });
+    expect(await c.lookup(promptId)).toEqual({ state: 'pending', position: 0 });
+    expect(await c.cancel(running)).toBe('interrupted');
+    expect(srv.requests.filter((r) => r.startsWith('GET /api/jobs'))).toEqual([`GET /api/jobs/${promptId}`]);
+    expect(srv.requests).toContain('POST /interrupt');
+    expect(tap.count('ComfyUI has no /api/jobs routes after all; using /queue, /history and /interrupt')).toBe(1);
+  });
+
+  it('keeps the base URL path and sends the Authorization header on every call', async () => {
+    const seen: { url?: string; auth?: string }[] = [];
+    const srv = await startScriptedServer((req, res) => {
+      seen.push({ url: req.url, auth: req.headers.authorization });
+      if (req.url === '/comfy/system_stats') return json(res, 200, '{"system":{"os":"posix","comfyui_version":"0.3.64"},"devices":[]}');
+      if (req.url === '/comfy/queue') return json(res, 200, '{"queue_running":[],"queue_pending":[]}');
+      if (req.url === `/comfy/history/${promptId}`) return json(res, 200, '{}');
+      res.writeHead(404).end();
+    });
+    closers.push(srv.close);
+    const c = new ComfyClient({ baseUrl: `${srv.url}/comfy/`, authorization: 'Bearer t0ken-value-xyz', logger: new LogTap().logger, retries: 0 });
+    expect(await c.lookup(promptId)).toEqual({ state: 'absent' });
+    expect(await c.cancel(promptId)).toBe('not_found');
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen.every((s) => s.url?.startsWith('/comfy/') && s.auth === 'Bearer t0ken-value-xyz')).toBe(true);
+  });
 });
