@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { listInstances, type InstanceRow } from '#shared/db/sql/instances.ts';
 import { parseConfig, secretValues } from '#shared/config.ts';
 import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
+import { requestCancel } from '#shared/generation/cancel.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
 import { jobHelpers } from '../support/scheduler-context.ts';
@@ -44,6 +45,30 @@ describe('a ComfyUI 0.38 instance behind a reverse proxy (base path + bearer tok
     // Reconciled and collected through the jobs API, below the proxy's base path.
     expect(comfy.requests).toContain(`GET /api/jobs/${done.comfyPromptId}`);
     expect(comfy.executions.filter((e) => e.promptId === done.comfyPromptId)).toHaveLength(1);
+  });
+
+  test('the scheduler cancels a pending and a running prompt atomically through the jobs API', async () => {
+    comfy.setSecondsPerStep(0.2);
+    const running = await h.enqueue({ width: 64, height: 64, steps: 30 });
+    await expect.poll(async () => (await h.repo.get(running.generation.id)).comfyPromptId, { timeout: 5000 }).toBeTruthy();
+    const runningId = (await h.repo.get(running.generation.id)).comfyPromptId!;
+    await comfy.waitFor('execution_start', runningId, 5000);
+    comfy.pause(); // the next prompt stays pending
+    const pending = await h.enqueue({ width: 64, height: 64, steps: 30 });
+    await expect.poll(async () => (await h.repo.get(pending.generation.id)).comfyPromptId, { timeout: 5000 }).toBeTruthy();
+    const pendingId = (await h.repo.get(pending.generation.id)).comfyPromptId!;
+
+    await requestCancel(tdb.pool, h.scheduler.boss, pending.generation.id);
+    await h.waitFor(pending.generation.id, ['cancelled'], { delivered: true });
+    comfy.resume();
+    await requestCancel(tdb.pool, h.scheduler.boss, running.generation.id);
+    await h.waitFor(running.generation.id, ['cancelled'], { delivered: true });
+    comfy.setSecondsPerStep(0.002);
+
+    expect(comfy.requests).toEqual(expect.arrayContaining([`POST /api/jobs/${pendingId}/cancel`, `POST /api/jobs/${runningId}/cancel`]));
+    expect(comfy.requests.filter((r) => r === 'POST /queue' || r === 'POST /interrupt')).toEqual([]);
+    expect(comfy.executions.filter((e) => e.promptId === pendingId)).toEqual([]);
+    expect(comfy.executions.filter((e) => e.promptId === runningId).map((e) => e.status)).toEqual(['interrupted']);
   });
 
   test('COMFYUI_AUTHORIZATIONS is validated, and its values are registered as secrets', () => {
