@@ -15,14 +15,15 @@ export interface ProgressNodeState {
 
 export type ComfyEvent =
   | { type: 'status'; data: { status: { exec_info: { queue_remaining: number } }; sid?: string } }
-  | { type: 'execution_start'; data: { prompt_id: string; timestamp?: number } }
+  /** Newer servers may tag prompt events with `workflow_id` (the frontend workflow's id); it is carried, never needed. */
+  | { type: 'execution_start'; data: { prompt_id: string; timestamp?: number; workflow_id?: string } }
   | { type: 'execution_cached'; data: { nodes: string[]; prompt_id: string; timestamp?: number } }
   /** `node: null` = the prompt finished (any outcome); history is written by then. */
   | { type: 'executing'; data: { node: string | null; display_node?: string; prompt_id?: string } }
   | { type: 'progress'; data: { value: number; max: number; prompt_id?: string; node?: string } }
   | { type: 'progress_state'; data: { prompt_id: string; nodes: Record<string, ProgressNodeState> } }
   | { type: 'executed'; data: { node: string; display_node?: string; output: NodeOutput | null; prompt_id: string } }
-  | { type: 'execution_success'; data: { prompt_id: string; timestamp?: number } }
+  | { type: 'execution_success'; data: { prompt_id: string; timestamp?: number; workflow_id?: string } }
   | { type: 'execution_error'; data: ExecutionErrorData }
   | { type: 'execution_interrupted'; data: ExecutionInterruptedData }
   | { type: 'feature_flags'; data: Record<string, unknown> }

@@ -17,6 +17,12 @@ describe('parseTextEvent', () => {
     expect(promptIdOf(p)).toBe('p1');
   });
 
+  it('keeps fields newer servers add (workflow_id) and still routes by prompt_id', () => {
+    const e = parseTextEvent('{"type":"execution_start","data":{"prompt_id":"p1","timestamp":5,"workflow_id":"wf-9"}}');
+    expect(e).toEqual({ type: 'execution_start', data: { prompt_id: 'p1', timestamp: 5, workflow_id: 'wf-9' } });
+    expect(promptIdOf(e)).toBe('p1');
+  });
+
   it('passes unknown custom-node messages through as unknown', () => {
     expect(parseTextEvent('{"type":"crystools.monitor","data":{"cpu":3}}')).toEqual({ type: 'unknown', rawType: 'crystools.monitor', data: { cpu: 3 } });
   });
