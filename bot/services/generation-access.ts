@@ -1,4 +1,4 @@
-import { PermissionFlagsBits, type MessageComponentInteraction } from 'discord.js';
+import { PermissionFlagsBits, type BaseInteraction } from 'discord.js';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { BotContext } from '../context.ts';
@@ -7,7 +7,7 @@ import type { BotContext } from '../context.ts';
 export type ButtonAudience = 'owner' | 'owner-or-moderator';
 
 /** A member with Manage Messages in the guild the generation was made in (Discord's resolved permissions). */
-export function isModeratorFor(interaction: MessageComponentInteraction, g: Pick<GenerationRow, 'guildId'>): boolean {
+export function isModeratorFor(interaction: BaseInteraction, g: Pick<GenerationRow, 'guildId'>): boolean {
   return g.guildId !== null && interaction.guildId === g.guildId && interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages) === true;
 }
 
@@ -17,12 +17,15 @@ export function isModeratorFor(interaction: MessageComponentInteraction, g: Pick
  * refusal: "Only the person who asked for this image can <doing>."
  */
 export async function generationForButton(
-  interaction: MessageComponentInteraction,
+  interaction: BaseInteraction,
   generationId: string,
   ctx: BotContext,
   opts: { audience: ButtonAudience; doing: string; allowDeleted?: boolean },
 ): Promise<GenerationRow> {
   const g = await new GenerationRepository(ctx.db).find(generationId);
+  if (!g && !interaction.isMessageComponent()) {
+    throw new AppError(ErrorCode.NotFound, `There is no generation with the id ${generationId}.`, { expose: true, details: { generationId } });
+  }
   if (!g) {
     throw new AppError(ErrorCode.CustomIdTampered, 'This button does not belong to any request we know.', { status: 400, expose: true, details: { generationId } });
   }

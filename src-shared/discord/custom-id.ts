@@ -20,6 +20,8 @@ export const CustomIdAction = {
   Page: 'page',
   /** 🗑 remove the message and mark the generation deleted */
   Delete: 'delete',
+  /** ◀ ▶ through `/generations`: id `<o|n>.<status|->.<model id|->.<created ms, base 36>.<uuid hex>` */
+  History: 'gens',
 } as const;
 export type CustomIdAction = (typeof CustomIdAction)[keyof typeof CustomIdAction];
 
@@ -33,6 +35,7 @@ const actionSpecs: Record<CustomIdAction, { version: number; id: RegExp }> = {
   reroll: { version: 1, id: uuid },
   page: { version: 1, id: new RegExp(`^${uuid.source.slice(1, -1)}\\.(?:0|[1-9]\\d{0,2})$`) },
   delete: { version: 1, id: uuid },
+  gens: { version: 1, id: /^[on]\.(?:-|[a-z_]{1,20})\.(?:-|[1-9]\d{0,8})\.[0-9a-z]{1,11}\.[0-9a-f]{32}$/ },
 };
 
 /** `page` ids: the generation and the image index to show. */

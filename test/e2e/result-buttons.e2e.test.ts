@@ -222,3 +222,96 @@ describe('result buttons', () => {
     expect(e2e.sim.violations).toEqual([]);
   });
 });
+
+type Entry = { title?: string; description?: string; footer?: { text: string }; thumbnail?: { url: string } };
+const entriesOf = (m: { embeds?: unknown[] }) => (m.embeds ?? []) as Entry[];
+const idsOf = (m: { embeds?: unknown[] }) => entriesOf(m).map((e) => /Generation ([0-9a-f-]{36})/.exec(e.footer!.text)![1]!);
+
+/** `count` succeeded generations of `userId`, oldest first, made straight through the scheduler. */
+async function history(userId: string, count: number, prompt: (i: number) => string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { generation } = await scheduler.enqueue({ userId, guildId: e2e.guild.id, channelId: e2e.channel.id, prompt: prompt(i), checkpoint: 'sdxl_base.safetensors', width: 512, height: 512, steps: 2 });
+    ids.push(generation.id);
+  }
+  for (const id of ids) await scheduler.waitFor(id, ['succeeded'], { delivered: true, timeoutMs: 30_000 });
+  // Thumbnails are made by their own job after the result is delivered.
+  await expect.poll(async () => {
+    const rows = await Promise.all(ids.map((id) => scheduler.repo.get(id)));
+    return rows.every((g) => g.outputs[0]?.thumbnails?.length);
+  }, { timeout: 20_000 }).toBe(true);
+  return ids;
+}
+
+describe('/generations and /generation', () => {
+  test('/generations: mine only, newest first, 5 per page with thumbnails and ids; ◀ ▶ keyset pages stay put when new ones arrive; prompts inert', async () => {
+    const owner = e2e.playUser();
+    const other = e2e.playUser();
+    const ids = await history(owner.user.id, 7, (i) => `fox ${i} **bold** @everyone <@${other.user.id}>`);
+    await history(other.user.id, 1, () => 'not yours');
+
+    const first = await owner.command('generations');
+    expect(isEphemeral(first.response)).toBe(true);
+    const callback = e2e.sim.requests.find((r) => r.path.includes(`/interactions/${first.ix.id}/`));
+    expect((callback!.body as { data: { allowed_mentions?: unknown } }).data.allowed_mentions).toEqual({ parse: [] });
+    const page1 = first.response.data as { embeds: Entry[]; components: unknown[] };
+    expect(idsOf(page1)).toEqual(ids.slice(2).reverse());
+    const entry = entriesOf(page1)[0]!;
+    expect(entry.description).toContain('\\*\\*bold\\*\\*');
+    expect(entry.description).toContain('@\u200beveryone');
+    expect(entry.description).toContain(`<\u200b@${other.user.id}>`);
+    const thumb = await fetch(entry.thumbnail!.url);
+    expect(thumb.status).toBe(200);
+    expect(thumb.headers.get('content-type')).toBe('image/webp');
+    expect(buttons(page1).map((b) => [b.emoji?.name, Boolean(b.disabled)])).toEqual([['◀', true], ['▶', false]]);
+
+    // A new generation arrives between the pages: page 2 still starts after page 1's last entry.
+    const [newest] = await history(owner.user.id, 1, () => 'arrived later');
+    const message = first.message()!;
+    await owner.click(message, buttons(page1)[1]!.custom_id!);
+    await expect.poll(() => idsOf(first.message()!), { timeout: 5_000 }).toEqual(ids.slice(0, 2).reverse());
+    expect(buttons(first.message()!).map((b) => [b.emoji?.name, Boolean(b.disabled)])).toEqual([['◀', false], ['▶', true]]);
+    await owner.click(first.message()!, button(first.message()!, '◀'));
+    await expect.poll(() => idsOf(first.message()!), { timeout: 5_000 }).toEqual(ids.slice(2).reverse());
+    expect(idsOf(first.message()!)).not.toContain(newest);
+
+    const none = await owner.command('generations', { status: 'failed' });
+    expect((none.response.data as { content: string }).content).toMatch(/none match/);
+    const unknownModel = await owner.command('generations', { model: 'no_such_model.safetensors' });
+    expect(isEphemeral(unknownModel.response)).toBe(true);
+    expect(refusalText(unknownModel.response)).toMatch(/no checkpoint called/);
+    expect(e2e.sim.violations).toEqual([]);
+  });
+
+  test('/generation id re-posts a result with its buttons (owner or moderator); others, deleted and malformed ids are refused', async () => {
+    const owner = e2e.playUser();
+    const stranger = e2e.playUser();
+    const mod = e2e.playUser();
+    const [id] = await history(owner.user.id, 1, () => 'recall me _please_');
+
+    const recalled = await owner.command('generation', { id: id! });
+    expect(recalled.response.type).toBe(5);
+    await expect.poll(() => recalled.message()?.attachments.length ?? 0, { timeout: 5_000 }).toBe(1);
+    const message = recalled.message()!;
+    expect((message.embeds[0] as { title: string }).title).toContain('recall me \\_please\\_');
+    expect(buttons(message).map((b) => b.emoji?.name)).toEqual(['🔁', '🎲', '🗑']);
+    const again = await regeneratedFrom(id!, (await owner.click(message, button(message, '🔁'), { permissions: member })).response);
+    expect(again.prompt).toBe('recall me _please_');
+
+    const refused = await stranger.command('generation', { id: id! }, { permissions: member });
+    expect(isEphemeral(refused.response)).toBe(true);
+    expect(refusalText(refused.response)).toMatch(/^Only the person who asked for this image or a moderator/);
+    const byMod = await mod.command('generation', { id: id! }, { permissions: moderator });
+    await expect.poll(() => byMod.message()?.attachments.length ?? 0, { timeout: 5_000 }).toBe(1);
+
+    await owner.click(message, button(message, '🗑'), { permissions: member });
+    await expect.poll(async () => (await scheduler.repo.get(id!)).deletedAt, { timeout: 5_000 }).toBeInstanceOf(Date);
+    const gone = await owner.command('generation', { id: id! });
+    expect(refusalText(gone.response)).toMatch(/was deleted/);
+    const malformed = await owner.command('generation', { id: 'not-an-id' });
+    expect(refusalText(malformed.response)).toMatch(/`id` must be a generation id/);
+    const unknown = await owner.command('generation', { id: '00000000-0000-4000-8000-000000000000' });
+    expect(refusalText(unknown.response)).toMatch(/no generation with the id/);
+    expect(e2e.sim.violations).toEqual([]);
+  });
+});
