@@ -5,7 +5,12 @@
 // Rounds alternate anchor / genonaut so drift in machine state hits both; samples are pooled.
 import { registerCommands } from '#bot/register-commands.ts';
 import { startBot } from '#bot/start-bot.ts';
-import { createPool } from '#shared/db/pool.ts';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { asDb, createPool } from '#shared/db/pool.ts';
+import { ImageLinks } from '#shared/images/image-links.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
 import { seedModels } from '../test/support/e2e.ts';
@@ -47,11 +52,13 @@ async function measure(startUnderTest: StartBot): Promise<BurstResult> {
 const db = await freshDatabase('genonaut_bench_interaction');
 const pool = createPool(db.url, { max: poolMax });
 const boss = await startBoss(db.url, { supervise: false, max: 4 });
+// /imagine only: no result button is pressed, so the images are never read.
+const images = { storage: new LocalStorage(await mkdtemp(path.join(tmpdir(), 'gn-bench-images-'))), links: new ImageLinks({ db: asDb(pool), ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' }) };
 try {
   await seedModels({ name: 'genonaut_bench_interaction', url: db.url, pool, drop: async () => {} });
   const anchorBot: StartBot = (sim) => startBareBot({ apiBase: sim.apiBase, token: sim.token });
   const ourBot: StartBot = (sim) =>
-    startBot({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool, boss, logger: benchLogger, waitGuildTimeoutMs: 1_000, deferAfterMs });
+    startBot({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool, boss, logger: benchLogger, waitGuildTimeoutMs: 1_000, deferAfterMs, images });
   const anchor: number[] = [];
   const ours: number[] = [];
   console.log(`interaction → first callback, ${users} users sending /imagine in the same tick, ${rounds} rounds, bot pool max ${poolMax}, defer after ${deferAfterMs ?? 'default'} ms (ms, sim-recorded)`);

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
+import type { ImageLinks } from '#shared/images/image-links.ts';
+import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import type { Limiter } from '#shared/limits/limiter.ts';
 import type { Logger } from '#shared/logging.ts';
@@ -19,4 +21,6 @@ export interface BotContext {
   applicationId: string;
   /** Defer a reply whose work takes longer than this (see respond/reply-in-time.ts). */
   deferAfterMs: number;
+  /** Stored images and signed links, for ◀ ▶ on a result (the scheduler's STORAGE_DIR and link settings). */
+  images: { storage: ImageStorage; links: ImageLinks };
 }

@@ -1,6 +1,8 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { limiterSettingsFrom } from '#shared/limits/settings.ts';
-import { createPool } from '#shared/db/pool.ts';
+import { asDb, createPool } from '#shared/db/pool.ts';
+import { imageLinksFromConfig } from '#shared/images/image-links.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
@@ -22,6 +24,7 @@ try {
     boss,
     logger,
     limits: limiterSettingsFrom(config),
+    images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
   });
 } catch (err) {
   logger.fatal({ err }, 'bot could not log in');

@@ -28,6 +28,8 @@ export interface BotDeps {
   limits?: LimiterSettings;
   /** Tests only: the limiter's clock (default: the database's). */
   limitClock?: () => Date;
+  /** Stored images and signed links (◀ ▶ re-render a result with another image of its batch). */
+  images: BotContext['images'];
 }
 
 export interface RunningBot {
@@ -42,7 +44,7 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const limiter = deps.limits ? new Limiter(deps.limits, deps.limitClock) : Limiter.unlimited();
   const ctx: BotContext = {
     pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
-    applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs,
+    applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs, images: deps.images,
   };
   const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx });
   const client = createBotClient({ apiBase: deps.apiBase, waitGuildTimeoutMs: deps.waitGuildTimeoutMs });

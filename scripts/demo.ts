@@ -52,7 +52,10 @@ say(`models discovered: ${found.added.map((m) => `${m.kind} ${m.fileName}`).join
 await registerCommands({ token: discord.token, applicationId: discord.applicationId, apiBase: discord.apiBase, guildId: discord.defaultGuild!.id });
 const pool = createPool(databaseUrl);
 const producer = await startBoss(databaseUrl, { supervise: false, logger });
-const bot = await startBot({ token: discord.token, applicationId: discord.applicationId, apiBase: discord.apiBase, pool, boss: producer, logger });
+const bot = await startBot({
+  token: discord.token, applicationId: discord.applicationId, apiBase: discord.apiBase, pool, boss: producer, logger,
+  images: { storage: scheduler.context.storage, links: scheduler.context.imageLinks },
+});
 await discord.waitForBot();
 
 const prompt = process.argv.slice(2).join(' ') || 'a lighthouse at dusk, watercolor';

@@ -34,6 +34,7 @@ const bot = await startBot({
   boss: producer,
   logger: logger.child({ role: 'bot' }),
   limits: limiterSettingsFrom(config),
+  images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
 });
 const orm = await createOrm(config.DATABASE_URL);
 const admin = await startAdminApi({

@@ -121,9 +121,10 @@ const limits = [
   'LIMIT_MAX_PIXELS',
   'QUEUE_MAX_WAITING',
 ] as const satisfies readonly ConfigKey[];
-const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits] as const satisfies readonly ConfigKey[];
-/** Who signs image links (scheduler) and who checks them (admin API) must agree on all of these. */
+/** Who signs image links (scheduler, bot) and who checks them (admin API) must agree on all of these. */
 const imageLinks = ['STORAGE_DIR', 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
+// The bot reads stored images and signs links for ◀ ▶ on results.
+const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks] as const satisfies readonly ConfigKey[];
 const scheduler = [
   ...common,
   ...discord,

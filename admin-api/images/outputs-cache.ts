@@ -1,5 +1,12 @@
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 
+/** What an image request needs from the generation row. */
+export interface ImageRecord {
+  outputs: GenerationOutput[];
+  /** Set when the generation was deleted (🗑): every image of it is gone (410). */
+  deletedAt: Date | null;
+}
+
 export interface OutputsCacheOptions {
   ttlMs?: number;
   maxEntries?: number;
@@ -10,31 +17,32 @@ export interface OutputsCacheOptions {
  * A generation's outputs as last read, for a short while: the database round trip is most of the
  * time to first byte otherwise. Outputs only ever gain thumbnails or lose files (retention), so a
  * caller that finds no image or no file in a cached answer asks again with `fresh` before saying so.
- * Generations that do not exist are never cached; past `maxEntries` the oldest entry goes.
+ * Generations that do not exist are never cached; past `maxEntries` the oldest entry goes. A deletion
+ * reaches a process that remembers the generation when its entry ends (at most `ttlMs`).
  */
 export class OutputsCache {
-  readonly #load: (generationId: string) => Promise<GenerationOutput[] | undefined>;
-  readonly #entries = new Map<string, { outputs: GenerationOutput[]; at: number }>();
+  readonly #load: (generationId: string) => Promise<ImageRecord | undefined>;
+  readonly #entries = new Map<string, { record: ImageRecord; at: number }>();
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
 
-  constructor(load: (generationId: string) => Promise<GenerationOutput[] | undefined>, opts: OutputsCacheOptions = {}) {
+  constructor(load: (generationId: string) => Promise<ImageRecord | undefined>, opts: OutputsCacheOptions = {}) {
     this.#load = load;
     this.#ttlMs = opts.ttlMs ?? 30_000;
     this.#maxEntries = opts.maxEntries ?? 10_000;
     this.#now = opts.now ?? Date.now;
   }
 
-  async get(generationId: string, { fresh = false } = {}): Promise<{ outputs: GenerationOutput[] | undefined; cached: boolean }> {
+  async get(generationId: string, { fresh = false } = {}): Promise<{ record: ImageRecord | undefined; cached: boolean }> {
     const hit = this.#entries.get(generationId);
-    if (hit && !fresh && this.#now() - hit.at < this.#ttlMs) return { outputs: hit.outputs, cached: true };
+    if (hit && !fresh && this.#now() - hit.at < this.#ttlMs) return { record: hit.record, cached: true };
     this.#entries.delete(generationId);
-    const outputs = await this.#load(generationId);
-    if (outputs) {
-      this.#entries.set(generationId, { outputs, at: this.#now() });
+    const record = await this.#load(generationId);
+    if (record) {
+      this.#entries.set(generationId, { record, at: this.#now() });
       if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
     }
-    return { outputs, cached: false };
+    return { record, cached: false };
   }
 }

@@ -1,6 +1,6 @@
-import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { parseThumbnailName } from '#shared/images/image-paths.ts';
+import type { ImageRecord } from './outputs-cache.ts';
 import type { ImageParams } from './params.ts';
 
 /** Which stored object answers a request, and what the database says about it. */
@@ -16,12 +16,15 @@ const typeByExtension: Record<string, string> = { png: 'image/png', webp: 'image
 
 /**
  * Picks the object for an output (original or one thumbnail) from the generation's outputs; the
- * storage key always comes from the row, never from the URL. `undefined` outputs: no such generation.
+ * storage key always comes from the row, never from the URL. `undefined` record: no such generation.
  */
-export function resolveImage(outputs: GenerationOutput[] | undefined, params: ImageParams): ResolvedImage {
+export function resolveImage(record: ImageRecord | undefined, params: ImageParams): ResolvedImage {
   const what = `image ${params.index} of generation ${params.generationId}`;
-  const output = outputs?.find((o) => o.index === params.index);
-  if (!outputs) throw new AppError(ErrorCode.NotFound, `generation ${params.generationId} not found`);
+  if (!record) throw new AppError(ErrorCode.NotFound, `generation ${params.generationId} not found`);
+  if (record.deletedAt) {
+    throw new AppError(ErrorCode.Gone, `generation ${params.generationId} was deleted`, { details: { reason: 'deleted' } });
+  }
+  const output = record.outputs.find((o) => o.index === params.index);
   if (!output) throw new AppError(ErrorCode.NotFound, `generation ${params.generationId} has no image ${params.index}`);
   if (output.status === 'expired') {
     throw new AppError(ErrorCode.Gone, `${what} was removed by the retention policy`, { details: { reason: 'expired' } });

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { RouterMiddleware } from '@koa/router';
-import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import type { Db } from '#shared/db/pool.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { ImageLinks } from '#shared/images/image-links.ts';
@@ -9,7 +8,7 @@ import type { Logger } from '#shared/logging.ts';
 import type { ImageStorage, OpenedObject } from '#shared/storage/storage.ts';
 import { bearerTokenCheck } from '../bearer-token.ts';
 import { authorizeImage } from '../images/access.ts';
-import { OutputsCache } from '../images/outputs-cache.ts';
+import { OutputsCache, type ImageRecord } from '../images/outputs-cache.ts';
 import { IntegrityCache } from '../images/integrity.ts';
 import { imageParams, type ImageParams } from '../images/params.ts';
 import { resolveImage, type ResolvedImage } from '../images/resolve-image.ts';
@@ -34,11 +33,11 @@ export interface ImagesRouterDeps extends ImagesDeps {
 
 const unavailable = () => new AppError(ErrorCode.NotFound, 'this image is not available', { details: { reason: 'missing_from_storage' } });
 
-/** Reads a generation's outputs; undefined when there is no such generation. */
-export function outputsLoader(db: Db): (generationId: string) => Promise<GenerationOutput[] | undefined> {
+/** Reads a generation's outputs and deletion mark; undefined when there is no such generation. */
+export function outputsLoader(db: Db): (generationId: string) => Promise<ImageRecord | undefined> {
   return async (generationId) => {
     const { text, values } = generationOutputs(generationId);
-    return (await db.executeSql<{ outputs: GenerationOutput[] }>(text, values)).rows[0]?.outputs;
+    return (await db.executeSql<ImageRecord>(text, values)).rows[0];
   };
 }
 
@@ -76,7 +75,7 @@ export function imagesRouter(deps: ImagesRouterDeps): Router {
     for (;;) {
       let image: ResolvedImage;
       try {
-        image = resolveImage(row.outputs, params);
+        image = resolveImage(row.record, params);
       } catch (err) {
         if (!row.cached) throw err;
         row = await outputs.get(params.generationId, { fresh: true });

@@ -1,6 +1,6 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 
-/** Only the outputs column: the storage keys and hashes an image request needs. */
+/** Only what an image request needs: the storage keys and hashes, and whether the generation was deleted. */
 export function generationOutputs(generationId: string): SqlStatement {
-  return { text: `select outputs from generation where id = $1`, values: [generationId] };
+  return { text: `select outputs, deleted_at as "deletedAt" from generation where id = $1`, values: [generationId] };
 }

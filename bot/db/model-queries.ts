@@ -54,3 +54,8 @@ export function defaultCheckpoint(allowNsfw: boolean): SqlStatement {
     values: [allowNsfw],
   };
 }
+
+/** A checkpoint by registry id (the `/generations` page buttons carry the model filter as its id). */
+export function modelById(id: number): SqlStatement {
+  return { text: `select id, file_name as "fileName" from model where id = $1 and kind = 'checkpoint'`, values: [id] };
+}

@@ -1,4 +1,4 @@
-import type { ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { Logger } from '#shared/logging.ts';
 import type { MessageBody } from '../embeds/queued-embed.ts';
 
@@ -11,7 +11,7 @@ export const deferAfterMs = 1_500;
  * request (`deferAfter <= 0` defers before the work). Returns the id of the message that now shows the result (null if Discord did not say).
  */
 export async function replyInTime(
-  interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
+  interaction: ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction,
   work: () => Promise<MessageBody>,
   logger: Logger,
   deferAfter = deferAfterMs,

@@ -1,4 +1,4 @@
-import type { ChatInputCommandInteraction, ModalSubmitInteraction } from 'discord.js';
+import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { BotContext } from '../context.ts';
 import { setGenerationMessage } from '../db/generation-queries.ts';
@@ -15,10 +15,16 @@ export function invalidOption(problem: OptionProblem): AppError {
 }
 
 /**
- * The one path from options to a queued generation, shared by the slash command and the modal:
- * validate, check models, insert row + job in one transaction, reply "Queued — #N in line".
+ * The one path from options to a queued generation, shared by the slash command, the modal and the
+ * 🔁 🎲 buttons (which pass `parentId`): validate, check models, check and consume limits, insert
+ * row + job in one transaction, reply "Queued — #N in line".
  */
-export async function submitImagine(interaction: ChatInputCommandInteraction | ModalSubmitInteraction, raw: RawImagineOptions, ctx: BotContext): Promise<void> {
+export async function submitImagine(
+  interaction: ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction,
+  raw: RawImagineOptions,
+  ctx: BotContext,
+  opts: { parentId?: string } = {},
+): Promise<void> {
   const parsed = parseImagineOptions(raw);
   if (!parsed.ok) throw invalidOption(parsed.problem);
   const request = parsed.value;
@@ -39,10 +45,11 @@ export async function submitImagine(interaction: ChatInputCommandInteraction | M
         interactionToken: interaction.token,
         createdAt: interaction.createdAt,
       });
+      if (opts.parentId) generation.parentId = opts.parentId;
       // Limits are checked and consumed in the enqueue transaction; a refusal is an exposed LimitError.
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds: memberRoleIds(interaction) });
       generationId = queued.generation.id;
-      log.info({ generationId, jobId: queued.jobId, position: queued.position }, 'generation queued');
+      log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
       return queuedMessage(queued.generation, queued.position);
     },
     log,

@@ -1,10 +1,9 @@
 import { Routes } from 'discord-api-types/v10';
 import { DiscordAPIError, type RawFile } from '@discordjs/rest';
-import sharp from 'sharp';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { markDelivered } from '#shared/db/sql/delivery.ts';
-import { messageLimits } from '#shared/render/limits.ts';
-import { renderCancelled, renderFailure, renderResult, type RenderedFile, type RenderedMessage } from '#shared/render/result-message.ts';
+import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/render/result-message.ts';
+import { renderResultPage } from '#shared/render/result-page.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, SchedulerContext } from '../context.ts';
@@ -38,25 +37,8 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
 };
 
 async function resultWithFiles(ctx: SchedulerContext, g: GenerationRow): Promise<{ message: RenderedMessage; files: RawFile[] }> {
-  const rendered: RenderedFile[] = [];
-  const files: RawFile[] = [];
-  let total = 0;
-  for (const output of g.outputs) {
-    if (output.status !== 'stored' || !output.path || files.length >= messageLimits.attachments) continue;
-    let data = await ctx.storage.get(output.path);
-    let format: 'png' | 'webp' = 'png';
-    if (data.length > messageLimits.fileBytes || total + data.length > messageLimits.requestBytes - 1024 * 1024) {
-      // Too big for Discord's upload caps: a WebP preview, with a link to the full PNG.
-      data = await sharp(data).webp({ quality: 85 }).toBuffer();
-      format = 'webp';
-    }
-    if (total + data.length > messageLimits.requestBytes - 1024 * 1024) break;
-    total += data.length;
-    const name = `${g.id.slice(0, 8)}_${output.index}.${format}`;
-    rendered.push({ name, outputIndex: output.index, format, url: await ctx.imageLinks.url(g.id, output.index) });
-    files.push({ name, data, contentType: `image/${format}` });
-  }
-  return { message: renderResult(g, rendered), files };
+  const { message, files } = await renderResultPage(g, { storage: ctx.storage, links: ctx.imageLinks });
+  return { message, files };
 }
 
 function tokenUsable(g: GenerationRow): boolean {

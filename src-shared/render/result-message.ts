@@ -1,4 +1,5 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { CustomIdAction, encodeCustomId, pageId } from '#shared/discord/custom-id.ts';
 import { embedLimits, messageLimits, truncate } from './limits.ts';
 
 export interface RenderedFile {
@@ -28,44 +29,76 @@ function seconds(g: GenerationRow): string {
   return `${((g.finishedAt.getTime() - g.startedAt.getTime()) / 1000).toFixed(1)} s`;
 }
 
+/** A signed link to one stored output's full-size original. */
+export interface OutputLink {
+  outputIndex: number;
+  url: string;
+}
+
+const button = (emoji: string, label: string, customId: string, opts: { style?: number; disabled?: boolean } = {}) => ({
+  type: 2, style: opts.style ?? 2, emoji: { name: emoji }, label, custom_id: customId, ...(opts.disabled ? { disabled: true } : {}),
+});
+
 /**
- * Links to each shown image's original, as masked links in `<>` so Discord does not preview them
- * (the images are attached already). Needed when an attachment is a WebP preview or there are several
- * (the embeds' own link opens the first image only).
+ * The result's buttons (custom ids carry only the generation, state comes from the database):
+ * ◀ ▶ through a batch (disabled at its ends, so no two buttons share a custom id), 🔁 same seed,
+ * 🎲 new seed, 🗑 delete.
  */
-function fullSizeLinks(files: RenderedFile[]): string {
-  if (files.length === 1) return files[0]!.format === 'webp' ? `[Full-size PNG](<${files[0]!.url}>)` : '';
-  return `Full size: ${files.map((f) => `[${f.outputIndex + 1}](<${f.url}>)`).join(' · ')}`;
+export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, indexes: readonly number[]): unknown[] {
+  const at = indexes.indexOf(shown);
+  const paging = indexes.length > 1
+    ? [
+        button('◀', 'Previous', encodeCustomId(CustomIdAction.Page, pageId(g.id, at > 0 ? indexes[at - 1]! : shown)), { disabled: at <= 0 }),
+        button('▶', 'Next', encodeCustomId(CustomIdAction.Page, pageId(g.id, at < indexes.length - 1 ? indexes[at + 1]! : shown)), { disabled: at >= indexes.length - 1 }),
+      ]
+    : [];
+  return [
+    {
+      type: 1,
+      components: [
+        ...paging,
+        button('🔁', 'Same seed', encodeCustomId(CustomIdAction.SameSeed, g.id)),
+        button('🎲', 'New seed', encodeCustomId(CustomIdAction.NewSeed, g.id)),
+        button('🗑', 'Delete', encodeCustomId(CustomIdAction.Delete, g.id), { style: 4 }),
+      ],
+    },
+  ];
 }
 
 /**
- * The delivered result: prompt, model, LoRAs, seed, size, time, and the image(s) attached. Every
- * embed carries the first image's link: Discord shows embeds that share a URL as one gallery.
+ * Where the shown image sits in the batch ("2 / 4") and links to every original, as masked links in
+ * `<>` so Discord does not preview them. A lone PNG needs no link (the embed opens it).
  */
-export function renderResult(g: GenerationRow, files: RenderedFile[]): RenderedMessage {
-  const embeds = files.slice(0, 4).map((f, i) => ({
-    ...(i === 0
-      ? {
-          title: truncate(`🎨 ${g.prompt}`, embedLimits.title),
-          color: colors.success,
-          fields: [
-            { name: 'Model', value: truncate(g.checkpoint, embedLimits.fieldValue), inline: true },
-            { name: 'Seed', value: g.seed, inline: true },
-            { name: 'Size', value: `${g.width}×${g.height}`, inline: true },
-            { name: 'LoRAs', value: truncate(loraLine(g), embedLimits.fieldValue), inline: false },
-            { name: 'Time', value: seconds(g), inline: true },
-          ],
-          footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
-        }
-      : {}),
-    url: files[0]!.url,
-    image: { url: `attachment://${f.name}` },
-  }));
+function contentLine(shown: RenderedFile, links: OutputLink[]): string {
+  if (links.length <= 1) return shown.format === 'webp' ? `[Full-size PNG](<${shown.url}>)` : '';
+  const position = links.findIndex((l) => l.outputIndex === shown.outputIndex) + 1;
+  return `**${position} / ${links.length}** · Full size: ${links.map((l) => `[${l.outputIndex + 1}](<${l.url}>)`).join(' · ')}`;
+}
+
+/**
+ * The delivered result: one image large (the batch's `shown` one, attached), prompt, model, LoRAs,
+ * seed, size, time, and the result buttons. `links` lists every stored output of the generation.
+ */
+export function renderResult(g: GenerationRow, shown: RenderedFile | undefined, links: OutputLink[]): RenderedMessage {
+  const fields = [
+    { name: 'Model', value: truncate(g.checkpoint, embedLimits.fieldValue), inline: true },
+    { name: 'Seed', value: g.seed, inline: true },
+    { name: 'Size', value: `${g.width}×${g.height}`, inline: true },
+    { name: 'LoRAs', value: truncate(loraLine(g), embedLimits.fieldValue), inline: false },
+    { name: 'Time', value: seconds(g), inline: true },
+  ];
+  const embed = {
+    title: truncate(`🎨 ${g.prompt}`, embedLimits.title),
+    color: colors.success,
+    fields,
+    footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
+    ...(shown ? { url: shown.url, image: { url: `attachment://${shown.name}` } } : {}),
+  };
   return {
-    content: files.length ? truncate(fullSizeLinks(files), messageLimits.content) : '',
-    embeds,
-    components: [],
-    attachments: files.map((f, i) => ({ id: String(i), filename: f.name })),
+    content: shown ? truncate(contentLine(shown, links), messageLimits.content) : '',
+    embeds: [embed],
+    components: resultButtons(g, shown?.outputIndex ?? -1, links.map((l) => l.outputIndex)),
+    attachments: shown ? [{ id: '0', filename: shown.name }] : [],
   };
 }
 

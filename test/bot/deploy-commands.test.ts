@@ -37,7 +37,7 @@ describe('commands:deploy', () => {
     const first = await registerCommands({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase });
     const second = await registerCommands({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase });
     expect(first.scope).toBe('global');
-    expect((sim.commands() as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota']);
+    expect((sim.commands() as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation']);
     expect(second.commands[0]?.id).toBe(first.commands[0]?.id);
     expect(sim.violations).toEqual([]);
   });
@@ -52,8 +52,8 @@ describe('commands:deploy', () => {
       },
       timeout: 20_000,
     });
-    expect(stdout).toContain('registered 2 command(s) in the dev guild');
-    expect((sim.commands(guild.id) as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota']);
+    expect(stdout).toContain('registered 4 command(s) in the dev guild');
+    expect((sim.commands(guild.id) as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation']);
   });
 
   test('a bad token fails with a non-zero exit code', async () => {

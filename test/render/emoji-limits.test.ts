@@ -16,7 +16,7 @@ function row(long: string): GenerationRow {
     ...generationInput({ prompt: long, negativePrompt: long, checkpoint: long, loras: [{ name: long, strengthModel: 0.8, strengthClip: 0.8 }] }),
     messageId: null, status: 'failed', progress: 0.42, comfyInstanceId: null, comfyPromptId: null, generateJobId: null,
     errorCode: 'comfy_execution', errorMessage: long, attempts: 1, outputs: [], chargedAt: null,
-    createdAt: new Date(), startedAt: new Date(Date.now() - 3000), finishedAt: new Date(), deliveredAt: null, updatedAt: new Date(),
+    createdAt: new Date(), startedAt: new Date(Date.now() - 3000), finishedAt: new Date(), deliveredAt: null, deletedAt: null, updatedAt: new Date(),
   };
 }
 
@@ -28,11 +28,13 @@ function strings(value: unknown, path = ''): [string, string][] {
   return [];
 }
 
+const shownFile = { name: 'a.png', outputIndex: 0, format: 'png' as const, url: 'http://127.0.0.1:8787/images/x/0?expires=1&sig=x' };
+
 const renderers: [string, (g: GenerationRow, long: string) => unknown][] = [
   ['queued', (g) => queuedMessage(g, 3)],
   ['cancel requested', (g) => cancelRequestedMessage(g)],
   ['progress', (g) => renderProgress(g)],
-  ['result', (g) => renderResult(g, [{ name: 'a.png', outputIndex: 0, format: 'png', url: 'http://127.0.0.1:8787/images/x/0?expires=1&sig=x' }])],
+  ['result', (g) => renderResult(g, shownFile, [shownFile, { outputIndex: 1, url: 'http://127.0.0.1:8787/images/x/1?expires=1&sig=x' }])],
   ['failure', (g) => renderFailure(g)],
   ['cancelled', (g) => renderCancelled(g)],
   ['error', (_g, long) => ({ embeds: [errorEmbed(long, long)] })],
@@ -56,7 +58,7 @@ describe('messages built from a 5000-character emoji prompt', () => {
     const queued = queuedMessage(g, 1).embeds[0]!;
     expect(long.startsWith(queued.description!.slice(0, -1))).toBe(true);
     expect(queued.description!.length).toBeGreaterThan(1990);
-    const result = renderResult(g, [{ name: 'a.png', outputIndex: 0, format: 'png', url: 'http://127.0.0.1:8787/images/x/0?expires=1&sig=x' }]).embeds[0]!;
+    const result = renderResult(g, shownFile, [shownFile, { outputIndex: 1, url: 'http://127.0.0.1:8787/images/x/1?expires=1&sig=x' }]).embeds[0]!;
     expect(`🎨 ${long}`.startsWith((result.title as string).slice(0, -1))).toBe(true);
   });
 });

@@ -75,12 +75,16 @@ async function succeededGeneration(token: string | null, expiresAt: Date | null,
 }
 
 describe('deliver', () => {
-  test('edits the original reply with the result embed and the images attached, exactly once', async () => {
+  test('edits the original reply with the result embed, the first image of the batch attached and the result buttons, exactly once', async () => {
     const sent = await deferredInteraction();
     const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 2);
     await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
     const original = sent.original()!;
-    expect(original.attachments).toHaveLength(2);
+    expect(original.attachments).toHaveLength(1);
+    expect(original.attachments[0]!.filename).toBe(`${g.id.slice(0, 8)}_0.png`);
+    expect(original.content).toMatch(/^\*\*1 \/ 2\*\* · Full size: /);
+    const customIds = (original.components as { components: { custom_id: string }[] }[]).flatMap((r) => r.components.map((c) => c.custom_id));
+    expect(customIds).toEqual([`page:v1:${g.id}.0`, `page:v1:${g.id}.1`, `again:v1:${g.id}`, `reroll:v1:${g.id}`, `delete:v1:${g.id}`]);
     expect(original.embeds[0]).toMatchObject({ title: expect.stringContaining('a fox in the snow') });
     expect(JSON.stringify(original.embeds[0])).toContain('18446744073709551615');
     expect(h.sim.violations).toEqual([]);
@@ -91,14 +95,14 @@ describe('deliver', () => {
     expect(h.sim.requests.length).toBe(before);
   });
 
-  test('each shown image links to its original by a signed URL, and every link opens that image', async () => {
+  test('the result links every image of the batch to its original by a signed URL, and every link opens that image', async () => {
     const sent = await deferredInteraction();
     const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 2);
     await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
     const original = sent.original()!;
     const links = [...original.content.matchAll(/\]\(<([^>]+)>\)/g)].map((m) => m[1]!);
     expect(links).toHaveLength(2);
-    expect(original.embeds.map((e) => e.url)).toEqual([links[0], links[0]]);
+    expect(original.embeds.map((e) => e.url)).toEqual([links[0]]);
     for (const [index, link] of links.entries()) {
       expect(link).toMatch(new RegExp(`^${admin.url}/images/${g.id}/${index}\\?expires=\\d+&sig=[\\w-]{43}$`));
       const res = await fetch(link);

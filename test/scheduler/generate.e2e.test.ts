@@ -64,7 +64,9 @@ describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
     expect(runs).toHaveLength(1);
     const delivered = discord.messages(done.channelId).filter((m) => JSON.stringify(m.embeds).includes(done.id));
     expect(delivered).toHaveLength(1);
-    expect(delivered[0]!.attachments).toHaveLength(2);
+    // One image shown large, the batch linked (`1 / 2`) and paged with ◀ ▶.
+    expect(delivered[0]!.attachments).toHaveLength(1);
+    expect(delivered[0]!.content).toMatch(/^\*\*1 \/ 2\*\*/);
     await expect.poll(async () => (await h.repo.get(done.id)).outputs.every((o) => o.thumbnails?.length === 4), { timeout: 10_000 }).toBe(true);
     expect(discord.violations).toEqual([]);
   });

@@ -1,4 +1,10 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { PgBoss } from 'pg-boss';
+import { asDb } from '#shared/db/pool.ts';
+import { ImageLinks } from '#shared/images/image-links.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { LimiterSettings } from '#shared/limits/limiter.ts';
 import { createLogger, type Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
@@ -29,6 +35,11 @@ export interface E2EOptions {
   limitClock?: () => Date;
   /** Extra roles in the play guild (its `roleIds`), for role policies. */
   guildRoles?: number;
+  /**
+   * Where the bot reads stored images and what base its signed links use (◀ ▶ on results); called
+   * once the database exists, e.g. to start the admin API first. Default: an empty temp directory.
+   */
+  images?: (db: TestDatabase) => Promise<{ storageDir: string; baseUrl: string }>;
 }
 
 export interface Played {
@@ -42,6 +53,8 @@ export interface Played {
 export interface Where {
   channel?: SimChannel;
   roles?: string[];
+  /** The member's resolved permissions in the channel (a bitfield string); default: the sim's. */
+  permissions?: string;
 }
 
 export interface Player {
@@ -50,7 +63,7 @@ export interface Player {
   imagine(options?: Record<string, string | number>, where?: Where): Promise<Played>;
   /** Any registered slash command, e.g. `/quota`. */
   command(name: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
-  click(message: SimMessage, customId: string, opts?: { componentType?: number }): Promise<Played>;
+  click(message: SimMessage, customId: string, opts?: { componentType?: number; permissions?: string }): Promise<Played>;
   autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: { channel?: SimChannel }): Promise<Played>;
   submitModal(customId: string, fields: Record<string, string>, where?: { channel?: SimChannel }): Promise<Played>;
 }
@@ -122,9 +135,11 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, guildId: opts.globalCommands ? undefined : playGuild.id,
     });
     const models = opts.seedModels === false ? undefined : await seedModels(db);
+    const imageSetup = opts.images ? await opts.images(db) : { storageDir: await mkdtemp(path.join(tmpdir(), 'gn-e2e-bot-images-')), baseUrl: 'http://127.0.0.1:8787' };
+    const images = { storage: new LocalStorage(imageSetup.storageDir), links: new ImageLinks({ db: asDb(db.pool), ttlSeconds: 600, baseUrl: imageSetup.baseUrl }) };
     const bot = await startBot({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000, deferAfterMs: opts.deferAfterMs,
-      limits: opts.limits, limitClock: opts.limitClock,
+      limits: opts.limits, limitClock: opts.limitClock, images,
     });
     cleanups.push(() => bot.stop());
     await sim.waitForBot();
@@ -133,13 +148,15 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     return {
       db, boss, sim, comfy, bot, guild: playGuild, channel, nsfwChannel, models, stop,
       playUser(user = sim.addUser()) {
-        const base = (where?: Where) => ({ user, guild: playGuild, channel: where?.channel ?? channel, memberRoles: where?.roles });
+        const base = (where?: Where) => ({
+          user, guild: playGuild, channel: where?.channel ?? channel, memberRoles: where?.roles, ...(where?.permissions ? { memberPermissions: where.permissions } : {}),
+        });
         return {
           user,
           imagine: (options, where) => played(sim.sendCommand({ ...base(where), name: 'imagine', options: toOptions(options) })),
           command: (name, options, where) => played(sim.sendCommand({ ...base(where), name, options: toOptions(options) })),
           click: (message, customId, o = {}) => {
-            const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id) };
+            const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id), permissions: o.permissions };
             return played(sim.sendComponent({ ...base(where), message, customId, componentType: o.componentType }));
           },
           autocomplete: (focused, typed, options, where) =>

@@ -70,6 +70,8 @@ export const GenerationEntity = defineEntity({
     startedAt: p.datetime(3).nullable(),
     finishedAt: p.datetime(3).nullable(),
     deliveredAt: p.datetime(3).nullable(),
+    // Deleted by its owner or a moderator (🗑): the message is gone and its image links answer 410.
+    deletedAt: p.datetime(3).nullable(),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },
   indexes: [

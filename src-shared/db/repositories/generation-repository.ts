@@ -33,6 +33,7 @@ export interface GenerationRow extends Omit<NewGenerationRow, 'loras' | 'charged
   startedAt: Date | null;
   finishedAt: Date | null;
   deliveredAt: Date | null;
+  deletedAt: Date | null;
   updatedAt: Date;
 }
 

@@ -11,7 +11,7 @@ export const generationColumns = `
   denoise, workflow_template as "workflowTemplate", status, progress, comfy_instance_id as "comfyInstanceId",
   comfy_prompt_id as "comfyPromptId", generate_job_id as "generateJobId", error_code as "errorCode", error_message as "errorMessage", attempts, outputs,
   parent_id as "parentId", charged_at as "chargedAt", created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt",
-  delivered_at as "deliveredAt", updated_at as "updatedAt"`;
+  delivered_at as "deliveredAt", deleted_at as "deletedAt", updated_at as "updatedAt"`;
 
 export interface NewGenerationRow {
   id: string;
@@ -179,4 +179,12 @@ export function waitingGenerateJobs(generationId: string): SqlStatement {
 /** What a running job polls: cheap enough for every few hundred ms. */
 export function selectStatus(id: string): SqlStatement {
   return { text: `select status from generation where id = $1`, values: [id] };
+}
+
+/** Marks a generation deleted (once); returns the row only the first time. */
+export function markGenerationDeleted(id: string): SqlStatement {
+  return {
+    text: `update generation set deleted_at = now(), updated_at = now() where id = $1 and deleted_at is null returning ${generationColumns}`,
+    values: [id],
+  };
 }
