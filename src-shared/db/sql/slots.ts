@@ -79,3 +79,13 @@ export function takeOverGeneration(id: string, jobId: string): SqlStatement {
     values: [id, jobId],
   };
 }
+
+/** Whether a generation is placed and its placing job is still active (someone is working on it). */
+export function placedByActiveJob(id: string): SqlStatement {
+  return {
+    text: `select exists (
+        select 1 from generation g join pgboss.job j on j.name = 'generate' and j.id = g.generate_job_id
+        where g.id = $1 and g.status in ('running', 'cancel_requested') and j.state = 'active') as "placed"`,
+    values: [id],
+  };
+}
