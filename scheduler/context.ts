@@ -7,6 +7,7 @@ import type { ImageLinks } from '#shared/images/image-links.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { InstancePool } from './comfy/instance-pool.ts';
+import type { SlotSignal } from './generation/slot-signal.ts';
 
 /** Everything a job handler may use; built once per scheduler process. */
 export interface SchedulerContext {
@@ -28,6 +29,8 @@ export interface GenerateContext extends SchedulerContext {
   instances: InstancePool;
   /** Local parallelism: the sum of the instances' queue depths, so each GPU has its next prompt waiting. */
   generateConcurrency: number;
+  /** Wakes workers waiting for a GPU slot when one may have freed or work arrived. */
+  slots: SlotSignal;
 }
 
 export interface SchedulerTestHooks {

@@ -1,44 +1,80 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { withTransaction } from '#shared/db/pool.ts';
+import { withTransaction, type Db } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { placementCandidates, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { countUpInstances, instancesWithLoad, lockUpInstances, nextWaitingGeneration } from '#shared/db/sql/slots.ts';
 import { selectInstance, type InstanceCandidate, type Placement } from '#shared/scheduling/select-instance.ts';
 
-// Serialises slot claims across every scheduler process; held only for the few ms of one transaction.
-const placementLockKey = '726354198114';
+export interface Claim {
+  generation: GenerationRow;
+  instance: InstanceRow;
+}
 
-export type Claim =
-  | { ok: true; generation: GenerationRow; instance: InstanceRow }
-  | (Extract<Placement, { ok: false }> & { generation?: undefined; unhealthy: { id: number; baseUrl: string }[] });
+type Candidate = InstanceCandidate & InstanceRow;
 
 /**
- * Picks an instance with a free slot and, in the same transaction, marks the generation running
- * there with a fresh prompt id — stored BEFORE anything is submitted, so a crash can always be
- * resumed from it.
+ * Gives a free slot to the most deserving waiting generation — whichever job's it is — and, in the
+ * same transaction, marks it running there under `jobId` with a fresh prompt id, stored BEFORE
+ * anything is submitted so a crash can always be resumed from it. Whoever has a free slot decides,
+ * in SQL, across every scheduler process: the slot never goes to whichever job happened to poll first.
+ * Undefined: no free slot, or nothing waiting fits one.
  */
-export async function claimSlot(pool: pg.Pool, g: GenerationRow, jobId: string, exclude: number[] = []): Promise<Claim> {
-  const models = [
-    { kind: 'checkpoint', fileName: g.checkpoint },
-    ...g.loras.map((l) => ({ kind: 'lora', fileName: l.name })),
-    ...(g.vae ? [{ kind: 'vae', fileName: g.vae }] : []),
-  ];
+export async function claimNextWaiting(pool: pg.Pool, jobId: string): Promise<Claim | undefined> {
+  const first = await claimAttempt(pool, jobId, true);
+  // Every instance that could have a free slot was being claimed by someone else: wait the few ms
+  // for their locks rather than miss a slot until the next wake-up.
+  return first === 'contended' ? ((await claimAttempt(pool, jobId, false)) as Claim | undefined) : first;
+}
+
+async function claimAttempt(pool: pg.Pool, jobId: string, skipLocked: boolean): Promise<Claim | 'contended' | undefined> {
   return withTransaction(pool, async (db) => {
-    await db.executeSql('select pg_advisory_xact_lock($1)', [placementLockKey]);
-    const stmt = placementCandidates(models);
-    const { rows } = await db.executeSql<InstanceCandidate & InstanceRow>(stmt.text, stmt.values);
-    const placement = selectInstance(rows.filter((r) => !exclude.includes(r.id)), g.checkpoint);
-    if (!placement.ok) {
-      const unhealthy = rows.filter((r) => r.hasModels && r.health === 'unhealthy').map((r) => ({ id: r.id, baseUrl: r.baseUrl }));
-      return { ...placement, unhealthy };
+    const locked = (await rows<{ id: number }>(db, lockUpInstances(skipLocked))).map((r) => r.id);
+    const up = locked.length > 0 ? await rows<Candidate>(db, instancesWithLoad(locked)) : [];
+    const free = up.filter((i) => i.inFlight < i.maxQueueDepth);
+    if (free.length === 0) {
+      if (!skipLocked) return undefined;
+      const [count] = await rows<{ n: number }>(db, countUpInstances());
+      return count!.n > locked.length ? 'contended' : undefined;
     }
+    const [g] = await rows<GenerationRow>(db, nextWaitingGeneration(free.map((i) => i.id)));
+    if (!g) return undefined;
+    // Which of the free (locked) instances: least loaded, then the one with the checkpoint warm.
+    const fits = new Map((await rows<Candidate>(db, placementCandidates(modelsOf(g)))).map((c) => [c.id, c.hasModels]));
+    const placement = selectInstance(free.map((i) => ({ ...i, hasModels: fits.get(i.id) ?? false })), g.checkpoint);
+    if (!placement.ok) return undefined;
     const generation = await new GenerationRepository(db).transition(
       g.id,
       'running',
       { comfyInstanceId: placement.instanceId, comfyPromptId: randomUUID(), generateJobId: jobId, progress: 0, incrementAttempts: true },
       ['queued'],
     );
-    const { inFlight: _inFlight, hasModels: _hasModels, ...instance } = rows.find((r) => r.id === placement.instanceId)!;
-    return { ok: true, generation, instance };
+    const { inFlight: _inFlight, hasModels: _hasModels, ...instance } = free.find((i) => i.id === placement.instanceId)!;
+    return { generation, instance };
   });
+}
+
+export type Outlook = Extract<Placement, { ok: false }>['reason'] | 'placeable';
+
+/**
+ * Why a waiting generation is not running yet (read only): no instance has its models (it will
+ * never run), the ones that have them are down (probe them), or they are busy (wait).
+ */
+export async function outlookOf(db: Db, g: GenerationRow): Promise<{ outlook: Outlook; unhealthy: { id: number; baseUrl: string }[] }> {
+  const candidates = await rows<Candidate>(db, placementCandidates(modelsOf(g)));
+  const placement = selectInstance(candidates, g.checkpoint);
+  const unhealthy = candidates.filter((r) => r.hasModels && r.health === 'unhealthy').map((r) => ({ id: r.id, baseUrl: r.baseUrl }));
+  return { outlook: placement.ok ? 'placeable' : placement.reason, unhealthy };
+}
+
+function modelsOf(g: GenerationRow) {
+  return [
+    { kind: 'checkpoint', fileName: g.checkpoint },
+    ...g.loras.map((l) => ({ kind: 'lora', fileName: l.name })),
+    ...(g.vae ? [{ kind: 'vae', fileName: g.vae }] : []),
+  ];
+}
+
+async function rows<T extends pg.QueryResultRow>(db: Db, stmt: { text: string; values: unknown[] }): Promise<T[]> {
+  return (await db.executeSql<T>(stmt.text, stmt.values)).rows;
 }

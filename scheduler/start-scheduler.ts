@@ -11,6 +11,7 @@ import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
+import { SlotSignal } from './generation/slot-signal.ts';
 import { cleanupJob } from './jobs/cleanup.ts';
 import { deliverJob } from './jobs/deliver.ts';
 import { discoverModelsJob, runDiscovery } from './jobs/discover-models.ts';
@@ -51,6 +52,8 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   const instances = (await db.executeSql<InstanceRow>(listInstances().text, [])).rows.filter((i) => i.enabled);
   const generateConcurrency = Math.max(2, instances.reduce((sum, i) => sum + i.maxQueueDepth, 0));
 
+  const slots = new SlotSignal(config.DATABASE_URL, logger);
+  await slots.listen();
   const boss = await startBoss(config.DATABASE_URL, { logger, supervise: true, schedule: opts.schedules ?? true, max: 10 });
   const context: GenerateContext = {
     config,
@@ -63,6 +66,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
+    slots,
     ...(opts.__test__ ? { __test__: opts.__test__ } : {}),
   };
   for (const job of schedulerJobs) await registerJob(context, job as JobDefinition<never> & { name: never });
@@ -90,6 +94,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
       startup.abort();
       await firstDiscovery;
       await boss.stop({ graceful, timeout: 10_000 });
+      await slots.close();
       await context.instances.close();
       await pool.end();
     },

@@ -1,3 +1,4 @@
+import { placedByActiveJob } from '#shared/db/sql/slots.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition } from '../context.ts';
 import { failWith, settle } from '../settle.ts';
@@ -6,6 +7,12 @@ import { failWith, settle } from '../settle.ts';
 export const generateDeadJob: JobDefinition<JobPayload<'generate-dead'>> & { name: 'generate-dead' } = {
   name: 'generate-dead',
   async handle(ctx, { generationId }, { logger }) {
+    // Jobs run each other's generations: a live job may have started this one meanwhile; let it finish.
+    const live = placedByActiveJob(generationId);
+    if ((await ctx.db.executeSql<{ placed: boolean }>(live.text, live.values)).rows[0]?.placed) {
+      logger.info('generate job ran out of retries, but another job is running its generation');
+      return;
+    }
     const row = await settle(
       ctx.pool,
       ctx.boss,

@@ -1,12 +1,11 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { ComfyClient } from '#shared/comfyui/client.ts';
 import { followPrompt } from '#shared/comfyui/follow-prompt.ts';
 import type { PromptOutcome } from '#shared/comfyui/prompt-outcome.ts';
 import { ComfyValidationError } from '#shared/comfyui/validation-error.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import type { InstanceRow } from '#shared/db/sql/instances.ts';
+import { generationPlacedBy, takeOverGeneration } from '#shared/db/sql/slots.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
-import { isTerminal } from '#shared/generation/status.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
@@ -14,15 +13,27 @@ import { buildChecked } from '../generation/checked-workflow.ts';
 import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
 import { storeOutputs } from '../generation/store-outputs.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
-import { claimSlot } from '../placement.ts';
+import { claimNextWaiting, outlookOf } from '../placement.ts';
 import { failWith, settle, timeoutReason } from '../settle.ts';
 
 
-const slotWaitMs = 150;
+// A waiting worker sleeps until a slot frees or work arrives (LISTEN, see SlotSignal); the timeout
+// is only a fallback for changes nobody announces (a dead scheduler's job expiring frees its slots).
+const fallbackWaitMs = 2000;
+const noInstanceWaitMs = 10_000;
 const probeEveryMs = 2000;
 const maxPlacementsPerAttempt = 5;
 
-/** Runs one generation on ComfyUI, resuming from its stored prompt id after any crash. */
+/**
+ * Runs generations on ComfyUI, resuming from their stored prompt ids after any crash.
+ *
+ * A job does not wait for a slot for its own generation: whenever it can get a slot it runs the
+ * most deserving waiting generation (fair priority, then age; see claimNextWaiting), which may be
+ * another job's, and keeps doing so while its own waits and while a free slot has work for it. Slots thus go in
+ * fair order however many scheduler processes share the database. The job that placed a generation
+ * owns it (generation.generate_job_id): its retry resumes it first, and if that job is no longer
+ * active the generation's own job takes it over.
+ */
 export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'generate' } = {
   name: 'generate',
   // pg-boss waits out the polling interval after a job shorter than it; the minimum (0.5 s) keeps
@@ -37,25 +48,69 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     const repo = new GenerationRepository(ctx.db);
     // An instance failing under us sends the request back to placement; after a few moves the
     // job fails over to pg-boss's retry (with backoff) rather than spinning.
-    for (let placement = 0; placement < maxPlacementsPerAttempt; placement++) {
+    let placements = 0;
+    const moved = (result: 'done' | 'requeued') => {
+      if (result === 'requeued' && ++placements >= maxPlacementsPerAttempt) {
+        throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
+      }
+    };
+    let lastProbe = 0;
+    let ranSomething = false;
+    for (;;) {
+      helpers.signal.throwIfAborted();
+      const owned = await placedBy(ctx, helpers.jobId);
+      if (owned) {
+        ranSomething = true;
+        moved(await resume(ctx, owned, helpersFor(helpers, owned)));
+        continue;
+      }
+      const seen = ctx.slots.version;
       const g = await repo.get(generationId);
-      if (isTerminal(g.status)) return;
       if (g.status === 'cancel_requested' && !g.comfyPromptId) {
         await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
-        return;
+        continue;
       }
-      if (g.comfyPromptId && g.comfyInstanceId) {
-        if ((await resume(ctx, g, helpers)) === 'done') return;
+      // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
+      if (g.comfyPromptId && g.comfyInstanceId && (await takeOver(ctx, g.id, helpers.jobId))) continue;
+      // Ours started or ended elsewhere before we ran anything: still run one for whoever deserves a
+      // free slot, as a job that ends at once leaves its worker idle for pg-boss's polling interval.
+      if (g.status !== 'queued' && ranSomething) return;
+      const claim = await claimNextWaiting(ctx.pool, helpers.jobId);
+      if (claim) {
+        ranSomething = true;
+        moved(await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
         continue;
       }
       if (g.status !== 'queued') return;
-      const claim = await waitForSlot(ctx, g, helpers);
-      if (!claim) return;
-      if ((await run(ctx, claim.generation, claim.instance, helpers, true)) === 'done') return;
+      const { outlook, unhealthy } = await outlookOf(ctx.db, g);
+      if (outlook === 'no_instance_has_models') {
+        await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));
+        return;
+      }
+      if (outlook === 'unavailable' && Date.now() - lastProbe > probeEveryMs) {
+        lastProbe = Date.now();
+        await probeUnhealthy(ctx, unhealthy);
+        continue;
+      }
+      await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : fallbackWaitMs, helpers.signal);
     }
-    throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
   },
 };
+
+async function placedBy(ctx: GenerateContext, jobId: string): Promise<GenerationRow | undefined> {
+  const stmt = generationPlacedBy(jobId);
+  return (await ctx.db.executeSql<GenerationRow>(stmt.text, stmt.values)).rows[0];
+}
+
+async function takeOver(ctx: GenerateContext, generationId: string, jobId: string): Promise<boolean> {
+  const stmt = takeOverGeneration(generationId, jobId);
+  return ((await ctx.db.executeSql(stmt.text, stmt.values)).rowCount ?? 0) > 0;
+}
+
+/** Logs of a generation run by another generation's job name the one actually run. */
+function helpersFor(helpers: JobHelpers, g: GenerationRow): JobHelpers {
+  return { ...helpers, logger: helpers.logger.child({ running: g.id }) };
+}
 
 /** A retried job: collect, follow or resubmit what the previous attempt left, never run it twice. */
 async function resume(ctx: GenerateContext, g: GenerationRow, helpers: JobHelpers): Promise<'done' | 'requeued'> {
@@ -80,36 +135,6 @@ async function resume(ctx: GenerateContext, g: GenerationRow, helpers: JobHelper
   if (!isSettled(state)) return run(ctx, g, instance, helpers, false);
   await finish(ctx, g, instance, client, state, helpers);
   return 'done';
-}
-
-async function waitForSlot(ctx: GenerateContext, g: GenerationRow, helpers: JobHelpers) {
-  const repo = new GenerationRepository(ctx.db);
-  let lastProbe = 0;
-  for (;;) {
-    helpers.signal.throwIfAborted();
-    const claim = await claimSlot(ctx.pool, g, helpers.jobId).catch((err: unknown) => {
-      // Cancelled (or settled) between our read and the claim.
-      if (err instanceof AppError && err.code === ErrorCode.InvalidTransition) return undefined;
-      throw err;
-    });
-    if (!claim) return undefined;
-    if (claim.ok) return claim;
-    if (claim.reason === 'no_instance_has_models') {
-      await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));
-      return undefined;
-    }
-    const now = await repo.get(g.id);
-    if (now.status !== 'queued') {
-      if (now.status === 'cancel_requested') await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
-      return undefined;
-    }
-    if (claim.reason === 'unavailable' && Date.now() - lastProbe > probeEveryMs) {
-      lastProbe = Date.now();
-      await probeUnhealthy(ctx, claim.unhealthy);
-      continue;
-    }
-    await delay(claim.reason === 'no_instance' ? slotWaitMs * 10 : slotWaitMs, undefined, { signal: helpers.signal });
-  }
 }
 
 async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, helpers: JobHelpers, submit: boolean): Promise<'done' | 'requeued'> {

@@ -32,9 +32,10 @@ export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] 
  * checked and consumed the user's limits in that same transaction: never a row without a job, never
  * a job without a row, never an admitted request that was not counted. A refusal throws LimitError.
  *
- * Fairness: a user's k-th waiting request gets pg-boss priority -k, and pg-boss fetches by priority
- * before age. One user's burst of 20 is therefore interleaved with everyone else's first request
- * instead of blocking them (round-robin by user, decided at enqueue time, no extra scheduler state).
+ * Fairness: a user's k-th waiting request gets priority -k (on the row, and on its pg-boss job), and
+ * free GPU slots go to the waiting request with the highest priority, then the oldest (see
+ * scheduler/placement.ts). One user's burst of 20 is therefore interleaved with everyone else's
+ * first request instead of blocking them (round-robin by user, decided at enqueue time).
  * k and the position in line come from the limiter's counters, not from counting the line.
  */
 export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
@@ -42,8 +43,9 @@ export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewG
   const enqueued = await withTransaction(pool, async (db) => {
     const [admission] = await limiter.admit(db, [limitRequestOf(input, opts.roleIds)]);
     if (!admission!.ok) throw new LimitError(admission!.refusal, admission!.now);
-    const generation = await new GenerationRepository(db).create({ ...input, chargedAt: admission!.chargedAt });
-    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority: -admission!.activeBefore });
+    const priority = -admission!.activeBefore;
+    const generation = await new GenerationRepository(db).create({ ...input, chargedAt: admission!.chargedAt, queuePriority: priority });
+    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority });
     if (!jobId) throw new Error(`generate job for ${generation.id} was not created`);
     await countJoined(db, 1);
     return { generation, jobId, position: admission!.waiting + 1 };

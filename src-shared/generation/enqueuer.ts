@@ -89,7 +89,7 @@ export class GenerationEnqueuer {
       const admissions = await this.#limiter.admit(db, batch.map((w) => limitRequestOf(w.input, w.roleIds)));
       const admitted = batch.flatMap((w, i) => {
         const a = admissions[i]!;
-        return a.ok ? [{ index: i, input: { ...w.input, chargedAt: a.chargedAt }, admission: a }] : [];
+        return a.ok ? [{ index: i, input: { ...w.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, admission: a }] : [];
       });
       const results: (EnqueuedGeneration | LimitError | undefined)[] = admissions.map((a) => (a.ok ? undefined : new LimitError(a.refusal, a.now)));
       if (admitted.length === 0) return results as LimitError[];

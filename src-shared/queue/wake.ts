@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { bossSchema } from './boss.ts';
 
 // pg-boss's LISTEN channel for a schema (pg-boss plans.notifyChannelSql), computed by Postgres.
-const channel = `('pgboss_' || left(encode(sha224('${bossSchema}'::bytea), 'hex'), 24))`;
+export const bossNotifyChannel = `('pgboss_' || left(encode(sha224('${bossSchema}'::bytea), 'hex'), 24))`;
 
 // Per pool (one database each), per queue.
 const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promise<void> }>>();
@@ -28,7 +28,7 @@ export function wakeQueue(pool: pg.Pool, queue: string): void {
     do {
       entry.again = false;
       // Waking is an optimisation (workers also poll), so a failure here is not an error.
-      await pool.query(`select pg_notify(${channel}, $1)`, [queue]).catch(() => undefined);
+      await pool.query(`select pg_notify(${bossNotifyChannel}, $1)`, [queue]).catch(() => undefined);
     } while (entry.again);
     queues.delete(queue);
   })();

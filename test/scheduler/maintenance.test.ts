@@ -160,6 +160,27 @@ describe('reap-stuck and generate-dead', () => {
     expect(await jobsFor('deliver', g.id)).toHaveLength(1);
   });
 
+  /** A generation running under a generate job a worker holds right now (not necessarily its own job). */
+  async function placedByLiveJob() {
+    const g = await repo.create(newGeneration(discord));
+    await ctx.boss.send('generate', { generationId: randomUUID() }, { priority: 1000 });
+    const [job] = await ctx.boss.fetch('generate');
+    await tdb.pool.query(
+      `update generation set status = 'running', comfy_prompt_id = gen_random_uuid(), generate_job_id = $2,
+        updated_at = now() - interval '10 minutes' where id = $1`,
+      [g.id, job!.id],
+    );
+    return g;
+  }
+
+  test("a generation placed by another live job is not reaped, nor failed when its own job runs out of retries", async () => {
+    const g = await placedByLiveJob();
+    await reapStuckJob.handle(ctx, {}, jobHelpers());
+    await generateDeadJob.handle(ctx, { generationId: g.id }, jobHelpers());
+    expect((await repo.get(g.id)).status).toBe('running');
+    expect(await jobsFor('deliver', g.id)).toEqual([]);
+  });
+
   test('an unknown generation id in a dead job is not an error loop', async () => {
     const id = randomUUID();
     await expect(generateDeadJob.handle(ctx, { generationId: id }, jobHelpers())).resolves.toBeUndefined();

@@ -10,6 +10,7 @@ import { createLogger } from '#shared/logging.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { JobHelpers } from '#scheduler/context.ts';
 import { InstancePool } from '#scheduler/comfy/instance-pool.ts';
+import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
 import type { TestDatabase } from './testDatabase.ts';
 
@@ -44,6 +45,8 @@ export async function createSchedulerContext(opts: {
     discord: createDiscordRest(opts.discord.apiBase, opts.discord.token),
     instances: new InstancePool(testLogger),
     generateConcurrency: 2,
+    // Not listening: waits last their fallback timeout (no connection to close in these tests).
+    slots: new SlotSignal(opts.tdb.url, testLogger),
   };
 }
 

@@ -62,6 +62,8 @@ export const GenerationEntity = defineEntity({
     errorCode: p.string().length(64).nullable(),
     errorMessage: p.text().nullable(),
     attempts: p.integer().default(0),
+    // Fair order among waiting requests (higher first, then oldest): -(the user's requests already waiting or running at enqueue).
+    queuePriority: p.integer().default(0),
     outputs: p.json<GenerationOutput[]>().defaultRaw("'[]'").onCreate(() => []),
     parent: () => p.manyToOne(GenerationEntity).nullable().deleteRule('set null'),
     createdAt: p.datetime(3).defaultRaw('now()'),
@@ -81,6 +83,11 @@ export const GenerationEntity = defineEntity({
       name: 'generation_active_status_idx',
       expression:
         "create index \"generation_active_status_idx\" on \"generation\" (\"status\", \"created_at\") where \"status\" in ('queued', 'running', 'cancel_requested')",
+    },
+    {
+      name: 'generation_queued_order_idx',
+      expression:
+        "create index \"generation_queued_order_idx\" on \"generation\" (\"queue_priority\" desc, \"created_at\", \"id\") where \"status\" = 'queued'",
     },
     { name: 'generation_created_idx', expression: 'create index "generation_created_idx" on "generation" ("created_at" desc, "id" desc)' },
   ],

@@ -40,20 +40,22 @@ export interface NewGenerationRow {
   parentId: string | null;
   /** When the limiter counted it (set by the enqueue); absent = not counted. */
   chargedAt?: Date | null;
+  /** Fair order among waiting requests, higher first (the enqueue's -k for a user's k-th active request). */
+  queuePriority?: number;
 }
 
 export function insertGeneration(g: NewGenerationRow): SqlStatement {
   return {
     text: `insert into generation (id, user_id, guild_id, channel_id, application_id, interaction_id, interaction_token,
         interaction_token_expires_at, prompt, negative_prompt, checkpoint, loras, vae, width, height, batch_size, seed,
-        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id, charged_at)
-      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24,$25)
+        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id, charged_at, queue_priority)
+      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24,$25,$26)
       returning ${generationColumns}`,
     values: [
       g.id, g.userId, g.guildId, g.channelId, g.applicationId, g.interactionId, g.interactionToken,
       g.interactionTokenExpiresAt, g.prompt, g.negativePrompt, g.checkpoint, JSON.stringify(g.loras), g.vae, g.width,
       g.height, g.batchSize, g.seed, g.steps, g.cfg, g.sampler, g.scheduler, g.denoise, g.workflowTemplate, g.parentId,
-      g.chargedAt ?? null,
+      g.chargedAt ?? null, g.queuePriority ?? 0,
     ],
   };
 }

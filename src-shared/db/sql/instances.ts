@@ -56,9 +56,17 @@ export function selectInstance(id: number): SqlStatement {
 }
 
 /**
+ * Generations submitted to instance `i` (or about to be) by a job that is still active: a dead
+ * scheduler's leftovers (job back in `retry`) do not hold slots, or live workers would wait forever
+ * for slots only a retry can free.
+ */
+export const inFlightOfInstance = `(select count(*)::int from generation g
+    left join pgboss.job j on j.name = 'generate' and j.id = g.generate_job_id
+    where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')
+      and (g.generate_job_id is null or j.state = 'active'))`;
+
+/**
  * Every enabled instance with its in-flight count and whether it has all the given models.
- * In flight = placed there by a job that is still active: a dead scheduler's leftovers (job back in
- * `retry`) do not hold slots, or live workers would wait forever for slots only a retry can free.
  * A model with no recorded instances (added by hand) is assumed to be everywhere.
  */
 export function placementCandidates(modelFiles: { kind: string; fileName: string }[]): SqlStatement {
@@ -68,10 +76,7 @@ export function placementCandidates(modelFiles: { kind: string; fileName: string
         join unnest($1::text[], $2::text[]) as w(kind, file_name) on m.kind = w.kind and m.file_name = w.file_name
       )
       select ${instanceColumns},
-        (select count(*)::int from generation g
-          left join pgboss.job j on j.name = 'generate' and j.id = g.generate_job_id
-          where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')
-            and (g.generate_job_id is null or j.state = 'active')) as "inFlight",
+        ${inFlightOfInstance} as "inFlight",
         not exists (
           select 1 from wanted w where jsonb_array_length(w.instance_ids) > 0 and not w.instance_ids @> to_jsonb(i.id)
         ) as "hasModels"

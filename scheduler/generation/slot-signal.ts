@@ -1,0 +1,105 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import pg from 'pg';
+import type { Logger } from '#shared/logging.ts';
+import { bossNotifyChannel } from '#shared/queue/wake.ts';
+
+/** Raised by a trigger when a generation leaves running or an instance changes (migration fair_slots). */
+const slotsChannel = 'genonaut_slots';
+const reconnectDelayMs = 1000;
+
+/**
+ * "A slot may have freed, or work arrived": one LISTEN connection per scheduler process, shared by
+ * every worker waiting for a slot, so waiting costs no database round trips. Listens to the slot
+ * channel and to pg-boss's wake-up channel (new `generate` work, see wakeQueue).
+ *
+ * Use: read `version` BEFORE looking for a slot, then `wait(version, ...)`: a signal that arrived in
+ * between ends the wait at once, so no wake-up is lost. Until `listen()` (or if it is never called)
+ * waits simply last their timeout.
+ *
+ * Hand-written on pg rather than a LISTEN library: it is one connection, two channels and a
+ * reconnect loop, and the lost-wake-up rule above is the part that matters.
+ */
+export class SlotSignal {
+  #version = 0;
+  #waiters = new Set<() => void>();
+  #client: pg.Client | undefined;
+  #closed = false;
+  readonly #databaseUrl: string;
+  readonly #logger: Logger;
+
+  constructor(databaseUrl: string, logger: Logger) {
+    this.#databaseUrl = databaseUrl;
+    this.#logger = logger;
+  }
+
+  async listen(): Promise<void> {
+    await this.#connect();
+  }
+
+  get version(): number {
+    return this.#version;
+  }
+
+  /** Resolves on the next signal after `since`, after `timeoutMs` (the fallback), or when aborted. */
+  async wait(since: number, timeoutMs: number, abort: AbortSignal): Promise<void> {
+    if (this.#version !== since || abort.aborted) return;
+    const timer = new AbortController();
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.#waiters.add(wake);
+    const onAbort = () => wake();
+    abort.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([woken, delay(timeoutMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
+    } finally {
+      timer.abort();
+      this.#waiters.delete(wake);
+      abort.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#notify();
+    await this.#client?.end().catch(() => undefined);
+  }
+
+  #notify(): void {
+    this.#version++;
+    for (const wake of this.#waiters) wake();
+    this.#waiters.clear();
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#databaseUrl });
+    client.on('notification', (n) => {
+      if (n.channel === slotsChannel || n.payload === 'generate') this.#notify();
+    });
+    client.on('error', (err) => {
+      this.#logger.warn({ err }, 'slot LISTEN connection lost; reconnecting');
+      void this.#reconnect(client);
+    });
+    await client.connect();
+    const { rows } = await client.query<{ channel: string }>(`select ${bossNotifyChannel} as channel`);
+    await client.query(`listen ${slotsChannel}`);
+    await client.query(`listen ${client.escapeIdentifier(rows[0]!.channel)}`);
+    this.#client = client;
+  }
+
+  async #reconnect(dead: pg.Client): Promise<void> {
+    if (this.#client !== dead) return;
+    this.#client = undefined;
+    await dead.end().catch(() => undefined);
+    while (!this.#closed) {
+      // Whatever was signalled while disconnected is unknown: wake everyone to look once.
+      this.#notify();
+      try {
+        await this.#connect();
+        return;
+      } catch (err) {
+        this.#logger.warn({ err }, 'slot LISTEN reconnect failed');
+        await delay(reconnectDelayMs);
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { SqlStatement } from '#shared/db/pool.ts';
+import { generationColumns } from './generations.ts';
+import { inFlightOfInstance, instanceColumns } from './instances.ts';
+
+/**
+ * Row-locks the enabled, not-unhealthy instances for a claiming transaction, in id order. With
+ * `skipLocked`, instances another scheduler is assigning right now are left out, so claims on
+ * different instances never wait for each other (no global lock).
+ */
+export function lockUpInstances(skipLocked: boolean): SqlStatement {
+  return {
+    text: `select id from comfy_instance where enabled and health <> 'unhealthy'
+      order by id for update${skipLocked ? ' skip locked' : ''}`,
+    values: [],
+  };
+}
+
+/** How many instances could take work at all (to tell "all busy" from "all being claimed by others"). */
+export function countUpInstances(): SqlStatement {
+  return { text: `select count(*)::int as n from comfy_instance where enabled and health <> 'unhealthy'`, values: [] };
+}
+
+/**
+ * The given instances with their in-flight counts, read AFTER they were locked (a separate statement,
+ * so the counts include every claim committed by whoever held the locks before us).
+ */
+export function instancesWithLoad(ids: number[]): SqlStatement {
+  return {
+    text: `select ${instanceColumns}, ${inFlightOfInstance} as "inFlight" from comfy_instance i where i.id = any($1::int[])`,
+    values: [ids],
+  };
+}
+
+/**
+ * The most deserving waiting generation (fair priority, then age) that one of the given instances
+ * has every model for, row-locked; one another scheduler is claiming is skipped. Same model rule as
+ * placementCandidates: a model with no recorded instances is assumed to be everywhere.
+ */
+export function nextWaitingGeneration(instanceIds: number[]): SqlStatement {
+  return {
+    text: `select ${generationColumns} from generation g
+      where g.status = 'queued'
+        and exists (
+          select 1 from unnest($1::int[]) as f(instance_id)
+          where not exists (
+            select 1 from model m
+            where jsonb_array_length(m.instance_ids) > 0 and not m.instance_ids @> to_jsonb(f.instance_id)
+              and ((m.kind = 'checkpoint' and m.file_name = g.checkpoint)
+                or (m.kind = 'vae' and m.file_name = g.vae)
+                or (m.kind = 'lora' and m.file_name in (select l->>'name' from jsonb_array_elements(g.loras) l)))))
+      order by g.queue_priority desc, g.created_at, g.id
+      limit 1
+      for update of g skip locked`,
+    values: [instanceIds],
+  };
+}
+
+/** A generation this job placed and has not finished (a previous attempt of the job crashed). */
+export function generationPlacedBy(jobId: string): SqlStatement {
+  return {
+    text: `select ${generationColumns} from generation
+      where generate_job_id = $1 and status in ('running', 'cancel_requested') and comfy_prompt_id is not null
+      order by started_at limit 1`,
+    values: [jobId],
+  };
+}
+
+/**
+ * Hands a placed generation to `jobId` when the job that placed it is no longer active (its
+ * scheduler died and the job waits for its retry, or ran out of them). Returns a row when taken.
+ */
+export function takeOverGeneration(id: string, jobId: string): SqlStatement {
+  return {
+    text: `update generation g set generate_job_id = $2, updated_at = now()
+      where g.id = $1 and g.status in ('running', 'cancel_requested') and g.comfy_prompt_id is not null
+        and g.generate_job_id is distinct from $2
+        and not exists (select 1 from pgboss.job j where j.name = 'generate' and j.id = g.generate_job_id and j.state = 'active')
+      returning g.id`,
+    values: [id, jobId],
+  };
+}
+
+/** Whether a generation is placed and its placing job is still active (someone is working on it). */
+export function placedByActiveJob(id: string): SqlStatement {
+  return {
+    text: `select exists (
+        select 1 from generation g join pgboss.job j on j.name = 'generate' and j.id = g.generate_job_id
+        where g.id = $1 and g.status in ('running', 'cancel_requested') and j.state = 'active') as "placed"`,
+    values: [id],
+  };
+}

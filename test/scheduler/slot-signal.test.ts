@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { asDb } from '#shared/db/pool.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { wakeQueue } from '#shared/queue/wake.ts';
+import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
+import { generationInput } from '../support/generation-fixture.ts';
+import { testLogger } from '../support/scheduler-context.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let slots: SlotSignal;
+// Far beyond the test timeout: a wait that ends did so because of a notification.
+const never = 10 * 60_000;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  slots = new SlotSignal(tdb.url, testLogger);
+  await slots.listen();
+});
+afterAll(async () => {
+  await slots.close();
+  await tdb.drop();
+});
+
+async function woken(action: () => Promise<unknown>): Promise<void> {
+  const seen = slots.version;
+  const waiting = slots.wait(seen, never, new AbortController().signal);
+  await action();
+  await waiting;
+  expect(slots.version).toBeGreaterThan(seen);
+}
+
+describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
+  test('a generation leaving running wakes them', { timeout: 10_000 }, async () => {
+    const repo = new GenerationRepository(asDb(tdb.pool));
+    const g = await repo.create(generationInput());
+    await repo.transition(g.id, 'running', { comfyPromptId: crypto.randomUUID() }, ['queued']);
+    await woken(() => repo.transition(g.id, 'succeeded', {}, ['running']));
+  });
+
+  test('an instance changing (enabled, health, depth) wakes them', { timeout: 10_000 }, async () => {
+    await tdb.pool.query(`insert into comfy_instance (name, base_url) values ('a', 'http://127.0.0.1:9')`);
+    await woken(() => tdb.pool.query(`update comfy_instance set max_queue_depth = 3`));
+  });
+
+  test("new generate work (pg-boss's wake-up after an enqueue) wakes them", { timeout: 10_000 }, async () => {
+    await woken(async () => wakeQueue(tdb.pool, 'generate'));
+  });
+
+  test('a signal between reading the version and waiting is not lost', { timeout: 10_000 }, async () => {
+    const seen = slots.version;
+    await tdb.pool.query(`update comfy_instance set max_queue_depth = 2`);
+    while (slots.version === seen) await new Promise((r) => setTimeout(r, 10));
+    await slots.wait(seen, never, new AbortController().signal);
+  });
+
+  test('a generation that stays queued, or progress on a running one, wakes nobody', { timeout: 10_000 }, async () => {
+    const repo = new GenerationRepository(asDb(tdb.pool));
+    const g = await repo.create(generationInput());
+    await repo.transition(g.id, 'running', { comfyPromptId: crypto.randomUUID() }, ['queued']);
+    const seen = slots.version;
+    await tdb.pool.query(`update generation set progress = 0.5 where id = $1`, [g.id]);
+    await slots.wait(seen, 300, new AbortController().signal);
+    expect(slots.version).toBe(seen);
+  });
+});
