@@ -94,6 +94,10 @@ async function waitForSlot(ctx: GenerateContext, g: GenerationRow, helpers: JobH
     });
     if (!claim) return undefined;
     if (claim.ok) return claim;
+    if (claim.reason === 'held') {
+      helpers.logger.info({ guildId: g.guildId }, 'guild paused: generation held until it resumes');
+      return undefined;
+    }
     if (claim.reason === 'no_instance_has_models') {
       await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));
       return undefined;

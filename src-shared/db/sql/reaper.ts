@@ -1,10 +1,14 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 
-/** Active generations whose generate job no longer exists or has ended: nobody will finish them. */
+/**
+ * Active generations whose generate job no longer exists or has ended: nobody will finish them.
+ * Held ones (paused guild) wait without a job on purpose; resume sends it.
+ */
 export function orphanedGenerations(graceSeconds: number): SqlStatement {
   return {
     text: `select g.id, g.status from generation g
       where g.status in ('queued', 'running', 'cancel_requested') and g.updated_at < now() - make_interval(secs => $1)
+        and not g.held
         and not exists (
           select 1 from pgboss.job j where j.name in ('generate', 'generate-dead')
             and j.data->>'generationId' = g.id::text and j.state in ('created', 'retry', 'active'))
