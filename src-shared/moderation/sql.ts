@@ -82,7 +82,7 @@ export function insertBlock(guildId: string, kind: BlocklistKind, pattern: strin
   // Under the guild's settings row lock (taken first by the caller), so the count cannot race.
   return {
     text: `insert into guild_blocklist (guild_id, kind, pattern, created_by)
-      select $1, $2, $3, $4 where (select count(*) from guild_blocklist where guild_id = $1) < $5
+      select $1::varchar, $2::text, $3::varchar, $4::varchar where (select count(*) from guild_blocklist where guild_id = $1::varchar) < $5::int
       on conflict (guild_id, kind, pattern) do nothing returning id, kind, pattern`,
     values: [guildId, kind, pattern, createdBy, max],
   };

@@ -42,16 +42,18 @@ export interface Played {
 export interface Where {
   channel?: SimChannel;
   roles?: string[];
+  /** The member's permissions bit set (default: sim/discord's everyday member, without Manage Server). */
+  permissions?: bigint;
 }
 
 export interface Player {
   user: SimUser;
   /** `/imagine` with options given by name (types come from the registered command). */
   imagine(options?: Record<string, string | number>, where?: Where): Promise<Played>;
-  /** Any registered slash command, e.g. `/quota`. */
-  command(name: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
+  /** Any registered slash command, e.g. `/quota`; raw API options (an array) for subcommands. */
+  command(name: string, options?: Record<string, string | number> | unknown[], where?: Where): Promise<Played>;
   click(message: SimMessage, customId: string, opts?: { componentType?: number }): Promise<Played>;
-  autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: { channel?: SimChannel }): Promise<Played>;
+  autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
   submitModal(customId: string, fields: Record<string, string>, where?: { channel?: SimChannel }): Promise<Played>;
 }
 
@@ -71,7 +73,7 @@ export interface E2E {
   stop(): Promise<void>;
 }
 
-const toOptions = (o: Record<string, string | number> = {}) => Object.entries(o).map(([name, value]) => ({ name, value }));
+const toOptions = (o: Record<string, string | number> | unknown[] = {}) => (Array.isArray(o) ? o : Object.entries(o).map(([name, value]) => ({ name, value })));
 
 async function played(ix: SentInteraction, timeoutMs = 5_000): Promise<Played> {
   const response = await ix.waitForResponse(timeoutMs);
@@ -133,7 +135,9 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     return {
       db, boss, sim, comfy, bot, guild: playGuild, channel, nsfwChannel, models, stop,
       playUser(user = sim.addUser()) {
-        const base = (where?: Where) => ({ user, guild: playGuild, channel: where?.channel ?? channel, memberRoles: where?.roles });
+        const base = (where?: Where) => ({
+          user, guild: playGuild, channel: where?.channel ?? channel, memberRoles: where?.roles, memberPermissions: where?.permissions?.toString(),
+        });
         return {
           user,
           imagine: (options, where) => played(sim.sendCommand({ ...base(where), name: 'imagine', options: toOptions(options) })),
