@@ -160,6 +160,29 @@ describe('models per guild and per role', () => {
     ]);
   });
 
+  test('/genadmin model autocompletes checkpoints and LoRAs, marking those off here; nothing for non-managers', async () => {
+    const { checkpoint } = e2e.models!;
+    await admin(group('model', 'disable', { model: checkpoint.fileName }));
+    const command = e2e.sim.commands(e2e.guild.id).find((c) => (c as { name: string }).name === 'genadmin') as { id: string };
+    const ask = (where: Where) => {
+      const ix = e2e.sim.sendRawInteraction({
+        type: 4, user: e2e.sim.addUser(), guild: e2e.guild, channel: e2e.channel, memberPermissions: where.permissions?.toString(),
+        data: { id: command.id, name: 'genadmin', type: 1, options: [{ type: 2, name: 'model', options: [{ type: 1, name: 'enable', options: [{ type: 3, name: 'model', value: 'a', focused: true }] }] }] },
+      });
+      return ix.waitForResponse();
+    };
+    const shown = ((await ask(manager)).data as { choices: { name: string; value: string }[] }).choices;
+    expect(shown).toEqual(expect.arrayContaining([
+      { name: 'checkpoint · after_dark', value: `#${e2e.models!.nsfwCheckpoint.id}` },
+      { name: 'checkpoint · sdxl_base (off here)', value: `#${checkpoint.id}` },
+      { name: 'LoRA · watercolor', value: `#${e2e.models!.lora.id}` },
+    ]));
+    expect(((await ask({})).data as { choices: unknown[] }).choices).toEqual([]);
+    // The value offered is accepted back.
+    expect(said(await admin(group('model', 'enable', { model: `#${checkpoint.id}` })))).toBe('Checkpoint sdxl_base is on again in this server.');
+    expect(e2e.sim.violations).toEqual([]);
+  });
+
   test('a model with allowed_roles is offered and accepted only for members with one of them (model and LoRA)', async () => {
     const { checkpoint, lora } = e2e.models!;
     const [gold, silver] = e2e.guild.roleIds!;
