@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { orphanedGenerations } from '#shared/db/sql/reaper.ts';
+import { requestCancel } from '#shared/generation/cancel.ts';
 import { ModerationError } from '#shared/moderation/refusal.ts';
 import { pauseGuild, resumeGuild } from '#shared/moderation/guild-store.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
@@ -69,15 +70,20 @@ describe('pause and resume in the scheduler', () => {
     const reaped = (await tdb.pool.query<{ id: string }>(orphans.text, orphans.values)).rows.map((r) => r.id);
     expect(reaped.filter((id) => waiting.includes(id))).toEqual([]);
 
+    // A held request can still be cancelled by its owner; resume leaves it cancelled.
+    const [dropped, ...kept] = waiting as [string, ...string[]];
+    expect((await requestCancel(tdb.pool, h.scheduler.boss, dropped)).status).toBe('cancelled');
+
     const resumed = await resumeGuild(tdb.pool, h.scheduler.boss, guildA, 'discord:100000000000000001');
-    expect(resumed.released).toBe(3);
-    for (const id of waiting) await h.waitFor(id, ['succeeded'], { timeoutMs: 30_000 });
-    expect((await statusOf(waiting)).every((r) => !r.held)).toBe(true);
-    expect(comfy.executions).toHaveLength(6);
+    expect(resumed.released).toBe(2);
+    for (const id of kept) await h.waitFor(id, ['succeeded'], { timeoutMs: 30_000 });
+    expect((await statusOf(kept)).every((r) => !r.held)).toBe(true);
+    expect((await statusOf([dropped]))[0]!.status).toBe('cancelled');
+    expect(comfy.executions).toHaveLength(5);
     const audit = await tdb.pool.query('select action, before, after from audit_log order by id');
     expect(audit.rows).toEqual([
       { action: 'guild.pause', before: { paused: false, pauseReason: null }, after: { paused: true, pauseReason: 'maintenance' } },
-      { action: 'guild.resume', before: { paused: true, pauseReason: 'maintenance' }, after: { paused: false, pauseReason: null, released: 3 } },
+      { action: 'guild.resume', before: { paused: true, pauseReason: 'maintenance' }, after: { paused: false, pauseReason: null, released: 2 } },
     ]);
   });
 });
