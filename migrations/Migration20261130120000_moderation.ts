@@ -16,7 +16,9 @@ export class Migration20261130120000_moderation extends Migration {
     this.addSql(`alter table "guild_blocklist" add constraint "guild_blocklist_kind_check" check ("kind" in ('word', 'regex'));`);
     this.addSql(`alter table "guild_blocklist" add constraint "guild_blocklist_unique" unique ("guild_id", "kind", "pattern");`);
     this.addSql(`create table "guild_model_disabled" ("guild_id" varchar(20) not null, "model_id" int not null, "created_at" timestamptz(3) not null default now(), primary key ("guild_id", "model_id"));`);
-    this.addSql(`alter table "guild_model_disabled" add constraint "guild_model_disabled_model_id_foreign" foreign key ("model_id") references "model" ("id") on update cascade on delete cascade;`);
+    // No foreign key to model: `truncate model` (tests, resets) would then fail. Deleting a model removes
+    // its rows here in the same transaction (ModelRepository.remove); ids are never reused.
+    this.addSql(`create index "guild_model_disabled_model_id_idx" on "guild_model_disabled" ("model_id");`);
     this.addSql(`alter table "generation" add "held" boolean not null default false;`);
     this.addSql(`create index "generation_held_idx" on "generation" ("guild_id") where "held";`);
   }

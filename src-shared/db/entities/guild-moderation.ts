@@ -1,5 +1,4 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { ModelEntity } from './model.ts';
 
 /** One guild's switches set with /genadmin; a guild without a row is not paused. */
 export const GuildSettingsEntity = defineEntity({
@@ -36,15 +35,16 @@ export const GuildBlocklistEntity = defineEntity({
 
 export type GuildBlocklist = InferEntity<typeof GuildBlocklistEntity>;
 
-/** A model switched off in one guild (it stays usable elsewhere). */
+/** A model switched off in one guild (it stays usable elsewhere). Removed with the model (ModelRepository.remove). */
 export const GuildModelDisabledEntity = defineEntity({
   name: 'GuildModelDisabled',
   tableName: 'guild_model_disabled',
   properties: {
     guildId: p.string().length(20).primary(),
-    model: () => p.manyToOne(ModelEntity).primary().deleteRule('cascade'),
+    modelId: p.integer().primary(),
     createdAt: p.datetime(3).defaultRaw('now()'),
   },
+  indexes: [{ name: 'guild_model_disabled_model_id_idx', properties: ['modelId'] }],
 });
 
 export type GuildModelDisabled = InferEntity<typeof GuildModelDisabledEntity>;
