@@ -94,11 +94,13 @@ describe('/genadmin blocklist', () => {
 
     const list = said(await admin(group('blocklist', 'list'), mod));
     expect(list).toBe('**Blocklist** (2 of 200; case and accents ignored):\nword: `Crème Brûlée`\nregex: `g(o|ø)+re`\n');
+    expect(said(await admin(group('blocklist', 'add', { kind: 'word', pattern: '  Crème Brûlée ' }), mod))).toBe('word `Crème Brûlée` is already on the blocklist.');
     expect(said(await admin(group('blocklist', 'remove', { kind: 'word', pattern: 'Crème Brûlée' }), mod))).toBe('Removed word `Crème Brûlée` from the blocklist.');
     expect(queued(await player.imagine({ prompt: 'crème brûlée' }))).toBe(true);
     expect((await audit()).map((r) => [r.action, r.before, r.after])).toEqual([
       ['blocklist.add', null, { kind: 'word', pattern: 'Crème Brûlée' }],
       ['blocklist.add', null, { kind: 'regex', pattern: 'g(o|ø)+re' }],
+      ['blocklist.add', { kind: 'word', pattern: 'Crème Brûlée' }, { kind: 'word', pattern: 'Crème Brûlée' }],
       ['blocklist.remove', { kind: 'word', pattern: 'Crème Brûlée' }, null],
     ]);
   });

@@ -43,7 +43,9 @@ export async function runBlocklist(interaction: ChatInputCommandInteraction, ctx
   }
   const kind = interaction.options.getString('kind', true) as BlocklistKind;
   if (!blocklistKinds.includes(kind)) return replyPrivately(interaction, '`kind` must be `word` or `regex`.');
-  const pattern = interaction.options.getString('pattern', true);
+  const given = interaction.options.getString('pattern', true);
+  // Spaces around a word never matter (prompts are folded the same way); in a regex they might.
+  const pattern = kind === 'word' ? given.trim() : given;
   const shown = `${kind} ${code(truncate(pattern, blocklistLimits.patternMax))}`;
   if (sub === 'add') {
     const added = await addBlock(ctx.pool, guildId, kind, pattern, interaction.user.id);
