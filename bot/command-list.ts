@@ -1,3 +1,4 @@
+import { genadmin } from './commands/genadmin.ts';
 import { generation } from './commands/generation.ts';
 import { generations } from './commands/generations.ts';
 import { imagine } from './commands/imagine.ts';
@@ -11,7 +12,7 @@ import { newSeedHandler, sameSeedHandler } from './interactions/regenerate.ts';
 import { imagineModalHandler } from './interactions/imagine-modal.ts';
 
 /** Everything the bot answers; deploy-commands registers `commands[].data`. */
-export const commands: readonly SlashCommand[] = [imagine, quota, generations, generation];
+export const commands: readonly SlashCommand[] = [imagine, quota, generations, generation, genadmin];
 export const componentHandlers: readonly ComponentHandler[] = [
   cancelHandler as ComponentHandler,
   sameSeedHandler as ComponentHandler,

@@ -7,6 +7,7 @@ import type { SlashCommand } from '../handler-types.ts';
 import { guildOnly } from '../preconditions/guild-only.ts';
 import { renderHistory } from '../services/history.ts';
 import { findModel, modelChoicesFor } from '../services/registry-lookup.ts';
+import { memberRoleIds } from '../services/member-roles.ts';
 
 export const generationsData: RESTPostAPIChatInputApplicationCommandsJSONBody = {
   type: ApplicationCommandType.ChatInput,
@@ -40,7 +41,7 @@ export const generations: SlashCommand = {
   },
   async autocomplete(interaction, ctx) {
     const typed = String(interaction.options.getFocused());
-    const choices = await modelChoicesFor(ctx.db, 'checkpoint', typed, true);
+    const choices = await modelChoicesFor(ctx.db, 'checkpoint', typed, { allowNsfw: true, guildId: interaction.guildId, roleIds: memberRoleIds(interaction) });
     await interaction.respond(choices.slice(0, autocompleteLimits.choices));
   },
 };

@@ -6,6 +6,7 @@ import type { SlashCommand } from '../handler-types.ts';
 import { imagineModal } from '../interactions/imagine-modal.ts';
 import { guildOnly } from '../preconditions/guild-only.ts';
 import { isNsfwChannel } from '../services/channel-nsfw.ts';
+import { memberRoleIds } from '../services/member-roles.ts';
 import { precheckPolicy } from '../services/policy-precheck.ts';
 import { findModel, lookupRegistryState, modelChoicesFor } from '../services/registry-lookup.ts';
 import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
@@ -119,7 +120,7 @@ export const imagine: SlashCommand = {
     let choices: { name: string; value: string }[] = [];
     if (focused.name === 'model' || focused.name === 'lora') {
       const kind = focused.name === 'model' ? 'checkpoint' : 'lora';
-      choices = await modelChoicesFor(ctx.db, kind, typed, nsfw);
+      choices = await modelChoicesFor(ctx.db, kind, typed, { allowNsfw: nsfw, guildId: interaction.guildId, roleIds: memberRoleIds(interaction) });
       if (!choices.length && !typed.trim()) choices = emptyChoicesHint(kind, await lookupRegistryState(ctx.db));
     } else if (focused.name === 'sampler') choices = startsOrContains(comfySamplers, typed).map((s) => ({ name: s, value: s }));
     else if (focused.name === 'size') {

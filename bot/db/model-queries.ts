@@ -10,17 +10,29 @@ type UsableKind = 'checkpoint' | 'lora';
 
 const usable = `enabled and available and not unsafe`;
 
+/** Who is looking: nsfw models only in age-restricted channels; models off in the guild or limited to other roles are not offered. */
+export interface Viewer {
+  allowNsfw: boolean;
+  guildId: string | null;
+  roleIds: readonly string[];
+}
+
+// $g / $r: the guild id ('' outside a guild) and the member's role ids.
+const offeredHere = (g: string, r: string) => `not exists (select 1 from guild_model_disabled d where d.guild_id = ${g} and d.model_id = model.id)
+  and (model.allowed_roles = '[]'::jsonb or model.allowed_roles ?| ${r})`;
+
 function likePattern(typed: string): string {
   return `%${typed.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Autocomplete: usable models of a kind matching what was typed; index-friendly and capped at 25. */
-export function modelChoices(kind: UsableKind, typed: string, allowNsfw: boolean): SqlStatement {
+/** Autocomplete: usable models of a kind matching what was typed and offered to this viewer; index-friendly and capped at 25. */
+export function modelChoices(kind: UsableKind, typed: string, viewer: Viewer): SqlStatement {
   return {
     text: `select id, file_name as "fileName", display_name as "displayName", nsfw from model
       where kind = $1 and ${usable} and ($2 or not nsfw) and ($3 = '%%' or file_name ilike $3 or display_name ilike $3)
+        and ${offeredHere('$5', '$6::text[]')}
       order by (display_name ilike $4) desc, display_name, id limit 25`,
-    values: [kind, allowNsfw, likePattern(typed.trim()), `${typed.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+    values: [kind, viewer.allowNsfw, likePattern(typed.trim()), `${typed.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`, viewer.guildId ?? '', viewer.roleIds],
   };
 }
 
@@ -46,12 +58,35 @@ export function registryState(): SqlStatement {
   };
 }
 
-/** The default checkpoint: the first usable one (safe-for-work unless the channel is nsfw). */
-export function defaultCheckpoint(allowNsfw: boolean): SqlStatement {
+/** The default checkpoint: the first usable one offered to this viewer (safe-for-work unless the channel is nsfw). */
+export function defaultCheckpoint(viewer: Viewer): SqlStatement {
   return {
     text: `select ${registryColumns}, true as usable from model where kind = 'checkpoint' and ${usable} and ($1 or not nsfw)
+        and ${offeredHere('$2', '$3::text[]')}
       order by id limit 1`,
-    values: [allowNsfw],
+    values: [viewer.allowNsfw, viewer.guildId ?? '', viewer.roleIds],
+  };
+}
+
+/** /genadmin model: checkpoints and LoRAs matching what was typed, and whether each is switched off in the guild. */
+export function guildModelChoices(guildId: string, typed: string): SqlStatement {
+  return {
+    text: `select id, kind, file_name as "fileName", display_name as "displayName",
+        exists (select 1 from guild_model_disabled d where d.guild_id = $1 and d.model_id = model.id) as "offHere"
+      from model where kind in ('checkpoint', 'lora') and ${usable} and ($2 = '%%' or file_name ilike $2 or display_name ilike $2)
+      order by kind, display_name, id limit 25`,
+    values: [guildId, likePattern(typed.trim())],
+  };
+}
+
+/** /genadmin model: a checkpoint or LoRA by `#id`, file name or display name. */
+export function anyModelByName(name: string): SqlStatement {
+  const byId = /^#(\d{1,9})$/.exec(name);
+  return {
+    text: `select id, kind, display_name as "displayName" from model
+      where kind in ('checkpoint', 'lora') and (id = $1 or file_name = $2 or lower(display_name) = lower($2))
+      order by (${usable}) desc, (file_name = $2) desc, kind, id limit 1`,
+    values: [byId ? Number(byId[1]) : -1, name],
   };
 }
 

@@ -1,5 +1,5 @@
 import type { Db } from '#shared/db/pool.ts';
-import { defaultCheckpoint, modelByName, modelChoices, registryState } from '../db/model-queries.ts';
+import { defaultCheckpoint, modelByName, modelChoices, registryState, type Viewer } from '../db/model-queries.ts';
 import type { RegistryAnswer } from '../validation/apply-models.ts';
 import type { ImagineRequest } from '../validation/imagine-options.ts';
 import type { RegistryModel } from '../validation/registry-model.ts';
@@ -16,10 +16,10 @@ export async function lookupRegistryState(db: Db): Promise<RegistryState> {
   return rows[0]!;
 }
 
-/** Looks up the checkpoint (named or default) and each LoRA of a request, in parallel; without a default, why not. */
-export async function lookupModels(db: Db, request: Pick<ImagineRequest, 'model' | 'loras'>, allowNsfw: boolean): Promise<RegistryAnswer> {
+/** Looks up the checkpoint (named, or the default offered to this viewer) and each LoRA of a request, in parallel; without a default, why not. */
+export async function lookupModels(db: Db, request: Pick<ImagineRequest, 'model' | 'loras'>, viewer: Viewer): Promise<RegistryAnswer> {
   const [checkpoint, ...loras] = await Promise.all([
-    one(db, request.model ? modelByName('checkpoint', request.model) : defaultCheckpoint(allowNsfw)),
+    one(db, request.model ? modelByName('checkpoint', request.model) : defaultCheckpoint(viewer)),
     ...request.loras.map((l) => one(db, modelByName('lora', l.name))),
   ]);
   if (checkpoint || request.model) return { checkpoint, loras };
@@ -36,8 +36,8 @@ export interface ModelChoice {
 }
 
 /** Autocomplete choices (≤ 25): name ≤ 100 chars; value is the file name, or `#id` when that is too long. */
-export async function modelChoicesFor(db: Db, kind: 'checkpoint' | 'lora', typed: string, allowNsfw: boolean): Promise<ModelChoice[]> {
-  const stmt = modelChoices(kind, truncate(typed, autocompleteLimits.choiceValue, ''), allowNsfw);
+export async function modelChoicesFor(db: Db, kind: 'checkpoint' | 'lora', typed: string, viewer: Viewer): Promise<ModelChoice[]> {
+  const stmt = modelChoices(kind, truncate(typed, autocompleteLimits.choiceValue, ''), viewer);
   const { rows } = await db.executeSql<{ id: number; fileName: string; displayName: string; nsfw: boolean }>(stmt.text, stmt.values);
   return rows.map((r) => {
     const label = r.displayName === r.fileName ? r.fileName : `${r.displayName} — ${r.fileName}`;

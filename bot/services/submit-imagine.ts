@@ -29,12 +29,13 @@ export async function submitImagine(
   if (!parsed.ok) throw invalidOption(parsed.problem);
   const request = parsed.value;
   const allowNsfw = isNsfwChannel(interaction);
+  const roleIds = memberRoleIds(interaction);
   const log = ctx.logger.child({ interactionId: interaction.id });
   let generationId = '';
   const messageId = await replyInTime(
     interaction,
     async () => {
-      const checked = checkModels(request, await lookupModels(ctx.db, request, allowNsfw), allowNsfw);
+      const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
       const generation = toNewGeneration(request, checked.value, {
         userId: interaction.user.id,
@@ -46,8 +47,9 @@ export async function submitImagine(
         createdAt: interaction.createdAt,
       });
       if (opts.parentId) generation.parentId = opts.parentId;
-      // Limits are checked and consumed in the enqueue transaction; a refusal is an exposed LimitError.
-      const queued = await ctx.enqueuer.enqueue(generation, { roleIds: memberRoleIds(interaction) });
+      // The guild's moderation screens it and the limits are checked and consumed in the enqueue
+      // transaction; a refusal is an exposed ModerationError or LimitError.
+      const queued = await ctx.enqueuer.enqueue(generation, { roleIds });
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
       return queuedMessage(queued.generation, queued.position);

@@ -6,6 +6,7 @@ import { GenerationRepository, type GenerationRow } from '#shared/db/repositorie
 import type { InstanceRow } from '#shared/db/sql/instances.ts';
 import { generationPlacedBy, takeOverGeneration } from '#shared/db/sql/slots.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
+import { holdIfPaused as holdIfPausedSql } from '#shared/moderation/sql.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
@@ -70,6 +71,10 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
         continue;
       }
+      if (g.status === 'queued' && (await holdIfPaused(ctx, g))) {
+        helpers.logger.info({ guildId: g.guildId }, 'guild paused: generation held until it resumes');
+        return;
+      }
       // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
       if (g.comfyPromptId && g.comfyInstanceId && (await takeOver(ctx, g.id, helpers.jobId))) continue;
       // Ours started or ended elsewhere before we ran anything: still run one for whoever deserves a
@@ -100,6 +105,13 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
 async function placedBy(ctx: GenerateContext, jobId: string): Promise<GenerationRow | undefined> {
   const stmt = generationPlacedBy(jobId);
   return (await ctx.db.executeSql<GenerationRow>(stmt.text, stmt.values)).rows[0];
+}
+
+/** Marks our queued generation held when its guild is paused; resume sends its job again. */
+async function holdIfPaused(ctx: GenerateContext, g: GenerationRow): Promise<boolean> {
+  if (!g.guildId) return false;
+  const stmt = holdIfPausedSql(g.id, g.guildId);
+  return ((await ctx.db.executeSql(stmt.text, stmt.values, stmt.name)).rowCount ?? 0) > 0;
 }
 
 async function takeOver(ctx: GenerateContext, generationId: string, jobId: string): Promise<boolean> {

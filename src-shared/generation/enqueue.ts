@@ -5,6 +5,7 @@ import { GenerationRepository, type GenerationRow, type NewGeneration } from '#s
 import { countJoined } from '#shared/limits/counters.ts';
 import { LimitError } from '#shared/limits/limit-error.ts';
 import { Limiter, type LimitRequest } from '#shared/limits/limiter.ts';
+import { screenGenerations } from '#shared/moderation/screen.ts';
 import { sendJob } from '#shared/queue/send.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
 
@@ -28,9 +29,10 @@ export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] 
 }
 
 /**
- * Creates the generation row and its `generate` job in ONE transaction, after the limiter has
- * checked and consumed the user's limits in that same transaction: never a row without a job, never
- * a job without a row, never an admitted request that was not counted. A refusal throws LimitError.
+ * Creates the generation row and its `generate` job in ONE transaction, after the guild's moderation
+ * (pause, blocklist, models) has screened it and the limiter has checked and consumed the user's
+ * limits in that same transaction: never a row without a job, never a job without a row, never an
+ * admitted request that was not counted. A refusal throws ModerationError or LimitError.
  *
  * Fairness: a user's k-th waiting request gets priority -k (on the row, and on its pg-boss job), and
  * free GPU slots go to the waiting request with the highest priority, then the oldest (see
@@ -41,6 +43,8 @@ export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] 
 export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
   const limiter = opts.limiter ?? Limiter.unlimited();
   const enqueued = await withTransaction(pool, async (db) => {
+    const [refused] = await screenGenerations(db, [{ input, roleIds: opts.roleIds ?? [] }]);
+    if (refused) throw refused;
     const [admission] = await limiter.admit(db, [limitRequestOf(input, opts.roleIds)]);
     if (!admission!.ok) throw new LimitError(admission!.refusal, admission!.now);
     const priority = -admission!.activeBefore;

@@ -4,13 +4,18 @@ import type { PgBoss } from 'pg-boss';
 import { withTransaction } from '#shared/db/pool.ts';
 import type { GenerationRow, NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
+import { AppError } from '#shared/errors.ts';
 import { insertGenerations } from '#shared/db/sql/generation-batch.ts';
 import { countJoined } from '#shared/limits/counters.ts';
 import { LimitError } from '#shared/limits/limit-error.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
+import { screenGenerations } from '#shared/moderation/screen.ts';
 import { parsePayload } from '#shared/queue/contracts.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
 import { enqueueGeneration, limitRequestOf, type EnqueuedGeneration } from './enqueue.ts';
+
+/** A request turned away (limits or the guild's moderation); the others of its batch go on. */
+type Refused = AppError;
 
 interface Waiting {
   input: NewGeneration;
@@ -23,9 +28,9 @@ interface Waiting {
  * Enqueues generations with the guarantees of `enqueueGeneration` (limits checked and consumed,
  * row and job commit together, fair priority), but when requests pile up they share one
  * transaction: a burst of 200 /imagine costs a few commits instead of 200. A lone request goes
- * straight through, so it waits for nothing. A request the limiter refuses is answered with its
- * LimitError and the others go on; if a shared transaction fails, each of its requests is retried
- * on its own, so one bad request cannot fail the others.
+ * straight through, so it waits for nothing. A request moderation or the limiter refuses is
+ * answered with its ModerationError or LimitError and the others go on; if a shared transaction
+ * fails, each of its requests is retried on its own, so one bad request cannot fail the others.
  */
 export class GenerationEnqueuer {
   readonly #pool: pg.Pool;
@@ -65,17 +70,17 @@ export class GenerationEnqueuer {
 
   async #flush(batch: Waiting[]): Promise<void> {
     if (batch.length === 1) return this.#alone(batch[0]!);
-    let results: (EnqueuedGeneration | LimitError)[];
+    let results: (EnqueuedGeneration | Refused)[];
     try {
       results = await this.#together(batch);
     } catch {
       await Promise.all(batch.map((w) => this.#alone(w)));
       return;
     }
-    if (results.some((r) => !(r instanceof LimitError))) wakeQueue(this.#pool, 'generate');
+    if (results.some((r) => !(r instanceof AppError))) wakeQueue(this.#pool, 'generate');
     batch.forEach((w, i) => {
       const r = results[i]!;
-      if (r instanceof LimitError) w.reject(r);
+      if (r instanceof AppError) w.reject(r);
       else w.resolve(r);
     });
   }
@@ -84,15 +89,18 @@ export class GenerationEnqueuer {
     await enqueueGeneration(this.#pool, this.#boss, w.input, { limiter: this.#limiter, roleIds: w.roleIds }).then(w.resolve, w.reject);
   }
 
-  async #together(batch: Waiting[]): Promise<(EnqueuedGeneration | LimitError)[]> {
+  async #together(batch: Waiting[]): Promise<(EnqueuedGeneration | Refused)[]> {
     return withTransaction(this.#pool, async (db) => {
-      const admissions = await this.#limiter.admit(db, batch.map((w) => limitRequestOf(w.input, w.roleIds)));
-      const admitted = batch.flatMap((w, i) => {
-        const a = admissions[i]!;
-        return a.ok ? [{ index: i, input: { ...w.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, admission: a }] : [];
+      const screened = await screenGenerations(db, batch);
+      const results: (EnqueuedGeneration | Refused | undefined)[] = [...screened.map((r) => r ?? undefined)];
+      const toAdmit = batch.flatMap((w, i) => (screened[i] ? [] : [{ index: i, w }]));
+      const admissions = await this.#limiter.admit(db, toAdmit.map(({ w }) => limitRequestOf(w.input, w.roleIds)));
+      const admitted = toAdmit.flatMap(({ index, w }, k) => {
+        const a = admissions[k]!;
+        if (!a.ok) results[index] = new LimitError(a.refusal, a.now);
+        return a.ok ? [{ index, input: { ...w.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, admission: a }] : [];
       });
-      const results: (EnqueuedGeneration | LimitError | undefined)[] = admissions.map((a) => (a.ok ? undefined : new LimitError(a.refusal, a.now)));
-      if (admitted.length === 0) return results as LimitError[];
+      if (admitted.length === 0) return results as Refused[];
 
       const insert = insertGenerations(admitted.map((a) => a.input));
       let rows: GenerationRow[];
@@ -113,7 +121,7 @@ export class GenerationEnqueuer {
       );
       await countJoined(db, planned.length);
       for (const { index, generation, jobId, position } of planned) results[index] = { generation, jobId, position };
-      return results as (EnqueuedGeneration | LimitError)[];
+      return results as (EnqueuedGeneration | Refused)[];
     });
   }
 }

@@ -1,5 +1,6 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
-import type { Member } from './policy.ts';
+import type { LimitScope } from '#shared/db/entities/limit-policy.ts';
+import type { Member, PolicyValues } from './policy.ts';
 
 // Every statement the limiter runs. A library rate limiter (Redis- or memory-backed) cannot take
 // part in the enqueue transaction, so a refused or rolled-back request could still consume, or a
@@ -181,5 +182,35 @@ export function waitInputs(): SqlStatement {
           order by created_at desc limit 50) r)::float8 as "recentRunSeconds",
         (select count(*) from comfy_instance where enabled and health <> 'unhealthy')::int as "serversUp"`,
     values: [],
+  };
+}
+
+/** One scope's policy row, locked for an audited change (none = nothing set at that scope). */
+export function lockPolicy(scope: LimitScope, guildId: string, subjectId: string): SqlStatement {
+  return {
+    text: `select ${policyColumns} from limit_policy where scope = $1 and guild_id = $2 and subject_id = $3 for update`,
+    values: [scope, guildId, subjectId],
+  };
+}
+
+/** Creates a scope's (empty) row if missing, so concurrent first writes serialise on its lock. */
+export function ensurePolicy(scope: LimitScope, guildId: string, subjectId: string): SqlStatement {
+  return {
+    text: `insert into limit_policy (scope, guild_id, subject_id) values ($1, $2, $3) on conflict (scope, guild_id, subject_id) do nothing`,
+    values: [scope, guildId, subjectId],
+  };
+}
+
+/** Writes every field of a scope's row; a row with nothing set is deleted (the wider scopes decide). */
+export function writePolicyValues(scope: LimitScope, guildId: string, subjectId: string, v: PolicyValues): SqlStatement {
+  const values = [v.perMinute, v.perHour, v.perDay, v.maxActive, v.maxBatch, v.maxSteps, v.maxPixels, v.blocked];
+  if (values.every((x) => x === null)) {
+    return { text: `delete from limit_policy where scope = $1 and guild_id = $2 and subject_id = $3`, values: [scope, guildId, subjectId] };
+  }
+  return {
+    text: `update limit_policy set per_minute = $4, per_hour = $5, per_day = $6, max_active = $7, max_batch = $8, max_steps = $9,
+        max_pixels = $10, blocked = $11, updated_at = now()
+      where scope = $1 and guild_id = $2 and subject_id = $3`,
+    values: [scope, guildId, subjectId, ...values],
   };
 }

@@ -23,6 +23,13 @@ beforeEach(async () => {
 });
 
 describe('ModelRepository', () => {
+  test('remove also forgets which guilds switched the model off, and leaves other models\' switches', async () => {
+    const [gone, kept] = [await repo.create({ kind: 'lora', fileName: 'gone.safetensors' }), await repo.create({ kind: 'lora', fileName: 'kept.safetensors' })];
+    await tdb.pool.query(`insert into guild_model_disabled (guild_id, model_id) values ('1', $1), ('2', $1), ('1', $2)`, [gone.id, kept.id]);
+    await repo.remove(gone.id);
+    expect((await tdb.pool.query('select guild_id, model_id from guild_model_disabled')).rows).toEqual([{ guild_id: '1', model_id: kept.id }]);
+  });
+
   test('create with defaults, read, update, delete', async () => {
     const m = await repo.create({ kind: 'checkpoint', fileName: 'sd_xl_base_1.0.safetensors', baseFamily: 'sdxl', defaultSteps: 30 });
     expect(m.id).toBeGreaterThan(0);

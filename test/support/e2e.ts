@@ -53,18 +53,18 @@ export interface Played {
 export interface Where {
   channel?: SimChannel;
   roles?: string[];
-  /** The member's resolved permissions in the channel (a bitfield string); default: the sim's. */
-  permissions?: string;
+  /** The member's permissions (a bitfield, string or bigint); default: sim/discord's everyday member, without Manage Server. */
+  permissions?: string | bigint;
 }
 
 export interface Player {
   user: SimUser;
   /** `/imagine` with options given by name (types come from the registered command). */
   imagine(options?: Record<string, string | number>, where?: Where): Promise<Played>;
-  /** Any registered slash command, e.g. `/quota`. */
-  command(name: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
+  /** Any registered slash command, e.g. `/quota`; raw API options (an array) for subcommands. */
+  command(name: string, options?: Record<string, string | number> | unknown[], where?: Where): Promise<Played>;
   click(message: SimMessage, customId: string, opts?: { componentType?: number; permissions?: string }): Promise<Played>;
-  autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: { channel?: SimChannel }): Promise<Played>;
+  autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
   submitModal(customId: string, fields: Record<string, string>, where?: { channel?: SimChannel }): Promise<Played>;
 }
 
@@ -84,7 +84,7 @@ export interface E2E {
   stop(): Promise<void>;
 }
 
-const toOptions = (o: Record<string, string | number> = {}) => Object.entries(o).map(([name, value]) => ({ name, value }));
+const toOptions = (o: Record<string, string | number> | unknown[] = {}) => (Array.isArray(o) ? o : Object.entries(o).map(([name, value]) => ({ name, value })));
 
 async function played(ix: SentInteraction, timeoutMs = 5_000): Promise<Played> {
   const response = await ix.waitForResponse(timeoutMs);
@@ -149,7 +149,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
       db, boss, sim, comfy, bot, guild: playGuild, channel, nsfwChannel, models, stop,
       playUser(user = sim.addUser()) {
         const base = (where?: Where) => ({
-          user, guild: playGuild, channel: where?.channel ?? channel, memberRoles: where?.roles, ...(where?.permissions ? { memberPermissions: where.permissions } : {}),
+          user, guild: playGuild, channel: where?.channel ?? channel, memberRoles: where?.roles, ...(where?.permissions !== undefined ? { memberPermissions: where.permissions.toString() } : {}),
         });
         return {
           user,

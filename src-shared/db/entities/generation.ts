@@ -69,6 +69,9 @@ export const GenerationEntity = defineEntity({
     createdAt: p.datetime(3).defaultRaw('now()'),
     // When the limiter counted this request (its clock); null = not counted (created outside enqueue).
     chargedAt: p.datetime(3).nullable(),
+    // Queued in a guild that was paused when the scheduler would have placed it: it has no job until
+    // /genadmin resume sends one again (see src-shared/moderation/pause.ts).
+    held: p.boolean().default(false),
     startedAt: p.datetime(3).nullable(),
     finishedAt: p.datetime(3).nullable(),
     deliveredAt: p.datetime(3).nullable(),
@@ -89,6 +92,7 @@ export const GenerationEntity = defineEntity({
       expression:
         "create index \"generation_queued_order_idx\" on \"generation\" (\"queue_priority\" desc, \"created_at\", \"id\") where \"status\" = 'queued'",
     },
+    { name: 'generation_held_idx', expression: 'create index "generation_held_idx" on "generation" ("guild_id") where "held"' },
     { name: 'generation_created_idx', expression: 'create index "generation_created_idx" on "generation" ("created_at" desc, "id" desc)' },
   ],
   checks: [

@@ -3,6 +3,7 @@ import { AppSecretEntity } from './app-secret.ts';
 import { AuditLogEntity } from './audit-log.ts';
 import { ComfyInstanceEntity } from './comfy-instance.ts';
 import { GenerationEntity } from './generation.ts';
+import { GuildBlocklistEntity, GuildModelDisabledEntity, GuildSettingsEntity } from './guild-moderation.ts';
 import { LimitPolicyEntity } from './limit-policy.ts';
 import { ModelEntity } from './model.ts';
 import { QueueWaitingEntity, UserUsageEntity } from './user-usage.ts';
@@ -12,6 +13,7 @@ export * from './app-secret.ts';
 export * from './audit-log.ts';
 export * from './comfy-instance.ts';
 export * from './generation.ts';
+export * from './guild-moderation.ts';
 export * from './limit-policy.ts';
 export * from './model.ts';
 export * from './user-usage.ts';
@@ -26,4 +28,7 @@ export const entities = [
   AuditLogEntity,
   AbandonedPromptEntity,
   AppSecretEntity,
+  GuildSettingsEntity,
+  GuildBlocklistEntity,
+  GuildModelDisabledEntity,
 ];

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { EntityManager, LockMode, wrap, type FilterQuery } from '@mikro-orm/core';
 import { displayNameFor } from '#shared/comfyui/discovery/file-safety.ts';
+import { GuildModelDisabledEntity } from '#shared/db/entities/guild-moderation.ts';
 import { ModelEntity, type Model, type ModelKind } from '#shared/db/entities/model.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
@@ -114,7 +115,11 @@ export class ModelRepository {
   }
 
   async remove(id: number): Promise<void> {
-    const deleted = await this.#em().nativeDelete(ModelEntity, { id });
-    if (deleted === 0) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
+    // With the guilds' switches for it, in one transaction (a savepoint inside the caller's).
+    await this.#em().transactional(async (em) => {
+      const deleted = await em.nativeDelete(ModelEntity, { id });
+      if (deleted === 0) throw new AppError(ErrorCode.NotFound, `model ${id} not found`, { details: { id } });
+      await em.nativeDelete(GuildModelDisabledEntity, { modelId: id });
+    });
   }
 }

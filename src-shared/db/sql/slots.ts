@@ -39,7 +39,9 @@ export function instancesWithLoad(ids: number[]): SqlStatement {
 export function nextWaitingGeneration(instanceIds: number[]): SqlStatement {
   return {
     text: `select ${generationColumns} from generation g
-      where g.status = 'queued'
+      where g.status = 'queued' and not g.held
+        -- A paused guild's work waits (its own job then holds it, see holdIfPaused).
+        and not exists (select 1 from guild_settings s where s.guild_id = g.guild_id and s.paused)
         and exists (
           select 1 from unnest($1::int[]) as f(instance_id)
           where not exists (
