@@ -17,11 +17,12 @@ afterAll(async () => {
 type Command = { name: string; options?: { name: string; autocomplete?: boolean; choices?: unknown[] }[] };
 
 describe('commands:deploy', () => {
-  test('registers /imagine, /quota and /genadmin in a guild with one bulk PUT, valid against the spec', async () => {
+  test('registers /imagine, /quota, /generations, /generation and /genadmin in a guild with one bulk PUT, valid against the spec', async () => {
     const guild = sim.addGuild({ channels: [{ name: 'gen' }] });
     const result = await registerCommands({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, guildId: guild.id });
     expect(result.scope).toBe('guild');
-    const [imagine, quota, genadmin] = sim.commands(guild.id) as Command[];
+    const [imagine, quota, , , genadmin] = sim.commands(guild.id) as Command[];
+    expect((sim.commands(guild.id) as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation', 'genadmin']);
     expect(genadmin?.options?.map((o) => o.name)).toEqual(['limits', 'pause', 'resume', 'blocklist', 'model']);
     expect(quota?.name).toBe('quota');
     expect(quota?.options ?? []).toEqual([]);
