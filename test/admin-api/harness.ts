@@ -36,9 +36,10 @@ export interface ServedApp {
 
 /**
  * Serves the app on a free loopback port with the server production uses. Given a test database
- * and no queue, it starts a pg-boss producer on it (as admin-api/main.ts does) and stops it on close.
+ * and no queue, it starts a pg-boss producer on it (as admin-api/main.ts does) and stops it on close;
+ * `noQueue` leaves it out (a database that must stay without pg-boss).
  */
-export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabase; orm?: MikroORM }): Promise<ServedApp> {
+export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabase; orm?: MikroORM; noQueue?: boolean }): Promise<ServedApp> {
   const logs: Record<string, unknown>[] = [];
   const written: string[] = [];
   const destination = new Writable({
@@ -48,9 +49,9 @@ export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabas
       done();
     },
   });
-  const { tdb, ...rest } = deps;
+  const { tdb, noQueue, ...rest } = deps;
   const db = rest.db ?? asDb(tdb!.pool);
-  const ownBoss = !rest.queue && tdb ? await startBoss(tdb.url, { supervise: false }) : undefined;
+  const ownBoss = !rest.queue && tdb && !noQueue ? await startBoss(tdb.url, { supervise: false }) : undefined;
   if (ownBoss) rest.queue = { pool: tdb!.pool, boss: ownBoss };
   const app = createAdminApp({
     db,
