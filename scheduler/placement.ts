@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { placementCandidates, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { lockPlacements, placementCandidates, type InstanceRow } from '#shared/db/sql/instances.ts';
 import { selectInstance, type InstanceCandidate, type Placement } from '#shared/scheduling/select-instance.ts';
 
-// Serialises slot claims across every scheduler process; held only for the few ms of one transaction.
-const placementLockKey = '726354198114';
 
 export type Claim =
   | { ok: true; generation: GenerationRow; instance: InstanceRow }
@@ -24,7 +22,7 @@ export async function claimSlot(pool: pg.Pool, g: GenerationRow, jobId: string, 
     ...(g.vae ? [{ kind: 'vae', fileName: g.vae }] : []),
   ];
   return withTransaction(pool, async (db) => {
-    await db.executeSql('select pg_advisory_xact_lock($1)', [placementLockKey]);
+    await db.executeSql(lockPlacements().text, lockPlacements().values);
     const stmt = placementCandidates(models);
     const { rows } = await db.executeSql<InstanceCandidate & InstanceRow>(stmt.text, stmt.values);
     const placement = selectInstance(rows.filter((r) => !exclude.includes(r.id)), g.checkpoint);

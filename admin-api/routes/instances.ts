@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
-import { LockMode, wrap, type EntityManager } from '@mikro-orm/core';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import { LockMode, wrap } from '@mikro-orm/core';
+import type { MikroORM, SqlEntityManager } from '@mikro-orm/postgresql';
 import { ComfyInstanceEntity, type ComfyInstance } from '#shared/db/entities/comfy-instance.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
 import type { Db } from '#shared/db/pool.ts';
@@ -9,7 +9,7 @@ import { recordAudit } from '../audit.ts';
 import { validate, type Validated } from '../middleware/validate.ts';
 import { apiPrefix, newRouter } from '../routing.ts';
 import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
-import { instanceStatuses, type InstanceStatusRow } from '../sql/instances.ts';
+import { instanceStatuses, lockPlacementsOrm, runningOnOrm, type InstanceStatusRow } from '../sql/instances.ts';
 
 export interface InstancesRouterDeps {
   db: Db;
@@ -54,9 +54,10 @@ export function instancesRouter({ db, orm }: InstancesRouterDeps): Router {
   }
 
   /** Locks instance `id`, applies `change`, audits it; returns whether the instance still exists. */
-  async function changeInstance(action: string, id: number, change: (instance: ComfyInstance, em: EntityManager) => Promise<'kept' | 'removed'>): Promise<void> {
+  async function changeInstance(action: string, id: number, change: (instance: ComfyInstance, em: SqlEntityManager) => Promise<'kept' | 'removed'>): Promise<void> {
     try {
       await orm.em.fork().transactional(async (em) => {
+        await em.execute(lockPlacementsOrm().text, lockPlacementsOrm().values);
         const instance = await em.findOne(ComfyInstanceEntity, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (!instance) throw notFound(id);
         const before = auditView(instance);
@@ -108,7 +109,9 @@ export function instancesRouter({ db, orm }: InstancesRouterDeps): Router {
   router.delete(`${base}/:id`, validate('params', instanceIdParams), async (ctx) => {
     const { id } = ctx.state.params;
     await changeInstance('instance.delete', id, async (instance, em) => {
-      const { queueDepth } = await status(id);
+      // Counted under the placement lock, so nothing is placed on it between this count and the delete.
+      const [counted] = await em.execute<{ queueDepth: number }[]>(runningOnOrm(id).text, runningOnOrm(id).values);
+      const queueDepth = counted?.queueDepth ?? 0;
       if (queueDepth > 0) {
         throw new AppError(ErrorCode.Conflict, `instance ${id} still runs ${queueDepth} generation(s): drain it and delete it once they finish`, { details: { id, queueDepth } });
       }

@@ -1,5 +1,5 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
-import { instanceColumns, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { instanceColumns, placementLockKey, type InstanceRow } from '#shared/db/sql/instances.ts';
 
 export interface InstanceStatusRow extends InstanceRow {
   createdAt: Date;
@@ -10,8 +10,23 @@ export interface InstanceStatusRow extends InstanceRow {
   models: { kind: string; fileName: string }[];
 }
 
+const runningCount = (instance: string) =>
+  `(select count(*)::int from generation g where g.comfy_instance_id = ${instance} and g.status in ('running', 'cancel_requested'))`;
+
+// The two below run through MikroORM's em.execute inside an instance change, which binds `?`, not `$n`.
+
+/** The placement lock (see lockPlacements in src-shared/db/sql/instances.ts), taken in the ORM's transaction. */
+export function lockPlacementsOrm(): SqlStatement {
+  return { text: 'select pg_advisory_xact_lock(?)', values: [placementLockKey] };
+}
+
+/** Generations placed on an instance and not finished. */
+export function runningOnOrm(id: number): SqlStatement {
+  return { text: `select ${runningCount('?')} as "queueDepth"`, values: [id] };
+}
+
 const statusColumns = `${instanceColumns}, i.created_at as "createdAt", i.updated_at as "updatedAt",
-  (select count(*)::int from generation g where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')) as "queueDepth",
+  ${runningCount('i.id')} as "queueDepth",
   coalesce((select jsonb_agg(jsonb_build_object('kind', m.kind, 'fileName', m.file_name) order by m.kind, m.file_name)
     from model m where m.instance_ids @> to_jsonb(i.id)), '[]'::jsonb) as models`;
 

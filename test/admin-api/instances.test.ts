@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { createOrm } from '#shared/db/orm.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 import { asDb } from '#shared/db/pool.ts';
+import { lockPlacements } from '#shared/db/sql/instances.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
@@ -141,6 +143,23 @@ describe('/api/v1/instances', () => {
     expect((await api.request('/api/v1/instances/abc')).status).toBe(400);
     expect((await api.request('/api/v1/instances/1234567890')).status).toBe(400);
     expect((await auditRows()).map((r) => r.action)).toEqual(['instance.create', 'instance.create']);
+  });
+
+  test('a change waits for a placement under way, so none that read the old state lands after it', async () => {
+    const { id } = await create({ name: 'placing', baseUrl: 'http://placing:8188' });
+    const placement = await tdb.pool.connect();
+    try {
+      await placement.query('begin');
+      await placement.query(lockPlacements().text, lockPlacements().values);
+      let settled = false;
+      const drain = api.request(`/api/v1/instances/${id}/drain`, { method: 'POST' }).finally(() => (settled = true));
+      await delay(400);
+      expect(settled).toBe(false);
+      await placement.query('commit');
+      expect((await drain).status).toBe(200);
+    } finally {
+      placement.release();
+    }
   });
 
   test('every route needs the token', async () => {

@@ -19,6 +19,17 @@ export interface InstanceRow {
   lastCheckpoint: string | null;
 }
 
+// Serialises slot claims across every scheduler process, and instance changes against them; held only for the few ms of one transaction.
+export const placementLockKey = '726354198114';
+
+/**
+ * Taken by every placement and by every admin change to an instance, in their transactions: once
+ * a drain or disable commits, no placement that read the old state can still be under way.
+ */
+export function lockPlacements(): SqlStatement {
+  return { text: 'select pg_advisory_xact_lock($1)', values: [placementLockKey] };
+}
+
 /** Adds configured URLs that are not in the table yet; never touches rows an operator changed. */
 export function seedInstances(urls: string[]): SqlStatement {
   return {
