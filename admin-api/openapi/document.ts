@@ -51,6 +51,7 @@ function responses(op: ApiOperation, registry: z.core.$ZodRegistry<{ id?: string
   if (op.params) errors[404] = 'not found';
   if (op.body) Object.assign(errors, { 413: 'body too large', 415: 'body is not JSON' });
   Object.assign(errors, op.errors);
+  errors[500] ??= 'unexpected server error (logged; the message is generic)';
   for (const [status, description] of Object.entries(errors)) result[status] = { description, content: { 'application/json': { schema: errorRef } } };
   return result;
 }

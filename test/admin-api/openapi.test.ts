@@ -75,7 +75,7 @@ describe('/openapi.json', () => {
     const create = doc.paths['/api/v1/instances']!.post as { requestBody: { content: { 'application/json': { schema: { required: string[]; additionalProperties: boolean } } } } };
     expect(create.requestBody.content['application/json'].schema).toMatchObject({ required: ['name', 'baseUrl'], additionalProperties: false });
     const cancel = doc.paths['/api/v1/generations/{id}/cancel']!.post as { responses: Record<string, unknown>; parameters: { in: string; schema: unknown }[] };
-    expect(Object.keys(cancel.responses).sort()).toEqual(['202', '400', '401', '404', '409', '503']);
+    expect(Object.keys(cancel.responses).sort()).toEqual(['202', '400', '401', '404', '409', '500', '503']);
     expect(cancel.parameters).toEqual([{ name: 'id', in: 'path', required: true, schema: expect.objectContaining({ format: 'uuid' }) }]);
   });
 });
