@@ -53,7 +53,7 @@ export function instancesRouter({ db, orm }: InstancesRouterDeps): Router {
     return instanceView(row);
   }
 
-  /** Locks instance `id`, applies `change`, audits it; returns whether the instance still exists. */
+  /** Under the placement lock, locks instance `id`, applies `change` and audits it, all in one transaction. */
   async function changeInstance(action: string, id: number, change: (instance: ComfyInstance, em: SqlEntityManager) => Promise<'kept' | 'removed'>): Promise<void> {
     try {
       await orm.em.fork().transactional(async (em) => {
