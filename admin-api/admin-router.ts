@@ -7,9 +7,12 @@ import { ModelRepository } from '#shared/db/repositories/model-repository.ts';
 import type { Logger } from '#shared/logging.ts';
 import { bearerAuth } from './middleware/bearer-auth.ts';
 import { jsonBody } from './middleware/json-body.ts';
-import { generationsRouter } from './routes/generations.ts';
+import { generationsRouter, type QueueDeps } from './routes/generations.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter, type ImagesDeps } from './routes/images.ts';
+import { instancesRouter } from './routes/instances.ts';
+import { docsRouter } from './routes/docs.ts';
+import { statsRouter } from './routes/stats.ts';
 import { modelsRouter } from './routes/models.ts';
 import { newRouter } from './routing.ts';
 
@@ -17,6 +20,7 @@ export interface AdminRouterDeps {
   db: Db;
   orm: MikroORM;
   adminToken: string;
+  queue?: QueueDeps;
   logger: Logger;
   metrics: Registry;
   images: ImagesDeps;
@@ -35,7 +39,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   root.use(
     healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }).routes(),
     modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
-    generationsRouter({ generations: new GenerationRepository(deps.db) }).routes(),
+    generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
+    instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
+    statsRouter({ db: deps.db }).routes(),
+    docsRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );
   return root;

@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { QueueDeps } from './routes/generations.ts';
 import type { Db } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { ImagesDeps } from './routes/images.ts';
@@ -17,6 +18,8 @@ export interface AdminAppDeps {
   orm: MikroORM;
   adminToken: string;
   logger: Logger;
+  /** The pool and a pg-boss producer, for cancelling generations; without it cancel answers 503. */
+  queue?: QueueDeps;
   /** Where /images reads stored files and how it checks signed links. */
   images: ImagesDeps;
   /** Largest JSON body accepted; default 100 KiB. */

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
+import { startBoss } from '#shared/queue/boss.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { createLogger, logUncaught } from '#shared/logging.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
@@ -12,11 +13,14 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'admin-api' });
 const startupGuard = logUncaught(logger);
 const pool = createPool(config.DATABASE_URL);
 const orm = await createOrm(config.DATABASE_URL);
+// A producer only (no maintenance, no cron): the admin API cancels queued generate jobs the way the bot does.
+const boss = await startBoss(config.DATABASE_URL, { logger, supervise: false });
 
 const api = await startAdminApi({
   db: asDb(pool),
   orm,
   adminToken: config.ADMIN_TOKEN,
+  queue: { pool, boss },
   logger,
   images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
   host: config.ADMIN_HOST,
@@ -26,6 +30,7 @@ const api = await startAdminApi({
 startupGuard();
 guardProcess(logger, stopOnSignals(logger, async () => {
   await api.close();
+  await boss.stop({ graceful: true, timeout: 5_000 });
   await orm.close();
   await pool.end();
 }, { forceAfterMs: 10_000 }));

@@ -1,11 +1,25 @@
 import type Router from '@koa/router';
+import type pg from 'pg';
+import type { PgBoss } from 'pg-boss';
 import type { GenerationRepository, GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { AppError, ErrorCode } from '#shared/errors.ts';
+import { requestCancel } from '#shared/generation/cancel.ts';
+import { adminActor } from '../audit.ts';
+import { generationTimeline } from '../generation-timeline.ts';
 import { validate } from '../middleware/validate.ts';
 import { apiPrefix, newRouter } from '../routing.ts';
 import { generationIdParams, listGenerationsQuery } from '../schemas/generation-schemas.ts';
+import { insertAudit } from '../sql/audit.ts';
+
+/** What cancelling needs: the same pool and pg-boss producer path the bot's Cancel button uses. */
+export interface QueueDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+}
 
 export interface GenerationsRouterDeps {
   generations: GenerationRepository;
+  queue?: QueueDeps;
 }
 
 /** A generation as the API shows it: the interaction token is a credential and never leaves. */
@@ -14,19 +28,44 @@ export function generationView(row: GenerationRow): Omit<GenerationRow, 'interac
   return view;
 }
 
-/** `/api/v1/generations`: read-only history with filters and keyset pages. */
-export function generationsRouter({ generations }: GenerationsRouterDeps): Router {
+/** `/api/v1/generations`: history with filters and keyset pages, one with its timeline, cancel. */
+export function generationsRouter({ generations, queue }: GenerationsRouterDeps): Router {
   const base = `${apiPrefix}/generations`;
   const router = newRouter();
 
   router.get(base, validate('query', listGenerationsQuery), async (ctx) => {
-    const { cursor, limit, ...filters } = ctx.state.query;
-    const page = await generations.list(filters, { cursor, limit });
+    const { cursor, limit, model, instanceId, from, to, ...filters } = ctx.state.query;
+    const page = await generations.list({ ...filters, checkpoint: filters.checkpoint ?? model, comfyInstanceId: instanceId, createdFrom: from, createdTo: to }, { cursor, limit });
     ctx.body = { items: page.items.map(generationView), nextCursor: page.nextCursor };
   });
 
   router.get(`${base}/:id`, validate('params', generationIdParams), async (ctx) => {
-    ctx.body = generationView(await generations.get(ctx.state.params.id));
+    const row = await generations.get(ctx.state.params.id);
+    ctx.body = { ...generationView(row), timeline: generationTimeline(row) };
+  });
+
+  // The bot's Cancel path: queued → its pg-boss job cancelled and the limit counters refunded at once;
+  // on a GPU → cancel_requested, which the scheduler's generate job passes on to ComfyUI.
+  router.post(`${base}/:id/cancel`, validate('params', generationIdParams), async (ctx) => {
+    if (!queue) throw new AppError(ErrorCode.Internal, 'this admin API runs without a queue connection, so it cannot cancel', { status: 503, expose: true });
+    const { id } = ctx.state.params;
+    let row: GenerationRow;
+    try {
+      row = await requestCancel(queue.pool, queue.boss, id, {
+        onChange: async (db, before, after) => {
+          const { text, values } = insertAudit({ actor: adminActor, action: 'generation.cancel', entity: 'generation', entityId: id, before: { status: before }, after: { status: after.status } });
+          await db.executeSql(text, values);
+        },
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.code === ErrorCode.InvalidTransition) {
+        const from = (err.details as { from?: string } | undefined)?.from;
+        throw new AppError(ErrorCode.Conflict, `nothing to cancel: generation ${id} is ${from === 'cancel_requested' ? 'being cancelled already' : `already ${from}`}`, { details: { id, status: from } });
+      }
+      throw err;
+    }
+    ctx.status = 202;
+    ctx.body = generationView(row);
   });
 
   return router;

@@ -69,7 +69,8 @@ export async function markHealth(ctx: SchedulerContext, id: number, healthy: boo
   await ctx.db.executeSql(stmt.text, stmt.values);
 }
 
-export async function recordRun(ctx: SchedulerContext, instanceId: number, g: GenerationRow): Promise<void> {
-  const stmt = recordCheckpointRun(instanceId, g.checkpoint, null);
+/** The checkpoint now warm there and, when measured, this run's seconds per step (folded into a rolling average). */
+export async function recordRun(ctx: SchedulerContext, instanceId: number, g: GenerationRow, secondsPerStep: number | null = null): Promise<void> {
+  const stmt = recordCheckpointRun(instanceId, g.checkpoint, secondsPerStep);
   await ctx.db.executeSql(stmt.text, stmt.values);
 }

@@ -12,6 +12,7 @@ import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
 import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
+import { stepTimer } from '../generation/step-timer.ts';
 import { storeOutputs } from '../generation/store-outputs.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimNextWaiting, outlookOf } from '../placement.ts';
@@ -145,7 +146,8 @@ async function resume(ctx: GenerateContext, g: GenerationRow, helpers: JobHelper
     return run(ctx, g, instance, helpers, true);
   }
   if (!isSettled(state)) return run(ctx, g, instance, helpers, false);
-  await finish(ctx, g, instance, client, state, helpers);
+  // Resumed after it ended: no progress was seen, so no speed to record.
+  await finish(ctx, g, instance, client, state, helpers, null);
   return 'done';
 }
 
@@ -172,6 +174,7 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
 
   const budgetMs = ctx.config.GENERATION_TIMEOUT_SECONDS * 1000 - (Date.now() - (g.startedAt ?? new Date()).getTime());
   const watch = watchWhileRunning(ctx, g, client, helpers);
+  const steps = stepTimer();
   let outcome: PromptOutcome;
   try {
     const { events } = ctx.instances.connection(instance.baseUrl);
@@ -179,7 +182,10 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       signal: helpers.signal,
       timeoutMs: Math.max(1000, budgetMs),
       pollIntervalMs: 1000,
-      onProgress: watch.onProgress,
+      onProgress: (p) => {
+        watch.onProgress(p);
+        steps.onProgress(p);
+      },
     });
   } catch (err) {
     if (err instanceof AppError && err.code === ErrorCode.Timeout) {
@@ -202,7 +208,7 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
     log.warn('instance lost the prompt (restart?); submitting it again');
     return submit ? 'requeued' : run(ctx, g, instance, helpers, true);
   }
-  await finish(ctx, g, instance, client, outcome, helpers);
+  await finish(ctx, g, instance, client, outcome, helpers, steps.secondsPerStep());
   return 'done';
 }
 
@@ -210,7 +216,9 @@ async function cancelWanted(ctx: GenerateContext, id: string): Promise<boolean> 
   return (await new GenerationRepository(ctx.db).get(id)).status === 'cancel_requested';
 }
 
-async function finish(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, client: ComfyClient, outcome: PromptOutcome, helpers: JobHelpers): Promise<void> {
+async function finish(
+  ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, client: ComfyClient, outcome: PromptOutcome, helpers: JobHelpers, secondsPerStep: number | null,
+): Promise<void> {
   await ctx.__test__?.checkpoint?.('after-finish', g.id);
   if (outcome.status === 'interrupted') {
     const wanted = await cancelWanted(ctx, g.id);
@@ -224,7 +232,7 @@ async function finish(ctx: GenerateContext, g: GenerationRow, instance: Instance
   }
   if (outcome.status !== 'success') return;
   const outputs = await storeOutputs(ctx, g, client, outcome.images, helpers);
-  await recordRun(ctx, instance.id, g);
+  await recordRun(ctx, instance.id, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
   await settle(ctx.pool, ctx.boss, g.id, 'succeeded', { outputs }, { thumbnail: true });
   helpers.logger.info({ outputs: outputs.length }, 'generation succeeded');

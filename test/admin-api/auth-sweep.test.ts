@@ -5,10 +5,19 @@ import { createTestDatabase, type TestDatabase } from '../support/testDatabase.t
 import { adminToken, serveApp, type ServedApp } from './harness.ts';
 import { spellingsOf } from './path-spellings.ts';
 import { errorCodeOf, rawRequest, type RawResponse } from './raw-http.ts';
-import { routeTable, type RouteCase } from './route-table.ts';
+import { routeTable, sampleGenerationId, type RouteCase } from './route-table.ts';
+import { asDb } from '#shared/db/pool.ts';
+import { docsAssetNames } from '#admin/openapi/docs-assets.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { generationInput } from '../support/generation-fixture.ts';
 
 /** Adding a public route means adding it here too. */
-const publicRoutes = ['GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz', 'GET /metrics', 'HEAD /metrics', ...imageRoutes()];
+const publicRoutes = [
+  'GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz', 'GET /metrics', 'HEAD /metrics',
+  'GET /openapi.json', 'HEAD /openapi.json', 'GET /docs', 'HEAD /docs',
+  ...docsAssetNames.flatMap((name) => [`GET /docs/${name}`, `HEAD /docs/${name}`]),
+  ...imageRoutes(),
+];
 
 /** Public to the token gate because they check access themselves (a signed link or the token): swept like protected routes. */
 function imageRoutes(): string[] {
@@ -20,6 +29,8 @@ const selfAuthorised = new Set(imageRoutes());
 const bodies: Record<string, unknown> = {
   'POST /api/v1/models': { kind: 'checkpoint', fileName: 'bypass.safetensors' },
   'PATCH /api/v1/models/:id': { displayName: 'bypassed' },
+  'POST /api/v1/instances': { name: 'bypass', baseUrl: 'http://bypass.invalid:8188' },
+  'PATCH /api/v1/instances/:id': { name: 'bypassed' },
 };
 
 let tdb: TestDatabase;
@@ -33,6 +44,9 @@ beforeAll(async () => {
   api = await serveApp({ tdb, orm });
   routes = routeTable(tdb, orm);
   await tdb.pool.query(`insert into model (id, kind, file_name, display_name) values (1, 'checkpoint', 'one.safetensors', 'one')`);
+  // Something for every protected route to change if a request slipped past the token.
+  await tdb.pool.query(`insert into comfy_instance (id, name, base_url) values (1, 'one', 'http://one.invalid:8188')`);
+  await new GenerationRepository(asDb(tdb.pool)).create(generationInput({ id: sampleGenerationId }));
 });
 afterAll(async () => {
   await api?.close();
@@ -80,6 +94,8 @@ describe('every route, however its path is spelled', () => {
     expect(failures).toEqual([]);
     const { rows } = await tdb.pool.query<{ n: number }>(`select count(*)::int as n from model where file_name = 'bypass.safetensors' or display_name = 'bypassed'`);
     expect(rows[0]!.n).toBe(0);
+    expect((await tdb.pool.query(`select 1 from comfy_instance where name in ('bypass', 'bypassed') or not enabled or draining`)).rowCount).toBe(0);
+    expect((await tdb.pool.query(`select status from generation`)).rows).toEqual([{ status: 'queued' }]);
     expect((await tdb.pool.query('select 1 from audit_log')).rowCount).toBe(0);
   });
 

@@ -10,6 +10,7 @@ import { createAdminServer } from '#admin/start.ts';
 import { asDb, type Db } from '#shared/db/pool.ts';
 import { ImageLinks } from '#shared/images/image-links.ts';
 import { createLogger } from '#shared/logging.ts';
+import { startBoss } from '#shared/queue/boss.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { TestDatabase } from '../support/testDatabase.ts';
 
@@ -33,8 +34,12 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
-/** Serves the app on a free loopback port with the server production uses. */
-export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabase; orm?: MikroORM }): Promise<ServedApp> {
+/**
+ * Serves the app on a free loopback port with the server production uses. Given a test database
+ * and no queue, it starts a pg-boss producer on it (as admin-api/main.ts does) and stops it on close;
+ * `noQueue` leaves it out (a database that must stay without pg-boss).
+ */
+export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabase; orm?: MikroORM; noQueue?: boolean }): Promise<ServedApp> {
   const logs: Record<string, unknown>[] = [];
   const written: string[] = [];
   const destination = new Writable({
@@ -44,8 +49,10 @@ export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabas
       done();
     },
   });
-  const { tdb, ...rest } = deps;
+  const { tdb, noQueue, ...rest } = deps;
   const db = rest.db ?? asDb(tdb!.pool);
+  const ownBoss = !rest.queue && tdb && !noQueue ? await startBoss(tdb.url, { supervise: false }) : undefined;
+  if (ownBoss) rest.queue = { pool: tdb!.pool, boss: ownBoss };
   const app = createAdminApp({
     db,
     orm: rest.orm!,
@@ -68,11 +75,13 @@ export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabas
       if (json !== undefined) h.set('content-type', 'application/json');
       return fetch(`${url}${path}`, { ...rest2, headers: h, body: json === undefined ? rest2.body : JSON.stringify(json) });
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      await ownBoss?.stop({ graceful: false });
+    },
   };
 }
 

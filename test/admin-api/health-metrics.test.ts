@@ -27,7 +27,7 @@ beforeAll(async () => {
     select gen_random_uuid(), '100000000000000001', '300000000000000001', '400000000000000001', 'p', 'c', 512, 512, 1, 20, 7, 'euler', 'normal', s
     from unnest(array['queued', 'queued', 'failed']) as s`);
   api = await serveApp({ tdb: withBoss, orm });
-  noBossApi = await serveApp({ tdb: withoutBoss, orm });
+  noBossApi = await serveApp({ tdb: withoutBoss, orm, noQueue: true });
   const nowhere = new URL(withBoss.url);
   nowhere.pathname = `/${withBoss.name}_dropped`;
   deadPool = createPool(nowhere.toString(), { connectionTimeoutMillis: 2000 });

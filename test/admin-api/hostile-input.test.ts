@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { listGenerationsQuery } from '#admin/schemas/generation-schemas.ts';
+import { statsQuery } from '#admin/schemas/stats-schemas.ts';
 import { createModelBody, listModelsQuery } from '#admin/schemas/model-schemas.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
@@ -131,7 +132,7 @@ describe('hostile values in every body field', () => {
 
   test('a body that is not an object, or not JSON, is a 400; other media types are 415', async () => {
     for (const raw of ['[]', 'null', '42', '"text"', 'true', '[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]', '{"kind":', '\uFEFF{}', '{"kind":"lora","kind":"vae"', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}']) {
-      for (const [method, path] of [['POST', '/api/v1/models'], ['PATCH', `/api/v1/models/${modelId}`]] as const) {
+      for (const [method, path] of [['POST', '/api/v1/models'], ['PATCH', `/api/v1/models/${modelId}`], ['POST', '/api/v1/instances'], ['PATCH', '/api/v1/instances/1']] as const) {
         const res = await send(method, path, raw);
         expect(res.status, `${method} ${raw}`).toBe(400);
         expect(clientError(res, `${method} ${raw}`).code).toBe('validation_failed');
@@ -151,6 +152,7 @@ describe('hostile values in every body field', () => {
 const queries = [
   { path: '/api/v1/models', fields: Object.keys(listModelsQuery.shape) },
   { path: '/api/v1/generations', fields: Object.keys(listGenerationsQuery.shape) },
+  { path: '/api/v1/stats', fields: Object.keys(statsQuery.shape) },
 ];
 
 describe('hostile values in every query parameter', () => {
@@ -218,6 +220,11 @@ describe('hostile values in every query parameter', () => {
         ['DELETE', `/api/v1/models/${id}`],
         ['POST', `/api/v1/models/${id}/enable`],
         ['GET', `/api/v1/generations/${id}`],
+        ['POST', `/api/v1/generations/${id}/cancel`],
+        ['GET', `/api/v1/instances/${id}`],
+        ['PATCH', `/api/v1/instances/${id}`],
+        ['DELETE', `/api/v1/instances/${id}`],
+        ['POST', `/api/v1/instances/${id}/drain`],
       ] as const) {
         const res = await send(method, path, method === 'PATCH' ? { nsfw: true } : undefined);
         expect([400, 404], `${method} ${path.slice(0, 60)} → ${res.status}`).toContain(res.status);

@@ -1,7 +1,9 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { listGenerationsQuery } from '#admin/schemas/generation-schemas.ts';
+import { createInstanceBody } from '#admin/schemas/instance-schemas.ts';
 import { createModelBody, listModelsQuery } from '#admin/schemas/model-schemas.ts';
+import { statsQuery } from '#admin/schemas/stats-schemas.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 import { adminToken, serveApp, type ServedApp } from './harness.ts';
@@ -47,8 +49,8 @@ const hostileStrings = ['\u0000', 'a\u0000b', '\uD800', 'x\uDFFF', 'x'.repeat(10
 const hostileValues: unknown[] = [...hostileStrings, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 2, 1e308, -1, 0, 1.5, true, null, {}, [], ['\u0000'], ['\uD800'], [2 ** 31], { $gt: 0 }];
 const rawQueryValues = ['%00', 'a%00b', '%E0%A4%A', '%ED%A0%80', '%FF', '%', '-1', '2147483648', '99999999999999999999999', '1e3', 'x'.repeat(3000), '', 'lora', 'true', '1', 'queued,running'];
 const methods = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'PROPFIND', 'TRACE', 'MKCOL', 'PURGE', 'SEARCH', 'LINK'];
-const bodyFields = Object.keys(createModelBody.shape);
-const queryFields = [...Object.keys(listModelsQuery.shape), ...Object.keys(listGenerationsQuery.shape), 'token', 'access_token', '__proto__'];
+const bodyFields = [...Object.keys(createModelBody.shape), ...Object.keys(createInstanceBody.shape)];
+const queryFields = [...Object.keys(listModelsQuery.shape), ...Object.keys(listGenerationsQuery.shape), ...Object.keys(statsQuery.shape), 'token', 'access_token', '__proto__'];
 
 /** Ways to present (or not) the token; only `ok` ones carry it as the API expects. */
 const credentials: { headers: Record<string, string>; query?: string; ok: boolean }[] = [
@@ -97,7 +99,9 @@ function buildRequest(random: () => number, origin: string): { req: RawRequest; 
     const field = pick(bodyFields);
     const value = pick(hostileValues);
     body =
-      roll < 0.15 ? JSON.stringify({ kind: 'lora', fileName: `ok${Math.floor(random() * 1e6)}.safetensors`, tags: ['fine'] })
+      roll < 0.15 ? JSON.stringify(route.template.includes('/instances')
+        ? { name: `i${Math.floor(random() * 1e6)}`, baseUrl: `http://h${Math.floor(random() * 1e6)}.invalid:8188` }
+        : { kind: 'lora', fileName: `ok${Math.floor(random() * 1e6)}.safetensors`, tags: ['fine'] })
       : roll < 0.4 ? JSON.stringify({ kind: 'lora', fileName: `f${Math.floor(random() * 1e6)}.safetensors`, [field]: value })
       : roll < 0.7 ? JSON.stringify({ [field]: value })
       : roll < 0.85 ? pick(['[]', 'null', '7', '"x"', '{', '{"kind":"lora","fileName":"a\\u0000"}', '{"displayName":"\\ud800"}', '\uFEFF{}'])

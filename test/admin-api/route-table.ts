@@ -17,7 +17,8 @@ export interface RouteCase {
 }
 
 // A value per parameter name that passes the route's validation, so a request that slipped past the token would reach the handler.
-const sampleParams: Record<string, string> = { id: '1', generationId: '00000000-0000-4000-8000-000000000001', index: '0', name: '256.webp' };
+export const sampleGenerationId = '00000000-0000-4000-8000-000000000001';
+const sampleParams: Record<string, string> = { id: '1', generationId: sampleGenerationId, index: '0', name: '256.webp' };
 
 /**
  * Every route of the admin API, read from the root router `createAdminApp` serves (built the same
@@ -30,7 +31,8 @@ export function routeTable(tdb: TestDatabase, orm: MikroORM): RouteCase[] {
   return router.stack
     .filter((layer) => layer.methods.length > 0)
     .flatMap((layer) => {
-      const params = Object.fromEntries(layer.paramNames.map((key) => [key.name, sampleParams[key.name] ?? 'x']));
+      const forGeneration = String(layer.path).startsWith('/api/v1/generations/');
+      const params = Object.fromEntries(layer.paramNames.map((key) => [key.name, key.name === 'id' && forGeneration ? sampleGenerationId : (sampleParams[key.name] ?? 'x')]));
       return layer.methods.map((method) => ({ method, template: String(layer.path), path: layer.url(params), isPublic: isPublicRoute(layer) }));
     });
 }

@@ -10,6 +10,8 @@ export const ComfyInstanceEntity = defineEntity({
     name: p.string().length(100).unique(),
     baseUrl: p.string().length(500).unique(),
     enabled: p.boolean().default(true),
+    // Finishes what it runs, takes nothing new: placement skips it, health probes and watching go on.
+    draining: p.boolean().default(false),
     maxQueueDepth: p.integer().default(2),
     health: p.enum(() => instanceHealths).default('unknown'),
     lastError: p.text().nullable(),

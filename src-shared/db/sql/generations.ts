@@ -131,6 +131,7 @@ export interface GenerationFilters {
   guildId?: string;
   status?: GenerationStatus[];
   checkpoint?: string;
+  comfyInstanceId?: number;
   createdFrom?: Date;
   createdTo?: Date;
 }
@@ -147,6 +148,7 @@ export function listGenerations(filters: GenerationFilters, limit: number, after
   if (filters.guildId) add((n) => `guild_id = $${n}`, filters.guildId);
   if (filters.status?.length) add((n) => `status = any($${n}::text[])`, filters.status);
   if (filters.checkpoint) add((n) => `checkpoint = $${n}`, filters.checkpoint);
+  if (filters.comfyInstanceId !== undefined) add((n) => `comfy_instance_id = $${n}`, filters.comfyInstanceId);
   if (filters.createdFrom) add((n) => `created_at >= $${n}`, filters.createdFrom);
   if (filters.createdTo) add((n) => `created_at < $${n}`, filters.createdTo);
   if (after) {

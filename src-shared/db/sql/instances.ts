@@ -1,6 +1,6 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 
-export const instanceColumns = `id, name, base_url as "baseUrl", enabled, max_queue_depth as "maxQueueDepth", health,
+export const instanceColumns = `id, name, base_url as "baseUrl", enabled, draining, max_queue_depth as "maxQueueDepth", health,
   last_error as "lastError", last_seen_at as "lastSeenAt", avg_seconds_per_step as "avgSecondsPerStep",
   last_checkpoint as "lastCheckpoint"`;
 
@@ -9,6 +9,8 @@ export interface InstanceRow {
   name: string;
   baseUrl: string;
   enabled: boolean;
+  /** Finishes the work it has, takes no new placements. */
+  draining: boolean;
   maxQueueDepth: number;
   health: 'unknown' | 'healthy' | 'unhealthy';
   lastError: string | null;
@@ -16,6 +18,7 @@ export interface InstanceRow {
   avgSecondsPerStep: number | null;
   lastCheckpoint: string | null;
 }
+
 
 /** Adds configured URLs that are not in the table yet; never touches rows an operator changed. */
 export function seedInstances(urls: string[]): SqlStatement {
@@ -66,7 +69,7 @@ export const inFlightOfInstance = `(select count(*)::int from generation g
       and (g.generate_job_id is null or j.state = 'active'))`;
 
 /**
- * Every enabled instance with its in-flight count and whether it has all the given models.
+ * Every enabled instance that is not draining, with its in-flight count and whether it has all the given models.
  * A model with no recorded instances (added by hand) is assumed to be everywhere.
  */
 export function placementCandidates(modelFiles: { kind: string; fileName: string }[]): SqlStatement {
@@ -80,7 +83,7 @@ export function placementCandidates(modelFiles: { kind: string; fileName: string
         not exists (
           select 1 from wanted w where jsonb_array_length(w.instance_ids) > 0 and not w.instance_ids @> to_jsonb(i.id)
         ) as "hasModels"
-      from comfy_instance i where i.enabled`,
+      from comfy_instance i where i.enabled and not i.draining`,
     values: [modelFiles.map((m) => m.kind), modelFiles.map((m) => m.fileName)],
   };
 }

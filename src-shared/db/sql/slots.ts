@@ -9,7 +9,7 @@ import { inFlightOfInstance, instanceColumns } from './instances.ts';
  */
 export function lockUpInstances(skipLocked: boolean): SqlStatement {
   return {
-    text: `select id from comfy_instance where enabled and health <> 'unhealthy'
+    text: `select id from comfy_instance where enabled and not draining and health <> 'unhealthy'
       order by id for update${skipLocked ? ' skip locked' : ''}`,
     values: [],
   };
@@ -17,7 +17,7 @@ export function lockUpInstances(skipLocked: boolean): SqlStatement {
 
 /** How many instances could take work at all (to tell "all busy" from "all being claimed by others"). */
 export function countUpInstances(): SqlStatement {
-  return { text: `select count(*)::int as n from comfy_instance where enabled and health <> 'unhealthy'`, values: [] };
+  return { text: `select count(*)::int as n from comfy_instance where enabled and not draining and health <> 'unhealthy'`, values: [] };
 }
 
 /**

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { imageParams } from '../images/params.ts';
+import { docsAssetNames } from './docs-assets.ts';
+import { apiPrefix } from '../routing.ts';
+import { generationIdParams, listGenerationsQuery } from '../schemas/generation-schemas.ts';
+import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
+import { createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
+import { statsQuery } from '../schemas/stats-schemas.ts';
+import * as out from './response-schemas.ts';
+
+export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+
+export interface ApiResponse {
+  description: string;
+  /** JSON body; absent for 204 and non-JSON answers. */
+  schema?: z.ZodType;
+  /** A non-JSON body: its media type. */
+  mediaType?: string;
+}
+
+/**
+ * One route as the document shows it. The params, query and body schemas are the very objects the
+ * route's `validate(...)` uses, so the document cannot drift from what is accepted.
+ */
+export interface ApiOperation {
+  method: HttpMethod;
+  /** Koa's spelling, `/api/v1/models/:id`. */
+  path: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Answers without the admin token. */
+  isPublic?: boolean;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, ApiResponse>;
+  /** Client errors beyond the ones every route of its kind can answer (400, 401, 404). */
+  errors?: Record<number, string>;
+}
+
+const models = `${apiPrefix}/models`;
+const generations = `${apiPrefix}/generations`;
+const instances = `${apiPrefix}/instances`;
+const json = (description: string, schema: z.ZodType): ApiResponse => ({ description, schema });
+const image: ApiResponse = { description: 'the image bytes (ranges and conditional requests per RFC 9110)', mediaType: 'image/*' };
+/** Not validated by zod: the signature check reads them (images/access.ts). */
+export const signedLinkQuery = z.object({
+  expires: z.string().regex(/^\d+$/).optional().describe('link expiry, Unix seconds'),
+  sig: z.string().optional().describe('the link signature'),
+});
+const imageErrors = { 403: 'signed link expired or invalid', 412: 'precondition failed', 416: 'range not satisfiable' };
+
+export const apiOperations: ApiOperation[] = [
+  { method: 'get', path: '/healthz', tag: 'health', summary: 'Process alive', isPublic: true, responses: { 200: json('alive', out.healthResponse) } },
+  {
+    method: 'get', path: '/readyz', tag: 'health', summary: 'Postgres and pg-boss usable', isPublic: true,
+    responses: { 200: json('ready', out.readyResponse), 503: json('not ready', out.readyResponse) },
+  },
+  { method: 'get', path: '/metrics', tag: 'health', summary: 'Prometheus metrics', isPublic: true, responses: { 200: { description: 'metrics in the Prometheus text format', mediaType: 'text/plain' } } },
+  { method: 'get', path: '/openapi.json', tag: 'docs', summary: 'This document', isPublic: true, responses: { 200: { description: 'OpenAPI 3.1 document', mediaType: 'application/json' } } },
+  { method: 'get', path: '/docs', tag: 'docs', summary: 'Interactive documentation (Swagger UI, served locally)', isPublic: true, responses: { 200: { description: 'HTML page', mediaType: 'text/html' } } },
+  ...docsAssetNames.map((name): ApiOperation => ({
+    method: 'get', path: `/docs/${name}`, tag: 'docs', summary: `${name}, for the documentation page`, isPublic: true,
+    responses: { 200: { description: 'a script, style sheet or icon', mediaType: '*/*' } },
+  })),
+
+  { method: 'get', path: models, tag: 'models', summary: 'List models', query: listModelsQuery, responses: { 200: json('a page of models', out.modelPage) } },
+  { method: 'post', path: models, tag: 'models', summary: 'Add a model', body: createModelBody, responses: { 201: json('created', out.modelResponse) }, errors: { 409: 'a model of this kind with this file name exists' } },
+  { method: 'get', path: `${models}/:id`, tag: 'models', summary: 'One model', params: modelIdParams, responses: { 200: json('the model', out.modelResponse) } },
+  { method: 'patch', path: `${models}/:id`, tag: 'models', summary: 'Change a model', params: modelIdParams, body: patchModelBody, responses: { 200: json('changed', out.modelResponse) }, errors: { 409: 'conflicts with another model' } },
+  { method: 'delete', path: `${models}/:id`, tag: 'models', summary: 'Remove a model', params: modelIdParams, responses: { 204: { description: 'removed' } } },
+  { method: 'post', path: `${models}/:id/enable`, tag: 'models', summary: 'Offer a model', params: modelIdParams, responses: { 200: json('enabled', out.modelResponse) } },
+  { method: 'post', path: `${models}/:id/disable`, tag: 'models', summary: 'Stop offering a model', params: modelIdParams, responses: { 200: json('disabled', out.modelResponse) } },
+
+  {
+    method: 'get', path: generations, tag: 'generations', summary: 'List generations',
+    description: 'Filters combine with AND; newest first; pass `nextCursor` back as `cursor` for the next page.',
+    query: listGenerationsQuery, responses: { 200: json('a page of generations', out.generationPage) },
+  },
+  { method: 'get', path: `${generations}/:id`, tag: 'generations', summary: 'One generation with its timeline', params: generationIdParams, responses: { 200: json('the generation', out.generationWithTimeline) } },
+  {
+    method: 'post', path: `${generations}/:id/cancel`, tag: 'generations', summary: 'Cancel a generation',
+    description: 'The Cancel button\'s path: a queued one is cancelled at once (its job removed, limits refunded); one on a GPU becomes `cancel_requested` and the scheduler interrupts it on ComfyUI.',
+    params: generationIdParams,
+    responses: { 202: json('cancelled, or cancellation requested', out.generationResponse) },
+    errors: { 409: 'already finished or being cancelled', 503: 'this admin API has no queue connection' },
+  },
+
+  { method: 'get', path: instances, tag: 'instances', summary: 'List ComfyUI instances with health, queue depth and models', responses: { 200: json('every instance', out.instanceList) } },
+  { method: 'post', path: instances, tag: 'instances', summary: 'Add an instance', body: createInstanceBody, responses: { 201: json('created', out.instanceResponse) }, errors: { 409: 'name or base URL taken' } },
+  { method: 'get', path: `${instances}/:id`, tag: 'instances', summary: 'One instance', params: instanceIdParams, responses: { 200: json('the instance', out.instanceResponse) } },
+  { method: 'patch', path: `${instances}/:id`, tag: 'instances', summary: 'Change an instance', params: instanceIdParams, body: patchInstanceBody, responses: { 200: json('changed', out.instanceResponse) }, errors: { 409: 'name or base URL taken' } },
+  { method: 'delete', path: `${instances}/:id`, tag: 'instances', summary: 'Remove an instance', params: instanceIdParams, responses: { 204: { description: 'removed' } }, errors: { 409: 'it still runs generations: drain it first' } },
+  { method: 'post', path: `${instances}/:id/enable`, tag: 'instances', summary: 'Take new work (also ends draining)', params: instanceIdParams, responses: { 200: json('enabled', out.instanceResponse) } },
+  { method: 'post', path: `${instances}/:id/disable`, tag: 'instances', summary: 'Stop using it (no probes, no placements)', params: instanceIdParams, responses: { 200: json('disabled', out.instanceResponse) } },
+  { method: 'post', path: `${instances}/:id/drain`, tag: 'instances', summary: 'Finish what it runs, take nothing new', params: instanceIdParams, responses: { 200: json('draining', out.instanceResponse) } },
+
+  { method: 'get', path: `${apiPrefix}/stats`, tag: 'stats', summary: 'Counts, rates, the line and wait/run percentiles since a time', query: statsQuery, responses: { 200: json('statistics', out.statsResponse) } },
+
+  {
+    method: 'get', path: '/images/:generationId/:index', tag: 'images', summary: 'An original image', isPublic: true,
+    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 304: { description: 'not modified' } }, errors: imageErrors,
+  },
+  {
+    method: 'get', path: '/images/:generationId/:index/thumb/:name', tag: 'images', summary: 'A thumbnail', isPublic: true,
+    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 304: { description: 'not modified' } }, errors: imageErrors,
+  },
+];
