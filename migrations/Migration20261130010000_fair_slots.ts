@@ -4,7 +4,8 @@ import { Migration } from '@mikro-orm/migrations';
  * Fair slot assignment across scheduler processes: each waiting generation carries the fair
  * priority the enqueue computed (so whoever has a free slot can pick the most deserving one in SQL),
  * and Postgres announces on `genonaut_slots` whenever a slot may have freed (a generation left
- * running, or an instance changed), so waiting workers listen instead of polling.
+ * running, or an instance changed) or a waiting request was cancelled, so waiting workers listen
+ * instead of polling.
  */
 export class Migration20261130010000_fair_slots extends Migration {
 
@@ -19,9 +20,11 @@ export class Migration20261130010000_fair_slots extends Migration {
         return null;
       end $$;`);
     this.addSql(`create trigger "generation_slot_freed" after update of "status" on "generation" for each row
-      when (old.status in ('running', 'cancel_requested') and new.status not in ('running', 'cancel_requested'))
+      when ((old.status in ('running', 'cancel_requested') and new.status not in ('running', 'cancel_requested'))
+        -- a waiting request cancelled: the job waiting for a slot for it must see that and end
+        or (old.status = 'queued' and new.status = 'cancelled'))
       execute function "genonaut_notify_slots"();`);
-    this.addSql(`create trigger "comfy_instance_slots_changed" after insert or update of "enabled", "health", "max_queue_depth" on "comfy_instance"
+    this.addSql(`create trigger "comfy_instance_slots_changed" after insert or update of "enabled", "draining", "health", "max_queue_depth" on "comfy_instance"
       for each statement execute function "genonaut_notify_slots"();`);
   }
 
