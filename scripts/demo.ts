@@ -27,7 +27,7 @@ import { buttonCustomIds, messageLines } from './demo/show.ts';
 if (existsSync('.env')) process.loadEnvFile('.env');
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'demo' });
 const startup = { databaseUrl: process.env.DATABASE_URL };
-guardStartup(logger, startup);
+const disarmStartupGuard = guardStartup(logger, startup);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const member = (line: string) => say(`  │ ${line}`);
 
@@ -38,8 +38,13 @@ const stopAll = () =>
   (stopping ??= (async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   })());
+let signalled = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    signalled = true;
+    // Ctrl-C reaches PostgreSQL too: connections it closes now are expected, not a crash.
+    disarmStartupGuard();
+    process.on('uncaughtException', (err) => logger.debug({ err }, 'while stopping'));
     say(`\n${signal}: stopping`);
     const force = setTimeout(() => process.exit(130), 15_000);
     void stopAll().then(() => {
@@ -53,6 +58,7 @@ try {
   await run();
 } catch (err) {
   await stopAll();
+  if (signalled) process.exit(130); // a Ctrl-C reaches PostgreSQL too, so work in flight fails: expected
   exitIfStartupProblem(err, startup, 'demo');
   logger.fatal({ err }, 'demo failed');
   process.exit(1);
@@ -119,6 +125,7 @@ async function run(): Promise<void> {
   const files = generationId ? await filesOf(storageDir, generationId) : [];
   say(`   image files written (${files.length}):`);
   for (const file of files) say(`     ${path.relative(process.cwd(), file)}`);
+  if (files[0]) say(`   (WebP/JPEG thumbnails follow in ${path.relative(process.cwd(), path.join(path.dirname(files[0]), 'thumbs'))})`);
 
   say(`\n2. ${alice.username} asks for another (150 steps) and presses Cancel while it waits or runs`);
   const second = discord.sendCommand({ user: alice, guild, name: 'imagine', options: [{ name: 'prompt', value: `${prompt}, again` }, { name: 'steps', value: 150 }] });
@@ -132,7 +139,8 @@ async function run(): Promise<void> {
   const pressed = await press.waitForResponse(5_000);
   say(`   the bot answers the button (${kindOf(pressed.type)}):`);
   for (const line of messageLines((pressed.data ?? {}) as SimMessage)) member(line);
-  await followUntil(second, (m) => /cancel/i.test(messageLines(m).join(' ')), 15_000, 'the reply ends', messageLines(pressed.data as SimMessage).join('\n'));
+  const ended = (m: SimMessage) => /cancelled/i.test(messageLines(m).join(' ')) && !buttonCustomIds(m.components ?? []).some((id) => id.startsWith('cancel:'));
+  await followUntil(second, ended, 15_000, 'the reply ends', messageLines(pressed.data as SimMessage).join('\n'));
 
   say(`\n3. ${alice.username} types /quota`);
   const quota = discord.sendCommand({ user: alice, guild, name: 'quota', options: [] });
@@ -185,10 +193,11 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs: number): Promis
   return undefined;
 }
 
+/** The originals of one generation (thumbnails, in `thumbs/`, are written after delivery). */
 async function filesOf(storageDir: string, generationId: string): Promise<string[]> {
   const entries = await readdir(storageDir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((e) => e.isFile() && path.join(e.parentPath, e.name).includes(`${path.sep}${generationId}${path.sep}`))
+    .filter((e) => e.isFile() && path.basename(e.parentPath) === generationId)
     .map((e) => path.join(e.parentPath, e.name))
     .sort();
 }
