@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -33,6 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const systemTmp = tmpdir();
   await removeLeftoverTempFolders(systemTmp);
   const runTmp = mkdtempSync(path.join(systemTmp, `${RUN_TMP_PREFIX}${RUN_TAG}-`));
+  chmodSync(runTmp, 0o755); // like /tmp: the demo test's embedded PostgreSQL runs as another user
   process.env.TMPDIR = runTmp;
   const template = uniqueName(`gn_test_tpl_${RUN_TAG}`);
   await withAdminClient((c) => c.query(`create database ${pg.escapeIdentifier(template)}`));
