@@ -3,15 +3,18 @@ import { createOrm } from '#shared/db/orm.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
-import { createLogger, logUncaught } from '#shared/logging.ts';
+import { probeDatabase } from '#shared/db/ensure-database.ts';
+import { createLogger } from '#shared/logging.ts';
+import { guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import { startAdminApi } from './start.ts';
 
 const config = loadConfigOrExit('admin-api');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'admin-api' });
-const startupGuard = logUncaught(logger);
+const startupGuard = guardStartup(logger, startupContextFrom(config));
 const pool = createPool(config.DATABASE_URL);
+await probeDatabase(pool);
 const orm = await createOrm(config.DATABASE_URL);
 // A producer only (no maintenance, no cron): the admin API cancels queued generate jobs the way the bot does.
 const boss = await startBoss(config.DATABASE_URL, { logger, supervise: false });

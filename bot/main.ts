@@ -3,7 +3,9 @@ import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
-import { createLogger, logUncaught } from '#shared/logging.ts';
+import { probeDatabase } from '#shared/db/ensure-database.ts';
+import { createLogger } from '#shared/logging.ts';
+import { describeStartupError, guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from './start-bot.ts';
@@ -11,8 +13,9 @@ import { startBot } from './start-bot.ts';
 /** `npm run bot`: the Discord gateway process. Producer only; the scheduler does the work. */
 const config = loadConfigOrExit('bot');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
-const startupGuard = logUncaught(logger);
+const startupGuard = guardStartup(logger, startupContextFrom(config));
 const pool = createPool(config.DATABASE_URL);
+await probeDatabase(pool);
 const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
 let bot;
 try {
@@ -27,7 +30,9 @@ try {
     images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
   });
 } catch (err) {
-  logger.fatal({ err }, 'bot could not log in');
+  const line = describeStartupError(err, startupContextFrom(config));
+  if (line) process.stderr.write(`bot: ${line}\n`);
+  else logger.fatal({ err }, 'bot could not log in');
   await boss.stop({ graceful: false }).catch(() => {});
   await pool.end().catch(() => {});
   process.exit(1);

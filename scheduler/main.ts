@@ -1,12 +1,13 @@
 import { loadConfigOrExit } from '#shared/config.ts';
-import { createLogger, logUncaught } from '#shared/logging.ts';
+import { createLogger } from '#shared/logging.ts';
+import { guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import type { GenerateCheckpoint, SchedulerTestHooks } from './context.ts';
 import { startScheduler } from './start-scheduler.ts';
 
 const config = loadConfigOrExit('scheduler');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'scheduler' });
-const startupGuard = logUncaught(logger);
+const startupGuard = guardStartup(logger, startupContextFrom(config));
 const scheduler = await startScheduler({ config, logger, __test__: crashHooks(process.env.__TEST__CRASH_AT) });
 
 startupGuard();

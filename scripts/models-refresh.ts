@@ -5,11 +5,13 @@ import { loadConfigOrExit } from '#shared/config.ts';
 import { storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
 import { seedInstances } from '#shared/db/sql/instances.ts';
-import { createLogger, logUncaught } from '#shared/logging.ts';
+import { createLogger } from '#shared/logging.ts';
+import { exitIfStartupProblem, guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
 
 const config = loadConfigOrExit('models:refresh');
 const log = createLogger({ level: config.LOG_LEVEL, name: 'models:refresh' });
-logUncaught(log);
+const startup = startupContextFrom(config);
+guardStartup(log, startup);
 const pool = createPool(config.DATABASE_URL, { max: 4 });
 
 try {
@@ -20,6 +22,7 @@ try {
   process.stdout.write(formatSummary(summary));
   if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(summary)}\n`);
 } catch (err) {
+  exitIfStartupProblem(err, startup, 'models:refresh');
   log.error({ err }, 'model discovery failed');
   process.exitCode = 1;
 } finally {

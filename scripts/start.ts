@@ -2,7 +2,8 @@
 import { loadConfigOrExit } from '#shared/config.ts';
 import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { createPool } from '#shared/db/pool.ts';
-import { createLogger, logUncaught } from '#shared/logging.ts';
+import { createLogger } from '#shared/logging.ts';
+import { guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from '#bot/start-bot.ts';
@@ -15,7 +16,7 @@ import { LocalStorage } from '#shared/storage/local-storage.ts';
 
 const config = loadConfigOrExit('start');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'genonaut' });
-const startupGuard = logUncaught(logger);
+const startupGuard = guardStartup(logger, startupContextFrom(config));
 
 const scheduler = await startScheduler({ config, logger: logger.child({ role: 'scheduler' }) });
 // The bot answers nothing useful until models are known, so on a fresh database it waits for the

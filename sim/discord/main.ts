@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { startDiscordSim } from './index.ts';
 
-/** `npm run sim:discord -- --port 8787`: runs the stand-in Discord until interrupted. */
+/** `npm run sim:discord [-- --port 3210] (3210 by default: 8787 is the admin API's)`: runs the stand-in Discord until interrupted. */
 const { values } = parseArgs({
   options: {
-    port: { type: 'string', default: '8787' },
+    port: { type: 'string', default: '3210' },
     host: { type: 'string', default: '127.0.0.1' },
     token: { type: 'string' },
     'application-id': { type: 'string' },

@@ -80,10 +80,14 @@ describe('NOTES §1 pointing discord.js at the fake, and what "ready" needs', ()
 
   test('§1.2 op 9 (d:false): the session is forgotten and the client re-IDENTIFYs (identify throttle ≈5 s)', async () => {
     harness = await startHarness();
-    const { sim } = harness;
+    const { sim, client } = harness;
     const before = [...sim.gateway.sessions.keys()];
+    // Wait for the client's own READY, not just the sim's session: destroying a discord.js shard
+    // that is still waiting for READY makes it reconnect instead of closing (the old teardown hang).
+    const readyAgain = new Promise<void>((resolve) => client.once('shardReady', () => resolve()));
     sim.gateway.invalidateSessions(false);
-    await expect.poll(() => sim.gateway.sessions.size, { timeout: 9_000, interval: 50 }).toBe(1);
+    await readyAgain;
+    expect(sim.gateway.sessions.size).toBe(1);
     expect([...sim.gateway.sessions.keys()]).not.toEqual(before);
   }, 15_000);
 });

@@ -1,7 +1,11 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { migrate } from '#shared/db/migrate.ts';
 import { adminDatabaseUrl, databaseUrl, dropDatabase, uniqueName, withAdminClient } from './db.ts';
+import { dropLeftoverDatabases, removeLeftoverTempFolders, RUN_TAG, RUN_TMP_PREFIX } from './leftovers.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,7 +27,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
       { cause: err },
     );
   }
-  const template = uniqueName('gn_test_tpl');
+  // Leftovers of killed runs first. Then one temp folder per run: TMPDIR is inherited by the test
+  // workers and the processes they start, so every mkdtemp(os.tmpdir()…) lands in it.
+  await dropLeftoverDatabases();
+  const systemTmp = tmpdir();
+  await removeLeftoverTempFolders(systemTmp);
+  const runTmp = mkdtempSync(path.join(systemTmp, `${RUN_TMP_PREFIX}${RUN_TAG}-`));
+  chmodSync(runTmp, 0o755); // like /tmp: the demo test's embedded PostgreSQL runs as another user
+  process.env.TMPDIR = runTmp;
+  const template = uniqueName(`gn_test_tpl_${RUN_TAG}`);
   await withAdminClient((c) => c.query(`create database ${pg.escapeIdentifier(template)}`));
   await migrate(databaseUrl(template));
   project.provide('templateDatabase', template);
@@ -36,5 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     });
     for (const name of names) await dropDatabase(name);
     await dropDatabase(template);
+    process.env.TMPDIR = systemTmp;
+    rmSync(runTmp, { recursive: true, force: true });
   };
 }

@@ -105,3 +105,11 @@ export function recordCheckpointRun(id: number, checkpoint: string, secondsPerSt
     values: [id, checkpoint, secondsPerStep],
   };
 }
+
+/** Disables every instance not in `urls` (the demo: a stand-in from an earlier run on another port). */
+export function disableInstancesExcept(urls: string[]): SqlStatement {
+  return {
+    text: `update comfy_instance set enabled = false, updated_at = now() where enabled and not (base_url = any($1::text[]))`,
+    values: [urls.map((u) => u.replace(/\/+$/, ''))],
+  };
+}
