@@ -58,19 +58,5 @@ function sanitizeArgs(args: unknown[]): unknown[] {
   return out;
 }
 
-/**
- * Entry points: an error that escapes to the top is logged through the sanitiser and ends the
- * process, instead of Node printing it with every property (request URLs, bodies) to stderr.
- * Returns the uninstaller: once a process is up, `guardProcess` (shutdown.ts) takes over.
- */
-export function logUncaught(logger: Logger): () => void {
-  const crash = (err: unknown, origin: string) => {
-    logger.fatal({ err, origin }, 'uncaught error; exiting');
-    process.exit(1);
-  };
-  process.on('uncaughtException', crash);
-  return () => void process.off('uncaughtException', crash);
-}
-
 /** The root logger of this process; child loggers carry generation/job ids. */
 export const logger: Logger = createLogger();

@@ -70,8 +70,10 @@ export function startupContextFrom(config: { DATABASE_URL?: string; COMFYUI_URLS
 }
 
 /**
- * Replaces `logUncaught` in entry points: a recognised start-up failure prints its one line and
- * exits 1; anything else is logged as fatal with its stack, as before. Returns the disarm function.
+ * Installed first by every entry point, so an error that escapes to the top never reaches Node's own
+ * printer (which dumps every property: request URLs, bodies). A recognised start-up failure prints
+ * its one line and exits 1; anything else is logged as fatal through the sanitiser. Returns the
+ * disarm function: once a process is up, `guardProcess` (shutdown.ts) takes over.
  */
 export function guardStartup(logger: Logger, ctx: StartupContext): () => void {
   const crash = (err: unknown, origin: string) => {
