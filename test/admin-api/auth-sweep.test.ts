@@ -1,8 +1,5 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createOrm } from '#shared/db/orm.ts';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
-import { adminToken, serveApp, type ServedApp } from './harness.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { adminToken, adminApiForFile } from './harness.ts';
 import { spellingsOf } from './path-spellings.ts';
 import { errorCodeOf, rawRequest, type RawResponse } from './raw-http.ts';
 import { routeTable, sampleGenerationId, type RouteCase } from './route-table.ts';
@@ -10,6 +7,8 @@ import { asDb } from '#shared/db/pool.ts';
 import { docsAssetNames } from '#admin/openapi/docs-assets.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { generationInput } from '../support/generation-fixture.ts';
+
+const world = adminApiForFile();
 
 /** Adding a public route means adding it here too. */
 const publicRoutes = [
@@ -33,25 +32,14 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/instances/:id': { name: 'bypassed' },
 };
 
-let tdb: TestDatabase;
-let orm: MikroORM;
-let api: ServedApp;
 let routes: RouteCase[];
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  orm = await createOrm(tdb.url);
-  api = await serveApp({ tdb, orm });
-  routes = routeTable(tdb, orm);
-  await tdb.pool.query(`insert into model (id, kind, file_name, display_name) values (1, 'checkpoint', 'one.safetensors', 'one')`);
+  routes = routeTable(world.tdb, world.orm);
+  await world.tdb.pool.query(`insert into model (id, kind, file_name, display_name) values (1, 'checkpoint', 'one.safetensors', 'one')`);
   // Something for every protected route to change if a request slipped past the token.
-  await tdb.pool.query(`insert into comfy_instance (id, name, base_url) values (1, 'one', 'http://one.invalid:8188')`);
-  await new GenerationRepository(asDb(tdb.pool)).create(generationInput({ id: sampleGenerationId }));
-});
-afterAll(async () => {
-  await api?.close();
-  await orm?.close();
-  await tdb?.drop();
+  await world.tdb.pool.query(`insert into comfy_instance (id, name, base_url) values (1, 'one', 'http://one.invalid:8188')`);
+  await new GenerationRepository(asDb(world.tdb.pool)).create(generationInput({ id: sampleGenerationId }));
 });
 
 function send(route: RouteCase, target: string, token: string | null): Promise<RawResponse> {
@@ -59,7 +47,7 @@ function send(route: RouteCase, target: string, token: string | null): Promise<R
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return rawRequest(api.url, { method: route.method, path: target, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return rawRequest(world.api.url, { method: route.method, path: target, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 /**
@@ -84,7 +72,7 @@ describe('every route, however its path is spelled', () => {
   test('without the token, no spelling of a protected route reaches a handler', async () => {
     const failures: string[] = [];
     for (const route of routes.filter((r) => !r.isPublic || selfAuthorised.has(`${r.method} ${r.template}`))) {
-      for (const spelling of spellingsOf(route.path, api.url)) {
+      for (const spelling of spellingsOf(route.path, world.api.url)) {
         for (const token of [null, `${adminToken}x`, adminToken.toUpperCase()]) {
           const res = await send(route, spelling.target, token);
           if (!refusedBeforeAnyHandler(route, res)) failures.push(`${route.method} ${spelling.target} (${spelling.name}, token ${token === null ? 'none' : 'wrong'}) → ${res.status} ${res.body.slice(0, 120)}`);
@@ -92,17 +80,17 @@ describe('every route, however its path is spelled', () => {
       }
     }
     expect(failures).toEqual([]);
-    const { rows } = await tdb.pool.query<{ n: number }>(`select count(*)::int as n from model where file_name = 'bypass.safetensors' or display_name = 'bypassed'`);
+    const { rows } = await world.tdb.pool.query<{ n: number }>(`select count(*)::int as n from model where file_name = 'bypass.safetensors' or display_name = 'bypassed'`);
     expect(rows[0]!.n).toBe(0);
-    expect((await tdb.pool.query(`select 1 from comfy_instance where name in ('bypass', 'bypassed') or not enabled or draining`)).rowCount).toBe(0);
-    expect((await tdb.pool.query(`select status from generation`)).rows).toEqual([{ status: 'queued' }]);
-    expect((await tdb.pool.query('select 1 from audit_log')).rowCount).toBe(0);
+    expect((await world.tdb.pool.query(`select 1 from comfy_instance where name in ('bypass', 'bypassed') or not enabled or draining`)).rowCount).toBe(0);
+    expect((await world.tdb.pool.query(`select status from generation`)).rows).toEqual([{ status: 'queued' }]);
+    expect((await world.tdb.pool.query('select 1 from audit_log')).rowCount).toBe(0);
   });
 
   test('with the token, matching is exact: aliases reach the route, odd spellings are 404, none is a 5xx', async () => {
     const failures: string[] = [];
     for (const route of routes) {
-      for (const spelling of spellingsOf(route.path, api.url)) {
+      for (const spelling of spellingsOf(route.path, world.api.url)) {
         const res = await send(route, spelling.target, adminToken);
         // A HEAD 404 has no body to tell "no route" from "no such image": ask the same path with GET.
         const askGet = route.method === 'HEAD' && res.status === 404 && selfAuthorised.has(`${route.method} ${route.template}`);

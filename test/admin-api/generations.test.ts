@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createOrm } from '#shared/db/orm.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
-import { errorOf, serveApp, type ServedApp } from './harness.ts';
+import { errorOf, adminApiForFile } from './harness.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 
-let tdb: TestDatabase;
-let orm: MikroORM;
-let api: ServedApp;
+const world = adminApiForFile();
+
 let repo: GenerationRepository;
 
 const alice = '100000000000000001';
@@ -49,13 +45,10 @@ interface PageJson {
 const aliceIds: string[] = [];
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  orm = await createOrm(tdb.url);
-  api = await serveApp({ tdb, orm });
-  repo = new GenerationRepository(asDb(tdb.pool));
+  repo = new GenerationRepository(asDb(world.tdb.pool));
   for (let i = 0; i < 5; i++) aliceIds.push((await repo.create(generation({ prompt: `alice ${i}`, checkpoint: i % 2 ? 'other.safetensors' : 'base.safetensors' }))).id);
   // Rows made within one millisecond would tie on created_at (then order by id): space them out.
-  await tdb.pool.query(
+  await world.tdb.pool.query(
     `update generation set created_at = '2026-01-01T00:00:00Z'::timestamptz + (array_position($1::uuid[], id) * interval '1 second') where id = any($1::uuid[])`,
     [aliceIds],
   );
@@ -63,14 +56,9 @@ beforeAll(async () => {
   await repo.transition(aliceIds[1]!, 'running');
   await repo.transition(aliceIds[3]!, 'cancelled');
 });
-afterAll(async () => {
-  await api?.close();
-  await orm?.close();
-  await tdb?.drop();
-});
 
 async function list(qs: string): Promise<PageJson> {
-  const res = await api.request(`/api/v1/generations?${qs}`);
+  const res = await world.api.request(`/api/v1/generations?${qs}`);
   expect(res.status).toBe(200);
   return (await res.json()) as PageJson;
 }
@@ -102,7 +90,7 @@ describe('/api/v1/generations', () => {
     const page = await list('limit=100');
     expect(page.items).toHaveLength(6);
     expect(page.items.every((g) => !('interactionToken' in g))).toBe(true);
-    const res = await api.request(`/api/v1/generations/${aliceIds[0]}`);
+    const res = await world.api.request(`/api/v1/generations/${aliceIds[0]}`);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).not.toContain('aW50ZXJhY3Rpb246');
@@ -110,14 +98,14 @@ describe('/api/v1/generations', () => {
   });
 
   test('bad filters, cursors and ids are 400; an unknown id is 404', async () => {
-    const bad = await api.request('/api/v1/generations?status=done&userId=abc&limit=0');
+    const bad = await world.api.request('/api/v1/generations?status=done&userId=abc&limit=0');
     expect(bad.status).toBe(400);
     expect(Object.keys((await errorOf(bad)).details as object).sort()).toEqual(['limit', 'status.0', 'userId']);
-    const badCursor = await api.request('/api/v1/generations?cursor=not-a-cursor');
+    const badCursor = await world.api.request('/api/v1/generations?cursor=not-a-cursor');
     expect(badCursor.status).toBe(400);
     expect(await errorOf(badCursor)).toMatchObject({ code: 'validation_failed', message: 'invalid page cursor' });
-    expect((await api.request('/api/v1/generations/123')).status).toBe(400);
-    const missing = await api.request(`/api/v1/generations/${randomUUID()}`);
+    expect((await world.api.request('/api/v1/generations/123')).status).toBe(400);
+    const missing = await world.api.request(`/api/v1/generations/${randomUUID()}`);
     expect(missing.status).toBe(404);
     expect((await errorOf(missing)).code).toBe('not_found');
   });

@@ -12,7 +12,9 @@ import { ImageLinks } from '#shared/images/image-links.ts';
 import { createLogger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
-import type { TestDatabase } from '../support/testDatabase.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createOrm } from '#shared/db/orm.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 
 export const adminToken = 'test-admin-token-0123456789abcdef';
 
@@ -83,6 +85,31 @@ export async function serveApp(deps: Partial<AdminAppDeps> & { tdb?: TestDatabas
       await ownBoss?.stop({ graceful: false });
     },
   };
+}
+
+export interface AdminApiWorld {
+  tdb: TestDatabase;
+  orm: MikroORM;
+  api: ServedApp;
+}
+
+/**
+ * A fresh database, its ORM and the admin API served on it, for one test file: opened before its
+ * tests (register further `beforeAll` hooks after this call), closed after them.
+ */
+export function adminApiForFile(): AdminApiWorld {
+  const world = {} as AdminApiWorld;
+  beforeAll(async () => {
+    world.tdb = await createTestDatabase();
+    world.orm = await createOrm(world.tdb.url);
+    world.api = await serveApp({ tdb: world.tdb, orm: world.orm });
+  });
+  afterAll(async () => {
+    await world.api?.close();
+    await world.orm?.close();
+    await world.tdb?.drop();
+  });
+  return world;
 }
 
 export interface ErrorJson {

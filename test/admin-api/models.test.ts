@@ -1,25 +1,10 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { createOrm } from '#shared/db/orm.ts';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
-import { errorOf, serveApp, type ServedApp } from './harness.ts';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { errorOf, adminApiForFile } from './harness.ts';
 
-let tdb: TestDatabase;
-let orm: MikroORM;
-let api: ServedApp;
+const world = adminApiForFile();
 
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  orm = await createOrm(tdb.url);
-  api = await serveApp({ tdb, orm });
-});
-afterAll(async () => {
-  await api?.close();
-  await orm?.close();
-  await tdb?.drop();
-});
 beforeEach(async () => {
-  await tdb.pool.query('truncate model, audit_log');
+  await world.tdb.pool.query('truncate model, audit_log');
 });
 
 interface ModelJson {
@@ -33,13 +18,13 @@ interface ModelJson {
 }
 
 async function create(body: Record<string, unknown>): Promise<ModelJson> {
-  const res = await api.request('/api/v1/models', { method: 'POST', json: body });
+  const res = await world.api.request('/api/v1/models', { method: 'POST', json: body });
   expect(res.status).toBe(201);
   return (await res.json()) as ModelJson;
 }
 
 async function auditRows() {
-  const { rows } = await tdb.pool.query<{ actor: string; action: string; entity: string; entity_id: string; before: ModelJson | null; after: ModelJson | null }>(
+  const { rows } = await world.tdb.pool.query<{ actor: string; action: string; entity: string; entity_id: string; before: ModelJson | null; after: ModelJson | null }>(
     'select actor, action, entity, entity_id, before, after from audit_log order by id',
   );
   return rows;
@@ -51,17 +36,17 @@ describe('/api/v1/models', () => {
     expect(created).toMatchObject({ kind: 'checkpoint', displayName: 'sd_xl_base_1.0', enabled: true, tags: ['base'], sizeBytes: '9007199254740993' });
     expect(created).toMatchObject({ baseFamily: null, defaultSteps: null, sha256: null, lastSeenAt: null });
 
-    const got = await api.request(`/api/v1/models/${created.id}`);
+    const got = await world.api.request(`/api/v1/models/${created.id}`);
     expect(got.status).toBe(200);
     expect(await got.json()).toMatchObject({ id: created.id, fileName: 'sd_xl_base_1.0.safetensors' });
 
-    const patched = await api.request(`/api/v1/models/${created.id}`, { method: 'PATCH', json: { displayName: 'SDXL Base', nsfw: true } });
+    const patched = await world.api.request(`/api/v1/models/${created.id}`, { method: 'PATCH', json: { displayName: 'SDXL Base', nsfw: true } });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ displayName: 'SDXL Base', nsfw: true, tags: ['base'] });
 
-    const deleted = await api.request(`/api/v1/models/${created.id}`, { method: 'DELETE' });
+    const deleted = await world.api.request(`/api/v1/models/${created.id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
-    const gone = await api.request(`/api/v1/models/${created.id}`);
+    const gone = await world.api.request(`/api/v1/models/${created.id}`);
     expect(gone.status).toBe(404);
     expect(await errorOf(gone)).toMatchObject({ code: 'not_found', message: `model ${created.id} not found` });
 
@@ -75,14 +60,14 @@ describe('/api/v1/models', () => {
 
   test('a duplicate kind + file name is 409 duplicate_model and writes no audit row', async () => {
     await create({ kind: 'lora', fileName: 'detail.safetensors' });
-    const res = await api.request('/api/v1/models', { method: 'POST', json: { kind: 'lora', fileName: 'detail.safetensors' } });
+    const res = await world.api.request('/api/v1/models', { method: 'POST', json: { kind: 'lora', fileName: 'detail.safetensors' } });
     expect(res.status).toBe(409);
     expect(await errorOf(res)).toMatchObject({ code: 'duplicate_model', message: 'a model of this kind with this file name already exists' });
     expect((await auditRows()).map((r) => r.action)).toEqual(['model.create']);
   });
 
   test('an invalid body is 400 validation_failed with details per field', async () => {
-    const res = await api.request('/api/v1/models', {
+    const res = await world.api.request('/api/v1/models', {
       method: 'POST',
       json: { kind: 'unet', fileName: '', tags: ['ok', 5], defaultSteps: 0, surprise: true },
     });
@@ -96,34 +81,34 @@ describe('/api/v1/models', () => {
 
   test('an empty patch and a non-numeric id are rejected', async () => {
     const m = await create({ kind: 'vae', fileName: 'ae.safetensors' });
-    const empty = await api.request(`/api/v1/models/${m.id}`, { method: 'PATCH', json: {} });
+    const empty = await world.api.request(`/api/v1/models/${m.id}`, { method: 'PATCH', json: {} });
     expect(empty.status).toBe(400);
     expect(await errorOf(empty)).toMatchObject({ code: 'validation_failed', details: { body: ['expected at least one field to change'] } });
-    const badId = await api.request('/api/v1/models/abc');
+    const badId = await world.api.request('/api/v1/models/abc');
     expect(badId.status).toBe(400);
     expect(await errorOf(badId)).toMatchObject({ code: 'validation_failed', details: { id: ['expected a model id'] } });
   });
 
   test('enable and disable flip the flag and are audited', async () => {
     const m = await create({ kind: 'checkpoint', fileName: 'a.safetensors' });
-    const off = await api.request(`/api/v1/models/${m.id}/disable`, { method: 'POST' });
+    const off = await world.api.request(`/api/v1/models/${m.id}/disable`, { method: 'POST' });
     expect(off.status).toBe(200);
     expect(((await off.json()) as ModelJson).enabled).toBe(false);
-    const on = await api.request(`/api/v1/models/${m.id}/enable`, { method: 'POST' });
+    const on = await world.api.request(`/api/v1/models/${m.id}/enable`, { method: 'POST' });
     expect(((await on.json()) as ModelJson).enabled).toBe(true);
     const audit = await auditRows();
     expect(audit.slice(1).map((r) => [r.action, r.before?.enabled, r.after?.enabled])).toEqual([
       ['model.disable', true, false],
       ['model.enable', false, true],
     ]);
-    const missing = await api.request('/api/v1/models/999999/enable', { method: 'POST' });
+    const missing = await world.api.request('/api/v1/models/999999/enable', { method: 'POST' });
     expect(missing.status).toBe(404);
   });
 
   test('concurrent changes to one model leave an unbroken audit chain: each "before" is the previous "after"', async () => {
     const m = await create({ kind: 'checkpoint', fileName: 'busy.safetensors' });
     const names = Array.from({ length: 12 }, (_, i) => `name ${i}`);
-    const answers = await Promise.all(names.map((displayName) => api.request(`/api/v1/models/${m.id}`, { method: 'PATCH', json: { displayName } })));
+    const answers = await Promise.all(names.map((displayName) => world.api.request(`/api/v1/models/${m.id}`, { method: 'PATCH', json: { displayName } })));
     expect(answers.map((r) => r.status)).toEqual(names.map(() => 200));
     const chain = (await auditRows()).map((r) => [r.before?.displayName ?? null, r.after?.displayName ?? null]);
     expect(chain).toHaveLength(names.length + 1);
@@ -138,7 +123,7 @@ describe('/api/v1/models', () => {
     await create({ kind: 'lora', fileName: 'alpha_lora.safetensors' });
 
     const list = async (qs: string) => {
-      const res = await api.request(`/api/v1/models?${qs}`);
+      const res = await world.api.request(`/api/v1/models?${qs}`);
       expect(res.status).toBe(200);
       return (await res.json()) as { items: ModelJson[]; nextCursor: string | null };
     };
@@ -152,7 +137,7 @@ describe('/api/v1/models', () => {
     const second = await list(`kind=checkpoint&limit=2&cursor=${first.nextCursor}`);
     expect(second).toEqual({ items: [expect.objectContaining({ id: c.id })], nextCursor: null });
 
-    const bad = await api.request('/api/v1/models?limit=500&kind=unet&enabled=maybe');
+    const bad = await world.api.request('/api/v1/models?limit=500&kind=unet&enabled=maybe');
     expect(bad.status).toBe(400);
     expect(Object.keys((await errorOf(bad)).details as object).sort()).toEqual(['enabled', 'kind', 'limit']);
   });

@@ -1,40 +1,25 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { buildOpenApiDocument, openApiPath } from '#admin/openapi/document.ts';
 import { docsAssetNames } from '#admin/openapi/docs-assets.ts';
 import { apiOperations } from '#admin/openapi/operations.ts';
 import * as out from '#admin/openapi/response-schemas.ts';
 import { docsContentSecurityPolicy } from '#admin/routes/docs.ts';
-import { createOrm } from '#shared/db/orm.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { generationInput } from '../support/generation-fixture.ts';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
-import { serveApp, type ServedApp } from './harness.ts';
+import { adminApiForFile } from './harness.ts';
 import { routeTable } from './route-table.ts';
 
-let tdb: TestDatabase;
-let orm: MikroORM;
-let api: ServedApp;
+const world = adminApiForFile();
 
-beforeAll(async () => {
-  tdb = await createTestDatabase();
-  orm = await createOrm(tdb.url);
-  api = await serveApp({ tdb, orm });
-});
-afterAll(async () => {
-  await api?.close();
-  await orm?.close();
-  await tdb?.drop();
-});
 
 type Doc = ReturnType<typeof buildOpenApiDocument>;
 const operationsOf = (doc: Doc) => Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`));
 
 describe('/openapi.json', () => {
   test('is a valid OpenAPI 3.1 document, served without the token', async () => {
-    const res = await api.request('/openapi.json', { token: null });
+    const res = await world.api.request('/openapi.json', { token: null });
     expect(res.status).toBe(200);
     const doc = (await res.json()) as Doc;
     expect(doc.openapi).toBe('3.1.0');
@@ -50,7 +35,7 @@ describe('/openapi.json', () => {
   });
 
   test('lists exactly the routes the router serves (HEAD comes with GET)', async () => {
-    const routes = routeTable(tdb, orm);
+    const routes = routeTable(world.tdb, world.orm);
     const served = new Set(routes.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${openApiPath(r.template)}`));
     const documented = new Set(operationsOf(buildOpenApiDocument()));
     expect([...served].filter((op) => !documented.has(op)).sort()).toEqual([]);
@@ -63,7 +48,7 @@ describe('/openapi.json', () => {
 
   test('a route the document lacks is caught', () => {
     const fewer = buildOpenApiDocument(apiOperations.filter((o) => o.path !== '/api/v1/instances/:id/drain'));
-    const served = routeTable(tdb, orm).map((r) => `${r.method} ${openApiPath(r.template)}`);
+    const served = routeTable(world.tdb, world.orm).map((r) => `${r.method} ${openApiPath(r.template)}`);
     expect(served.filter((op) => !op.startsWith('HEAD') && !operationsOf(fewer).includes(op))).toEqual(['POST /api/v1/instances/{id}/drain']);
   });
 
@@ -82,23 +67,23 @@ describe('/openapi.json', () => {
 
 describe('answers match their documented shapes', () => {
   test('instances, generations (with timeline), models and stats', async () => {
-    const created = await api.request('/api/v1/instances', { method: 'POST', json: { name: 'doc-check', baseUrl: 'http://127.0.0.1:1' } });
+    const created = await world.api.request('/api/v1/instances', { method: 'POST', json: { name: 'doc-check', baseUrl: 'http://127.0.0.1:1' } });
     expect(created.status).toBe(201);
     out.instanceResponse.parse(await created.json());
-    out.instanceList.parse(await (await api.request('/api/v1/instances')).json());
-    const g = await new GenerationRepository(asDb(tdb.pool)).create(generationInput());
-    out.generationWithTimeline.parse(await (await api.request(`/api/v1/generations/${g.id}`)).json());
-    out.generationPage.parse(await (await api.request('/api/v1/generations')).json());
-    await tdb.pool.query(`insert into model (kind, file_name, display_name) values ('checkpoint', 'doc.safetensors', 'doc')`);
-    out.modelPage.parse(await (await api.request('/api/v1/models')).json());
-    out.statsResponse.parse(await (await api.request('/api/v1/stats')).json());
-    out.errorResponse.parse(await (await api.request('/api/v1/instances/999')).json());
+    out.instanceList.parse(await (await world.api.request('/api/v1/instances')).json());
+    const g = await new GenerationRepository(asDb(world.tdb.pool)).create(generationInput());
+    out.generationWithTimeline.parse(await (await world.api.request(`/api/v1/generations/${g.id}`)).json());
+    out.generationPage.parse(await (await world.api.request('/api/v1/generations')).json());
+    await world.tdb.pool.query(`insert into model (kind, file_name, display_name) values ('checkpoint', 'doc.safetensors', 'doc')`);
+    out.modelPage.parse(await (await world.api.request('/api/v1/models')).json());
+    out.statsResponse.parse(await (await world.api.request('/api/v1/stats')).json());
+    out.errorResponse.parse(await (await world.api.request('/api/v1/instances/999')).json());
   });
 });
 
 describe('/docs', () => {
   test('serves Swagger UI from this server with a CSP that allows only what it needs, on that page only', async () => {
-    const page = await api.request('/docs', { token: null });
+    const page = await world.api.request('/docs', { token: null });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     expect(page.headers.get('content-security-policy')).toBe(docsContentSecurityPolicy);
@@ -107,13 +92,13 @@ describe('/docs', () => {
     expect(sources.every((s) => s.startsWith('/docs/'))).toBe(true);
     expect(html).not.toMatch(/<script>(?!<)/); // no inline script: the CSP forbids it
     for (const src of sources) {
-      const asset = await api.request(src, { token: null });
+      const asset = await world.api.request(src, { token: null });
       expect(asset.status, src).toBe(200);
       expect((await asset.arrayBuffer()).byteLength, src).toBeGreaterThan(30);
     }
     expect(sources.map((s) => s.slice('/docs/'.length)).sort()).toEqual([...docsAssetNames].sort());
-    expect(await (await api.request('/docs/init.js', { token: null })).text()).toContain("url: '/openapi.json'");
-    const json = await api.request('/api/v1/stats');
+    expect(await (await world.api.request('/docs/init.js', { token: null })).text()).toContain("url: '/openapi.json'");
+    const json = await world.api.request('/api/v1/stats');
     expect(json.headers.get('content-security-policy')).toMatch(/^default-src 'none'/);
     expect(json.headers.get('content-security-policy')).not.toContain('script-src');
   });

@@ -1,15 +1,10 @@
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createOrm } from '#shared/db/orm.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { generationInput } from '../support/generation-fixture.ts';
-import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
-import { errorOf, serveApp, type ServedApp } from './harness.ts';
+import { errorOf, adminApiForFile } from './harness.ts';
 
-let tdb: TestDatabase;
-let orm: MikroORM;
-let api: ServedApp;
+const world = adminApiForFile();
 
 const g1 = '200000000000000001';
 const g2 = '200000000000000002';
@@ -27,30 +22,22 @@ const fixtures: [string, string, string, number | null, string | null, number, n
 ];
 
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  orm = await createOrm(tdb.url);
-  api = await serveApp({ tdb, orm });
-  await tdb.pool.query(`insert into comfy_instance (id, name, base_url) values (1, 'one', 'http://one'), (2, 'two', 'http://two')`);
-  const repo = new GenerationRepository(asDb(tdb.pool));
+  await world.tdb.pool.query(`insert into comfy_instance (id, name, base_url) values (1, 'one', 'http://one'), (2, 'two', 'http://two')`);
+  const repo = new GenerationRepository(asDb(world.tdb.pool));
   for (const [name, status, checkpoint, instance, guild, createdAfter, wait, run] of fixtures) {
     const g = await repo.create(generationInput({ checkpoint, guildId: guild }));
     ids[name] = g.id;
     const created = new Date(base + createdAfter * 1000);
     const started = wait === null ? null : new Date(created.getTime() + wait * 1000);
     const finished = run === null ? (status === 'cancelled' ? created : null) : new Date(started!.getTime() + run * 1000);
-    await tdb.pool.query(
+    await world.tdb.pool.query(
       `update generation set status = $2, comfy_instance_id = $3, created_at = $4, started_at = $5, finished_at = $6 where id = $1`,
       [g.id, status, instance, created, started, finished],
     );
   }
   // Waiting for a minute now: the line's oldest.
   ids.waiting = (await repo.create(generationInput({ checkpoint: 'a.safetensors', guildId: g1 }))).id;
-  await tdb.pool.query(`update generation set created_at = now() - interval '60 seconds' where id = $1`, [ids.waiting]);
-});
-afterAll(async () => {
-  await api?.close();
-  await orm?.close();
-  await tdb?.drop();
+  await world.tdb.pool.query(`update generation set created_at = now() - interval '60 seconds' where id = $1`, [ids.waiting]);
 });
 
 interface Group {
@@ -65,7 +52,7 @@ interface Group {
 
 describe('GET /api/v1/stats', () => {
   test('counts, rates, the line and p50/p95 of wait and run match the fixtures', async () => {
-    const res = await api.request('/api/v1/stats?since=2026-05-01T00:00:00Z');
+    const res = await world.api.request('/api/v1/stats?since=2026-05-01T00:00:00Z');
     expect(res.status).toBe(200);
     const stats = (await res.json()) as {
       since: string; total: number; byStatus: Group[]; byModel: Group[]; byInstance: Group[]; byGuild: Group[];
@@ -93,28 +80,28 @@ describe('GET /api/v1/stats', () => {
   });
 
   test('since narrows the window; the default is the last 24 hours', async () => {
-    const later = (await (await api.request('/api/v1/stats?since=2026-06-01T00:04:00%2B00:00')).json()) as { total: number; seconds: { run: { p50: number | null } } };
+    const later = (await (await world.api.request('/api/v1/stats?since=2026-06-01T00:04:00%2B00:00')).json()) as { total: number; seconds: { run: { p50: number | null } } };
     expect(later.total).toBe(3); // stop, run, waiting: nothing finished a run
     expect(later.seconds.run.p50).toBeNull();
-    const recent = (await (await api.request('/api/v1/stats')).json()) as { since: string; total: number };
+    const recent = (await (await world.api.request('/api/v1/stats')).json()) as { since: string; total: number };
     expect(Date.now() - Date.parse(recent.since)).toBeGreaterThan(24 * 3600_000 - 60_000);
     expect(recent.total).toBe(1);
   });
 
   test('bad since values are 400 with details; no token is 401', async () => {
     for (const since of ['yesterday', '2026-13-01T00:00:00Z', '0000-01-01T00:00:00Z', '2026-06-01', '%00']) {
-      const res = await api.request(`/api/v1/stats?since=${since}`);
+      const res = await world.api.request(`/api/v1/stats?since=${since}`);
       expect(res.status, since).toBe(400);
       expect(Object.keys((await errorOf(res)).details as object)).toEqual(['since']);
     }
-    expect((await api.request('/api/v1/stats?since=2026-06-01T00:00:00Z&extra=1')).status).toBe(400);
-    expect((await api.request('/api/v1/stats', { token: null })).status).toBe(401);
+    expect((await world.api.request('/api/v1/stats?since=2026-06-01T00:00:00Z&extra=1')).status).toBe(400);
+    expect((await world.api.request('/api/v1/stats', { token: null })).status).toBe(401);
   });
 });
 
 describe('GET /api/v1/generations filters', () => {
   const list = async (qs: string) => {
-    const res = await api.request(`/api/v1/generations?${qs}`);
+    const res = await world.api.request(`/api/v1/generations?${qs}`);
     expect(res.status, qs).toBe(200);
     return ((await res.json()) as { items: { id: string }[] }).items.map((g) => g.id).sort();
   };
@@ -130,7 +117,7 @@ describe('GET /api/v1/generations filters', () => {
 
   test('bad filters are 400 naming the field', async () => {
     for (const [qs, field] of [['instanceId=x', 'instanceId'], ['from=tomorrow', 'from'], ['to=2026-02-30T00:00:00Z', 'to'], ['model=', 'model']]) {
-      const res = await api.request(`/api/v1/generations?${qs}`);
+      const res = await world.api.request(`/api/v1/generations?${qs}`);
       expect(res.status, qs).toBe(400);
       expect(Object.keys((await errorOf(res)).details as object)).toEqual([field]);
     }
