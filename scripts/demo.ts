@@ -1,7 +1,7 @@
 // npm run demo [-- prompt words]: the whole flow on one machine with the stand-ins, no Discord or GPU
 // needed. Uses DATABASE_URL (environment or .env) or else an embedded PostgreSQL in ./data/demo-postgres.
 // Starts sim/discord and sim/comfyui, migrates, discovers models, runs bot + scheduler in this
-// process, plays a member (/imagine, its progress and result, a cancel, /quota), prints what the
+// process, plays a member (/imagine, its progress and result, 🔁, a cancel, /quota), prints what the
 // member sees at each step and where the image files are, and stops everything (also on Ctrl-C).
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -129,7 +129,16 @@ async function run(): Promise<void> {
   for (const file of files) say(`     ${path.relative(process.cwd(), file)}`);
   if (files[0]) say(`   (WebP/JPEG thumbnails follow in ${path.relative(process.cwd(), path.join(path.dirname(files[0]), 'thumbs'))})`);
 
-  say(`\n2. ${alice.username} asks for another (150 steps) and presses Cancel while it waits or runs`);
+  say(`\n2. ${alice.username} presses 🔁 on the result: the same request again, same seed`);
+  const againId = buttonCustomIds(result.components ?? []).find((id) => id.startsWith('again:'));
+  if (!againId) throw new Error('the result has no 🔁 button');
+  const again = discord.sendComponent({ user: alice, guild, message: result, customId: againId });
+  const regenerated = await followUntilDone(again, 60_000);
+  if (!regenerated?.attachments.length) throw new Error('the regeneration delivered no image within 60 s');
+  const parent = (await pool.query<{ parentId: string | null }>(`select parent_id as "parentId" from generation where interaction_id = $1`, [again.id])).rows[0]?.parentId;
+  say(`   a new generation, recorded as made from ${parent === generationId ? 'the first one' : `another (${parent ?? 'none'})`}`);
+
+  say(`\n3. ${alice.username} asks for another (150 steps) and presses Cancel while it waits or runs`);
   const second = discord.sendCommand({ user: alice, guild, name: 'imagine', options: [{ name: 'prompt', value: `${prompt}, again` }, { name: 'steps', value: 150 }] });
   await second.waitForResponse(5_000);
   await waitFor(() => second.original(), 5_000);
@@ -144,7 +153,7 @@ async function run(): Promise<void> {
   const ended = (m: SimMessage) => /cancelled/i.test(messageLines(m).join(' ')) && !buttonCustomIds(m.components ?? []).some((id) => id.startsWith('cancel:'));
   await followUntil(second, ended, 15_000, 'the reply ends', messageLines(pressed.data as SimMessage).join('\n'));
 
-  say(`\n3. ${alice.username} types /quota`);
+  say(`\n4. ${alice.username} types /quota`);
   const quota = discord.sendCommand({ user: alice, guild, name: 'quota', options: [] });
   const quotaReply = await quota.waitForResponse(5_000);
   await new Promise((r) => setTimeout(r, 300)); // a deferred reply is edited in just after

@@ -57,7 +57,9 @@ describe('npm run demo on a machine with no database configured', () => {
       expect(out).toContain('image files written (1):');
       const file = /image files written \(1\):\n\s+(\S+)/.exec(out)![1]!;
       expect(existsSync(path.join(cwd, file))).toBe(true);
-      expect(out.slice(out.indexOf('the bot answers the button'), out.indexOf('3. alice'))).toMatch(/│ (🚫 )?Cancelled\n/); // at once if still waiting; "Cancelling…" first if it already reached the GPU
+      expect(out.slice(out.indexOf('the bot answers the button'), out.indexOf('4. alice'))).toMatch(/│ (🚫 )?Cancelled\n/); // at once if still waiting; "Cancelling…" first if it already reached the GPU
+      expect(out).toContain('2. alice presses 🔁 on the result');
+      expect(out).toContain('a new generation, recorded as made from the first one');
       expect(out).toContain('Your limits here');
       expect(out).toMatch(/Per minute: \d+ of 10 left resets in \d+ s/);
       if (run === 1) expect(out).not.toContain('left registered by an earlier run');
