@@ -182,6 +182,8 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       signal: helpers.signal,
       timeoutMs: Math.max(1000, budgetMs),
       pollIntervalMs: 1000,
+      unreachableAfterMs: ctx.config.INSTANCE_GRACE_SECONDS * 1000,
+      leaveWhilePending: () => watch.instanceUnhealthy,
       onProgress: (p) => {
         watch.onProgress(p);
         steps.onProgress(p);
@@ -194,7 +196,7 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       return 'done';
     }
     if (helpers.signal.aborted) throw err;
-    log.warn({ err }, 'lost the instance while following; the request is placed again');
+    log.warn({ err }, 'left the instance while following (unreachable or unhealthy); the request is placed again and its prompt there abandoned');
     return leaveInstance(ctx, instance.id, g, err);
   } finally {
     watch.stop();
