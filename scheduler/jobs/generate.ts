@@ -13,7 +13,7 @@ import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
 import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
 import { stepTimer } from '../generation/step-timer.ts';
-import { storeOutputs } from '../generation/store-outputs.ts';
+import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimNextWaiting, outlookOf } from '../placement.ts';
 import { failWith, settle, timeoutReason } from '../settle.ts';
@@ -233,7 +233,8 @@ async function finish(
     return;
   }
   if (outcome.status !== 'success') return;
-  const outputs = await storeOutputs(ctx, g, client, outcome.images, helpers);
+  const outputs = await storeWithRetry(ctx, g, client, outcome.images, helpers);
+  if (!outputs) return;
   await recordRun(ctx, instance.id, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
   await settle(ctx.pool, ctx.boss, g.id, 'succeeded', { outputs }, { thumbnail: true });
