@@ -29,7 +29,8 @@ test('Discord fails the first reply (5xx) after the request was queued: one foll
   const [message] = followUps();
   expect(message!.content).toMatch(/queued/i);
   expect(JSON.stringify(message!.embeds)).toMatch(/Queued — #1 in line/);
-  const cancel = message!.components?.[0]?.components?.[0] as { label?: string; custom_id?: string } | undefined;
+  const row = message!.components?.[0] as { components?: { label?: string; custom_id?: string }[] } | undefined;
+  const cancel = row?.components?.[0];
   expect(cancel?.label).toBe('Cancel');
 
   const rows = (await e2e.db.pool.query<{ id: string; messageId: string | null }>(

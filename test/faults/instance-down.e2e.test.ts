@@ -3,6 +3,7 @@ import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
 import { instanceHealthJob } from '#scheduler/jobs/instance-health.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { captureLogs } from '../support/log-capture.ts';
 import { jobHelpers } from '../support/scheduler-context.ts';
 import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
@@ -18,13 +19,14 @@ let discord: DiscordSim;
 let comfyA: ComfySim;
 let comfyB: ComfySim;
 let h: SchedulerHarness;
+const logs = captureLogs('debug');
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   discord = await startDiscordSim();
   comfyA = await startComfySim({ models, secondsPerStep: 0.05 });
   comfyB = await startComfySim({ models, secondsPerStep: 0.05 });
-  h = await startSchedulerHarness({ tdb, discord, comfyUrls: [comfyA.url, comfyB.url], env: { INSTANCE_GRACE_SECONDS: String(graceSeconds) } });
+  h = await startSchedulerHarness({ tdb, discord, comfyUrls: [comfyA.url, comfyB.url], env: { INSTANCE_GRACE_SECONDS: String(graceSeconds) }, logger: logs.logger });
   await discoverModelsJob.handle(h.scheduler.context, {}, jobHelpers());
 });
 afterAll(async () => {
@@ -48,6 +50,7 @@ test('work placed on an instance that stops answering finishes on the other, onc
   const runningOnA = new Set(comfyA.executions.filter((e) => e.status === 'running').map((e) => e.promptId));
   await comfyA.freeze();
   const diedAt = Date.now();
+  const linesBefore = logs.lines.length;
 
   for (const id of ids) await h.waitFor(id, ['succeeded'], { delivered: true, timeoutMs: 30_000 });
   const settledAt = Date.now();
@@ -62,6 +65,9 @@ test('work placed on an instance that stops answering finishes on the other, onc
   });
   const abandoned = (await tdb.pool.query<{ promptId: string }>(`select prompt_id as "promptId" from abandoned_prompt where instance_id = $1`, [idA])).rows;
   expect(abandoned.map((a) => a.promptId).sort()).toEqual(onA.map((o) => o.promptId).sort());
+
+  // While A is down (everything already moved), the health probes keep failing: still a few lines.
+  for (let i = 0; i < 2; i++) await instanceHealthJob.handle(h.scheduler.context, {}, jobHelpers());
 
   // A returns: the prompts abandoned there are removed before it takes work again.
   await comfyA.thaw();
@@ -81,6 +87,8 @@ test('work placed on an instance that stops answering finishes on the other, onc
   expect(succeededRuns).toEqual(ids.map(() => 1));
   expect((await Promise.all(ids.map((id) => h.repo.get(id)))).map((r) => r.status)).toEqual(ids.map(() => 'succeeded'));
 
+  await instanceHealthJob.handle(h.scheduler.context, {}, jobHelpers());
+  const outageLines = logs.lines.slice(linesBefore).map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => ['warn', 'error', 'fatal'].includes(l.level));
   printOutage('ComfyUI instance down (hung host)', {
     submitted: ids.length,
     settled: rows.length,
@@ -89,6 +97,9 @@ test('work placed on an instance that stops answering finishes on the other, onc
     moved: onA.length,
     'death → moved request started elsewhere (max)': `${Math.max(...moveMs)} ms (grace ${graceSeconds} s)`,
     'time to recover (all settled)': `${settledAt - diedAt} ms`,
+    'warn/error log lines during the outage': outageLines.length,
   });
+  expect(outageLines.find((l) => /unreachable for .*recovered/.test(l.msg))).toBeDefined();
+  expect(outageLines.length, outageLines.map((l) => l.msg).join('\n')).toBeLessThanOrEqual(12);
   expect(settledAt - diedAt).toBeLessThan(60_000);
 });
