@@ -1,3 +1,4 @@
+import { discordRateLimitLog } from './respond/rate-limit-log.ts';
 import { Events, type Client } from 'discord.js';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
@@ -62,7 +63,8 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
   client.on(Events.Warn, (message) => logger.warn(message));
   client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, code: event.code }, 'gateway disconnected'));
   client.on(Events.ShardResume, (shardId) => logger.info({ shardId }, 'gateway resumed'));
-  client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'rate limited'));
+  // A 429 storm is one outage: logged when it starts, reminded a minute, and once over.
+  client.rest.on('rateLimited', discordRateLimitLog(logger));
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {

@@ -77,6 +77,14 @@ export const configSchema = z.object({
     .int({ error: 'expected a whole number of seconds' })
     .min(1, { error: 'expected at least 1 second' })
     .default(600),
+  INSTANCE_GRACE_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .min(1, { error: 'expected at least 1 second' })
+    .default(20),
+  STORAGE_RETRY_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .min(0, { error: 'expected a number of seconds (0 = do not retry)' })
+    .default(600),
   IMAGE_URL_SECRET: z
     .string()
     .min(32, { error: 'expected at least 32 characters (or leave it empty to keep a generated key in the database)' })
@@ -135,6 +143,8 @@ const scheduler = [
   'RETENTION_DAYS',
   'STORAGE_MAX_GB',
   'GENERATION_TIMEOUT_SECONDS',
+  'INSTANCE_GRACE_SECONDS',
+  'STORAGE_RETRY_SECONDS',
 ] as const satisfies readonly ConfigKey[];
 // The bot waits (this long at most) for the scheduler's first model discovery only when both share a process.
 const startOnly = ['STARTUP_DISCOVERY_WAIT_SECONDS'] as const satisfies readonly ConfigKey[];

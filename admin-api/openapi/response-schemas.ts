@@ -93,5 +93,10 @@ export const statsResponse = z
 export const healthResponse = z.object({ status: z.literal('ok'), uptimeSeconds: z.int() });
 export const readyResponse = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: z.enum(['ok', 'down', 'missing']), queue: z.enum(['ok', 'down', 'missing']) }),
+  checks: z.object({
+    database: z.enum(['ok', 'down', 'missing']),
+    queue: z.enum(['ok', 'down', 'missing']),
+    storage: z.enum(['ok', 'failing', 'down']).describe('failing: image writes fail (GPU intake is held; images already stored are still served, so not a readiness failure)'),
+  }),
+  storageFailingSince: z.string().optional().describe('when image writes began to fail'),
 });

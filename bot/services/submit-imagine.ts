@@ -2,8 +2,10 @@ import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSub
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { BotContext } from '../context.ts';
 import { setGenerationMessage } from '../db/generation-queries.ts';
-import { queuedMessage } from '../embeds/queued-embed.ts';
+import { queuedMessage, type MessageBody } from '../embeds/queued-embed.ts';
+import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
 import { replyInTime } from '../respond/reply-in-time.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { isNsfwChannel } from './channel-nsfw.ts';
@@ -17,7 +19,8 @@ export function invalidOption(problem: OptionProblem): AppError {
 /**
  * The one path from options to a queued generation, shared by the slash command, the modal and the
  * 🔁 🎲 buttons (which pass `parentId`): validate, check models, check and consume limits, insert
- * row + job in one transaction, reply "Queued — #N in line".
+ * row + job in one transaction, reply "Queued — #N in line". A reply Discord fails (5xx) after the
+ * request was queued is followed up once Discord answers, never queued again.
  */
 export async function submitImagine(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction,
@@ -32,7 +35,8 @@ export async function submitImagine(
   const roleIds = memberRoleIds(interaction);
   const log = ctx.logger.child({ interactionId: interaction.id });
   let generationId = '';
-  const messageId = await replyInTime(
+  let queuedBody: MessageBody | undefined;
+  const reply = replyInTime(
     interaction,
     async () => {
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
@@ -52,11 +56,22 @@ export async function submitImagine(
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds });
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
-      return queuedMessage(queued.generation, queued.position);
+      queuedBody = queuedMessage(queued.generation, queued.position);
+      return queuedBody;
     },
     log,
     ctx.deferAfterMs,
   );
+  let messageId: string | null;
+  try {
+    messageId = await reply;
+  } catch (err) {
+    if (!queuedBody || !isDiscordOutage(err)) throw err;
+    log.warn({ err, generationId }, 'Discord failed the first reply after the request was queued; following up once it answers');
+    const id = generationId;
+    const stillWaiting = async () => ['queued', 'running'].includes((await new GenerationRepository(ctx.db).get(id)).status);
+    messageId = await followUpQueued(interaction, queuedBody, id, log, stillWaiting);
+  }
   if (messageId) {
     const { text, values } = setGenerationMessage(generationId, messageId);
     await ctx.db.executeSql(text, values).catch((err: unknown) => log.warn({ err, generationId }, 'could not store the message id'));

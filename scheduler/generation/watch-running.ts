@@ -3,14 +3,17 @@ import type { FollowProgress } from '#shared/comfyui/follow-prompt.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import type { GenerationStatus } from '#shared/generation/status.ts';
 import { selectStatus, setProgress } from '#shared/db/sql/generations.ts';
+import { instanceUnhealthy } from '#shared/db/sql/instances.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import type { GenerateContext, JobHelpers } from '../context.ts';
 
 const progressEditEveryMs = 1500;
+const healthReadEveryMs = 1000;
 
 /**
- * While a prompt runs: pass a user's cancel on to ComfyUI, record progress (at most every 500 ms)
- * and enqueue message edits (at most one per 1.5 s, Discord's comfortable edit rate).
+ * While a prompt runs: pass a user's cancel on to ComfyUI, record progress (at most every 500 ms),
+ * enqueue message edits (at most one per 1.5 s, Discord's comfortable edit rate) and note whether
+ * the instance was marked unhealthy (a prompt still waiting there then moves, see followPrompt).
  */
 export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client: ComfyClient, helpers: JobHelpers) {
   let progress = 0;
@@ -19,6 +22,8 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
   let lastEdit = 0;
   let cancelSent = false;
   let busy = false;
+  let unhealthy = false;
+  let lastHealthRead = 0;
   const tick = async () => {
     if (busy) return;
     busy = true;
@@ -41,6 +46,11 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
           await sendDelivery(ctx.boss, g.id, 'progress');
         }
       }
+      if (g.comfyInstanceId && Date.now() - lastHealthRead >= healthReadEveryMs) {
+        lastHealthRead = Date.now();
+        const health = instanceUnhealthy(g.comfyInstanceId);
+        unhealthy = (await ctx.db.executeSql<{ unhealthy: boolean }>(health.text, health.values)).rows[0]?.unhealthy ?? false;
+      }
       await ctx.__test__?.checkpoint?.('mid-run', g.id);
     } catch (err) {
       helpers.logger.warn({ err }, 'progress/cancel check failed');
@@ -52,6 +62,9 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
   return {
     onProgress(p: FollowProgress) {
       if (p.stage === 'running' && p.value !== undefined && p.max) progress = Math.min(0.99, p.value / p.max);
+    },
+    get instanceUnhealthy(): boolean {
+      return unhealthy;
     },
     stop() {
       clearInterval(timer);

@@ -13,7 +13,7 @@ import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
 import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
 import { stepTimer } from '../generation/step-timer.ts';
-import { storeOutputs } from '../generation/store-outputs.ts';
+import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimNextWaiting, outlookOf } from '../placement.ts';
 import { failWith, settle, timeoutReason } from '../settle.ts';
@@ -182,6 +182,8 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       signal: helpers.signal,
       timeoutMs: Math.max(1000, budgetMs),
       pollIntervalMs: 1000,
+      unreachableAfterMs: ctx.config.INSTANCE_GRACE_SECONDS * 1000,
+      leaveWhilePending: () => watch.instanceUnhealthy,
       onProgress: (p) => {
         watch.onProgress(p);
         steps.onProgress(p);
@@ -194,7 +196,7 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       return 'done';
     }
     if (helpers.signal.aborted) throw err;
-    log.warn({ err }, 'lost the instance while following; the request is placed again');
+    log.warn({ err }, 'left the instance while following (unreachable or unhealthy); the request is placed again and its prompt there abandoned');
     return leaveInstance(ctx, instance.id, g, err);
   } finally {
     watch.stop();
@@ -231,7 +233,8 @@ async function finish(
     return;
   }
   if (outcome.status !== 'success') return;
-  const outputs = await storeOutputs(ctx, g, client, outcome.images, helpers);
+  const outputs = await storeWithRetry(ctx, g, client, outcome.images, helpers);
+  if (!outputs) return;
   await recordRun(ctx, instance.id, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
   await settle(ctx.pool, ctx.boss, g.id, 'succeeded', { outputs }, { thumbnail: true });
