@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Registry } from 'prom-client';
 import type { Db } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
+import type { ImageStorage } from '#shared/storage/storage.ts';
 import { newRouter, publicRoute } from '../routing.ts';
 import { readinessProbe } from '../sql/observability.ts';
 
@@ -11,12 +12,14 @@ export interface HealthRouterDeps {
   logger: Logger;
   /** How long /readyz waits for Postgres before answering 503. */
   readyTimeoutMs: number;
+  /** Image storage: /readyz also reports whether it can be reached (one cheap probe, e.g. S3 HeadBucket). */
+  storage?: ImageStorage;
 }
 
 type CheckResult = 'ok' | 'down' | 'missing';
 
-/** `/healthz` (process alive), `/readyz` (Postgres and pg-boss usable), `/metrics` (Prometheus). The only public routes. */
-export function healthRouter({ db, metrics, logger, readyTimeoutMs }: HealthRouterDeps): Router {
+/** `/healthz` (process alive), `/readyz` (Postgres, pg-boss and image storage usable), `/metrics` (Prometheus). The only public routes. */
+export function healthRouter({ db, metrics, logger, readyTimeoutMs, storage }: HealthRouterDeps): Router {
   const router = newRouter();
 
   router.get('/healthz', publicRoute, (ctx) => {
@@ -24,7 +27,14 @@ export function healthRouter({ db, metrics, logger, readyTimeoutMs }: HealthRout
   });
 
   router.get('/readyz', publicRoute, async (ctx) => {
-    const checks: { database: CheckResult; queue: CheckResult } = { database: 'down', queue: 'down' };
+    const checks: { database: CheckResult; queue: CheckResult; storage?: CheckResult } = { database: 'down', queue: 'down' };
+    const storageProbe = storage?.probe ? withTimeout(storage.probe(), readyTimeoutMs).then(
+      () => 'ok' as const,
+      (err: unknown) => {
+        logger.warn({ err }, 'readiness check: image storage not reachable');
+        return 'down' as const;
+      },
+    ) : undefined;
     try {
       const { text, values } = readinessProbe();
       const { rows } = await withTimeout(db.executeSql<{ ok: number; bossInstalled: boolean }>(text, values), readyTimeoutMs);
@@ -33,7 +43,8 @@ export function healthRouter({ db, metrics, logger, readyTimeoutMs }: HealthRout
     } catch (err) {
       logger.warn({ err }, 'readiness check failed');
     }
-    const ready = checks.database === 'ok' && checks.queue === 'ok';
+    if (storageProbe) checks.storage = await storageProbe;
+    const ready = checks.database === 'ok' && checks.queue === 'ok' && checks.storage !== 'down';
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not_ready', checks };
   });

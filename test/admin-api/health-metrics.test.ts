@@ -50,15 +50,15 @@ describe('health, readiness and metrics', () => {
   test('/readyz is 200 with Postgres and pg-boss, 503 without pg-boss or without the database', async () => {
     const ready = await api.request('/readyz', { token: null });
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok', storage: 'ok' } });
 
     const noBoss = await noBossApi.request('/readyz', { token: null });
     expect(noBoss.status).toBe(503);
-    expect(await noBoss.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', queue: 'missing' } });
+    expect(await noBoss.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', queue: 'missing', storage: 'ok' } });
 
     const dead = await deadApi.request('/readyz', { token: null });
     expect(dead.status).toBe(503);
-    expect(await dead.json()).toEqual({ status: 'not_ready', checks: { database: 'down', queue: 'down' } });
+    expect(await dead.json()).toEqual({ status: 'not_ready', checks: { database: 'down', queue: 'down', storage: 'ok' } });
   });
 
   test('/metrics has process metrics, generations by status and queue depth per queue', async () => {
