@@ -93,5 +93,9 @@ export const statsResponse = z
 export const healthResponse = z.object({ status: z.literal('ok'), uptimeSeconds: z.int() });
 export const readyResponse = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: z.enum(['ok', 'down', 'missing']), queue: z.enum(['ok', 'down', 'missing']) }),
+  checks: z.object({
+    database: z.enum(['ok', 'down', 'missing']),
+    queue: z.enum(['ok', 'down', 'missing']),
+    storage: z.enum(['ok', 'down']).optional().describe('image storage (local folder or S3 bucket) reachable'),
+  }),
 });

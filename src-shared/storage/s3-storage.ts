@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -58,8 +59,8 @@ export class S3Storage implements ImageStorage {
       },
     });
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-    source.once('error', (err) => meter.destroy(err));
-    source.pipe(meter);
+    // As on disk: a failure on either side ends both (the source is destroyed, not left paused).
+    const piping = pipeline(source, meter);
     const ext = key.slice(key.lastIndexOf('.') + 1);
     const upload = new Upload({
       client: this.client,
@@ -68,12 +69,11 @@ export class S3Storage implements ImageStorage {
       queueSize: partsInFlight,
       leavePartsOnError: false,
     });
-    const failed = new Promise<never>((_, reject) => meter.once('error', reject));
-    failed.catch(() => {});
     try {
-      await Promise.race([upload.done(), failed]);
+      await Promise.all([upload.done(), piping]);
     } catch (err) {
-      await upload.abort().catch(() => {});
+      meter.destroy();
+      await Promise.allSettled([upload.abort(), piping]);
       throw err;
     }
     return { key, bytes, sha256: hash.digest('hex') };

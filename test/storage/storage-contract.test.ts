@@ -189,3 +189,31 @@ describe.each(backends)('ImageStorage contract: %s', (_name, make) => {
     }
   });
 });
+
+describe('S3Storage only', () => {
+  it('a put the store refuses rejects and ends the source stream instead of leaving it paused', async () => {
+    const storage = new S3Storage({ client: s3.client, bucket: 'no-such-bucket-here' });
+    let produced = 0;
+    const source = Readable.from(
+      (async function* () {
+        for (;;) {
+          produced++;
+          yield randomBytes(64 * 1024);
+        }
+      })(),
+    );
+    await expect(storage.put(`${genA}/5.png`, source)).rejects.toThrow();
+    expect(source.destroyed).toBe(true);
+    expect(produced).toBeLessThan(1000);
+  });
+
+  it('keys live below the prefix in the bucket', async () => {
+    const bucket = await s3.createBucket(`prefix-${randomBytes(4).toString('hex')}`);
+    const storage = new S3Storage({ client: s3.client, bucket, prefix: 'a/b' });
+    await storage.put(`${genA}/0.png`, Buffer.from('x'));
+    const outside = new S3Storage({ client: s3.client, bucket });
+    expect((await listAll(outside, '')).map((o) => o.key)).toEqual([`a/b/${genA}/0.png`]);
+    expect((await listAll(storage, '')).map((o) => o.key)).toEqual([`${genA}/0.png`]);
+    expect(() => new S3Storage({ client: s3.client, bucket, prefix: '../up' })).toThrow(/invalid key/);
+  });
+});
