@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, parseConfig } from '#shared/config.ts';
@@ -155,6 +155,18 @@ describe('generate → store → thumbnail → serve, with STORAGE_BACKEND=s3', 
       const res = await fetch(await new ImageLinks({ db: asDb(world.tdb.pool), ttlSeconds: 600, baseUrl: app.url }).url(gone.id, 0), { redirect: 'manual' });
       expect(res.status).toBe(404);
       expect(((await res.json()) as { error: { details: unknown } }).error.details).toEqual({ reason: 'missing_from_storage' });
+    }
+  });
+
+  test('integrity on S3 is the size: an object replaced by one of another size is not served (logged, 404)', async () => {
+    const { generation } = await world.h.enqueue({ width: 64, height: 64 });
+    await world.h.waitFor(generation.id, ['succeeded'], { delivered: true });
+    const changed = await world.h.repo.get(generation.id);
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: `images/${changed.outputs[0]!.path}`, Body: Buffer.from('not the image') }));
+    for (const app of [streaming, redirecting]) {
+      const res = await fetch(await new ImageLinks({ db: asDb(world.tdb.pool), ttlSeconds: 600, baseUrl: app.url }).url(changed.id, 0), { redirect: 'manual' });
+      expect(res.status).toBe(404);
+      expect(app.logs.some((l) => l.msg === 'stored image does not match what was recorded; not served' && l.problem === 'size')).toBe(true);
     }
   });
 
