@@ -37,7 +37,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   const root = newRouter();
   root.use(bearerAuth(deps.adminToken), jsonBody({ limitBytes: deps.bodyLimitBytes }));
   root.use(
-    healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }).routes(),
+    healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs, storage: deps.images.storage }).routes(),
     modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
     generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),

@@ -7,7 +7,8 @@ import { startBoss } from '#shared/queue/boss.ts';
 import { queueDefinitions } from '#shared/queue/queues.ts';
 import { createDiscordRest } from '#shared/discord/rest.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
-import { LocalStorage } from '#shared/storage/local-storage.ts';
+import { openStorage } from '#shared/storage/create-storage.ts';
+import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
@@ -38,6 +39,8 @@ export interface RunningScheduler {
 export interface StartSchedulerOptions {
   config: RoleConfig<'scheduler'>;
   logger: Logger;
+  /** Where images go; by default the one the configuration names (`openStorage`), checked usable first. */
+  storage?: ImageStorage;
   /** Run pg-boss cron schedules (cleanup, health, reaper). Tests turn it off and call jobs directly. */
   schedules?: boolean;
   __test__?: SchedulerTestHooks;
@@ -45,6 +48,7 @@ export interface StartSchedulerOptions {
 
 export async function startScheduler(opts: StartSchedulerOptions): Promise<RunningScheduler> {
   const { config, logger } = opts;
+  const storage = opts.storage ?? (await openStorage(config));
   const pool = createPool(config.DATABASE_URL, { max: 20 });
   const db = asDb(pool);
   await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);
@@ -61,7 +65,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     pool,
     db,
     boss,
-    storage: new LocalStorage(config.STORAGE_DIR),
+    storage,
     imageLinks: imageLinksFromConfig(config, db),
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),

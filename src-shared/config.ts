@@ -51,7 +51,24 @@ export const configSchema = z.object({
   DISCORD_DEV_GUILD_ID: snowflake.optional(),
   COMFYUI_URLS: urlList('a comma-separated list of ComfyUI base URLs').default(['http://127.0.0.1:8188']),
   COMFYUI_AUTHORIZATIONS: proxyAuthorizations.default({}),
+  STORAGE_BACKEND: z.enum(['local', 's3'], { error: 'expected local or s3' }).default('local'),
   STORAGE_DIR: z.string().min(1).default('./data'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)' })
+    .optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+\/?$/, { error: 'expected a key prefix of safe path segments, e.g. genonaut/' })
+    .refine((p) => p.split('/').every((seg) => seg !== '.' && seg !== '..'), { error: 'expected a key prefix without . or .. segments' })
+    .optional(),
+  S3_ENDPOINT: url('the http(s) URL of an S3-compatible endpoint (empty = AWS)').optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a region name such as us-east-1' }).optional(),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+  S3_SERVE: z.enum(['stream', 'redirect'], { error: 'expected stream or redirect' }).default('stream'),
   PUBLIC_BASE_URL: url('the public http(s) base URL of the admin API').default('http://127.0.0.1:8787'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_PORT: z.coerce
@@ -129,8 +146,10 @@ const limits = [
   'LIMIT_MAX_PIXELS',
   'QUEUE_MAX_WAITING',
 ] as const satisfies readonly ConfigKey[];
+/** Where images are stored: every role that writes or reads them must agree. */
+const storage = ['STORAGE_BACKEND', 'STORAGE_DIR', 'S3_BUCKET', 'S3_PREFIX', 'S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE'] as const satisfies readonly ConfigKey[];
 /** Who signs image links (scheduler, bot) and who checks them (admin API) must agree on all of these. */
-const imageLinks = ['STORAGE_DIR', 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
+const imageLinks = [...storage, 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
 // The bot reads stored images and signs links for ◀ ▶ on results.
 const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks] as const satisfies readonly ConfigKey[];
 const scheduler = [
@@ -148,7 +167,7 @@ const scheduler = [
 ] as const satisfies readonly ConfigKey[];
 // The bot waits (this long at most) for the scheduler's first model discovery only when both share a process.
 const startOnly = ['STARTUP_DISCOVERY_WAIT_SECONDS'] as const satisfies readonly ConfigKey[];
-const adminApi = [...common, 'COMFYUI_URLS', ...imageLinks, 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
+const adminApi = [...common, 'COMFYUI_URLS', ...imageLinks, 'S3_SERVE', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
 
 /** The keys each process role needs; `start` runs every role in one process. */
 export const roleKeys = {
@@ -181,9 +200,19 @@ export function parseConfig<R extends Role>(role: R, env: Record<string, string 
   const schema = configSchema.pick(mask as Record<ConfigKey, true>);
   const input = Object.fromEntries(keys.map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const result = schema.safeParse(input);
-  if (result.success) return result.data as RoleConfig<R>;
+  if (result.success) {
+    const problems = crossProblems(result.data as Partial<Config>);
+    if (problems.length) throw new ConfigError(problems);
+    return result.data as RoleConfig<R>;
+  }
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
   throw new ConfigError(problems);
+}
+
+/** Rules that involve more than one key. */
+function crossProblems(config: Partial<Config>): string[] {
+  if (config.STORAGE_BACKEND === 's3' && !config.S3_BUCKET) return ['S3_BUCKET: required when STORAGE_BACKEND=s3'];
+  return [];
 }
 
 /** Reads `.env` (never overriding real environment variables) and validates the role's keys. */

@@ -49,12 +49,13 @@ export const signedLinkQuery = z.object({
   expires: z.string().regex(/^\d+$/).optional().describe('link expiry, Unix seconds'),
   sig: z.string().optional().describe('the link signature'),
 });
+const imageRedirect: ApiResponse = { description: 'with `STORAGE_BACKEND=s3` and `S3_SERVE=redirect`: `Location` is a presigned URL of the object, valid for at most 5 minutes' };
 const imageErrors = { 403: 'signed link expired or invalid', 412: 'precondition failed', 416: 'range not satisfiable' };
 
 export const apiOperations: ApiOperation[] = [
   { method: 'get', path: '/healthz', tag: 'health', summary: 'Process alive', isPublic: true, responses: { 200: json('alive', out.healthResponse) } },
   {
-    method: 'get', path: '/readyz', tag: 'health', summary: 'Postgres and pg-boss usable', isPublic: true,
+    method: 'get', path: '/readyz', tag: 'health', summary: 'Postgres, pg-boss and image storage usable', isPublic: true,
     responses: { 200: json('ready', out.readyResponse), 503: json('not ready', out.readyResponse) },
   },
   { method: 'get', path: '/metrics', tag: 'health', summary: 'Prometheus metrics', isPublic: true, responses: { 200: { description: 'metrics in the Prometheus text format', mediaType: 'text/plain' } } },
@@ -100,10 +101,10 @@ export const apiOperations: ApiOperation[] = [
 
   {
     method: 'get', path: '/images/:generationId/:index', tag: 'images', summary: 'An original image', isPublic: true,
-    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 304: { description: 'not modified' } }, errors: imageErrors,
+    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 302: imageRedirect, 304: { description: 'not modified' } }, errors: imageErrors,
   },
   {
     method: 'get', path: '/images/:generationId/:index/thumb/:name', tag: 'images', summary: 'A thumbnail', isPublic: true,
-    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 304: { description: 'not modified' } }, errors: imageErrors,
+    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 302: imageRedirect, 304: { description: 'not modified' } }, errors: imageErrors,
   },
 ];

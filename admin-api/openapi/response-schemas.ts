@@ -96,7 +96,7 @@ export const readyResponse = z.object({
   checks: z.object({
     database: z.enum(['ok', 'down', 'missing']),
     queue: z.enum(['ok', 'down', 'missing']),
-    storage: z.enum(['ok', 'failing', 'down']).describe('failing: image writes fail (GPU intake is held; images already stored are still served, so not a readiness failure)'),
+    storage: z.enum(['ok', 'failing', 'down']).describe('failing: the schedulers\' image writes fail (GPU intake is held; stored images are still served, so still ready); down: this process cannot reach the storage (local folder or S3 bucket), or the database is down'),
   }),
   storageFailingSince: z.string().optional().describe('when image writes began to fail'),
 });
