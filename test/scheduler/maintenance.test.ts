@@ -105,6 +105,32 @@ describe('cleanup (retention)', () => {
   });
 });
 
+describe('cleanup (tokens and rows)', () => {
+  test('expired interaction tokens are cleared; finished rows past GENERATION_ROW_RETENTION_DAYS go, files first; kept and running rows stay', async () => {
+    const pruning = await createSchedulerContext({ tdb, boss, discord, env: { RETENTION_DAYS: '0', GENERATION_ROW_RETENTION_DAYS: '10' } });
+    pruning.storage = ctx.storage;
+    const old = new Date(Date.now() - 11 * 86_400_000);
+    const gone = await storedGeneration({ createdAt: old });
+    const kept = await storedGeneration({ createdAt: old, kept: [0] });
+    const running = await repo.create(newGeneration(discord));
+    await tdb.pool.query('update generation set created_at = $2 where id = $1', [running.id, old]);
+    const recent = await storedGeneration();
+    await tdb.pool.query(`update generation set interaction_token = 'tok-expired', interaction_token_expires_at = now() - interval '1 minute' where id = $1`, [recent.id]);
+    await tdb.pool.query(`update generation set interaction_token = 'tok-live', interaction_token_expires_at = now() + interval '10 minutes' where id = $1`, [kept.id]);
+
+    await cleanupJob.handle(pruning, {}, jobHelpers());
+    const { rows } = await tdb.pool.query<{ id: string; interaction_token: string | null }>('select id, interaction_token from generation');
+    const left = new Map(rows.map((r) => [r.id, r.interaction_token]));
+    expect(left.has(gone.id)).toBe(false);
+    expect(await ctx.storage.stat(gone.outputs[0]!.path!)).toBeUndefined();
+    expect(left.get(kept.id)).toBe('tok-live');
+    expect(await ctx.storage.stat(kept.outputs[0]!.path!)).toBeDefined();
+    expect(left.has(running.id)).toBe(true);
+    expect(left.has(recent.id)).toBe(true);
+    expect(left.get(recent.id)).toBeNull();
+  });
+});
+
 describe('cleanup (limiter usage)', () => {
   test('forgets users with nothing queued or running whose day is over; keeps today\'s and anyone with work in line', async () => {
     await tdb.pool.query('truncate user_usage');
