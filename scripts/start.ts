@@ -42,6 +42,7 @@ const admin = await startAdminApi({
   db: asDb(pool),
   orm,
   adminToken: config.ADMIN_TOKEN,
+  databaseUrl: config.DATABASE_URL,
   queue: { pool, boss: producer },
   logger: logger.child({ role: 'admin-api' }),
   images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
