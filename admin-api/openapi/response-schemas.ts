@@ -95,3 +95,12 @@ export const readyResponse = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({ database: z.enum(['ok', 'down', 'missing']), queue: z.enum(['ok', 'down', 'missing']) }),
 });
+
+export const erasureResponse = z
+  .object({
+    userId: z.string(),
+    generations: z.int().describe('finished generation rows deleted'),
+    files: z.int().describe('objects deleted from storage (originals, thumbnails, anything under the member\'s prefix)'),
+    stillStopping: z.int().describe('requests that were on a GPU: cancelled, and erased by the cleanup job once they stop'),
+  })
+  .meta({ id: 'Erasure' });

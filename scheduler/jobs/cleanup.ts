@@ -4,7 +4,9 @@ import { pruneIdleUsage } from '#shared/limits/counters.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import { deleteKeys } from '#shared/storage/delete-keys.ts';
 import { keysGone } from '#shared/storage/output-keys.ts';
-import type { JobDefinition, SchedulerContext } from '../context.ts';
+import { countActiveGenerationsOf, pendingErasures } from '#shared/db/sql/erasure.ts';
+import { eraseMember } from '#shared/erasure/erase-member.ts';
+import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
 
 /** Generations per expiry statement and rows per prune statement: bounds each statement's locks and the keys held in memory. */
 export const retentionBatch = 1000;
@@ -13,7 +15,8 @@ export const retentionBatch = 1000;
  * Retention by age, then by total size (oldest first); kept outputs are never touched. The size cap
  * finds its boundary once (a running sum), so the work is linear in the outputs removed: one
  * statement per `retentionBatch` generations. Then expired interaction tokens, old finished rows
- * (per GENERATION_ROW_RETENTION_DAYS, their files first) and idle limiter usage rows.
+ * (per GENERATION_ROW_RETENTION_DAYS, their files first), erasures that waited for running work, and
+ * idle limiter usage rows.
  */
 export const cleanupJob: JobDefinition<JobPayload<'cleanup'>> & { name: 'cleanup' } = {
   name: 'cleanup',
@@ -40,10 +43,22 @@ export const cleanupJob: JobDefinition<JobPayload<'cleanup'>> & { name: 'cleanup
       }
       if (pruned) logger.info({ pruned }, 'pruned old generation rows');
     }
+    await finishErasures(ctx, logger);
     const idle = await pruneIdleUsage(ctx.db);
     if (idle) logger.info({ pruned: idle }, 'pruned idle usage rows');
   },
 };
+
+/** Erasures that waited for a member's running work: done once nothing of theirs is queued or running. */
+async function finishErasures(ctx: SchedulerContext, logger: JobHelpers['logger']): Promise<void> {
+  const pending = pendingErasures(100);
+  for (const { userId } of (await ctx.db.executeSql<{ userId: string }>(pending.text, pending.values)).rows) {
+    const active = countActiveGenerationsOf(userId);
+    if (((await ctx.db.executeSql<{ n: number }>(active.text, active.values)).rows[0]?.n ?? 0) > 0) continue;
+    const result = await eraseMember(ctx, userId, 'scheduler');
+    logger.info({ generations: result.generations, files: result.files }, 'finished a pending erasure');
+  }
+}
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 
