@@ -66,9 +66,9 @@ export async function eraseMember(deps: ErasureDeps, userId: string, actor: stri
   return { ...result, files };
 }
 
-/** Deletes the given keys and every object under `prefix`; returns how many objects that was. */
+/** Deletes the given keys (the member's rows name them) and every object under `prefix`; returns how many that was. */
 async function removeUnder(storage: ImageStorage, prefix: string, keys: string[]): Promise<number> {
-  const all = new Set(keys.filter((k) => k.startsWith(prefix)));
+  const all = new Set(keys);
   for await (const object of storage.list(prefix)) all.add(object.key);
   await deleteKeys(storage, [...all]);
   return all.size;

@@ -7,6 +7,7 @@ import { GenerationRepository } from '#shared/db/repositories/generation-reposit
 import { startBoss } from '#shared/queue/boss.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { cleanupJob } from '#scheduler/jobs/cleanup.ts';
+import { eraseMember } from '#shared/erasure/erase-member.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
 import { generateDeadJob } from '#scheduler/jobs/generate-dead.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
@@ -128,6 +129,36 @@ describe('cleanup (tokens and rows)', () => {
     expect(left.has(running.id)).toBe(true);
     expect(left.has(recent.id)).toBe(true);
     expect(left.get(recent.id)).toBeNull();
+  });
+});
+
+describe('cleanup (pending erasure)', () => {
+  test('an erasure that found work on a GPU asks it to stop, then cleanup erases the rest once it has', async () => {
+    const userId = '100000000000000777';
+    const done = await storedGeneration();
+    await tdb.pool.query('update generation set user_id = $2 where id = $1', [done.id, userId]);
+    const running = await repo.create(newGeneration(discord, { userId }));
+    await repo.transition(running.id, 'running');
+
+    const first = await eraseMember(ctx, userId, 'admin-token');
+    expect(first).toMatchObject({ generations: 1, stillStopping: 1 });
+    expect(await ctx.storage.stat(done.outputs[0]!.path!)).toBeUndefined();
+    expect((await repo.get(running.id)).status).toBe('cancel_requested');
+    expect((await tdb.pool.query('select user_id from pending_erasure')).rows).toEqual([{ user_id: userId }]);
+    // Still stopping: cleanup leaves it alone.
+    await cleanupJob.handle(ctx, {}, jobHelpers());
+    expect(await repo.find(running.id)).toBeDefined();
+
+    await repo.transition(running.id, 'cancelled', {}, ['cancel_requested']);
+    await cleanupJob.handle(ctx, {}, jobHelpers());
+    expect(await repo.find(running.id)).toBeUndefined();
+    expect((await tdb.pool.query('select * from pending_erasure')).rows).toEqual([]);
+    const audit = await tdb.pool.query(`select actor, after from audit_log where action = 'user.erase' and entity_id = $1 order by id`, [userId]);
+    expect(audit.rows.map((r) => r.actor)).toEqual(['admin-token', 'scheduler']);
+    expect(audit.rows[1].after).toMatchObject({ generations: 1, stillStopping: 0 });
+    const left = [];
+    for await (const o of ctx.storage.list(`${userId}/`)) left.push(o.key);
+    expect(left).toEqual([]);
   });
 });
 
