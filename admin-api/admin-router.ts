@@ -10,6 +10,8 @@ import { jsonBody } from './middleware/json-body.ts';
 import { generationsRouter, type QueueDeps } from './routes/generations.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter, type ImagesDeps } from './routes/images.ts';
+import { keepRouter } from './routes/keep.ts';
+import { usersRouter } from './routes/users.ts';
 import { instancesRouter } from './routes/instances.ts';
 import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
@@ -40,6 +42,8 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs, storage: deps.images.storage }).routes(),
     modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
     generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
+    keepRouter({ queue: deps.queue }).routes(),
+    usersRouter({ queue: deps.queue, storage: deps.images.storage }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),
     docsRouter().routes(),

@@ -24,6 +24,7 @@ const api = await startAdminApi({
   db: asDb(pool),
   orm,
   adminToken: config.ADMIN_TOKEN,
+  databaseUrl: config.DATABASE_URL,
   queue: { pool, boss },
   logger,
   images: { storage, links: imageLinksFromConfig(config, asDb(pool)), serve: config.S3_SERVE },

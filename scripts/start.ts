@@ -43,6 +43,7 @@ const admin = await startAdminApi({
   db: asDb(pool),
   orm,
   adminToken: config.ADMIN_TOKEN,
+  databaseUrl: config.DATABASE_URL,
   queue: { pool, boss: producer },
   logger: logger.child({ role: 'admin-api' }),
   images: { storage, links: imageLinksFromConfig(config, asDb(pool)), serve: config.S3_SERVE },

@@ -85,6 +85,10 @@ export const configSchema = z.object({
     .number({ error: 'expected a number of days (0 = keep forever)' })
     .min(0, { error: 'expected a number of days (0 = keep forever)' })
     .default(30),
+  GENERATION_ROW_RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a number of days (0 = keep forever)' })
+    .min(0, { error: 'expected a number of days (0 = keep forever)' })
+    .default(0),
   STORAGE_MAX_GB: z.coerce
     .number({ error: 'expected a size in GB (0 = no cap)' })
     .min(0, { error: 'expected a size in GB (0 = no cap)' })
@@ -161,6 +165,7 @@ const scheduler = [
   'MODELS_ENABLE_NEW',
   'RETENTION_DAYS',
   'STORAGE_MAX_GB',
+  'GENERATION_ROW_RETENTION_DAYS',
   'GENERATION_TIMEOUT_SECONDS',
   'INSTANCE_GRACE_SECONDS',
   'STORAGE_RETRY_SECONDS',

@@ -6,9 +6,10 @@ import { generationIdParams, listGenerationsQuery } from '../schemas/generation-
 import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
 import { createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
 import { statsQuery } from '../schemas/stats-schemas.ts';
+import { userIdParams } from '../schemas/user-schemas.ts';
 import * as out from './response-schemas.ts';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ApiResponse {
   description: string;
@@ -86,6 +87,21 @@ export const apiOperations: ApiOperation[] = [
     params: generationIdParams,
     responses: { 202: json('cancelled, or cancellation requested', out.generationResponse) },
     errors: { 409: 'already finished or being cancelled', 503: 'this admin API has no queue connection' },
+  },
+  {
+    method: 'put', path: `${generations}/:id/keep`, tag: 'generations', summary: 'Keep its images from retention',
+    description: 'The ⭐ button\'s path: every image of the generation is kept, so neither the age nor the size cap removes it. Audited.',
+    params: generationIdParams, responses: { 200: json('kept', out.generationResponse) }, errors: { 503: 'this admin API has no database pool for transactions' },
+  },
+  {
+    method: 'delete', path: `${generations}/:id/keep`, tag: 'generations', summary: 'Stop keeping its images',
+    description: 'Retention may remove them again once old enough (or beyond the size cap). Audited.',
+    params: generationIdParams, responses: { 200: json('no longer kept', out.generationResponse) }, errors: { 503: 'this admin API has no database pool for transactions' },
+  },
+  {
+    method: 'delete', path: `${apiPrefix}/users/:userId`, tag: 'users', summary: 'Erase everything of one member',
+    description: 'Cancels their queued work (running work is asked to stop and erased by the cleanup job once it has), deletes every file under their storage prefix, their generation rows and their limiter usage. Audited with the operator as actor. Operator limit policies about the member are kept.',
+    params: userIdParams, responses: { 200: json('erased', out.erasureResponse) }, errors: { 503: 'this admin API has no queue connection' },
   },
 
   { method: 'get', path: instances, tag: 'instances', summary: 'List ComfyUI instances with health, queue depth and models', responses: { 200: json('every instance', out.instanceList) } },

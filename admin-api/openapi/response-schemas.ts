@@ -100,3 +100,12 @@ export const readyResponse = z.object({
   }),
   storageFailingSince: z.string().optional().describe('when image writes began to fail'),
 });
+
+export const erasureResponse = z
+  .object({
+    userId: z.string(),
+    generations: z.int().describe('finished generation rows deleted'),
+    files: z.int().describe('objects deleted from storage (originals, thumbnails, anything under the member\'s prefix)'),
+    stillStopping: z.int().describe('requests that were on a GPU: cancelled, and erased by the cleanup job once they stop'),
+  })
+  .meta({ id: 'Erasure' });

@@ -18,7 +18,11 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
   workOptions: () => ({ localConcurrency: 4, groupConcurrency: 1 }),
   async handle(ctx, { generationId, kind }, { logger }) {
     const repo = new GenerationRepository(ctx.db);
-    const g = await repo.get(generationId);
+    const g = await repo.find(generationId);
+    if (!g) {
+      logger.info('generation erased; nothing to deliver');
+      return;
+    }
     if (kind === 'progress') {
       if (g.status !== 'running' || g.deliveredAt) return;
       await sendMessage(ctx, g, renderProgress(g), [], { allowChannelFallback: false });

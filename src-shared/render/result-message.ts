@@ -42,7 +42,7 @@ const button = (emoji: string, label: string, customId: string, opts: { style?: 
 /**
  * The result's buttons (custom ids carry only the generation, state comes from the database):
  * ◀ ▶ through a batch (disabled at its ends, so no two buttons share a custom id), 🔁 same seed,
- * 🎲 new seed, 🗑 delete.
+ * 🎲 new seed, ⭐ keep from retention (toggles), 🗑 delete.
  */
 export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, indexes: readonly number[]): unknown[] {
   const at = indexes.indexOf(shown);
@@ -52,17 +52,15 @@ export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, index
         button('▶', 'Next', encodeCustomId(CustomIdAction.Page, pageId(g.id, at < indexes.length - 1 ? indexes[at + 1]! : shown)), { disabled: at >= indexes.length - 1 }),
       ]
     : [];
-  return [
-    {
-      type: 1,
-      components: [
-        ...paging,
-        button('🔁', 'Same seed', encodeCustomId(CustomIdAction.SameSeed, g.id)),
-        button('🎲', 'New seed', encodeCustomId(CustomIdAction.NewSeed, g.id)),
-        button('🗑', 'Delete', encodeCustomId(CustomIdAction.Delete, g.id), { style: 4 }),
-      ],
-    },
+  const buttons = [
+    ...paging,
+    button('🔁', 'Same seed', encodeCustomId(CustomIdAction.SameSeed, g.id)),
+    button('🎲', 'New seed', encodeCustomId(CustomIdAction.NewSeed, g.id)),
+    button('⭐', 'Keep', encodeCustomId(CustomIdAction.Keep, g.id)),
+    button('🗑', 'Delete', encodeCustomId(CustomIdAction.Delete, g.id), { style: 4 }),
   ];
+  // Discord allows five buttons in a row.
+  return [{ type: 1, components: buttons.slice(0, 5) }, ...(buttons.length > 5 ? [{ type: 1, components: buttons.slice(5) }] : [])];
 }
 
 /**

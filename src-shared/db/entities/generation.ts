@@ -93,6 +93,10 @@ export const GenerationEntity = defineEntity({
         "create index \"generation_queued_order_idx\" on \"generation\" (\"queue_priority\" desc, \"created_at\", \"id\") where \"status\" = 'queued'",
     },
     { name: 'generation_held_idx', expression: 'create index "generation_held_idx" on "generation" ("guild_id") where "held"' },
+    {
+      name: 'generation_token_expiry_idx',
+      expression: 'create index "generation_token_expiry_idx" on "generation" ("interaction_token_expires_at") where "interaction_token" is not null',
+    },
     { name: 'generation_created_idx', expression: 'create index "generation_created_idx" on "generation" ("created_at" desc, "id" desc)' },
   ],
   checks: [
