@@ -19,13 +19,19 @@ let orm: MikroORM;
 let admin: RunningAdminApi;
 
 beforeAll(async () => {
-  e2e = await startE2E({ comfy: true });
   const storageDir = await mkdtemp(path.join(tmpdir(), 'gn-e2e-delivery-'));
-  orm = await createOrm(e2e.db.url);
-  const db = asDb(e2e.db.pool);
-  admin = await startAdminApi({
-    db, orm, adminToken: 'e2e-admin-token-0123456789abcdef', logger: createLogger({ level: 'silent' }), host: '127.0.0.1', port: 0,
-    images: { storage: new LocalStorage(storageDir), links: new ImageLinks({ db, ttlSeconds: 600, baseUrl: 'http://unused' }) },
+  e2e = await startE2E({
+    comfy: true,
+    // The bot reads what the scheduler stores (/generation re-posts it); links point at the admin API.
+    images: async (tdb) => {
+      orm = await createOrm(tdb.url);
+      const db = asDb(tdb.pool);
+      admin = await startAdminApi({
+        db, orm, adminToken: 'e2e-admin-token-0123456789abcdef', logger: createLogger({ level: 'silent' }), host: '127.0.0.1', port: 0,
+        images: { storage: new LocalStorage(storageDir), links: new ImageLinks({ db, ttlSeconds: 600, baseUrl: 'http://unused' }) },
+      });
+      return { storageDir, baseUrl: admin.url };
+    },
   });
   scheduler = await startSchedulerHarness({
     tdb: e2e.db, discord: e2e.sim, comfyUrls: [e2e.comfy!.url], env: { STORAGE_DIR: storageDir, PUBLIC_BASE_URL: admin.url },
@@ -38,6 +44,15 @@ afterAll(async () => {
   await orm?.close();
   await e2e?.stop();
 });
+
+// The longest prompt and negative Discord lets a member type (2000 each), made of what trips limits up:
+// emoji sequences, zero-width characters, right-to-left text and overrides, markdown and mentions.
+const pieces = ['👨‍👩‍👧‍👦', '🇳🇴', '\u200b', '\u200d', '\ufeff', 'שלום עולם', 'مرحبا', '\u202e', '\u202c', '**bold**', '<@123>', '@everyone', 'e\u0301', ' '];
+function hostile(max: number): string {
+  let text = '';
+  for (let i = 0; text.length + pieces[i % pieces.length]!.length <= max; i++) text += pieces[i % pieces.length];
+  return text;
+}
 
 const generationIdOf = (message: SimMessage) => /Generation ([0-9a-f-]{36})/.exec(JSON.stringify(message.embeds))![1]!;
 const resultLanded = (message: SimMessage | undefined) => (message?.embeds[0] as { title?: string } | undefined)?.title?.startsWith('🎨') ?? false;
@@ -96,5 +111,28 @@ describe('results delivered through the real bot and scheduler', () => {
     } finally {
       delete e2e.guild.uploadLimitBytes;
     }
+  }, 60_000);
+
+  test('the longest prompt and negative a member can send, full of emoji, zero-width and right-to-left text: result, /generation and /generations, never a 400', async () => {
+    const player = e2e.playUser();
+    const violations = e2e.sim.violations.length;
+    const prompt = hostile(2000);
+    const queued = await player.imagine({ prompt, negative: hostile(2000), lora: 'watercolor.safetensors', steps: 4 });
+    expect(queued.response.type).toBe(4);
+    const id = generationIdOf(queued.message()!);
+    const row = await scheduler.waitFor(id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
+    expect(row.prompt).toBe(prompt.trim());
+    await expect.poll(() => resultLanded(queued.message()), { timeout: 5_000 }).toBe(true);
+    const result = queued.message()!;
+    expect(result.attachments).toHaveLength(1);
+    const embed = result.embeds[0] as { title: string; description: string; fields: { name: string; value: string }[] };
+    expect(embed.title.endsWith('…')).toBe(true);
+    expect(embed.fields.find((f) => f.name === 'LoRAs')!.value).toBe('watercolor.safetensors (0.8)');
+
+    const recalled = await player.command('generation', { id });
+    await expect.poll(() => recalled.message()?.attachments.length ?? 0, { timeout: 10_000 }).toBe(1);
+    const history = await player.command('generations');
+    expect(JSON.stringify(history.response.data ?? history.message()?.embeds)).toContain(id);
+    expect(e2e.sim.violations.slice(violations)).toEqual([]);
   }, 60_000);
 });

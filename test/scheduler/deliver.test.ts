@@ -192,6 +192,23 @@ describe('deliver', () => {
     expect(h.sim.violations).toEqual([]);
   });
 
+  test('a 10 000-character prompt with emoji, zero-width and right-to-left text and 20 LoRAs is delivered, cut with "…", never a 400', async () => {
+    const codePoints = [...'👨‍👩‍👧‍👦\u200bשלום\u202e مرحبا\u200d🇳🇴 **x** <@1> '.repeat(400)];
+    const cut = (from: number, to: number) => codePoints.slice(from, to).join('');
+    const text = cut(0, 8_600);
+    expect(text.length).toBeGreaterThanOrEqual(10_000);
+    const sent = await deferredInteraction();
+    const loras = Array.from({ length: 20 }, (_, i) => ({ name: `${cut(i, 150 + i)}.safetensors`, strengthModel: 0.5, strengthClip: 0.5 }));
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 1, undefined, { prompt: text, negativePrompt: text, loras, checkpoint: cut(0, 200) });
+    const violations = h.sim.violations.length;
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    expect(h.sim.violations.slice(violations)).toEqual([]);
+    const embed = sent.original()!.embeds[0] as { title: string; fields: { name: string; value: string }[] };
+    expect(embed.title.endsWith('…')).toBe(true);
+    expect(embed.fields.find((f) => f.name === 'LoRAs')!.value.endsWith('…')).toBe(true);
+    expect(sent.original()!.attachments).toHaveLength(1);
+  });
+
   test('after the interaction token expired it posts in the channel instead', async () => {
     const g = await succeededGeneration(null, null);
     const channelId = h.sim.defaultGuild!.channels[0]!.id;
