@@ -29,6 +29,8 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
       logger.info('already delivered; nothing to do');
       return;
     }
+    // The member reads a plain failure text; the technical detail is kept here and in the row.
+    if (kind === 'failure') logger.warn({ errorCode: g.errorCode, errorMessage: g.errorMessage }, 'delivering a failure');
     const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
     await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
     const { text, values } = markDelivered(g.id);

@@ -1,5 +1,6 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { CustomIdAction, encodeCustomId, pageId } from '#shared/discord/custom-id.ts';
+import { failureText } from './failure-text.ts';
 import { embedLimits, messageLimits, truncate } from './limits.ts';
 
 export interface RenderedFile {
@@ -136,7 +137,7 @@ export function renderFailure(g: GenerationRow): RenderedMessage {
     embeds: [
       {
         title: '❌ Generation failed',
-        description: truncate(`${g.errorMessage ?? 'Something went wrong.'}\n\nPrompt: ${g.prompt}`, embedLimits.description),
+        description: truncate(`${failureText(g)}\n\nPrompt: ${g.prompt}`, embedLimits.description),
         color: colors.failure,
         footer: { text: `Generation ${g.id}` },
       },

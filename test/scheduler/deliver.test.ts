@@ -258,6 +258,6 @@ describe('deliver', () => {
     const row = await repo.create({ ...(await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000))), id: randomUUID() } as never);
     await repo.transition(row.id, 'failed', { errorCode: 'out_of_memory', errorMessage: 'The GPU ran out of memory. Try a smaller size.' });
     await deliverJob.handle(ctx, { generationId: row.id, kind: 'failure' }, jobHelpers());
-    expect(sent.original()!.embeds[0]).toMatchObject({ title: expect.stringContaining('failed'), description: expect.stringContaining('ran out of memory') });
+    expect(sent.original()!.embeds[0]).toMatchObject({ title: expect.stringContaining('failed'), description: expect.stringContaining('ran out of GPU memory') });
   });
 });

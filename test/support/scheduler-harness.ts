@@ -11,6 +11,7 @@ import { startScheduler, type RunningScheduler } from '#scheduler/start-schedule
 import type { SchedulerTestHooks } from '#scheduler/context.ts';
 import type { DiscordSim } from '#sim/discord/index.ts';
 import { generationInput } from './generation-fixture.ts';
+import type { Logger } from '#shared/logging.ts';
 import { testLogger } from './scheduler-context.ts';
 import type { TestDatabase } from './testDatabase.ts';
 
@@ -55,11 +56,13 @@ export async function startSchedulerHarness(opts: {
   comfyUrls: string[];
   env?: Record<string, string>;
   __test__?: SchedulerTestHooks;
+  /** Where the scheduler logs (default: silent). */
+  logger?: Logger;
 }): Promise<SchedulerHarness> {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'gn-sched-'));
   const env = schedulerEnv(opts.tdb, opts.discord, opts.comfyUrls, storageDir, opts.env);
   const config = parseConfig('scheduler', env);
-  const scheduler = await startScheduler({ config, logger: testLogger, schedules: false, ...(opts.__test__ ? { __test__: opts.__test__ } : {}) });
+  const scheduler = await startScheduler({ config, logger: opts.logger ?? testLogger, schedules: false, ...(opts.__test__ ? { __test__: opts.__test__ } : {}) });
   const repo = new GenerationRepository(asDb(opts.tdb.pool));
   return {
     scheduler,
