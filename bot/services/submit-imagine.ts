@@ -1,4 +1,5 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
+import { statedUploadCap } from '#shared/discord/upload-cap.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { BotContext } from '../context.ts';
 import { setGenerationMessage } from '../db/generation-queries.ts';
@@ -49,6 +50,7 @@ export async function submitImagine(
         interactionId: interaction.id,
         interactionToken: interaction.token,
         createdAt: interaction.createdAt,
+        attachmentSizeLimit: statedUploadCap(interaction.attachmentSizeLimit),
       });
       if (opts.parentId) generation.parentId = opts.parentId;
       // The guild's moderation screens it and the limits are checked and consumed in the enqueue

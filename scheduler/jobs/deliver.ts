@@ -1,6 +1,7 @@
 import { Routes } from 'discord-api-types/v10';
 import { DiscordAPIError, type RawFile } from '@discordjs/rest';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { uploadCap } from '#shared/discord/upload-cap.ts';
 import { markDelivered } from '#shared/db/sql/delivery.ts';
 import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/render/result-message.ts';
 import { renderResultPage } from '#shared/render/result-page.ts';
@@ -32,6 +33,8 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
       logger.info('already delivered; nothing to do');
       return;
     }
+    // The member reads a plain failure text; the technical detail is kept here and in the row.
+    if (kind === 'failure') logger.warn({ errorCode: g.errorCode, errorMessage: g.errorMessage }, 'delivering a failure');
     const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
     await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
     const { text, values } = markDelivered(g.id);
@@ -41,7 +44,8 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
 };
 
 async function resultWithFiles(ctx: SchedulerContext, g: GenerationRow): Promise<{ message: RenderedMessage; files: RawFile[] }> {
-  const { message, files } = await renderResultPage(g, { storage: ctx.storage, links: ctx.imageLinks });
+  // The cap Discord stated on the interaction that asked for it (its default when none was stated).
+  const { message, files } = await renderResultPage(g, { storage: ctx.storage, links: ctx.imageLinks }, undefined, uploadCap(g.attachmentSizeLimit));
   return { message, files };
 }
 

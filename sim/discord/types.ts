@@ -35,6 +35,11 @@ export interface SimGuild {
   /** Ids of extra roles and custom emojis sent in GUILD_CREATE (a real community has dozens). */
   roleIds?: string[];
   emojiIds?: string[];
+  /**
+   * The per-file upload cap in this guild (its boost tier), stated on its interactions as
+   * `attachment_size_limit` and enforced on uploads to its channels; default: the sim's maxFileBytes.
+   */
+  uploadLimitBytes?: number;
 }
 
 /** One earlier version of a message, pushed to `edits` before an edit is applied. */

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DiscordErrors, DiscordHttpError } from '../errors.ts';
 import type { FaultInjector } from '../faults.ts';
 import { parseBody } from '../multipart.ts';
+import { uploadGuild } from '../uploads.ts';
 import type { SimState } from '../state.ts';
 import type { RecordedFile, RecordedRequest } from '../types.ts';
 import type { OpenApiValidator } from '../validation/openapi.ts';
@@ -75,6 +76,8 @@ export async function handleApiRequest(deps: RestDeps, req: IncomingMessage, res
     const parsed = await parseBody(req.headers['content-type'] ?? '', raw, deps.maxFileBytes);
     record.body = parsed.json;
     record.files = parsed.files.map((f): RecordedFile => ({ field: f.field, filename: f.filename, contentType: f.contentType, size: f.bytes.byteLength }));
+    const guildCap = parsed.files.length ? uploadGuild(deps.state, params)?.uploadLimitBytes : undefined;
+    if (guildCap !== undefined && parsed.files.some((f) => f.bytes.byteLength > guildCap)) throw DiscordErrors.tooLarge();
     const ctx: RouteContext = { method, path, route: def.template, params, query: url.searchParams, body: parsed.json, files: parsed.files, headers: req.headers };
     if (parsed.json !== undefined) deps.validator.validate(def.template, method, parsed.json)?.throwIfAny();
     def.limits?.(ctx)?.throwIfAny();

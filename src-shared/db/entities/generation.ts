@@ -37,6 +37,8 @@ export const GenerationEntity = defineEntity({
     interactionId: p.string().length(20).nullable(),
     interactionToken: p.text().nullable().hidden(),
     interactionTokenExpiresAt: p.datetime(3).nullable(),
+    // The upload cap Discord stated on the interaction (attachment_size_limit, bytes); the delivery keeps files under it.
+    attachmentSizeLimit: p.integer().nullable(),
     prompt: p.text(),
     negativePrompt: p.text().default(''),
     checkpoint: p.string().length(255),
