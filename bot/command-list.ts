@@ -2,6 +2,8 @@ import { genadmin } from './commands/genadmin.ts';
 import { generation } from './commands/generation.ts';
 import { generations } from './commands/generations.ts';
 import { imagine } from './commands/imagine.ts';
+import { models } from './commands/models.ts';
+import { queue } from './commands/queue.ts';
 import { quota } from './commands/quota.ts';
 import type { ComponentHandler, ModalHandler, SlashCommand } from './handler-types.ts';
 import { cancelHandler } from './interactions/cancel.ts';
@@ -12,7 +14,7 @@ import { newSeedHandler, sameSeedHandler } from './interactions/regenerate.ts';
 import { imagineModalHandler } from './interactions/imagine-modal.ts';
 
 /** Everything the bot answers; deploy-commands registers `commands[].data`. */
-export const commands: readonly SlashCommand[] = [imagine, quota, generations, generation, genadmin];
+export const commands: readonly SlashCommand[] = [imagine, quota, queue, models, generations, generation, genadmin];
 export const componentHandlers: readonly ComponentHandler[] = [
   cancelHandler as ComponentHandler,
   sameSeedHandler as ComponentHandler,

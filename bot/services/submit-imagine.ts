@@ -1,8 +1,9 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import { AppError, ErrorCode } from '#shared/errors.ts';
+import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { BotContext } from '../context.ts';
 import { setGenerationMessage } from '../db/generation-queries.ts';
-import { queuedMessage } from '../embeds/queued-embed.ts';
+import { queuedMessage } from '#shared/render/queued-message.ts';
 import { replyInTime } from '../respond/reply-in-time.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
@@ -52,7 +53,9 @@ export async function submitImagine(
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds });
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
-      return queuedMessage(queued.generation, queued.position);
+      // The limiter's count of everyone waiting (no line scan here): an upper bound the scheduler
+      // replaces with the real place and an ETA once the reply exists (see announceLineMoved below).
+      return queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false });
     },
     log,
     ctx.deferAfterMs,
@@ -61,4 +64,7 @@ export async function submitImagine(
     const { text, values } = setGenerationMessage(generationId, messageId);
     await ctx.db.executeSql(text, values).catch((err: unknown) => log.warn({ err, generationId }, 'could not store the message id'));
   }
+  // Now that the reply exists the scheduler can show its real place and ETA (and those it moved
+  // back, fair order lets a newcomer's first request pass a heavy user's later ones).
+  if (generationId) await announceLineMoved(ctx.boss).catch((err: unknown) => log.warn({ err }, 'could not announce the line move'));
 }

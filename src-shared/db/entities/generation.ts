@@ -77,6 +77,9 @@ export const GenerationEntity = defineEntity({
     deliveredAt: p.datetime(3).nullable(),
     // Deleted by its owner or a moderator (🗑): the message is gone and its image links answer 410.
     deletedAt: p.datetime(3).nullable(),
+    // The live "#N in line" / progress message: last edit (edits are spaced per message) and what it showed.
+    liveEditedAt: p.datetime(3).nullable(),
+    liveShown: p.string().length(100).nullable(),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },
   indexes: [

@@ -192,3 +192,12 @@ export function markGenerationDeleted(id: string): SqlStatement {
     values: [id],
   };
 }
+
+/** Records progress while it runs and reads the status (a cancel to pass on) in one statement. */
+export function saveProgressReadStatus(id: string, progress: number): SqlStatement {
+  return {
+    text: `with saved as (update generation set progress = $2, updated_at = now() where id = $1 and status = 'running' returning status)
+      select coalesce((select status from saved), (select status from generation where id = $1)) as status`,
+    values: [id, progress],
+  };
+}
