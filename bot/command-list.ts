@@ -14,7 +14,7 @@ import { newSeedHandler, sameSeedHandler } from './interactions/regenerate.ts';
 import { imagineModalHandler } from './interactions/imagine-modal.ts';
 
 /** Everything the bot answers; deploy-commands registers `commands[].data`. */
-export const commands: readonly SlashCommand[] = [imagine, quota, queue, models, generations, generation, genadmin];
+export const commands: readonly SlashCommand[] = [imagine, quota, generations, generation, genadmin, queue, models];
 export const componentHandlers: readonly ComponentHandler[] = [
   cancelHandler as ComponentHandler,
   sameSeedHandler as ComponentHandler,

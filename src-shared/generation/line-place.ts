@@ -36,7 +36,8 @@ export function placeTitle(p: LinePlace): string {
 
 /** "about 40 s", "about 3 min", "about 1 h 5 min": rounded so small drifts do not cause edits. */
 export function formatEta(seconds: number): string {
-  if (seconds < 60) return `about ${Math.max(5, Math.round(seconds / 5) * 5)} s`;
+  if (seconds < 10) return `about ${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 60) return `about ${Math.round(seconds / 5) * 5} s`;
   const minutes = Math.round(seconds / 60);
   if (minutes < 60) return `about ${minutes} min`;
   return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
