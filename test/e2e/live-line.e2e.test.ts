@@ -12,7 +12,8 @@ let e2e: E2E;
 let scheduler: SchedulerHarness;
 
 beforeAll(async () => {
-  e2e = await startE2E({ comfy: true, limits: { defaults: noLimits, maxWaiting: 0 }, guildRoles: 1 });
+  // sim/discord answers a message's 6th edit within 5 s with a 429, as Discord does.
+  e2e = await startE2E({ discord: { messageEditLimit: { count: 5, perMs: 5000 } }, comfy: true, limits: { defaults: noLimits, maxWaiting: 0 }, guildRoles: 1 });
   e2e.comfy!.setSecondsPerStep(0.06);
   scheduler = await startSchedulerHarness({ tdb: e2e.db, discord: e2e.sim, comfyUrls: [e2e.comfy!.url] });
   // One prompt at a time on the one instance, so the line is the scheduler's, not ComfyUI's.
