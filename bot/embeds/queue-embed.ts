@@ -2,7 +2,7 @@ import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIButtonC
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { CustomIdAction, encodeCustomId } from '#shared/discord/custom-id.ts';
 import { etaText, formatEta, placeTitle, type LinePlace } from '#shared/generation/line-place.ts';
-import { embedLimits, truncate } from '#shared/render/limits.ts';
+import { truncate } from '#shared/render/limits.ts';
 import { embedColors } from './colors.ts';
 import { inert } from './inert-text.ts';
 
@@ -12,6 +12,8 @@ export type QueueItem =
   | { generation: GenerationRow; state: 'cancelling' };
 
 const buttonsPerRow = 5;
+// 10 entries of ≤ 120 + 400 characters stay inside Discord's 6000 per message with room for the rest.
+const maxItems = 10;
 
 function headline(item: QueueItem): string {
   if (item.state === 'queued') return `🕒 ${placeTitle(item.place)} · ready in ${etaText(item.place)}`;
@@ -30,13 +32,14 @@ export function queueView(items: QueueItem[]): { embeds: APIEmbed[]; components:
   if (items.length === 0) {
     return { embeds: [{ title: 'Your queue', description: 'Nothing waiting or running. Start one with `/imagine`.', color: embedColors.queued }], components: [] };
   }
-  const fields = items.slice(0, embedLimits.fields).map((item, i) => ({
-    name: truncate(`${i + 1}. ${headline(item)}`, embedLimits.fieldName),
-    value: truncate(`${inert(truncate(item.generation.prompt, 300))}\n\`${item.generation.checkpoint}\` · ${item.generation.steps} steps · \`${item.generation.id}\``, 600),
+  const shown = items.slice(0, maxItems);
+  const fields = shown.map((item, i) => ({
+    name: truncate(`${i + 1}. ${headline(item)}`, 120),
+    value: truncate(`${inert(truncate(item.generation.prompt, 200))}\n\`${truncate(item.generation.checkpoint, 80)}\` · ${item.generation.steps} steps · \`${item.generation.id}\``, 400),
     inline: false,
   }));
-  const cancellable = items.map((item, i) => ({ item, i })).filter(({ item }) => item.state !== 'cancelling');
-  const buttons: APIButtonComponent[] = cancellable.slice(0, buttonsPerRow * 5).map(({ item, i }) => ({
+  const cancellable = shown.map((item, i) => ({ item, i })).filter(({ item }) => item.state !== 'cancelling');
+  const buttons: APIButtonComponent[] = cancellable.map(({ item, i }) => ({
     type: ComponentType.Button, style: ButtonStyle.Danger, label: `Cancel ${i + 1}`, custom_id: encodeCustomId(CustomIdAction.Cancel, item.generation.id),
   }));
   const components: APIActionRowComponent<APIButtonComponent>[] = [];
