@@ -1,6 +1,6 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { claimLiveEdit, forgetLiveShown, lineFront, liveEditState, type LineRow } from '#shared/db/sql/line.ts';
-import { lineCap, linePlace, queuedKey, runningKey } from '#shared/generation/line-place.ts';
+import { lineCap, linePlace, queuedKey, runningKey, type LinePlace } from '#shared/generation/line-place.ts';
 import { sendLiveEdit } from '#shared/queue/send-live.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import { queuedMessage } from '#shared/render/queued-message.ts';
@@ -13,15 +13,26 @@ import type { SchedulerContext } from '../context.ts';
 export const liveEditGapMs = 1500;
 
 
-/** What the live message of `g` should show now, or nothing (it ended, or nothing changed). */
-export async function liveMessageFor(ctx: SchedulerContext, g: GenerationRow): Promise<{ body: Record<string, unknown>; key: string } | undefined> {
+interface Wanted {
+  body: Record<string, unknown>;
+  key: string;
+  place?: LinePlace;
+}
+
+/**
+ * What the live message of `g` should show now, or nothing (it ended). A waiting one shows the
+ * place line-update computed (`known`, at most a second old), else it is computed here.
+ */
+async function liveMessageFor(ctx: SchedulerContext, g: GenerationRow, known: LinePlace | undefined): Promise<Wanted | undefined> {
   if (g.deliveredAt) return undefined;
   if (g.status === 'running') return { body: renderProgress(g), key: runningKey(g.progress) };
   if (g.status !== 'queued') return undefined;
-  const stmt = lineFront(lineCap, [g.id]);
-  const [row] = (await ctx.db.executeSql<LineRow>(stmt.text, stmt.values)).rows;
-  const place = linePlace(row);
-  return { body: queuedMessage(g, place) as unknown as Record<string, unknown>, key: queuedKey(place) };
+  let place = known;
+  if (!place) {
+    const stmt = lineFront(lineCap, [g.id]);
+    place = linePlace((await ctx.db.executeSql<LineRow>(stmt.text, stmt.values)).rows[0]);
+  }
+  return { body: queuedMessage(g, place) as unknown as Record<string, unknown>, key: queuedKey(place), place };
 }
 
 /**
@@ -32,16 +43,17 @@ export async function liveMessageFor(ctx: SchedulerContext, g: GenerationRow): P
 export async function editLiveMessage(
   ctx: SchedulerContext,
   g: GenerationRow,
+  known: LinePlace | undefined,
   send: (body: Record<string, unknown>) => Promise<boolean>,
 ): Promise<boolean> {
-  const wanted = await liveMessageFor(ctx, g);
+  const wanted = await liveMessageFor(ctx, g, known);
   if (!wanted) return false;
   const claim = claimLiveEdit(g.id, wanted.key, liveEditGapMs);
   if (((await ctx.db.executeSql(claim.text, claim.values)).rowCount ?? 0) === 0) {
     const state = liveEditState(g.id, liveEditGapMs);
     const [now] = (await ctx.db.executeSql<{ liveShown: string | null; waitMs: number | null }>(state.text, state.values)).rows;
     if (!now || now.liveShown === wanted.key) return false;
-    await sendLiveEdit(ctx.boss, g.id, { startAfter: new Date(Date.now() + (now.waitMs ?? 0) + 50) });
+    await sendLiveEdit(ctx.boss, g.id, { startAfter: new Date(Date.now() + (now.waitMs ?? 0) + 50), ...(wanted.place ? { place: wanted.place } : {}) });
     return false;
   }
   try {

@@ -16,11 +16,11 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
   name: 'deliver',
   // One delivery per generation at a time, in order (see sendDelivery).
   workOptions: () => ({ localConcurrency: 4, groupConcurrency: 1 }),
-  async handle(ctx, { generationId, kind }, { logger }) {
+  async handle(ctx, { generationId, kind, place }, { logger }) {
     const repo = new GenerationRepository(ctx.db);
     const g = await repo.get(generationId);
     if (kind === 'live' || kind === 'progress') {
-      await editLiveMessage(ctx, g, (body) => editInPlace(ctx, g, body));
+      await editLiveMessage(ctx, g, place, (body) => editInPlace(ctx, g, body));
       return;
     }
     if (g.deliveredAt) {

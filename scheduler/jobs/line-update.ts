@@ -16,9 +16,10 @@ export const lineUpdateJob: JobDefinition<JobPayload<'line-update'>> & { name: '
     const rows = (await ctx.db.executeSql<LineRow>(stmt.text, stmt.values)).rows;
     let changed = 0;
     for (const row of rows) {
-      if (queuedKey(linePlace(row)) === row.liveShown) continue;
+      const place = linePlace(row);
+      if (queuedKey(place) === row.liveShown) continue;
       changed++;
-      await sendLiveEdit(ctx.boss, row.id);
+      await sendLiveEdit(ctx.boss, row.id, { place });
     }
     logger.debug({ front: rows.length, changed }, 'line places recomputed');
   },

@@ -11,6 +11,8 @@ export const jobSchemas = {
     // `live`: bring the waiting / progress message up to date (see send-live.ts); `progress` is its
     // older name, still accepted for jobs enqueued before it.
     kind: z.enum(['result', 'failure', 'cancelled', 'progress', 'live']),
+    // `live` while waiting: the place line-update computed, so the edit need not compute it again.
+    place: z.object({ ahead: z.number().int().min(0), capped: z.boolean(), etaSeconds: z.number().min(0).nullable() }).optional(),
   }),
   cleanup: z.object({}).default({}),
   'discover-models': z.object({}).default({}),

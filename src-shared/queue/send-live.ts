@@ -1,5 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
+import type { LinePlace } from '#shared/generation/line-place.ts';
 import { parsePayload } from './contracts.ts';
 
 /**
@@ -8,9 +9,10 @@ import { parsePayload } from './contracts.ts';
  * request while one waits changes nothing (that job renders whatever is true when it runs, so the
  * last state wins). It rides in the generation's delivery group, so it never overlaps (or, once
  * delivered, overwrites) the final result; the deliver job spaces the edits of one message.
+ * `place`: a waiting generation's place just computed by line-update (a later request replaces it).
  */
-export async function sendLiveEdit(boss: PgBoss, generationId: string, opts: { startAfter?: Date; db?: Db } = {}): Promise<void> {
-  const data = parsePayload('deliver', { generationId, kind: 'live' });
+export async function sendLiveEdit(boss: PgBoss, generationId: string, opts: { place?: LinePlace; startAfter?: Date; db?: Db } = {}): Promise<void> {
+  const data = parsePayload('deliver', { generationId, kind: 'live', ...(opts.place ? { place: opts.place } : {}) });
   await boss.upsert('deliver', data, {
     singletonKey: `live:${generationId}`,
     group: { id: generationId },
