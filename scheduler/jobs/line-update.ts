@@ -11,6 +11,9 @@ import type { JobDefinition } from '../context.ts';
  */
 export const lineUpdateJob: JobDefinition<JobPayload<'line-update'>> & { name: 'line-update' } = {
   name: 'line-update',
+  // Debounced jobs start at the next one-second slot and are found by polling, not NOTIFY: poll
+  // often (a cheap indexed read) so a move shows within about a second.
+  workOptions: () => ({ pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5 }),
   async handle(ctx, _payload, { logger }) {
     const stmt = lineFront(lineCap);
     const rows = (await ctx.db.executeSql<LineRow>(stmt.text, stmt.values)).rows;

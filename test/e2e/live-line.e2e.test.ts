@@ -58,7 +58,8 @@ describe('live place in line', () => {
     await scheduler.waitFor(h1.id, ['running']);
     const h2 = await imagine(heavy, 'heavy two', 20);
     const h3 = await imagine(heavy, 'heavy three', 20);
-    const bb = await imagine(b, 'bee <@123> **bold**', 20);
+    // B runs longest, so C's "#1" stays long enough to be shown whatever the timing.
+    const bb = await imagine(b, 'bee <@123> **bold**', 40);
     const cc = await imagine(c, 'sea', 20);
     // Fair order: each member's first request before the heavy member's second and third, however
     // late they came, and the reply the bot gave at once (a count of everyone waiting) corrected.
