@@ -95,6 +95,11 @@ export const GenerationEntity = defineEntity({
       expression:
         "create index \"generation_queued_order_idx\" on \"generation\" (\"queue_priority\" desc, \"created_at\", \"id\") where \"status\" = 'queued'",
     },
+    {
+      name: 'generation_user_active_idx',
+      expression:
+        "create index \"generation_user_active_idx\" on \"generation\" (\"user_id\", \"created_at\", \"id\") where \"status\" in ('queued', 'running', 'cancel_requested')",
+    },
     { name: 'generation_held_idx', expression: 'create index "generation_held_idx" on "generation" ("guild_id") where "held"' },
     { name: 'generation_created_idx', expression: 'create index "generation_created_idx" on "generation" ("created_at" desc, "id" desc)' },
   ],
