@@ -3,6 +3,8 @@ import { generation } from './commands/generation.ts';
 import { generations } from './commands/generations.ts';
 import { imagine } from './commands/imagine.ts';
 import { forgetMe } from './commands/forget-me.ts';
+import { models } from './commands/models.ts';
+import { queue } from './commands/queue.ts';
 import { quota } from './commands/quota.ts';
 import type { ComponentHandler, ModalHandler, SlashCommand } from './handler-types.ts';
 import { cancelHandler } from './interactions/cancel.ts';
@@ -15,7 +17,7 @@ import { newSeedHandler, sameSeedHandler } from './interactions/regenerate.ts';
 import { imagineModalHandler } from './interactions/imagine-modal.ts';
 
 /** Everything the bot answers; deploy-commands registers `commands[].data`. */
-export const commands: readonly SlashCommand[] = [imagine, quota, generations, generation, genadmin, forgetMe];
+export const commands: readonly SlashCommand[] = [imagine, quota, generations, generation, genadmin, queue, models, forgetMe];
 export const componentHandlers: readonly ComponentHandler[] = [
   cancelHandler as ComponentHandler,
   sameSeedHandler as ComponentHandler,

@@ -19,11 +19,12 @@ import { discoverModelsJob, runDiscovery } from './jobs/discover-models.ts';
 import { generateDeadJob } from './jobs/generate-dead.ts';
 import { generateJob } from './jobs/generate.ts';
 import { instanceHealthJob } from './jobs/instance-health.ts';
+import { lineUpdateJob } from './jobs/line-update.ts';
 import { reapStuckJob } from './jobs/reap-stuck.ts';
 import { thumbnailJob } from './jobs/thumbnail.ts';
 import { registerJob } from './register-job.ts';
 
-export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob];
+export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob, lineUpdateJob];
 
 export interface RunningScheduler {
   boss: PgBoss;

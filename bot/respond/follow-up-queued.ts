@@ -3,7 +3,7 @@ import { Routes } from 'discord-api-types/v10';
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import { backoffDelay } from '#shared/comfyui/backoff.ts';
 import type { Logger } from '#shared/logging.ts';
-import type { MessageBody } from '../embeds/queued-embed.ts';
+import type { MessageBody } from '#shared/render/queued-message.ts';
 
 type Replied = ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction;
 

@@ -8,6 +8,7 @@ import { generationPlacedBy, takeOverGeneration } from '#shared/db/sql/slots.ts'
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { holdIfPaused as holdIfPausedSql } from '#shared/moderation/sql.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
+import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
@@ -84,6 +85,8 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       const claim = await claimNextWaiting(ctx.pool, helpers.jobId);
       if (claim) {
         ranSomething = true;
+        // Everyone waiting behind it moved up (best effort: the next move repairs a lost one).
+        await announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
         moved(await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
         continue;
       }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIAttachment } from 'discord-api-types/v10';
 import { SimClock } from './clock.ts';
-import { FaultInjector } from './faults.ts';
+import { FaultInjector, MessageEditLimiter } from './faults.ts';
 import { GatewayServer } from './gateway.ts';
 import { guildCreatePayload } from './gateway-payloads.ts';
 import { botToken, SnowflakeFactory } from './ids.ts';
@@ -95,7 +95,8 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const log = new RequestLog();
   const faults = new FaultInjector();
   const deps: RestDeps = {
-    router, state, validator: new OpenApiValidator(), faults, log, token, maxFileBytes, maxRequestBytes: opts.maxRequestBytes ?? 25 * MiB,
+    router, state, validator: new OpenApiValidator(), faults, log, token, maxFileBytes,
+    ...(opts.messageEditLimit ? { editLimit: new MessageEditLimiter(opts.messageEditLimit) } : {}), maxRequestBytes: opts.maxRequestBytes ?? 25 * MiB,
   };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.local');

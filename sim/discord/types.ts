@@ -13,6 +13,8 @@ export interface DiscordSimOptions {
   maxRequestBytes?: number;
   /** Create a default guild ("Test Guild" with #general) and a user ("alice") at start. Default true. */
   seed?: boolean;
+  /** Answer a message's edits beyond `count` per `perMs` with 429 (Discord: about 5 per 5 s). Default: off. */
+  messageEditLimit?: { count: number; perMs: number };
 }
 
 export interface SimUser {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { errorEmbed } from '#bot/embeds/error-embed.ts';
 import { historyMessage } from '#bot/embeds/history-embed.ts';
-import { cancelRequestedMessage, queuedMessage } from '#bot/embeds/queued-embed.ts';
+import { cancelRequestedMessage, queuedMessage } from '#shared/render/queued-message.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import { renderCancelled, renderFailure, renderResult } from '#shared/render/result-message.ts';
@@ -34,7 +34,7 @@ const link = (i: number) => `http://127.0.0.1:8787/images/0b0c2b52-4a7b-4b8e-9c1
 const batch = Array.from({ length: 16 }, (_, i) => ({ outputIndex: i, url: link(i) }));
 
 const messages: [string, () => unknown][] = [
-  ['queued', () => queuedMessage(row('queued'), 12)],
+  ['queued', () => queuedMessage(row('queued'), { ahead: 11, capped: false, etaSeconds: 12_345 })],
   ['cancel requested', () => cancelRequestedMessage(row('cancel_requested'))],
   ['progress', () => renderProgress(row('running'))],
   ['result, one image', () => renderResult(row('succeeded'), { name: 'a.png', outputIndex: 0, format: 'png', url: link(0) }, [batch[0]!])],

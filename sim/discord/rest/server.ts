@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DiscordErrors, DiscordHttpError } from '../errors.ts';
-import type { FaultInjector } from '../faults.ts';
+import type { FaultInjector, MessageEditLimiter } from '../faults.ts';
 import { parseBody } from '../multipart.ts';
 import { uploadGuild } from '../uploads.ts';
 import type { SimState } from '../state.ts';
@@ -17,6 +17,8 @@ export interface RestDeps {
   state: SimState;
   validator: OpenApiValidator;
   faults: FaultInjector;
+  /** Opt-in per-message edit limit (DiscordSimOptions.messageEditLimit). */
+  editLimit?: MessageEditLimiter;
   log: RequestLog;
   token: string;
   maxRequestBytes: number;
@@ -66,7 +68,8 @@ export async function handleApiRequest(deps: RestDeps, req: IncomingMessage, res
     record.route = def.template;
     headers = rateLimitHeaders(def.template, at);
     if (def.auth === 'bot' && req.headers.authorization !== `Bot ${deps.token}`) throw DiscordErrors.unauthorized();
-    const fault = deps.faults.take(method, def.template, path);
+    const overLimit = deps.editLimit?.take(method, def.template, path, at);
+    const fault = overLimit ? ({ kind: 'rateLimit', retryAfterSeconds: overLimit, global: false } as const) : deps.faults.take(method, def.template, path);
     if (fault) {
       const injected = faultResponse(fault, def.template, at);
       ({ status, body, headers } = injected);

@@ -79,6 +79,9 @@ export const GenerationEntity = defineEntity({
     deliveredAt: p.datetime(3).nullable(),
     // Deleted by its owner or a moderator (🗑): the message is gone and its image links answer 410.
     deletedAt: p.datetime(3).nullable(),
+    // The live "#N in line" / progress message: last edit (edits are spaced per message) and what it showed.
+    liveEditedAt: p.datetime(3).nullable(),
+    liveShown: p.string().length(100).nullable(),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },
   indexes: [
@@ -93,6 +96,11 @@ export const GenerationEntity = defineEntity({
       name: 'generation_queued_order_idx',
       expression:
         "create index \"generation_queued_order_idx\" on \"generation\" (\"queue_priority\" desc, \"created_at\", \"id\") where \"status\" = 'queued'",
+    },
+    {
+      name: 'generation_user_active_idx',
+      expression:
+        "create index \"generation_user_active_idx\" on \"generation\" (\"user_id\", \"created_at\", \"id\") where \"status\" in ('queued', 'running', 'cancel_requested')",
     },
     { name: 'generation_held_idx', expression: 'create index "generation_held_idx" on "generation" ("guild_id") where "held"' },
     {

@@ -195,3 +195,17 @@ export function markGenerationDeleted(id: string): SqlStatement {
     values: [id],
   };
 }
+
+/** Records progress while it runs and reads the status (a cancel to pass on) in one statement. */
+/**
+ * A running generation's check, one statement: saves its progress (when given), reads its status
+ * (to notice a cancel) and whether its instance is marked unhealthy (a prompt still waiting there moves).
+ */
+export function runningCheck(id: string, progress: number | null): SqlStatement {
+  return {
+    text: `with saved as (update generation set progress = $2, updated_at = now() where $2::float8 is not null and id = $1 and status = 'running')
+      select g.status, coalesce(i.health = 'unhealthy', false) as "instanceUnhealthy"
+      from generation g left join comfy_instance i on i.id = g.comfy_instance_id where g.id = $1`,
+    values: [id, progress],
+  };
+}

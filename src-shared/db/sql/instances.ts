@@ -97,10 +97,6 @@ export function markInstanceHealth(id: number, healthy: boolean, error: string |
 }
 
 /** Whether the instance is currently marked unhealthy (its waiting prompts then move elsewhere). */
-export function instanceUnhealthy(id: number): SqlStatement {
-  return { text: `select health = 'unhealthy' as "unhealthy" from comfy_instance where id = $1`, values: [id] };
-}
-
 export function recordCheckpointRun(id: number, checkpoint: string, secondsPerStep: number | null): SqlStatement {
   return {
     text: `update comfy_instance set last_checkpoint = $2, updated_at = now(),
