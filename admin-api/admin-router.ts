@@ -26,6 +26,8 @@ export interface AdminRouterDeps {
   images: ImagesDeps;
   bodyLimitBytes: number;
   readyTimeoutMs: number;
+  /** MODELS_ENABLE_NEW, for models found by `POST /models/refresh`. */
+  modelsEnableNew: boolean;
 }
 
 /**
@@ -38,7 +40,10 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   root.use(bearerAuth(deps.adminToken), jsonBody({ limitBytes: deps.bodyLimitBytes }));
   root.use(
     healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }).routes(),
-    modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
+    modelsRouter({
+      models: new ModelRepository(deps.orm),
+      refresh: deps.queue && { pool: deps.queue.pool, logger: deps.logger, enableNew: deps.modelsEnableNew },
+    }).routes(),
     generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),

@@ -26,6 +26,8 @@ export interface AdminAppDeps {
   bodyLimitBytes?: number;
   /** How long /readyz waits for Postgres; default 2 s. */
   readyTimeoutMs?: number;
+  /** MODELS_ENABLE_NEW: whether safe models found by a refresh start enabled; default true. */
+  modelsEnableNew?: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export function createAdminApp(deps: AdminAppDeps): Koa {
     metrics: createMetricsRegistry(deps.db, logger),
     bodyLimitBytes: deps.bodyLimitBytes ?? 100 * 1024,
     readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
+    modelsEnableNew: deps.modelsEnableNew ?? true,
   });
 
   app.use(errorHandler(logger));

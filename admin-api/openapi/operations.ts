@@ -4,11 +4,11 @@ import { docsAssetNames } from './docs-assets.ts';
 import { apiPrefix } from '../routing.ts';
 import { generationIdParams, listGenerationsQuery } from '../schemas/generation-schemas.ts';
 import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
-import { createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
+import { bulkModelsBody, createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
 import { statsQuery } from '../schemas/stats-schemas.ts';
 import * as out from './response-schemas.ts';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ApiResponse {
   description: string;
@@ -69,7 +69,20 @@ export const apiOperations: ApiOperation[] = [
   { method: 'post', path: models, tag: 'models', summary: 'Add a model', body: createModelBody, responses: { 201: json('created', out.modelResponse) }, errors: { 409: 'a model of this kind with this file name exists' } },
   { method: 'get', path: `${models}/:id`, tag: 'models', summary: 'One model', params: modelIdParams, responses: { 200: json('the model', out.modelResponse) } },
   { method: 'patch', path: `${models}/:id`, tag: 'models', summary: 'Change a model', params: modelIdParams, body: patchModelBody, responses: { 200: json('changed', out.modelResponse) }, errors: { 409: 'conflicts with another model' } },
-  { method: 'delete', path: `${models}/:id`, tag: 'models', summary: 'Remove a model', params: modelIdParams, responses: { 204: { description: 'removed' } } },
+  {
+    method: 'delete', path: `${models}/:id`, tag: 'models', summary: 'Remove a model', params: modelIdParams, responses: { 204: { description: 'removed' } },
+    errors: { 409: 'generations still queued or running use it: `details.generationIds` lists them' },
+  },
+  {
+    method: 'post', path: `${models}/refresh`, tag: 'models', summary: 'Run model discovery on every enabled instance now',
+    description: 'The same pass as the scheduler\'s periodic one; answers what changed, overall and per instance. An instance that does not answer within 20 s keeps its models and is listed with its error.',
+    responses: { 200: json('what changed', out.refreshResponse) }, errors: { 503: 'this admin API has no database pool for discovery' },
+  },
+  {
+    method: 'post', path: `${models}/bulk`, tag: 'models', summary: 'Enable or disable several models at once',
+    description: 'One transaction, one audit row per model. If any id is unknown nothing changes (404 lists the unknown ids).',
+    body: bulkModelsBody, responses: { 200: json('the changed models, by id', out.modelList) },
+  },
   { method: 'post', path: `${models}/:id/enable`, tag: 'models', summary: 'Offer a model', params: modelIdParams, responses: { 200: json('enabled', out.modelResponse) } },
   { method: 'post', path: `${models}/:id/disable`, tag: 'models', summary: 'Stop offering a model', params: modelIdParams, responses: { 200: json('disabled', out.modelResponse) } },
 
@@ -85,6 +98,11 @@ export const apiOperations: ApiOperation[] = [
     params: generationIdParams,
     responses: { 202: json('cancelled, or cancellation requested', out.generationResponse) },
     errors: { 409: 'already finished or being cancelled', 503: 'this admin API has no queue connection' },
+  },
+  {
+    method: 'delete', path: `${generations}/:id`, tag: 'generations', summary: 'Delete a generation',
+    description: 'What the 🗑 button does: marks it deleted (its image links answer 410; the files go with retention). Queued or running work is cancelled first. Deleting one already deleted changes nothing.',
+    params: generationIdParams, responses: { 204: { description: 'deleted' } }, errors: { 503: 'this admin API has no queue connection' },
   },
 
   { method: 'get', path: instances, tag: 'instances', summary: 'List ComfyUI instances with health, queue depth and models', responses: { 200: json('every instance', out.instanceList) } },

@@ -27,6 +27,27 @@ export const modelResponse = z
 
 export const modelPage = z.object({ items: z.array(modelResponse), nextCursor: z.string().nullable() }).meta({ id: 'ModelPage' });
 
+export const modelList = z.object({ items: z.array(modelResponse) }).meta({ id: 'ModelList' });
+
+const fileRef = z.object({ kind: z.enum(modelKinds), fileName: z.string() });
+const modelState = z.object({ instanceIds: z.array(z.int()), available: z.boolean() });
+const changedFile = fileRef.extend({ id: z.int().nullable().describe('the model id; null for one added by this refresh (list the models to see it)') });
+
+export const refreshResponse = z
+  .object({
+    added: z.array(fileRef.extend({ enabled: z.boolean(), unsafe: z.boolean(), instanceIds: z.array(z.int()) })).describe('new models (unsafe formats start disabled)'),
+    updated: z.array(fileRef.extend({ id: z.int(), before: modelState, after: modelState })).describe('instances changed, or available again'),
+    retired: z.array(fileRef.extend({ id: z.int(), instanceIds: z.array(z.int()).describe('where it was') })).describe('gone from every instance that answered: marked unavailable, kept'),
+    unreachable: z.array(z.object({ id: z.int(), name: z.string(), baseUrl: z.string(), error: z.string() })),
+    instances: z.array(
+      z.object({
+        id: z.int(), name: z.string(), baseUrl: z.string(), answered: z.boolean(), error: z.string().nullable().describe('why it did not answer; its models were left as they were'),
+        gained: z.array(changedFile), lost: z.array(changedFile),
+      }),
+    ).describe('per enabled instance'),
+  })
+  .meta({ id: 'ModelRefresh' });
+
 const output = z.object({ index: z.int(), status: z.enum(['stored', 'failed', 'expired']) }).catchall(z.unknown());
 
 export const generationResponse = z

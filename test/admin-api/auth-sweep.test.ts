@@ -30,6 +30,7 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/models/:id': { displayName: 'bypassed' },
   'POST /api/v1/instances': { name: 'bypass', baseUrl: 'http://bypass.invalid:8188' },
   'PATCH /api/v1/instances/:id': { name: 'bypassed' },
+  'POST /api/v1/models/bulk': { ids: [1], action: 'disable' },
 };
 
 let routes: RouteCase[];

@@ -27,7 +27,7 @@ const sampleParams: Record<string, string> = { id: '1', generationId: sampleGene
 export function routeTable(tdb: TestDatabase, orm: MikroORM): RouteCase[] {
   const logger = createLogger({ level: 'silent' });
   const db = asDb(tdb.pool);
-  const router = adminRouter({ db, orm, adminToken, logger, metrics: createMetricsRegistry(db, logger), images: testImages(db), bodyLimitBytes: 1024, readyTimeoutMs: 1000 });
+  const router = adminRouter({ db, orm, adminToken, logger, metrics: createMetricsRegistry(db, logger), images: testImages(db), bodyLimitBytes: 1024, readyTimeoutMs: 1000, modelsEnableNew: true });
   return router.stack
     .filter((layer) => layer.methods.length > 0)
     .flatMap((layer) => {
