@@ -13,6 +13,7 @@ import { imagesRouter, type ImagesDeps } from './routes/images.ts';
 import { instancesRouter } from './routes/instances.ts';
 import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
+import { limitsRouter } from './routes/limits.ts';
 import { modelsRouter } from './routes/models.ts';
 import { newRouter } from './routing.ts';
 
@@ -47,6 +48,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),
+    limitsRouter({ db: deps.db, pool: deps.queue?.pool }).routes(),
     docsRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );

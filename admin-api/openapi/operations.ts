@@ -6,6 +6,8 @@ import { generationIdParams, listGenerationsQuery } from '../schemas/generation-
 import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
 import { bulkModelsBody, createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
 import { statsQuery } from '../schemas/stats-schemas.ts';
+import { putPolicyBody } from '../schemas/limit-schemas.ts';
+import { limitScopes } from '../routes/limits.ts';
 import * as out from './response-schemas.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -113,6 +115,26 @@ export const apiOperations: ApiOperation[] = [
   { method: 'post', path: `${instances}/:id/enable`, tag: 'instances', summary: 'Take new work (also ends draining)', params: instanceIdParams, responses: { 200: json('enabled', out.instanceResponse) } },
   { method: 'post', path: `${instances}/:id/disable`, tag: 'instances', summary: 'Stop using it (no probes, no placements)', params: instanceIdParams, responses: { 200: json('disabled', out.instanceResponse) } },
   { method: 'post', path: `${instances}/:id/drain`, tag: 'instances', summary: 'Finish what it runs, take nothing new', params: instanceIdParams, responses: { 200: json('draining', out.instanceResponse) } },
+
+  {
+    method: 'get', path: `${apiPrefix}/limits`, tag: 'limits', summary: 'Every limit policy that sets something',
+    description: 'Per field the most specific scope wins: the user, then their roles (the most generous), then the guild, then global, then the configured defaults.',
+    responses: { 200: json('policies, widest scope first', out.limitPolicyList) },
+  },
+  ...limitScopes.flatMap((scope): ApiOperation[] => {
+    const path = `${apiPrefix}/limits/${scope.path}`;
+    const params = scope.params;
+    const what = scope.label;
+    const writeErrors = { 503: 'this admin API has no database pool for writes' };
+    return [
+      { method: 'get', path, tag: 'limits', summary: `Limits set at ${what}`, params, responses: { 200: json('what is set here (all null when nothing is)', out.limitPolicy) } },
+      {
+        method: 'put', path, tag: 'limits', summary: `Set the limits of ${what}`, description: 'Replaces the whole policy of this scope: fields left out are no longer set here. Audited as `limits.set` with before and after.',
+        params, body: putPolicyBody, responses: { 200: json('stored, with what it replaced', out.limitPolicyWrite) }, errors: writeErrors,
+      },
+      { method: 'delete', path, tag: 'limits', summary: `Unset every limit of ${what}`, params, responses: { 204: { description: 'nothing set here any more' } }, errors: writeErrors },
+    ];
+  }),
 
   { method: 'get', path: `${apiPrefix}/stats`, tag: 'stats', summary: 'Counts, rates, the line and wait/run percentiles since a time', query: statsQuery, responses: { 200: json('statistics', out.statsResponse) } },
 

@@ -116,3 +116,21 @@ export const readyResponse = z.object({
   status: z.enum(['ready', 'not_ready']),
   checks: z.object({ database: z.enum(['ok', 'down', 'missing']), queue: z.enum(['ok', 'down', 'missing']) }),
 });
+
+const policyValues = z
+  .object({
+    perMinute: z.int().nullable(), perHour: z.int().nullable(), perDay: z.int().nullable(), maxActive: z.int().nullable(),
+    maxBatch: z.int().nullable(), maxSteps: z.int().nullable(), maxPixels: z.int().nullable(), blocked: z.boolean().nullable(),
+  })
+  .describe('null = not set at this scope (the wider scope decides); 0 = no cap')
+  .meta({ id: 'PolicyValues' });
+
+export const limitPolicy = z
+  .object({
+    scope: z.enum(['global', 'guild', 'role', 'user']), guildId: z.string().nullable(), subjectId: z.string().nullable().describe('the role or user id'),
+    values: policyValues,
+  })
+  .meta({ id: 'LimitPolicy' });
+
+export const limitPolicyWrite = limitPolicy.extend({ before: policyValues }).meta({ id: 'LimitPolicyWrite' });
+export const limitPolicyList = z.object({ items: z.array(limitPolicy.extend({ updatedAt: dateTime })) }).meta({ id: 'LimitPolicyList' });

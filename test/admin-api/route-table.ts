@@ -18,7 +18,9 @@ export interface RouteCase {
 
 // A value per parameter name that passes the route's validation, so a request that slipped past the token would reach the handler.
 export const sampleGenerationId = '00000000-0000-4000-8000-000000000001';
-const sampleParams: Record<string, string> = { id: '1', generationId: sampleGenerationId, index: '0', name: '256.webp' };
+const sampleParams: Record<string, string> = {
+  id: '1', generationId: sampleGenerationId, index: '0', name: '256.webp', guildId: '200000000000000001', roleId: '500000000000000001', userId: '100000000000000001',
+};
 
 /**
  * Every route of the admin API, read from the root router `createAdminApp` serves (built the same
