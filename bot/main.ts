@@ -28,6 +28,7 @@ try {
     logger,
     limits: limiterSettingsFrom(config),
     images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
+    ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
   });
 } catch (err) {
   const line = describeStartupError(err, startupContextFrom(config));

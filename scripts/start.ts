@@ -36,6 +36,7 @@ const bot = await startBot({
   logger: logger.child({ role: 'bot' }),
   limits: limiterSettingsFrom(config),
   images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
+  ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
 });
 const orm = await createOrm(config.DATABASE_URL);
 const admin = await startAdminApi({

@@ -28,11 +28,18 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
       logger.info('already delivered; nothing to do');
       return;
     }
-    const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
-    await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
-    const { text, values } = markDelivered(g.id);
-    await ctx.db.executeSql(text, values);
-    logger.info({ kind, files: files.length }, 'delivered');
+    try {
+      const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
+      await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
+      const { text, values } = markDelivered(g.id);
+      await ctx.db.executeSql(text, values);
+      logger.info({ kind, files: files.length }, 'delivered');
+    } catch (err) {
+      ctx.metrics.delivery(kind, 'error');
+      throw err;
+    }
+    ctx.metrics.delivery(kind, 'delivered');
+    ctx.metrics.generationEnded(g);
   },
 };
 
