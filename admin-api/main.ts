@@ -29,6 +29,7 @@ const api = await startAdminApi({
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
   modelsEnableNew: config.MODELS_ENABLE_NEW,
+  corsOrigins: config.ADMIN_CORS_ORIGINS,
 });
 
 startupGuard();

@@ -48,6 +48,8 @@ const admin = await startAdminApi({
   images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
+  modelsEnableNew: config.MODELS_ENABLE_NEW,
+  corsOrigins: config.ADMIN_CORS_ORIGINS,
 });
 logger.info({ admin: admin.url }, 'genonaut started: bot, scheduler and admin API');
 
