@@ -152,3 +152,18 @@ describe('metrics and readiness of every role after an end-to-end generation', (
     }
   });
 });
+
+describe('model defaults edited over HTTP', () => {
+  test('/imagine uses the checkpoint\'s new defaults for what the member leaves out', async () => {
+    const id = e2e.models!.checkpoint.id;
+    const patch = await adminCall(`/api/v1/models/${id}`, {
+      method: 'PATCH', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ defaultWidth: 512, defaultHeight: 768, defaultSteps: 3, defaultCfg: 4.5, defaultSampler: 'dpmpp_2m', defaultScheduler: 'karras' }),
+    });
+    expect(patch.status).toBe(200);
+    const { message } = await e2e.playUser().imagine({ prompt: 'defaults please', model: 'sdxl_base.safetensors' });
+    await until(async () => (message()?.attachments.length ?? 0) === 1, 20_000, 'the result delivered');
+    const { rows } = await e2e.db.pool.query(`select width, height, steps, cfg, sampler, scheduler from generation where prompt = 'defaults please'`);
+    expect(rows).toEqual([{ width: 512, height: 768, steps: 3, cfg: 4.5, sampler: 'dpmpp_2m', scheduler: 'karras' }]);
+  });
+});
