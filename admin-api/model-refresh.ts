@@ -4,6 +4,8 @@ import type { DiscoverySummary } from '#shared/comfyui/discovery/summary.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { listInstances, type InstanceRow } from '#shared/db/sql/instances.ts';
 import type { Logger } from '#shared/logging.ts';
+import { adminActor } from './audit.ts';
+import { insertAudit } from './sql/audit.ts';
 
 export interface RefreshDeps {
   pool: pg.Pool;
@@ -41,7 +43,16 @@ export type RefreshResult = DiscoverySummary & { instances: InstanceRefresh[] };
  * cached node lists follow within their 60 s lifetime.
  */
 export async function refreshModels(deps: RefreshDeps): Promise<RefreshResult> {
-  const summary = await discoverModels({ pool: deps.pool, logger: deps.logger, enableNew: deps.enableNew, instanceTimeoutMs: deps.instanceTimeoutMs ?? 20_000 });
+  const summary = await discoverModels({
+    pool: deps.pool, logger: deps.logger, enableNew: deps.enableNew, instanceTimeoutMs: deps.instanceTimeoutMs ?? 20_000,
+    // One row for the pass, with what it changed; a pass that changed nothing is not a change.
+    inTransaction: async (db, s) => {
+      if (!s.added.length && !s.updated.length && !s.retired.length) return;
+      const after = { added: s.added.map((m) => `${m.kind}:${m.fileName}`), updated: s.updated.map((m) => m.id), retired: s.retired.map((m) => m.id) };
+      const audit = insertAudit({ actor: adminActor, action: 'model.refresh', entity: 'model', entityId: null, before: null, after });
+      await db.executeSql(audit.text, audit.values);
+    },
+  });
   const instances = (await asDb(deps.pool).executeSql<InstanceRow>(listInstances().text, [])).rows.filter((i) => i.enabled);
   return { ...summary, instances: instances.map((i) => perInstance(i, summary)) };
 }

@@ -150,6 +150,11 @@ describe('refresh', () => {
     expect(second.updated.map((m) => m.fileName)).toEqual(['shared.safetensors']);
     expect(second.instances.find((i) => i.id === 1)!.lost.map((g) => (g as { fileName: string }).fileName).sort()).toEqual(['base.safetensors', 'shared.safetensors']);
     expect(await list('available=false')).toEqual(['base.safetensors']);
+
+    // Each pass that changed something is one audit row, by the token; a pass with no change writes none.
+    await world.api.request('/api/v1/models/refresh', { method: 'POST' });
+    const audit = (await auditRows('model')).map((a) => [a.action, a.actor, a.entity_id, (a.after as { retired: number[] }).retired.length]);
+    expect(audit).toEqual([['model.refresh', 'admin-token', null, 0], ['model.refresh', 'admin-token', null, 1]]);
   });
 });
 
