@@ -15,6 +15,7 @@ import { usersRouter } from './routes/users.ts';
 import { instancesRouter } from './routes/instances.ts';
 import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
+import { limitsRouter } from './routes/limits.ts';
 import { modelsRouter } from './routes/models.ts';
 import { newRouter } from './routing.ts';
 
@@ -28,6 +29,8 @@ export interface AdminRouterDeps {
   images: ImagesDeps;
   bodyLimitBytes: number;
   readyTimeoutMs: number;
+  /** MODELS_ENABLE_NEW, for models found by `POST /models/refresh`. */
+  modelsEnableNew: boolean;
 }
 
 /**
@@ -40,12 +43,16 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   root.use(bearerAuth(deps.adminToken), jsonBody({ limitBytes: deps.bodyLimitBytes }));
   root.use(
     healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs, storage: deps.images.storage }).routes(),
-    modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
+    modelsRouter({
+      models: new ModelRepository(deps.orm),
+      refresh: deps.queue && { pool: deps.queue.pool, logger: deps.logger, enableNew: deps.modelsEnableNew },
+    }).routes(),
     generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
     keepRouter({ queue: deps.queue }).routes(),
     usersRouter({ queue: deps.queue, storage: deps.images.storage }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),
+    limitsRouter({ db: deps.db, pool: deps.queue?.pool }).routes(),
     docsRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );

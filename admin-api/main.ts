@@ -30,6 +30,8 @@ const api = await startAdminApi({
   images: { storage, links: imageLinksFromConfig(config, asDb(pool)), serve: config.S3_SERVE },
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
+  modelsEnableNew: config.MODELS_ENABLE_NEW,
+  corsOrigins: config.ADMIN_CORS_ORIGINS,
 });
 
 startupGuard();

@@ -29,6 +29,7 @@ try {
     logger,
     limits: limiterSettingsFrom(config),
     images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
+    ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
   });
 } catch (err) {
   const line = describeStartupError(err, startupContextFrom(config));

@@ -23,6 +23,10 @@ import { lineUpdateJob } from './jobs/line-update.ts';
 import { reapStuckJob } from './jobs/reap-stuck.ts';
 import { thumbnailJob } from './jobs/thumbnail.ts';
 import { registerJob } from './register-job.ts';
+import { createSchedulerMetrics } from './metrics.ts';
+import { startSchedulerMetricsServer } from './metrics-server.ts';
+import { watchDiscordRest } from '#shared/observability/registry.ts';
+import type { RunningMetricsServer } from '#shared/observability/metrics-server.ts';
 
 export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob, lineUpdateJob];
 
@@ -34,6 +38,8 @@ export interface RunningScheduler {
    * a failure is logged and the cron tries again. Resolves at once when there is none.
    */
   firstDiscovery: Promise<void>;
+  /** Where `/metrics`, `/healthz` and `/readyz` answer; undefined when the listener is off. */
+  metricsUrl: string | undefined;
   stop(opts?: { graceful?: boolean }): Promise<void>;
 }
 
@@ -44,6 +50,8 @@ export interface StartSchedulerOptions {
   storage?: ImageStorage;
   /** Run pg-boss cron schedules (cleanup, health, reaper). Tests turn it off and call jobs directly. */
   schedules?: boolean;
+  /** The metrics listener; default METRICS_HOST and SCHEDULER_METRICS_PORT (0 = none). Tests pass port 0 to get a free one. */
+  metricsListen?: { host: string; port: number } | null;
   __test__?: SchedulerTestHooks;
 }
 
@@ -69,6 +77,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     storage,
     imageLinks: imageLinksFromConfig(config, db),
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
+    metrics: createSchedulerMetrics(db, logger),
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
     slots,
@@ -89,14 +98,19 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
         },
       )
     : Promise.resolve();
+  watchDiscordRest(context.metrics.registry, context.discord);
+  const listen = opts.metricsListen === undefined ? (config.SCHEDULER_METRICS_PORT ? { host: config.METRICS_HOST, port: config.SCHEDULER_METRICS_PORT } : null) : opts.metricsListen;
+  const metricsServer: RunningMetricsServer | undefined = listen ? await startSchedulerMetricsServer(context, listen) : undefined;
   logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency }, 'scheduler started');
 
   return {
     boss,
     context,
     firstDiscovery,
+    metricsUrl: metricsServer?.url,
     async stop({ graceful = true } = {}) {
       startup.abort();
+      await metricsServer?.close();
       await firstDiscovery;
       await boss.stop({ graceful, timeout: 10_000 });
       await slots.close();

@@ -37,6 +37,7 @@ const bot = await startBot({
   logger: logger.child({ role: 'bot' }),
   limits: limiterSettingsFrom(config),
   images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
+  ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
 });
 const orm = await createOrm(config.DATABASE_URL);
 const admin = await startAdminApi({
@@ -49,6 +50,8 @@ const admin = await startAdminApi({
   images: { storage, links: imageLinksFromConfig(config, asDb(pool)), serve: config.S3_SERVE },
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
+  modelsEnableNew: config.MODELS_ENABLE_NEW,
+  corsOrigins: config.ADMIN_CORS_ORIGINS,
 });
 logger.info({ admin: admin.url }, 'genonaut started: bot, scheduler and admin API');
 

@@ -34,6 +34,13 @@ const proxyAuthorizations = z
       { error: 'expected a JSON object of base URL → header value, e.g. {"https://gpu1/comfy":"Bearer …"}' },
     ),
   );
+const metricsPort = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a TCP port number (0 = off)' })
+    .int({ error: 'expected a whole port number (0 = off)' })
+    .min(0, { error: 'expected a port between 0 (off) and 65535' })
+    .max(65535, { error: 'expected a port between 0 (off) and 65535' })
+    .default(fallback);
 const snowflake = z.string().regex(/^\d{17,20}$/, { error: 'expected a Discord snowflake id (17–20 digits)' });
 
 /** Every environment key Genonaut reads. Each role validates only the keys it needs. */
@@ -77,6 +84,16 @@ export const configSchema = z.object({
     .min(1, { error: 'expected a port between 1 and 65535' })
     .max(65535, { error: 'expected a port between 1 and 65535' })
     .default(8787),
+  // Only these browser origins may call the admin API (comma-separated); empty = CORS off, no Access-Control-* headers.
+  ADMIN_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) origins, comma-separated' }).refine((o) => new URL(o).origin === o, { error: 'expected an origin (scheme://host[:port], no path)' }))),
+  // The bot's and the scheduler's own /metrics, /healthz, /readyz listeners; port 0 = no listener.
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  BOT_METRICS_PORT: metricsPort(9464),
+  SCHEDULER_METRICS_PORT: metricsPort(9465),
   ADMIN_TOKEN: z.string({ error: 'required: a bearer token of at least 24 characters' }).min(24, {
     error: 'expected a bearer token of at least 24 characters',
   }),
@@ -155,7 +172,7 @@ const storage = ['STORAGE_BACKEND', 'STORAGE_DIR', 'S3_BUCKET', 'S3_PREFIX', 'S3
 /** Who signs image links (scheduler, bot) and who checks them (admin API) must agree on all of these. */
 const imageLinks = [...storage, 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
 // The bot reads stored images and signs links for ◀ ▶ on results.
-const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks] as const satisfies readonly ConfigKey[];
+const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks, 'METRICS_HOST', 'BOT_METRICS_PORT'] as const satisfies readonly ConfigKey[];
 const scheduler = [
   ...common,
   ...discord,
@@ -169,10 +186,12 @@ const scheduler = [
   'GENERATION_TIMEOUT_SECONDS',
   'INSTANCE_GRACE_SECONDS',
   'STORAGE_RETRY_SECONDS',
+  'METRICS_HOST',
+  'SCHEDULER_METRICS_PORT',
 ] as const satisfies readonly ConfigKey[];
 // The bot waits (this long at most) for the scheduler's first model discovery only when both share a process.
 const startOnly = ['STARTUP_DISCOVERY_WAIT_SECONDS'] as const satisfies readonly ConfigKey[];
-const adminApi = [...common, 'COMFYUI_URLS', ...imageLinks, 'S3_SERVE', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
+const adminApi = [...common, 'COMFYUI_URLS', ...imageLinks, 'S3_SERVE', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'ADMIN_CORS_ORIGINS', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
 
 /** The keys each process role needs; `start` runs every role in one process. */
 export const roleKeys = {

@@ -4,9 +4,11 @@ import { docsAssetNames } from './docs-assets.ts';
 import { apiPrefix } from '../routing.ts';
 import { generationIdParams, listGenerationsQuery } from '../schemas/generation-schemas.ts';
 import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
-import { createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
+import { bulkModelsBody, createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
 import { statsQuery } from '../schemas/stats-schemas.ts';
 import { userIdParams } from '../schemas/user-schemas.ts';
+import { putPolicyBody } from '../schemas/limit-schemas.ts';
+import { limitScopes } from '../routes/limits.ts';
 import * as out from './response-schemas.ts';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -71,7 +73,20 @@ export const apiOperations: ApiOperation[] = [
   { method: 'post', path: models, tag: 'models', summary: 'Add a model', body: createModelBody, responses: { 201: json('created', out.modelResponse) }, errors: { 409: 'a model of this kind with this file name exists' } },
   { method: 'get', path: `${models}/:id`, tag: 'models', summary: 'One model', params: modelIdParams, responses: { 200: json('the model', out.modelResponse) } },
   { method: 'patch', path: `${models}/:id`, tag: 'models', summary: 'Change a model', params: modelIdParams, body: patchModelBody, responses: { 200: json('changed', out.modelResponse) }, errors: { 409: 'conflicts with another model' } },
-  { method: 'delete', path: `${models}/:id`, tag: 'models', summary: 'Remove a model', params: modelIdParams, responses: { 204: { description: 'removed' } } },
+  {
+    method: 'delete', path: `${models}/:id`, tag: 'models', summary: 'Remove a model', params: modelIdParams, responses: { 204: { description: 'removed' } },
+    errors: { 409: 'generations still queued or running use it: `details.generationIds` lists them' },
+  },
+  {
+    method: 'post', path: `${models}/refresh`, tag: 'models', summary: 'Run model discovery on every enabled instance now',
+    description: 'The same pass as the scheduler\'s periodic one; answers what changed, overall and per instance. An instance that does not answer within 20 s keeps its models and is listed with its error.',
+    responses: { 200: json('what changed', out.refreshResponse) }, errors: { 503: 'this admin API has no database pool for discovery' },
+  },
+  {
+    method: 'post', path: `${models}/bulk`, tag: 'models', summary: 'Enable or disable several models at once',
+    description: 'One transaction, one audit row per model. If any id is unknown nothing changes (404 lists the unknown ids).',
+    body: bulkModelsBody, responses: { 200: json('the changed models, by id', out.modelList) },
+  },
   { method: 'post', path: `${models}/:id/enable`, tag: 'models', summary: 'Offer a model', params: modelIdParams, responses: { 200: json('enabled', out.modelResponse) } },
   { method: 'post', path: `${models}/:id/disable`, tag: 'models', summary: 'Stop offering a model', params: modelIdParams, responses: { 200: json('disabled', out.modelResponse) } },
 
@@ -103,6 +118,11 @@ export const apiOperations: ApiOperation[] = [
     description: 'Cancels their queued work (running work is asked to stop and erased by the cleanup job once it has), deletes every file under their storage prefix, their generation rows and their limiter usage. Audited with the operator as actor. Operator limit policies about the member are kept.',
     params: userIdParams, responses: { 200: json('erased', out.erasureResponse) }, errors: { 503: 'this admin API has no queue connection' },
   },
+  {
+    method: 'delete', path: `${generations}/:id`, tag: 'generations', summary: 'Delete a generation',
+    description: 'What the 🗑 button does: marks it deleted (its image links answer 410; the files go with retention). Queued or running work is cancelled first. Deleting one already deleted changes nothing.',
+    params: generationIdParams, responses: { 204: { description: 'deleted' } }, errors: { 503: 'this admin API has no queue connection' },
+  },
 
   { method: 'get', path: instances, tag: 'instances', summary: 'List ComfyUI instances with health, queue depth and models', responses: { 200: json('every instance', out.instanceList) } },
   { method: 'post', path: instances, tag: 'instances', summary: 'Add an instance', body: createInstanceBody, responses: { 201: json('created', out.instanceResponse) }, errors: { 409: 'name or base URL taken' } },
@@ -112,6 +132,26 @@ export const apiOperations: ApiOperation[] = [
   { method: 'post', path: `${instances}/:id/enable`, tag: 'instances', summary: 'Take new work (also ends draining)', params: instanceIdParams, responses: { 200: json('enabled', out.instanceResponse) } },
   { method: 'post', path: `${instances}/:id/disable`, tag: 'instances', summary: 'Stop using it (no probes, no placements)', params: instanceIdParams, responses: { 200: json('disabled', out.instanceResponse) } },
   { method: 'post', path: `${instances}/:id/drain`, tag: 'instances', summary: 'Finish what it runs, take nothing new', params: instanceIdParams, responses: { 200: json('draining', out.instanceResponse) } },
+
+  {
+    method: 'get', path: `${apiPrefix}/limits`, tag: 'limits', summary: 'Every limit policy that sets something',
+    description: 'Per field the most specific scope wins: the user, then their roles (the most generous), then the guild, then global, then the configured defaults.',
+    responses: { 200: json('policies, widest scope first', out.limitPolicyList) },
+  },
+  ...limitScopes.flatMap((scope): ApiOperation[] => {
+    const path = `${apiPrefix}/limits/${scope.path}`;
+    const params = scope.params;
+    const what = scope.label;
+    const writeErrors = { 503: 'this admin API has no database pool for writes' };
+    return [
+      { method: 'get', path, tag: 'limits', summary: `Limits set at ${what}`, params, responses: { 200: json('what is set here (all null when nothing is)', out.limitPolicy) } },
+      {
+        method: 'put', path, tag: 'limits', summary: `Set the limits of ${what}`, description: 'Replaces the whole policy of this scope: fields left out are no longer set here. Audited as `limits.set` with before and after.',
+        params, body: putPolicyBody, responses: { 200: json('stored, with what it replaced', out.limitPolicyWrite) }, errors: writeErrors,
+      },
+      { method: 'delete', path, tag: 'limits', summary: `Unset every limit of ${what}`, params, responses: { 204: { description: 'nothing set here any more' } }, errors: writeErrors },
+    ];
+  }),
 
   { method: 'get', path: `${apiPrefix}/stats`, tag: 'stats', summary: 'Counts, rates, the line and wait/run percentiles since a time', query: statsQuery, responses: { 200: json('statistics', out.statsResponse) } },
 

@@ -27,6 +27,27 @@ export const modelResponse = z
 
 export const modelPage = z.object({ items: z.array(modelResponse), nextCursor: z.string().nullable() }).meta({ id: 'ModelPage' });
 
+export const modelList = z.object({ items: z.array(modelResponse) }).meta({ id: 'ModelList' });
+
+const fileRef = z.object({ kind: z.enum(modelKinds), fileName: z.string() });
+const modelState = z.object({ instanceIds: z.array(z.int()), available: z.boolean() });
+const changedFile = fileRef.extend({ id: z.int().nullable().describe('the model id; null for one added by this refresh (list the models to see it)') });
+
+export const refreshResponse = z
+  .object({
+    added: z.array(fileRef.extend({ enabled: z.boolean(), unsafe: z.boolean(), instanceIds: z.array(z.int()) })).describe('new models (unsafe formats start disabled)'),
+    updated: z.array(fileRef.extend({ id: z.int(), before: modelState, after: modelState })).describe('instances changed, or available again'),
+    retired: z.array(fileRef.extend({ id: z.int(), instanceIds: z.array(z.int()).describe('where it was') })).describe('gone from every instance that answered: marked unavailable, kept'),
+    unreachable: z.array(z.object({ id: z.int(), name: z.string(), baseUrl: z.string(), error: z.string() })),
+    instances: z.array(
+      z.object({
+        id: z.int(), name: z.string(), baseUrl: z.string(), answered: z.boolean(), error: z.string().nullable().describe('why it did not answer; its models were left as they were'),
+        gained: z.array(changedFile), lost: z.array(changedFile),
+      }),
+    ).describe('per enabled instance'),
+  })
+  .meta({ id: 'ModelRefresh' });
+
 const output = z.object({ index: z.int(), status: z.enum(['stored', 'failed', 'expired']) }).catchall(z.unknown());
 
 export const generationResponse = z
@@ -109,3 +130,21 @@ export const erasureResponse = z
     stillStopping: z.int().describe('requests that were on a GPU: cancelled, and erased by the cleanup job once they stop'),
   })
   .meta({ id: 'Erasure' });
+
+const policyValues = z
+  .object({
+    perMinute: z.int().nullable(), perHour: z.int().nullable(), perDay: z.int().nullable(), maxActive: z.int().nullable(),
+    maxBatch: z.int().nullable(), maxSteps: z.int().nullable(), maxPixels: z.int().nullable(), blocked: z.boolean().nullable(),
+  })
+  .describe('null = not set at this scope (the wider scope decides); 0 = no cap')
+  .meta({ id: 'PolicyValues' });
+
+export const limitPolicy = z
+  .object({
+    scope: z.enum(['global', 'guild', 'role', 'user']), guildId: z.string().nullable(), subjectId: z.string().nullable().describe('the role or user id'),
+    values: policyValues,
+  })
+  .meta({ id: 'LimitPolicy' });
+
+export const limitPolicyWrite = limitPolicy.extend({ before: policyValues }).meta({ id: 'LimitPolicyWrite' });
+export const limitPolicyList = z.object({ items: z.array(limitPolicy.extend({ updatedAt: dateTime })) }).meta({ id: 'LimitPolicyList' });

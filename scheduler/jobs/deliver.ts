@@ -34,11 +34,18 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
     }
     // The member reads a plain failure text; the technical detail is kept here and in the row.
     if (kind === 'failure') logger.warn({ errorCode: g.errorCode, errorMessage: g.errorMessage }, 'delivering a failure');
-    const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
-    await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
-    const { text, values } = markDelivered(g.id);
-    await ctx.db.executeSql(text, values);
-    logger.info({ kind, files: files.length }, 'delivered');
+    try {
+      const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
+      await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
+      const { text, values } = markDelivered(g.id);
+      await ctx.db.executeSql(text, values);
+      logger.info({ kind, files: files.length }, 'delivered');
+    } catch (err) {
+      ctx.metrics.delivery(kind, 'error');
+      throw err;
+    }
+    ctx.metrics.delivery(kind, 'delivered');
+    ctx.metrics.generationEnded(g);
   },
 };
 

@@ -232,6 +232,7 @@ async function finish(
   }
   if (outcome.status === 'error') {
     helpers.logger.warn({ err: outcome.error, details: outcome.error.details }, 'ComfyUI execution error');
+    ctx.metrics.comfyError(instance.id, 'execution');
     await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(outcome.error.code, outcome.error.message));
     return;
   }

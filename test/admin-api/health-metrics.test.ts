@@ -78,19 +78,19 @@ describe('health, readiness and metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toContain('process_cpu_user_seconds_total');
-    expect(text).toMatch(/^genonaut_generations\{status="queued"\} 2$/m);
-    expect(text).toMatch(/^genonaut_generations\{status="failed"\} 1$/m);
-    expect(text).toMatch(/^genonaut_generations\{status="running"\} 0$/m);
-    expect(text).toMatch(/^genonaut_queue_depth\{queue="generate"\} 2$/m);
-    expect(text).toMatch(/^genonaut_queue_depth\{queue="deliver"\} 1$/m);
-    expect(text).toMatch(/^genonaut_queue_depth\{queue="thumbnail"\} 0$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="queued",role="admin-api"\} 2$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="failed",role="admin-api"\} 1$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="running",role="admin-api"\} 0$/m);
+    expect(text).toMatch(/^genonaut_queue_depth\{queue="generate",role="admin-api"\} 2$/m);
+    expect(text).toMatch(/^genonaut_queue_depth\{queue="deliver",role="admin-api"\} 1$/m);
+    expect(text).toMatch(/^genonaut_queue_depth\{queue="thumbnail",role="admin-api"\} 0$/m);
   });
 
   test('/metrics still answers before pg-boss is installed, without queue depths', async () => {
     const res = await noBossApi.request('/metrics', { token: null });
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toMatch(/^genonaut_generations\{status="queued"\} 0$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="queued",role="admin-api"\} 0$/m);
     expect(text).not.toMatch(/^genonaut_queue_depth\{/m);
   });
 });

@@ -58,11 +58,13 @@ export async function startSchedulerHarness(opts: {
   __test__?: SchedulerTestHooks;
   /** Default: the silent test logger (capture lines with test/support/log-capture.ts). */
   logger?: Logger;
+  /** Serve /metrics and /readyz on a free loopback port (scheduler.metricsUrl); off by default. */
+  metrics?: boolean;
 }): Promise<SchedulerHarness> {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'gn-sched-'));
   const env = schedulerEnv(opts.tdb, opts.discord, opts.comfyUrls, storageDir, opts.env);
   const config = parseConfig('scheduler', env);
-  const scheduler = await startScheduler({ config, logger: opts.logger ?? testLogger, schedules: false, ...(opts.__test__ ? { __test__: opts.__test__ } : {}) });
+  const scheduler = await startScheduler({ config, logger: opts.logger ?? testLogger, schedules: false, metricsListen: opts.metrics ? { host: '127.0.0.1', port: 0 } : null, ...(opts.__test__ ? { __test__: opts.__test__ } : {}) });
   const repo = new GenerationRepository(asDb(opts.tdb.pool));
   return {
     scheduler,
