@@ -11,6 +11,7 @@ import { generationsRouter, type QueueDeps } from './routes/generations.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter, type ImagesDeps } from './routes/images.ts';
 import { instancesRouter } from './routes/instances.ts';
+import { consoleRouter } from './routes/console.ts';
 import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
 import { modelsRouter } from './routes/models.ts';
@@ -43,6 +44,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),
     docsRouter().routes(),
+    consoleRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );
   return root;
