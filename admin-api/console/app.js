@@ -35,6 +35,7 @@ const screens = {
 function showView(name) {
   const current = views.includes(name) ? name : 'models';
   for (const view of views) $(view).hidden = view !== current;
+  message.hidden = true;
   for (const button of document.querySelectorAll('#tabs button')) {
     if (button.dataset.view === current) button.setAttribute('aria-current', 'page');
     else button.removeAttribute('aria-current');

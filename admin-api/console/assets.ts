@@ -13,6 +13,7 @@ export interface ConsoleAsset {
 const script = 'text/javascript; charset=utf-8';
 
 export const consoleAssets: Record<string, ConsoleAsset> = {
+  'favicon.svg': { file: 'favicon.svg', type: 'image/svg+xml' },
   'console.css': { file: 'console.css', type: 'text/css; charset=utf-8' },
   'app.js': { file: 'app.js', type: script },
   'api.js': { file: 'api.js', type: script },

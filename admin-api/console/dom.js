@@ -32,8 +32,8 @@ export function labelled(text, control) {
   return el('label', {}, text, control);
 }
 
-export function select(name, options, value) {
-  return el('select', { name }, options.map(([v, text]) => el('option', { value: v, selected: v === value }, text)));
+export function select(name, options, value, ariaLabel) {
+  return el('select', { name, 'aria-label': ariaLabel }, options.map(([v, text]) => el('option', { value: v, selected: v === value }, text)));
 }
 
 export function when(iso) {

@@ -18,7 +18,7 @@ export function generationsView(root, { run }) {
   let nextCursor = null;
   /** blob: URLs of the thumbnails on the page, released when the list is redrawn. */
   let objectUrls = [];
-  const status = select('status', [['', 'any status'], ...generationStatuses.map((s) => [s, s])], '');
+  const status = select('status', [['', 'any status'], ...generationStatuses.map((s) => [s, s])], '', 'Filter by status');
   const cards = el('div', { class: 'cards' });
   const more = el('button', { type: 'button', class: 'more', hidden: true, onclick: () => run(() => load(true)) }, 'Load more');
   status.addEventListener('change', () => run(() => load(false)));

@@ -40,7 +40,7 @@ export function instancesView(root, { run }) {
       el('td', {}, instance.avgSecondsPerStep === null ? '–' : instance.avgSecondsPerStep.toFixed(2)),
       el('td', { title: instance.models.map((m) => `${m.kind} ${m.fileName}`).join('\n') }, String(instance.models.length)),
       el('td', {}, when(instance.lastSeenAt)),
-      el('td', { class: 'actions' }, act('drain', 'Drain'), act('enable', 'Enable'), act('disable', 'Disable')),
+      el('td', {}, el('div', { class: 'actions' }, act('drain', 'Drain'), act('enable', 'Enable'), act('disable', 'Disable'))),
     );
     return row;
   }

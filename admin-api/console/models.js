@@ -4,14 +4,16 @@ import { clear, el, labelled, select } from './dom.js';
 
 const base = '/api/v1/models';
 
-/** Per-model defaults the API accepts in PATCH; an empty field means "none" (null). */
-const defaultFields = [
+/** Per-model defaults the API accepts in PATCH, by the kind they apply to; an empty field means "none" (null). */
+const generationDefaults = [
   ['defaultWidth', 'Width', 'int'],
   ['defaultHeight', 'Height', 'int'],
   ['defaultSteps', 'Steps', 'int'],
   ['defaultCfg', 'CFG', 'number'],
   ['defaultSampler', 'Sampler', 'text'],
   ['defaultScheduler', 'Scheduler', 'text'],
+];
+const loraDefaults = [
   ['defaultStrengthModel', 'LoRA strength (model)', 'number'],
   ['defaultStrengthClip', 'LoRA strength (clip)', 'number'],
 ];
@@ -24,9 +26,9 @@ export function modelsView(root, { notify, run }) {
   const rows = el('tbody');
   const more = el('button', { type: 'button', class: 'more', hidden: true, onclick: () => run(() => load(true)) }, 'Load more');
 
-  const kind = select('kind', [['', 'any kind'], ...modelKinds.map((k) => [k, k])], '');
-  const enabled = select('enabled', [['', 'any'], ['true', 'enabled'], ['false', 'disabled']], '');
-  const search = el('input', { type: 'search', name: 'search', placeholder: 'name or file' });
+  const kind = select('kind', [['', 'any kind'], ...modelKinds.map((k) => [k, k])], '', 'Filter by kind');
+  const enabled = select('enabled', [['', 'any'], ['true', 'enabled'], ['false', 'disabled']], '', 'Filter by enabled');
+  const search = el('input', { type: 'search', name: 'search', placeholder: 'name or file', 'aria-label': 'Search models' });
   const filterForm = el(
     'form',
     { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); applyFilters(); } },
@@ -89,7 +91,7 @@ export function modelsView(root, { notify, run }) {
       el('td', {}, el('input', { type: 'checkbox', checked: model.enabled, 'aria-label': `Enabled: ${model.displayName}`, onchange: (e) => revertOnFailure(e.target, model.enabled, change(model.enabled ? '/disable' : '/enable')) })),
       el('td', {}, el('input', { type: 'checkbox', checked: model.nsfw, 'aria-label': `NSFW: ${model.displayName}`, onchange: (e) => revertOnFailure(e.target, model.nsfw, change('', { nsfw: !model.nsfw })) })),
       el('td', {}, model.available ? 'yes' : 'no'),
-      el('td', { class: 'actions' }, rename, el('button', { type: 'button', onclick: () => { defaultsRow.hidden = !defaultsRow.hidden; } }, 'Defaults')),
+      el('td', {}, el('div', { class: 'actions' }, rename, el('button', { type: 'button', onclick: () => { defaultsRow.hidden = !defaultsRow.hidden; } }, 'Defaults'))),
     );
 
     function startRename() {
@@ -112,7 +114,8 @@ export function modelsView(root, { notify, run }) {
     }
 
     function defaultsForm(m) {
-      const inputs = defaultFields.map(([field, label, type]) => [field, type, label, el('input', { name: field, type: type === 'text' ? 'text' : 'number', step: type === 'int' ? '1' : 'any', value: m[field] ?? '' })]);
+      const fields = m.kind === 'lora' ? loraDefaults : generationDefaults;
+      const inputs = fields.map(([field, label, type]) => [field, type, label, el('input', { name: field, type: type === 'text' ? 'text' : 'number', step: type === 'int' ? '1' : 'any', value: m[field] ?? '' })]);
       return el(
         'form',
         {

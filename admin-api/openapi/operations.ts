@@ -72,7 +72,7 @@ export const apiOperations: ApiOperation[] = [
   },
   ...consoleAssetNames.map((name): ApiOperation => ({
     method: 'get', path: `/admin/${name}`, tag: 'console', summary: `${name}, for the console page`, isPublic: true,
-    responses: { 200: { description: 'a script or style sheet', mediaType: '*/*' } },
+    responses: { 200: { description: 'a script, style sheet or icon', mediaType: '*/*' } },
   })),
 
   { method: 'get', path: models, tag: 'models', summary: 'List models', query: listModelsQuery, responses: { 200: json('a page of models', out.modelPage) } },
