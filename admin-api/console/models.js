@@ -1,6 +1,6 @@
 import { api } from './api.js';
 import { modelKinds } from './constants.js';
-import { clear, el, labelled, select } from './dom.js';
+import { append, clear, el, labelled, select } from './dom.js';
 
 const base = '/api/v1/models';
 
@@ -143,13 +143,13 @@ export function modelsView(root, { notify, run }) {
     const describe = (m) => `${m.kind} ${m.fileName}`;
     const list = (title, items, text) =>
       items.length ? el('div', {}, el('strong', {}, `${title} (${items.length})`), el('ul', {}, items.map((i) => el('li', {}, text(i))))) : null;
-    clear(summary).append(
+    append(clear(summary), [
       el('strong', {}, `Refresh: ${result.added.length} added, ${result.updated.length} updated, ${result.retired.length} retired, ${result.unreachable.length} instance(s) unreachable`),
       list('Added', result.added, (m) => `${describe(m)}${m.enabled ? '' : ' (disabled)'}`),
       list('Updated', result.updated, describe),
       list('Retired', result.retired, describe),
       list('Unreachable', result.unreachable, (i) => `${i.name}: ${i.error}`),
-    );
+    ]);
     summary.hidden = false;
     await load(false);
     return 'Models refreshed.';
