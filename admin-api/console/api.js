@@ -14,6 +14,8 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.details = details;
+    /** Already told to the operator (the stored token was refused), so callers stay quiet. */
+    this.reported = false;
   }
 }
 
@@ -45,7 +47,10 @@ export async function api(path, { method = 'GET', query, body, tokenValue } = {}
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   if (!res.ok) {
     const err = await failure(res);
-    if (res.status === 401 && tokenValue === undefined) unauthorized(err);
+    if (res.status === 401 && tokenValue === undefined) {
+      unauthorized(err);
+      err.reported = true;
+    }
     throw err;
   }
   return res.status === 204 ? null : res.json();

@@ -20,7 +20,7 @@ async function run(action) {
     if (typeof done === 'string') notify(done);
     return true;
   } catch (err) {
-    notify(describeError(err), 'error');
+    if (!(err instanceof ApiError && err.reported)) notify(describeError(err), 'error');
     return false;
   }
 }

@@ -185,18 +185,37 @@ describe('/admin in a real browser', () => {
     await expect.poll(() => cards.count()).toBe(1);
     expect(await cards.first().textContent()).toContain('out of memory on gpu-a');
 
+    // Older pages come with "Load more".
+    const repo = new GenerationRepository(asDb(tdb.pool));
+    for (let i = 0; i < 24; i++) {
+      const g = await repo.create(generationInput({ prompt: `failure ${i}` }));
+      await repo.transition(g.id, 'failed', { errorCode: 'comfy_error', errorMessage: 'node error' });
+    }
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await expect.poll(() => cards.count()).toBe(24);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => cards.count()).toBe(25);
+    expect(await page.getByRole('button', { name: 'Load more' }).isHidden()).toBe(true);
+    expect(await cards.last().textContent()).toContain('out of memory on gpu-a');
+
     // The token survives a reload of the tab; "Forget token" drops it.
+    await page.getByLabel('Filter by status').selectOption('');
     await page.reload();
-    await expect.poll(() => page.locator('article.card').count()).toBe(3);
+    await expect.poll(() => page.locator('article.card').count()).toBe(24);
     await page.getByRole('button', { name: 'Forget token' }).click();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(await page.getByLabel('Admin token').isVisible()).toBe(true);
 
-    // The only console lines are the browser's own notes on the two refusals asked for above.
-    expect(problems).toEqual([
-      'console: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
-      'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
-    ]);
+    // A stored token the API no longer accepts sends the operator back to the sign-in box, saying why.
+    await page.evaluate(() => sessionStorage.setItem('genonaut.adminToken', 'a-token-that-was-rotated-away'));
+    await page.reload();
+    await expect.poll(() => page.locator('#message.error').textContent()).toContain('no longer accepts the stored token');
+    expect(await page.getByLabel('Admin token').isVisible()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    // The only console lines are the browser's own notes on the refusals asked for above.
+    const refused = (status: string) => `console: Failed to load resource: the server responded with a status of ${status}`;
+    expect(problems).toEqual([refused('401 (Unauthorized)'), refused('400 (Bad Request)'), refused('401 (Unauthorized)')]);
     await page.close();
   });
 });
