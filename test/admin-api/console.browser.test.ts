@@ -102,6 +102,7 @@ describe('/admin in a real browser', () => {
     await page.getByRole('button', { name: 'Open console' }).click();
     await expect.poll(() => page.locator('#message').textContent()).toContain('Wrong token');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.getByRole('button', { name: 'Models' }).isVisible()).toBe(false);
     await screenshot(page, 'admin-console-wrong-token');
 
     await page.getByLabel('Admin token').fill(adminToken);
@@ -205,6 +206,7 @@ describe('/admin in a real browser', () => {
     await page.getByRole('button', { name: 'Forget token' }).click();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(await page.getByLabel('Admin token').isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Models' }).isVisible()).toBe(false);
 
     // A stored token the API no longer accepts sends the operator back to the sign-in box, saying why.
     await page.evaluate(() => sessionStorage.setItem('genonaut.adminToken', 'a-token-that-was-rotated-away'));
