@@ -11,4 +11,12 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The admin console's browser modules (served as they are, no build step).
+    files: ['admin-api/console/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(['document', 'window', 'location', 'sessionStorage', 'fetch', 'URL', 'Node'].map((name) => [name, 'readonly'])),
+    },
+  },
 );

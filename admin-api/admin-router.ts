@@ -13,6 +13,7 @@ import { imagesRouter, type ImagesDeps } from './routes/images.ts';
 import { keepRouter } from './routes/keep.ts';
 import { usersRouter } from './routes/users.ts';
 import { instancesRouter } from './routes/instances.ts';
+import { consoleRouter } from './routes/console.ts';
 import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
 import { limitsRouter } from './routes/limits.ts';
@@ -54,6 +55,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     statsRouter({ db: deps.db }).routes(),
     limitsRouter({ db: deps.db, pool: deps.queue?.pool }).routes(),
     docsRouter().routes(),
+    consoleRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );
   return root;

@@ -50,7 +50,7 @@ export async function startAdminApi(opts: StartAdminApiOptions): Promise<Running
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  deps.logger.info({ url }, 'admin api listening');
+  deps.logger.info({ url, console: `${url}/admin`, docs: `${url}/docs` }, 'admin api listening');
   let closing: Promise<void> | undefined;
   return {
     url,

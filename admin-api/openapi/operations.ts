@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { imageParams } from '../images/params.ts';
+import { consoleAssetNames } from '../console/assets.ts';
 import { docsAssetNames } from './docs-assets.ts';
 import { apiPrefix } from '../routing.ts';
 import { generationIdParams, listGenerationsQuery } from '../schemas/generation-schemas.ts';
@@ -66,6 +67,15 @@ export const apiOperations: ApiOperation[] = [
   { method: 'get', path: '/docs', tag: 'docs', summary: 'Interactive documentation (Swagger UI, served locally)', isPublic: true, responses: { 200: { description: 'HTML page', mediaType: 'text/html' } } },
   ...docsAssetNames.map((name): ApiOperation => ({
     method: 'get', path: `/docs/${name}`, tag: 'docs', summary: `${name}, for the documentation page`, isPublic: true,
+    responses: { 200: { description: 'a script, style sheet or icon', mediaType: '*/*' } },
+  })),
+  {
+    method: 'get', path: '/admin', tag: 'console', summary: 'The operator console (a web page on this API)', isPublic: true,
+    description: 'The page itself is public and holds no data; every call it makes sends the token the operator types in.',
+    responses: { 200: { description: 'HTML page', mediaType: 'text/html' } },
+  },
+  ...consoleAssetNames.map((name): ApiOperation => ({
+    method: 'get', path: `/admin/${name}`, tag: 'console', summary: `${name}, for the console page`, isPublic: true,
     responses: { 200: { description: 'a script, style sheet or icon', mediaType: '*/*' } },
   })),
 

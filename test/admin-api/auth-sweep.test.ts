@@ -4,6 +4,7 @@ import { spellingsOf } from './path-spellings.ts';
 import { errorCodeOf, rawRequest, type RawResponse } from './raw-http.ts';
 import { routeTable, sampleGenerationId, type RouteCase } from './route-table.ts';
 import { asDb } from '#shared/db/pool.ts';
+import { consoleAssetNames } from '#admin/console/assets.ts';
 import { docsAssetNames } from '#admin/openapi/docs-assets.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { generationInput } from '../support/generation-fixture.ts';
@@ -15,6 +16,8 @@ const publicRoutes = [
   'GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz', 'GET /metrics', 'HEAD /metrics',
   'GET /openapi.json', 'HEAD /openapi.json', 'GET /docs', 'HEAD /docs',
   ...docsAssetNames.flatMap((name) => [`GET /docs/${name}`, `HEAD /docs/${name}`]),
+  'GET /admin', 'HEAD /admin',
+  ...consoleAssetNames.flatMap((name) => [`GET /admin/${name}`, `HEAD /admin/${name}`]),
   ...imageRoutes(),
 ];
 
