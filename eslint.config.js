@@ -11,4 +11,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The playground page: plain ES modules run by the browser.
+    files: ['sim/discord/playground/public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['window', 'document', 'location', 'URL', 'CSS', 'fetch', 'EventSource', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly'])),
+    },
+  },
 );
