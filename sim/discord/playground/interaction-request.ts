@@ -1,7 +1,19 @@
 import { z } from 'zod';
 
 const snowflake = z.string().regex(/^\d{1,20}$/, 'expected a snowflake');
-const option = z.object({ name: z.string().min(1).max(32), value: z.union([z.string().max(6000), z.number(), z.boolean()]) });
+interface TypedOption {
+  name: string;
+  value?: string | number | boolean;
+  options?: TypedOption[];
+}
+/** An option as typed; a subcommand or group carries its options inside (`/cmd group sub option:value`). */
+const option: z.ZodType<TypedOption> = z.object({
+  name: z.string().min(1).max(32),
+  value: z.union([z.string().max(6000), z.number(), z.boolean()]).optional(),
+  get options() {
+    return z.array(option).max(25).optional();
+  },
+});
 const asMember = { member: snowflake };
 
 /** What the page may ask the stand-in to send, as one of its members. */

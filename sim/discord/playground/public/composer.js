@@ -43,8 +43,8 @@ export function createComposer({ input, popup, hint }, deps) {
       return;
     }
     if (parsed.error) return void hint.append(el('span', '', parsed.error));
-    for (const def of parsed.command.options ?? []) {
-      const used = parsed.options.some((o) => o.name === def.name);
+    for (const def of parsed.defs ?? []) {
+      const used = parsed.used.includes(def.name);
       const chip = hint.appendChild(el('span', used ? 'chip used' : 'chip', `${def.name}${def.required ? '*' : ''}`));
       chip.title = def.description;
     }
@@ -62,7 +62,7 @@ export function createComposer({ input, popup, hint }, deps) {
     const parsed = text.startsWith('/') ? parseCommandLine(text, commands) : undefined;
     showHint(parsed);
     const focused = parsed?.focused;
-    if (!focused || parsed.error) return showChoices([], () => {});
+    if (!focused) return showChoices([], () => {});
     const pick = (c) => (input.value = replaceFocusedValue(input.value, focused, String(c.value)));
     if (focused.choices.length) {
       const typed = focused.value.toLowerCase();
@@ -71,8 +71,7 @@ export function createComposer({ input, popup, hint }, deps) {
     if (!focused.autocomplete) return showChoices([], () => {});
     const ticket = ++asked;
     timer = setTimeout(async () => {
-      const options = parsed.options.filter((o) => o.name !== focused.name).concat({ name: focused.name, value: focused.value });
-      const choices = await deps.autocomplete(parsed.command.name, options, focused.name);
+      const choices = await deps.autocomplete(parsed.command.name, parsed.autocompleteOptions, focused.name);
       if (ticket === asked) showChoices(choices, pick);
     }, AUTOCOMPLETE_DELAY_MS);
   }
