@@ -52,7 +52,7 @@ async function type(page: Page, line: string): Promise<void> {
 }
 
 describe('the playground page in a real browser', () => {
-  test('a member types /imagine, watches it queue and finish with an image, regenerates with 🔁 and cancels a queued one', async () => {
+  test('a member types /imagine, watches it queue and finish with an image, regenerates with 🔁, cancels a queued one; a moderator deletes with 🗑', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const problems = pageProblems(page);
     await page.goto(playground.url);
@@ -93,6 +93,12 @@ describe('the playground page in a real browser', () => {
     await screenshot(page, 'playground-cancelled');
     await page.locator('.message', { hasText: 'a slow one' }).locator('button', { hasText: 'Cancel' }).click();
     playground.comfy.setSecondsPerStep(0.02);
+
+    // morgan, a moderator, deletes one of alice's images with 🗑: it leaves the channel for everyone.
+    await page.locator('#member').selectOption({ label: 'morgan (moderator)' });
+    await expect.poll(() => loadedImages(page), bot).toBe(2);
+    await page.locator('.message', { has: page.locator('img') }).first().locator('button', { hasText: '🗑' }).click();
+    await expect.poll(() => page.locator('.message', { has: page.locator('img') }).count(), bot).toBe(1);
 
     expect(problems).toEqual([]);
     await page.close();

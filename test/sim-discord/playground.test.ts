@@ -65,7 +65,7 @@ describe('sim/discord playground routes', () => {
     const sent = post({ kind: 'command', member: morgan.id, name: 'echo', options: [{ name: 'text', value: 'hi' }] });
     const interaction = await next;
     expect(interaction.user.id).toBe(morgan.id);
-    expect(interaction.memberPermissions!.has(PermissionFlagsBits.ManageGuild)).toBe(true);
+    expect(interaction.memberPermissions!.has([PermissionFlagsBits.ManageGuild, PermissionFlagsBits.ManageMessages])).toBe(true);
     expect(interaction.options.getString('text')).toBe('hi');
     await interaction.reply({ content: 'public reply', components: [{ type: 1, components: [{ type: 2, style: 2, custom_id: 'again', label: 'Again' }] }] });
     const answer = (await (await sent).json()) as { response: { type: number; data: { content: string } } };
@@ -78,7 +78,7 @@ describe('sim/discord playground routes', () => {
     const press = post({ kind: 'component', member: bob.id, messageId: reply.id, customId: 'again' });
     const button = await pressed;
     expect(button.user.id).toBe(bob.id);
-    expect(button.memberPermissions!.has(PermissionFlagsBits.ManageGuild)).toBe(false);
+    expect(button.memberPermissions!.any([PermissionFlagsBits.ManageGuild, PermissionFlagsBits.ManageMessages])).toBe(false);
     await button.reply({ content: 'just for bob', flags: MessageFlags.Ephemeral });
     await press;
     await interaction.editReply({ content: 'edited reply' });

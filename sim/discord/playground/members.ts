@@ -2,12 +2,13 @@ import { DEFAULT_PERMISSIONS } from '../gateway-payloads.ts';
 import type { SimState } from '../state.ts';
 import type { SimUser } from '../types.ts';
 
-const MANAGE_GUILD = 1n << 5n;
+// What Genonaut's moderators need: Manage Server for /genadmin, Manage Messages for others' results.
+const MODERATOR_BITS = (1n << 5n) | (1n << 13n);
 
 export interface PlaygroundMember {
   user: SimUser;
   moderator: boolean;
-  /** `member.permissions` sent with this member's interactions; moderators add Manage Server. */
+  /** `member.permissions` sent with this member's interactions; moderators add Manage Server and Manage Messages. */
   permissions: string;
 }
 
@@ -22,7 +23,7 @@ export class PlaygroundMembers {
 
   add(user: SimUser, opts: { moderator?: boolean } = {}): PlaygroundMember {
     const moderator = opts.moderator ?? false;
-    const permissions = moderator ? (BigInt(DEFAULT_PERMISSIONS) | MANAGE_GUILD).toString() : DEFAULT_PERMISSIONS;
+    const permissions = moderator ? (BigInt(DEFAULT_PERMISSIONS) | MODERATOR_BITS).toString() : DEFAULT_PERMISSIONS;
     const member = { user, moderator, permissions };
     this.#members.set(user.id, member);
     return member;
