@@ -17,7 +17,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535 || !(secondsPerStep >= 0
   process.stderr.write('playground: --port takes a port number (0 = any free one), --seconds-per-step a number of seconds\n');
   process.exit(2);
 }
-const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'playground' });
+// After Ctrl-C the log goes quiet: the signal reaches the embedded PostgreSQL too, and the connections it drops
+// while the roles stop are expected, not news.
+let quiet = false;
+const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'playground', destination: { write: (line: string) => void (quiet || process.stdout.write(line)) } });
 const startup: StartupContext = { databaseUrl: process.env.DATABASE_URL, listenPorts: { '--port': port } };
 const disarmStartupGuard = guardStartup(logger, startup);
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -32,6 +35,7 @@ let signalled = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     signalled = true;
+    quiet = true;
     // Ctrl-C reaches PostgreSQL too: connections it closes now are expected, not a crash.
     disarmStartupGuard();
     process.on('uncaughtException', (err) => logger.debug({ err }, 'while stopping'));

@@ -63,7 +63,7 @@ describe('the playground page in a real browser', () => {
     // Autocomplete comes from the bot: typing model:dream lists the stand-in's checkpoint.
     await page.locator('#composer').fill('/imagine a lighthouse at dusk model:dream');
     await expect.poll(() => page.locator('.suggestion-name').allTextContents(), bot).toEqual([expect.stringContaining('dreamshaper_8.safetensors')]);
-    await page.locator('.suggestion').first().click();
+    await page.locator('#composer').press('Tab');
     await expect.poll(() => page.locator('#composer').inputValue(), bot).toBe('/imagine a lighthouse at dusk model:dreamshaper_8.safetensors ');
     await page.locator('#composer').press('Enter');
 

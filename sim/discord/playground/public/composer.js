@@ -80,6 +80,12 @@ export function createComposer({ input, popup, hint }, deps) {
   input.addEventListener('focus', refresh);
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') showChoices([], () => {});
+    const first = popup.hidden ? null : popup.querySelector('.suggestion');
+    if (e.key === 'Tab' && first) {
+      e.preventDefault();
+      first.click();
+      return;
+    }
     if (e.key !== 'Enter') return;
     e.preventDefault();
     const parsed = parseCommandLine(input.value.trim(), deps.commands());
