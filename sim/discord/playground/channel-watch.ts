@@ -26,7 +26,6 @@ export class ChannelWatch {
   constructor(state: SimState, log: RequestLog, channelId: string) {
     this.#state = state;
     this.#channelId = channelId;
-    for (const message of this.#all()) this.#seen.set(message.id, revision(message));
     this.#unsubscribe = log.onRecord(() => this.check());
   }
 
@@ -35,12 +34,15 @@ export class ChannelWatch {
     return this.#state.channelMessages(this.#channelId).map(toApiMessage);
   }
 
+  /** A subscriber starts from `current()`; until the first one, nothing is compared (tests with busy channels pay nothing). */
   subscribe(listener: (event: ChannelEvent) => void): () => void {
+    if (!this.#listeners.size) this.#remember();
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   check(): void {
+    if (!this.#listeners.size) return;
     for (const message of this.#all()) {
       const now = revision(message);
       if (this.#seen.get(message.id) === now) continue;
@@ -53,6 +55,11 @@ export class ChannelWatch {
   close(): void {
     this.#unsubscribe();
     this.#listeners.clear();
+  }
+
+  #remember(): void {
+    this.#seen.clear();
+    for (const message of this.#all()) this.#seen.set(message.id, revision(message));
   }
 
   #all(): SimMessage[] {
