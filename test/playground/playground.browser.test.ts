@@ -104,7 +104,7 @@ describe('the playground page in a real browser', () => {
     await page.close();
   });
 
-  test('a bare /imagine opens the bot form; errors are for the member who erred; typed markup stays text', async () => {
+  test('a bare /imagine opens the bot form; errors are for the member who erred; typed markup stays text; ▶ pages a batch', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const problems = pageProblems(page);
     await page.goto(playground.url);
@@ -131,6 +131,23 @@ describe('the playground page in a real browser', () => {
     await page.locator('#member').selectOption({ label: 'bob' });
     await expect.poll(() => page.locator('.message.ephemeral').count(), bot).toBe(0);
     expect(await page.locator('.message', { hasText: 'a cat' }).count()).toBe(1);
+
+    // A batch of two: ▶ shows the second image in the same message.
+    await page.locator('#member').selectOption({ label: 'alice' });
+    await type(page, '/imagine two foxes batch:2');
+    const batch = page.locator('.message', { hasText: 'two foxes' });
+    await expect.poll(() => batch.locator('button', { hasText: '▶' }).count(), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => batch.textContent(), bot).toContain('1 / 2');
+    await batch.locator('button', { hasText: '▶' }).click();
+    await expect.poll(() => batch.textContent(), bot).toContain('2 / 2');
+    // "Full size: [1](<signed link>)" is a link to the admin API, as Discord shows masked links; it serves the image.
+    const fullSize = batch.locator('.content a', { hasText: '2' });
+    const href = (await fullSize.getAttribute('href'))!;
+    expect(href).toMatch(new RegExp(`^${playground.adminUrl}/images/`));
+    const image = await fetch(href);
+    expect([image.status, image.headers.get('content-type')]).toEqual([200, 'image/png']);
+    await expect.poll(() => batch.locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as { naturalWidth: number }).naturalWidth > 0).length), bot).toBe(1);
+    await screenshot(page, 'playground-batch');
 
     expect(await page.title()).toBe('Genonaut playground');
     expect(problems).toEqual([]);

@@ -21,16 +21,19 @@ export function safeUrl(url) {
   }
 }
 
-/** `**bold**`, `*italic*`, `` `code` `` and `-# small` lines, the little markdown the bot uses; the rest stays as typed. */
+/** `[masked](<links>)`, `**bold**`, `*italic*`, `` `code` `` and `-# small` lines, the little markdown the bot uses; the rest stays as typed. */
 export function inlineMarkdown(text) {
   const box = el('span', 'md');
   for (const [i, line] of String(text).split('\n').entries()) {
     if (i > 0) box.append(document.createElement('br'));
     const small = line.startsWith('-# ');
     const target = small ? box.appendChild(el('small', 'subtext')) : box;
-    for (const part of (small ? line.slice(3) : line).split(/(\*\*[^*]+\*\*|`[^`]+`|\*[^*\s][^*]*\*)/)) {
+    for (const part of (small ? line.slice(3) : line).split(/(\[[^\]]+\]\(<?[^)\s>]+>?\)|\*\*[^*]+\*\*|`[^`]+`|\*[^*\s][^*]*\*)/)) {
       if (!part) continue;
-      if (part.startsWith('**') && part.endsWith('**') && part.length > 4) target.append(el('strong', '', part.slice(2, -2)));
+      const link = /^\[([^\]]+)\]\(<?([^)\s>]+)>?\)$/.exec(part);
+      const href = link && safeUrl(link[2]);
+      if (href) target.append(Object.assign(el('a', 'md-link', link[1]), { href, target: '_blank', rel: 'noopener noreferrer' }));
+      else if (part.startsWith('**') && part.endsWith('**') && part.length > 4) target.append(el('strong', '', part.slice(2, -2)));
       else if (part.startsWith('`') && part.endsWith('`') && part.length > 2) target.append(el('code', '', part.slice(1, -1)));
       else if (part.startsWith('*') && part.endsWith('*') && part.length > 2) target.append(el('em', '', part.slice(1, -1)));
       else target.append(document.createTextNode(part));
