@@ -19,4 +19,11 @@ export default tseslint.config(
       globals: Object.fromEntries(['document', 'window', 'location', 'sessionStorage', 'fetch', 'URL', 'Node'].map((name) => [name, 'readonly'])),
     },
   },
+  {
+    // The playground page: plain ES modules run by the browser.
+    files: ['sim/discord/playground/public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['window', 'document', 'location', 'URL', 'CSS', 'fetch', 'EventSource', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly'])),
+    },
+  },
 );

@@ -1,3 +1,4 @@
+import { shardMetricsPort } from './shard-plan.ts';
 import { loadConfigOrExit } from '#shared/config.ts';
 import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
@@ -29,7 +30,7 @@ try {
     logger,
     limits: limiterSettingsFrom(config),
     images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
-    ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
+    ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: shardMetricsPort(config.BOT_METRICS_PORT, process.env.SHARDS) } } : {}),
   });
 } catch (err) {
   const line = describeStartupError(err, startupContextFrom(config));

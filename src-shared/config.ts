@@ -137,6 +137,12 @@ export const configSchema = z.object({
     .enum(['true', 'false'], { error: 'expected true or false' })
     .default('true')
     .transform((v) => v === 'true'),
+  BOT_SHARDS: z.coerce
+    .number({ error: 'expected a number of shards' })
+    .int({ error: 'expected a whole number of shards' })
+    .min(1, { error: 'expected at least 1 shard' })
+    .max(1_000, { error: 'expected at most 1000 shards' })
+    .default(1),
   STARTUP_DISCOVERY_WAIT_SECONDS: z.coerce
     .number({ error: 'expected a number of seconds (0 = do not wait)' })
     .min(0, { error: 'expected a number of seconds (0 = do not wait)' })
@@ -201,6 +207,8 @@ export const roleKeys = {
   migrate: common,
   /** `npm start`: bot, scheduler and admin API in one process. */
   start: [...new Set([...bot, ...scheduler, ...adminApi, ...startOnly])] as (typeof bot | typeof scheduler | typeof adminApi | typeof startOnly)[number][],
+  /** `npm run bot:shards`: checks the bot's keys once, then runs one bot process per shard. */
+  'bot:shards': [...bot, 'BOT_SHARDS'],
   'commands:deploy': ['LOG_LEVEL', ...discord, 'DISCORD_DEV_GUILD_ID'],
   'models:refresh': [...common, 'COMFYUI_URLS', 'COMFYUI_AUTHORIZATIONS', 'MODELS_ENABLE_NEW'],
 } as const satisfies Record<string, readonly ConfigKey[]>;

@@ -62,7 +62,7 @@ export async function openDemoDatabase(databaseUrl: string | undefined, log: (li
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

@@ -131,10 +131,11 @@ export class GatewayServer {
     if (session.socket?.readyState === 1) session.socket.send(JSON.stringify(event));
   }
 
-  /** Sends a dispatch to every session (or the shard owning `guildId`); kept for replay if a socket is down. */
+  /** Sends a dispatch to the shard owning `guildId`, or without one to shard 0 (DMs: NOTES §sharding); kept for replay. */
   dispatch(t: string, d: unknown, guildId?: string | null): void {
     for (const session of this.sessions.values()) {
-      if (guildId && shardOf(guildId, session.shard[1]) !== session.shard[0]) continue;
+      const target = guildId ? shardOf(guildId, session.shard[1]) : 0;
+      if (target !== session.shard[0]) continue;
       this.#push(session, t, d);
     }
   }

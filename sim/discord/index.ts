@@ -7,6 +7,7 @@ import { GatewayServer } from './gateway.ts';
 import { guildCreatePayload } from './gateway-payloads.ts';
 import { botToken, SnowflakeFactory } from './ids.ts';
 import { InteractionFactory } from './interaction-builder.ts';
+import { createPlayground, PLAYGROUND_PATH, type Playground } from './playground/index.ts';
 import { serveCdn } from './rest/cdn.ts';
 import { RequestLog } from './rest/recorder.ts';
 import { Router } from './rest/router.ts';
@@ -44,6 +45,8 @@ export interface DiscordSim {
   readonly defaultUser: SimUser | undefined;
   /** Gateway fault injectors: `requestReconnect()` (op 7), `invalidateSessions()` (op 9), `dropConnections(code)`, `withholdHeartbeatAcks`, `dispatch(t, d)`. */
   readonly gateway: GatewayServer;
+  /** The web page showing the default guild's first channel (`/playground/`); absent with `seed: false`. */
+  readonly playground: Playground | undefined;
   addGuild(opts?: { name?: string; ownerId?: string; channels?: { name?: string; nsfw?: boolean }[]; roles?: number; emojis?: number; uploadLimitBytes?: number }): SimGuild;
   addUser(opts?: { username?: string }): SimUser;
   /** Stores a file as if a user uploaded it; pass its id as an attachment (type 11) option value. */
@@ -98,8 +101,10 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     router, state, validator: new OpenApiValidator(), faults, log, token, maxFileBytes,
     ...(opts.messageEditLimit ? { editLimit: new MessageEditLimiter(opts.messageEditLimit) } : {}), maxRequestBytes: opts.maxRequestBytes ?? 25 * MiB,
   };
+  let playground: ReturnType<typeof createPlayground> | undefined;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.local');
+    if (playground && (url.pathname === PLAYGROUND_PATH || url.pathname.startsWith(`${PLAYGROUND_PATH}/`))) return playground.handle(req, res, url);
     if (url.pathname.startsWith('/cdn/')) return serveCdn(state, url.pathname, res);
     if (url.pathname.startsWith(`${API_PREFIX}/`)) {
       handleApiRequest(deps, req, res, url).catch((err: unknown) => res.destroy(err as Error));
@@ -115,10 +120,11 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const seed = opts.seed ?? true;
   const defaultUser = seed ? state.addUser('alice') : undefined;
   const defaultGuild = seed ? state.addGuild('Test Guild', defaultUser!.id, [{ name: 'general' }]) : undefined;
+  if (defaultGuild) playground = createPlayground({ state, log, interactions, guild: defaultGuild });
 
   return {
     url, apiBase: `${url}/api`, cdnBase: `${url}/cdn`, gatewayUrl: gateway.url, token, applicationId: botId,
-    botUser: state.botUser, defaultGuild, defaultUser, gateway,
+    botUser: state.botUser, defaultGuild, defaultUser, gateway, playground,
     addGuild: (o = {}) => {
       const guild = state.addGuild(o.name ?? `Guild ${state.guilds.size + 1}`, o.ownerId ?? defaultUser?.id ?? botId, o.channels ?? []);
       guild.roleIds = Array.from({ length: o.roles ?? 0 }, () => state.ids.next());
@@ -146,6 +152,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
     now: () => clock.now(),
     waitForBot: (timeoutMs) => gateway.waitForReady(timeoutMs),
     close: async () => {
+      playground?.close();
       gateway.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,7 +31,7 @@ export class InteractionFactory {
 
   autocomplete(opts: AutocompleteInteractionOptions): SentInteraction {
     const options = [...(opts.options ?? [])] as RawOption[];
-    const focused = options.find((o) => o.name === opts.focused);
+    const focused = findOption(options, opts.focused);
     if (focused) Object.assign(focused, { focused: true, value: opts.focusedValue ?? String(focused.value ?? '') });
     else options.push({ name: opts.focused, value: opts.focusedValue ?? '', focused: true });
     return this.#send(4, opts, this.#commandData({ ...opts, options }, true));
@@ -172,6 +172,16 @@ function normalizeOptions(options: RawOption[], defs: readonly APIApplicationCom
     const nested = o.options ? { options: normalizeOptions(o.options, def?.options ?? []) } : {};
     return { ...o, type, ...nested };
   });
+}
+
+/** An option by name, also inside a subcommand or group (where a focused autocomplete option sits in /cmd sub opt). */
+function findOption(list: RawOption[], name: string): RawOption | undefined {
+  for (const o of list) {
+    if (o.name === name && !o.options) return o;
+    const inner = o.options && findOption(o.options, name);
+    if (inner) return inner;
+  }
+  return undefined;
 }
 
 function findComponent(list: readonly unknown[], customId: string): Obj | undefined {

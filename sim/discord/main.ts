@@ -29,6 +29,7 @@ console.log(
     `  Guild:                       ${guild.id} (${guild.name})`,
     `  Channel:                     ${guild.channels[0]!.id} (#${guild.channels[0]!.name})`,
     `  User:                        ${sim.defaultUser!.id} (${sim.defaultUser!.username})`,
+    `  Playground page:             ${sim.playground!.url}   (type /imagine there once a bot is connected)`,
   ].join('\n'),
 );
 

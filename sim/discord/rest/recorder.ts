@@ -5,6 +5,13 @@ export class RequestLog {
   readonly requests: RecordedRequest[] = [];
   readonly violations: Violation[] = [];
   readonly #waiters = new Set<{ pred: (r: RecordedRequest) => boolean; resolve: (r: RecordedRequest) => void }>();
+  readonly #listeners = new Set<(r: RecordedRequest) => void>();
+
+  /** Calls `listener` after every request from now on (the state change it made is already applied); returns an unsubscribe. */
+  onRecord(listener: (r: RecordedRequest) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
 
   record(request: RecordedRequest, violation?: Violation): void {
     this.requests.push(request);
@@ -15,6 +22,7 @@ export class RequestLog {
         w.resolve(request);
       }
     }
+    for (const listener of this.#listeners) listener(request);
   }
 
   /** Resolves with the first recorded request (past or future) that matches. */
