@@ -113,3 +113,11 @@ export function disableInstancesExcept(urls: string[]): SqlStatement {
     values: [urls.map((u) => u.replace(/\/+$/, ''))],
   };
 }
+
+/** The node classes an instance's object_info offered at discovery (placement of workflow templates reads them). */
+export function setInstanceNodeClasses(id: number, nodeClasses: string[]): SqlStatement {
+  return {
+    text: `update comfy_instance set node_classes = $2::jsonb where id = $1 and node_classes is distinct from $2::jsonb`,
+    values: [id, JSON.stringify(nodeClasses)],
+  };
+}
