@@ -14,6 +14,7 @@ import { instancesRouter } from './routes/instances.ts';
 import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
 import { modelsRouter } from './routes/models.ts';
+import { workflowsRouter } from './routes/workflows.ts';
 import { newRouter } from './routing.ts';
 
 export interface AdminRouterDeps {
@@ -42,6 +43,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),
+    workflowsRouter({ db: deps.db, logger: deps.logger }).routes(),
     docsRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );

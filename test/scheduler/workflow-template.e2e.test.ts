@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { templateNodeClasses, type PromptGraph } from '#shared/comfyui/workflow/index.ts';
-import { insertTemplateVersion, upsertTemplate } from '#shared/db/sql/workflow-templates.ts';
+import { createTemplateVersion } from '#admin/sql/workflows.ts';
 import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
@@ -34,10 +34,8 @@ afterAll(async () => {
 });
 
 async function storeTemplate(name: string, graph: PromptGraph): Promise<number> {
-  const t = upsertTemplate({ name });
-  const templateId = (await tdb.pool.query<{ id: number }>(t.text, t.values)).rows[0]!.id;
-  const v = insertTemplateVersion(templateId, { graph, bindings: exportedTxt2ImgBindings(), nodeClasses: templateNodeClasses(graph) });
-  return (await tdb.pool.query<{ id: number }>(v.text, v.values)).rows[0]!.id;
+  const v = createTemplateVersion({ actor: 'test', name, graph, bindings: exportedTxt2ImgBindings(), nodeClasses: templateNodeClasses(graph) });
+  return (await tdb.pool.query<{ versionId: number }>(v.text, v.values)).rows[0]!.versionId;
 }
 
 describe('a workflow template with a custom node, two ComfyUI instances, one of which has the node', () => {

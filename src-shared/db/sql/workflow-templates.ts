@@ -27,27 +27,6 @@ export interface TemplateVersionRow {
   createdAt: Date;
 }
 
-/** Creates the template, or locks and touches it when the name exists (a new version follows in the same transaction). */
-export function upsertTemplate(t: { name: string; description?: string; allowedRoles?: string[] }): SqlStatement {
-  return {
-    text: `insert into workflow_template as t (name, description, allowed_roles) values ($1, coalesce($2, ''), coalesce($3::jsonb, '[]'))
-      on conflict (name) do update set updated_at = now(),
-        description = coalesce($2, t.description), allowed_roles = coalesce($3::jsonb, t.allowed_roles)
-      returning t.id, (xmax = 0) as "created"`,
-    values: [t.name, t.description ?? null, t.allowedRoles ? JSON.stringify(t.allowedRoles) : null],
-  };
-}
-
-/** The next version of a template (its row is locked by upsertTemplate). */
-export function insertTemplateVersion(templateId: number, v: { graph: unknown; bindings: unknown; nodeClasses: string[] }): SqlStatement {
-  return {
-    text: `insert into workflow_template_version as v (template_id, version, graph, bindings, node_classes)
-      select $1, coalesce(max(version), 0) + 1, $2::jsonb, $3::jsonb, $4::jsonb from workflow_template_version where template_id = $1
-      returning ${versionColumns}`,
-    values: [templateId, JSON.stringify(v.graph), JSON.stringify(v.bindings), JSON.stringify(v.nodeClasses)],
-  };
-}
-
 export function listTemplates(): SqlStatement {
   return { text: `select ${templateColumns} from workflow_template t order by t.name`, values: [] };
 }
@@ -58,13 +37,6 @@ export function selectTemplate(id: number, forUpdate = false): SqlStatement {
 
 export function listTemplateVersions(templateId: number): SqlStatement {
   return { text: `select ${versionColumns} from workflow_template_version v where v.template_id = $1 order by v.version desc`, values: [templateId] };
-}
-
-export function updateTemplate(id: number, patch: { enabled?: boolean; allowedRoles?: string[] }): SqlStatement {
-  return {
-    text: `update workflow_template set enabled = coalesce($2, enabled), allowed_roles = coalesce($3::jsonb, allowed_roles), updated_at = now() where id = $1`,
-    values: [id, patch.enabled ?? null, patch.allowedRoles ? JSON.stringify(patch.allowedRoles) : null],
-  };
 }
 
 /** One template version as the scheduler builds from it. */
