@@ -19,7 +19,7 @@ describe('parseImagineOptions', () => {
     const result = parseImagineOptions({ prompt: '  a cat  ' }, fixedSeed);
     expect(result).toEqual({
       ok: true,
-      value: { prompt: 'a cat', negative: '', model: null, loras: [], size: null, steps: null, cfg: null, sampler: null, scheduler: null, seed: '7', batch: 1 },
+      value: { prompt: 'a cat', negative: '', model: null, loras: [], size: null, steps: null, cfg: null, sampler: null, scheduler: null, seed: '7', batch: 1, workflow: null },
     });
   });
 
