@@ -74,6 +74,16 @@ describe('/imagine workflow: through discord.js against sim/discord, scheduler o
     expect(graph['5']!.inputs).toMatchObject({ width: 512, height: 512 });
     expect(graph['3']!.inputs.steps).toBe(4);
     expect(graph['9']!.inputs.filename_prefix).toBe(`genonaut/${row.id}`);
+
+    // 🔁 on the result: the same template again, recorded as made from it.
+    const result = queued.message()!;
+    const regenerate = ((result.components ?? []) as { components?: { emoji?: { name?: string }; custom_id?: string }[] }[])
+      .flatMap((r) => r.components ?? []).find((b) => b.emoji?.name === '🔁')!.custom_id!;
+    const again = await player.click(result, regenerate, { roles: [member] });
+    expect(data(again).embeds?.[0]?.title).toMatch(/^Queued/);
+    await expect.poll(async () => (await e2e.db.pool.query(`select status from generation where parent_id = $1`, [row.id])).rows[0]?.status, { timeout: 20_000 }).toBe('succeeded');
+    const child = (await e2e.db.pool.query(`select workflow_template, workflow_version_id from generation where parent_id = $1`, [row.id])).rows[0];
+    expect(child).toEqual({ workflow_template: 'classic', workflow_version_id: row.workflow_version_id });
     expect(e2e.sim.violations).toEqual([]);
   });
 
