@@ -50,6 +50,10 @@ export async function submitImagine(
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
       const workflow = request.workflow ? await resolveWorkflow(ctx, request.workflow, roleIds) : undefined;
+      if (workflow && !workflow.takesLoras && request.loras.length > 0) {
+        const option = request.loras.length > 1 ? 'loras' : 'lora';
+        throw invalidOption({ option, allowed: allowedValues[option], message: `\`${option}\`: the workflow ${workflow.name} takes no LoRAs. Leave them out or pick another workflow.` });
+      }
       const generation = toNewGeneration(request, checked.value, {
         userId: interaction.user.id,
         guildId: interaction.guildId,

@@ -6,6 +6,8 @@ export interface UsableWorkflow {
   id: number;
   name: string;
   versionId: number;
+  /** Its bindings say where a LoRA chain goes. */
+  takesLoras: boolean;
 }
 
 /** Workflow templates this member may use whose name contains what they typed (for autocomplete). */

@@ -96,4 +96,19 @@ describe('/imagine workflow: through discord.js against sim/discord, scheduler o
     }
     expect((await e2e.db.pool.query('select 1 from generation where user_id = $1', [player.user.id])).rowCount).toBe(0);
   });
+
+  test('a LoRA for a template without a LoRA binding is refused, naming the option', async () => {
+    const bindings: Record<string, unknown> = exportedTxt2ImgBindings();
+    delete bindings.loras;
+    const res = await fetch(`${admin.url}/api/v1/workflows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'no-loras', workflow: exportedTxt2Img(), bindings }),
+    });
+    expect(res.status).toBe(201);
+    const player = e2e.playUser();
+    const refused = await player.imagine({ prompt: 'x', workflow: 'no-loras', lora: 'watercolor.safetensors' });
+    expect(data(refused).embeds?.[0]?.description).toContain('`lora`: the workflow no-loras takes no LoRAs.');
+    expect(data(await player.imagine({ prompt: 'x', workflow: 'no-loras' })).embeds?.[0]?.title).toMatch(/^Queued/);
+  });
 });
