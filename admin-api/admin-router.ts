@@ -10,9 +10,12 @@ import { jsonBody } from './middleware/json-body.ts';
 import { generationsRouter, type QueueDeps } from './routes/generations.ts';
 import { healthRouter } from './routes/health.ts';
 import { imagesRouter, type ImagesDeps } from './routes/images.ts';
+import { keepRouter } from './routes/keep.ts';
+import { usersRouter } from './routes/users.ts';
 import { instancesRouter } from './routes/instances.ts';
 import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
+import { limitsRouter } from './routes/limits.ts';
 import { modelsRouter } from './routes/models.ts';
 import { workflowsRouter } from './routes/workflows.ts';
 import { newRouter } from './routing.ts';
@@ -27,6 +30,8 @@ export interface AdminRouterDeps {
   images: ImagesDeps;
   bodyLimitBytes: number;
   readyTimeoutMs: number;
+  /** MODELS_ENABLE_NEW, for models found by `POST /models/refresh`. */
+  modelsEnableNew: boolean;
 }
 
 /**
@@ -38,12 +43,18 @@ export function adminRouter(deps: AdminRouterDeps): Router {
   const root = newRouter();
   root.use(bearerAuth(deps.adminToken), jsonBody({ limitBytes: deps.bodyLimitBytes }));
   root.use(
-    healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs }).routes(),
-    modelsRouter({ models: new ModelRepository(deps.orm) }).routes(),
+    healthRouter({ db: deps.db, metrics: deps.metrics, logger: deps.logger, readyTimeoutMs: deps.readyTimeoutMs, storage: deps.images.storage }).routes(),
+    modelsRouter({
+      models: new ModelRepository(deps.orm),
+      refresh: deps.queue && { pool: deps.queue.pool, logger: deps.logger, enableNew: deps.modelsEnableNew },
+    }).routes(),
     generationsRouter({ generations: new GenerationRepository(deps.db), queue: deps.queue }).routes(),
+    keepRouter({ queue: deps.queue }).routes(),
+    usersRouter({ queue: deps.queue, storage: deps.images.storage }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),
     workflowsRouter({ db: deps.db, logger: deps.logger }).routes(),
+    limitsRouter({ db: deps.db, pool: deps.queue?.pool }).routes(),
     docsRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),
   );

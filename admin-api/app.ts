@@ -10,6 +10,7 @@ import { createMetricsRegistry } from './metrics.ts';
 import { bearerAuth } from './middleware/bearer-auth.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { securityHeadersMiddleware } from './middleware/security-headers.ts';
+import { corsFor } from './middleware/cors.ts';
 
 export interface AdminAppDeps {
   /** Pool-backed port for hand-written SQL (generations, health, metrics). */
@@ -26,13 +27,17 @@ export interface AdminAppDeps {
   bodyLimitBytes?: number;
   /** How long /readyz waits for Postgres; default 2 s. */
   readyTimeoutMs?: number;
+  /** MODELS_ENABLE_NEW: whether safe models found by a refresh start enabled; default true. */
+  modelsEnableNew?: boolean;
+  /** ADMIN_CORS_ORIGINS: browser origins allowed cross-origin; none = CORS off. */
+  corsOrigins?: readonly string[];
 }
 
 /**
  * The admin API as a Koa app, not listening. Order matters: errors are shaped first, headers go on
  * every answer, then the router (which checks the token on the route it matched), then 405/501
  * handling, under which a second token check covers protected paths asked with a method they lack.
- * CORS is off: no Access-Control-* headers are ever sent.
+ * CORS is off (no Access-Control-* headers at all) unless origins are listed; then only those get them.
  */
 export function createAdminApp(deps: AdminAppDeps): Koa {
   const app = new Koa({ proxy: false });
@@ -43,10 +48,12 @@ export function createAdminApp(deps: AdminAppDeps): Koa {
     metrics: createMetricsRegistry(deps.db, logger),
     bodyLimitBytes: deps.bodyLimitBytes ?? 100 * 1024,
     readyTimeoutMs: deps.readyTimeoutMs ?? 2000,
+    modelsEnableNew: deps.modelsEnableNew ?? true,
   });
 
   app.use(errorHandler(logger));
   app.use(securityHeadersMiddleware());
+  if (deps.corsOrigins?.length) app.use(corsFor(deps.corsOrigins));
   app.use(router.routes());
   app.use(
     router.allowedMethods({

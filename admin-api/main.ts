@@ -7,7 +7,7 @@ import { probeDatabase } from '#shared/db/ensure-database.ts';
 import { createLogger } from '#shared/logging.ts';
 import { guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
-import { LocalStorage } from '#shared/storage/local-storage.ts';
+import { openStorage } from '#shared/storage/create-storage.ts';
 import { startAdminApi } from './start.ts';
 
 const config = loadConfigOrExit('admin-api');
@@ -15,6 +15,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'admin-api' });
 const startupGuard = guardStartup(logger, startupContextFrom(config));
 const pool = createPool(config.DATABASE_URL);
 await probeDatabase(pool);
+const storage = await openStorage(config);
 const orm = await createOrm(config.DATABASE_URL);
 // A producer only (no maintenance, no cron): the admin API cancels queued generate jobs the way the bot does.
 const boss = await startBoss(config.DATABASE_URL, { logger, supervise: false });
@@ -23,11 +24,14 @@ const api = await startAdminApi({
   db: asDb(pool),
   orm,
   adminToken: config.ADMIN_TOKEN,
+  databaseUrl: config.DATABASE_URL,
   queue: { pool, boss },
   logger,
-  images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
+  images: { storage, links: imageLinksFromConfig(config, asDb(pool)), serve: config.S3_SERVE },
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
+  modelsEnableNew: config.MODELS_ENABLE_NEW,
+  corsOrigins: config.ADMIN_CORS_ORIGINS,
 });
 
 startupGuard();

@@ -1,4 +1,5 @@
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { roleRegistry } from '#shared/observability/registry.ts';
 import { generationStatuses } from '#shared/db/entities/generation.ts';
 import type { Db } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
@@ -9,8 +10,7 @@ import { generationsByStatus, queueDepths } from './sql/observability.ts';
  * time (one query each), so every admin-api replica reports the same shared numbers.
  */
 export function createMetricsRegistry(db: Db, logger: Logger): Registry {
-  const register = new Registry();
-  collectDefaultMetrics({ register });
+  const register = roleRegistry('admin-api');
 
   new Gauge({
     name: 'genonaut_generations',

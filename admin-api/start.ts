@@ -3,10 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { createAdminApp, type AdminAppDeps } from './app.ts';
 import { answerClientError } from './client-error.ts';
+import { GoneListener } from './images/gone-listener.ts';
+import { OutputsCache } from './images/outputs-cache.ts';
+import { outputsLoader } from './routes/images.ts';
 
 export interface StartAdminApiOptions extends AdminAppDeps {
   host: string;
   port: number;
+  /** When given, a deleted generation's images answer 410 at once: the outputs cache listens for deletions here. */
+  databaseUrl?: string;
 }
 
 export interface RunningAdminApi {
@@ -26,7 +31,14 @@ export function createAdminServer(app: Koa): Server {
 
 /** Serves the admin API on host:port (port 0 picks a free one). Does not own the pool or ORM it is given. */
 export async function startAdminApi(opts: StartAdminApiOptions): Promise<RunningAdminApi> {
-  const { host, port, ...deps } = opts;
+  const { host, port, databaseUrl, ...deps } = opts;
+  let gone: GoneListener | undefined;
+  if (databaseUrl && !deps.images.outputs) {
+    const outputs = new OutputsCache(outputsLoader(deps.db));
+    gone = new GoneListener(databaseUrl, outputs, deps.logger);
+    await gone.listen();
+    deps.images = { ...deps.images, outputs };
+  }
   const server = createAdminServer(createAdminApp(deps));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -46,7 +58,7 @@ export async function startAdminApi(opts: StartAdminApiOptions): Promise<Running
       closing ??= new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeIdleConnections();
-      });
+      }).finally(() => gone?.close());
       return closing;
     },
   };

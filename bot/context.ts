@@ -21,6 +21,6 @@ export interface BotContext {
   applicationId: string;
   /** Defer a reply whose work takes longer than this (see respond/reply-in-time.ts). */
   deferAfterMs: number;
-  /** Stored images and signed links, for ◀ ▶ on a result (the scheduler's STORAGE_DIR and link settings). */
+  /** Stored images and signed links, for ◀ ▶ on a result (the scheduler's storage and link settings). */
   images: { storage: ImageStorage; links: ImageLinks };
 }

@@ -2,7 +2,7 @@ import { loadConfigOrExit } from '#shared/config.ts';
 import { limiterSettingsFrom } from '#shared/limits/settings.ts';
 import { asDb, createPool } from '#shared/db/pool.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
-import { LocalStorage } from '#shared/storage/local-storage.ts';
+import { openStorage } from '#shared/storage/create-storage.ts';
 import { probeDatabase } from '#shared/db/ensure-database.ts';
 import { createLogger } from '#shared/logging.ts';
 import { describeStartupError, guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
@@ -16,6 +16,7 @@ const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
 const startupGuard = guardStartup(logger, startupContextFrom(config));
 const pool = createPool(config.DATABASE_URL);
 await probeDatabase(pool);
+const storage = await openStorage(config);
 const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
 let bot;
 try {
@@ -27,7 +28,8 @@ try {
     boss,
     logger,
     limits: limiterSettingsFrom(config),
-    images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
+    images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
+    ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
   });
 } catch (err) {
   const line = describeStartupError(err, startupContextFrom(config));

@@ -13,6 +13,20 @@ export interface RouterOptions {
   components: readonly ComponentHandler[];
   modals: readonly ModalHandler[];
   ctx: BotContext;
+  /** Told about every interaction once it is handled (metrics). */
+  onHandled?: (handled: HandledInteraction) => void;
+}
+
+export type InteractionKind = 'command' | 'autocomplete' | 'component' | 'modal' | 'other';
+/** ok; denied by a precondition; refused with a message for the user (bad input, limits…); error: our fault. */
+export type InteractionOutcome = 'ok' | 'denied' | 'refused' | 'error';
+
+export interface HandledInteraction {
+  kind: InteractionKind;
+  /** The command name, or the button / modal action. */
+  name: string;
+  outcome: InteractionOutcome;
+  seconds: number;
 }
 
 export interface InteractionRouter {
@@ -38,7 +52,7 @@ export function createInteractionRouter(opts: RouterOptions): InteractionRouter 
   const modals = new Map(opts.modals.map((h) => [h.action as string, h]));
   const inFlight = new Set<Promise<void>>();
 
-  async function chatInput(interaction: ChatInputCommandInteraction): Promise<void> {
+  async function chatInput(interaction: ChatInputCommandInteraction): Promise<InteractionOutcome> {
     const command = commands.get(interaction.commandName);
     if (!command) throw new AppError(ErrorCode.NotFound, 'That command is not available any more.', { expose: true });
     for (const check of command.preconditions ?? []) {
@@ -46,10 +60,11 @@ export function createInteractionRouter(opts: RouterOptions): InteractionRouter 
       if (!result.ok) {
         ctx.logger.debug({ interactionId: interaction.id, identifier: result.identifier }, 'command denied');
         if (!result.silent) await replyEphemeral(interaction, result.message, ctx.logger);
-        return;
+        return 'denied';
       }
     }
     await command.run(interaction, ctx);
+    return 'ok';
   }
 
   async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
@@ -74,9 +89,24 @@ export function createInteractionRouter(opts: RouterOptions): InteractionRouter 
   }
 
   async function dispatch(interaction: Interaction): Promise<void> {
+    const started = performance.now();
+    const outcome = await outcomeOf(interaction);
+    // Names only from our own tables: a label per arbitrary string sent to us would grow without bound.
+    const known = (table: Map<string, unknown>, name: string | undefined) => (name !== undefined && table.has(name) ? name : 'unknown');
+    const [kind, name]: [InteractionKind, string] = interaction.isChatInputCommand() || interaction.isAutocomplete()
+      ? [interaction.isAutocomplete() ? 'autocomplete' : 'command', known(commands, interaction.commandName)]
+      : interaction.isModalSubmit()
+        ? ['modal', known(modals, customIdAction(interaction.customId))]
+        : interaction.isMessageComponent()
+          ? ['component', known(components, customIdAction(interaction.customId))]
+          : ['other', 'other'];
+    opts.onHandled?.({ kind, name, outcome, seconds: (performance.now() - started) / 1000 });
+  }
+
+  async function outcomeOf(interaction: Interaction): Promise<InteractionOutcome> {
     const log = ctx.logger.child({ interactionId: interaction.id, userId: interaction.user?.id, type: interaction.type });
     try {
-      if (interaction.isChatInputCommand()) await chatInput(interaction);
+      if (interaction.isChatInputCommand()) return await chatInput(interaction);
       else if (interaction.isAutocomplete()) await autocomplete(interaction);
       else if (interaction.isMessageComponent()) await component(interaction);
       else if (interaction.isModalSubmit()) await modal(interaction);
@@ -84,16 +114,19 @@ export function createInteractionRouter(opts: RouterOptions): InteractionRouter 
         log.warn('interaction of a kind this bot does not handle');
         if (interaction.isRepliable()) await replyEphemeral(interaction, unsupportedMessage, log);
       }
+      return 'ok';
     } catch (thrown) {
       const err = fromDiscordInputError(thrown);
       if (interaction.isAutocomplete()) {
         log.warn({ err }, 'autocomplete failed');
         if (!interaction.responded) await interaction.respond([]).catch(() => {});
-        return;
+        return 'error';
       }
-      if (err instanceof AppError && err.expose) log.info({ code: err.code, details: err.details }, err.message);
+      const refused = err instanceof AppError && err.expose;
+      if (refused) log.info({ code: err.code, details: err.details }, err.message);
       else log.error({ err }, 'interaction failed');
       if (interaction.isRepliable()) await replyEphemeral(interaction, userFacingMessage(err), log);
+      return refused ? 'refused' : 'error';
     }
   }
 

@@ -1,3 +1,4 @@
+import { discordRateLimitLog } from './respond/rate-limit-log.ts';
 import { Events, type Client } from 'discord.js';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
@@ -13,6 +14,10 @@ import { deferAfterMs } from './respond/reply-in-time.ts';
 import { createInteractionRouter } from './router.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { Limiter, type LimiterSettings } from '#shared/limits/limiter.ts';
+import { watchDiscordRest } from '#shared/observability/registry.ts';
+import type { RunningMetricsServer } from '#shared/observability/metrics-server.ts';
+import { createBotMetrics, type BotMetrics } from './metrics.ts';
+import { startBotMetricsServer } from './metrics-server.ts';
 
 export interface BotDeps {
   token: string;
@@ -30,10 +35,15 @@ export interface BotDeps {
   limitClock?: () => Date;
   /** Stored images and signed links (◀ ▶ re-render a result with another image of its batch). */
   images: BotContext['images'];
+  /** Where to serve /metrics, /healthz and /readyz (port 0 = a free one); none without it. */
+  metricsListen?: { host: string; port: number };
 }
 
 export interface RunningBot {
   client: Client;
+  metrics: BotMetrics;
+  /** Where `/metrics`, `/healthz` and `/readyz` answer; undefined when the listener is off. */
+  metricsUrl: string | undefined;
   /** Stops taking interactions, waits for those in flight, closes the gateway. Idempotent. */
   stop(): Promise<void>;
 }
@@ -46,8 +56,10 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
     pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
     applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs, images: deps.images,
   };
-  const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx });
+  const metrics = createBotMetrics();
+  const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx, onHandled: metrics.onHandled });
   const client = createBotClient({ apiBase: deps.apiBase, waitGuildTimeoutMs: deps.waitGuildTimeoutMs });
+  watchDiscordRest(metrics.registry, client.rest);
   client.on(Events.InteractionCreate, router.handle);
   const onUnread = (payload: unknown, outcome: UnreadOutcome) => {
     const interaction = summarizeInteraction(payload);
@@ -62,7 +74,8 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
   client.on(Events.Warn, (message) => logger.warn(message));
   client.on(Events.ShardDisconnect, (event, shardId) => logger.warn({ shardId, code: event.code }, 'gateway disconnected'));
   client.on(Events.ShardResume, (shardId) => logger.info({ shardId }, 'gateway resumed'));
-  client.rest.on('rateLimited', (info) => logger.warn({ route: info.route, retryAfter: info.retryAfter, global: info.global }, 'rate limited'));
+  // A 429 storm is one outage: logged when it starts, reminded a minute, and once over.
+  client.rest.on('rateLimited', discordRateLimitLog(logger));
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
   try {
@@ -73,14 +86,19 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
     throw err;
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'bot ready');
+  // Started once ready, so a scrape never races the login; /readyz still watches the gateway after.
+  const metricsServer: RunningMetricsServer | undefined = deps.metricsListen ? await startBotMetricsServer({ client, db: ctx.db, metrics, logger }, deps.metricsListen) : undefined;
 
   let stopping: Promise<void> | undefined;
   return {
     client,
+    metrics,
+    metricsUrl: metricsServer?.url,
     stop() {
       stopping ??= (async () => {
         client.off(Events.InteractionCreate, router.handle);
         await router.idle();
+        await metricsServer?.close();
         await client.destroy();
         logger.info('bot stopped');
       })();

@@ -8,6 +8,7 @@ import type { Logger } from '#shared/logging.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { InstancePool } from './comfy/instance-pool.ts';
 import type { SlotSignal } from './generation/slot-signal.ts';
+import type { SchedulerMetrics } from './metrics.ts';
 
 /** Everything a job handler may use; built once per scheduler process. */
 export interface SchedulerContext {
@@ -20,6 +21,8 @@ export interface SchedulerContext {
   /** Signed links to stored images, for the messages we post. */
   imageLinks: ImageLinks;
   discord: REST;
+  /** This process's Prometheus series (scheduler/metrics.ts). */
+  metrics: SchedulerMetrics;
   /** Test-only knobs (STYLE §14): named so they cannot be mistaken for settings. */
   __test__?: SchedulerTestHooks;
 }

@@ -15,8 +15,10 @@ export async function registerJob<Q extends QueueName>(ctx: SchedulerContext, de
       const started = performance.now();
       try {
         await def.handle(ctx, payload, { logger, jobId: job.id, signal: job.signal, retryCount: job.retryCount });
+        ctx.metrics.job(def.name, 'done');
         logger.debug({ ms: Math.round(performance.now() - started) }, 'job done');
       } catch (err) {
+        ctx.metrics.job(def.name, 'failed');
         const e = coerceError(err);
         logger.warn({ err: e, attempt: job.retryCount + 1, ms: Math.round(performance.now() - started) }, 'job failed');
         // pg-boss stores the thrown error in its job table: no request URLs with tokens, no image bytes.

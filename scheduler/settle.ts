@@ -6,6 +6,7 @@ import type { TransitionPatch } from '#shared/db/sql/generations.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import { sendJob } from '#shared/queue/send.ts';
+import { announceLineMoved } from '#shared/queue/send-live.ts';
 
 type Ending = 'succeeded' | 'failed' | 'cancelled';
 const deliverKind = { succeeded: 'result', failed: 'failure', cancelled: 'cancelled' } as const;
@@ -24,12 +25,16 @@ export async function settle(
   extra?: { thumbnail?: boolean },
 ): Promise<GenerationRow | undefined> {
   try {
-    return await withTransaction(pool, async (db) => {
+    const row = await withTransaction(pool, async (db) => {
       const row = await new GenerationRepository(db).transition(generationId, to, patch);
       if (extra?.thumbnail) await sendJob(boss, 'thumbnail', { generationId }, { db });
       await sendDelivery(boss, generationId, deliverKind[to], db);
       return row;
     });
+    // A slot freed (or a waiting one left): the ETAs and places shown behind it change. Best effort,
+    // after the commit: a lost announcement is repaired by the next move of the line.
+    await announceLineMoved(boss).catch(() => undefined);
+    return row;
   } catch (err) {
     // Already ended, or gone (deleted with its user's data): nothing left to settle.
     if (err instanceof AppError && (err.code === ErrorCode.InvalidTransition || err.code === ErrorCode.NotFound)) return undefined;

@@ -7,7 +7,8 @@ import { startBoss } from '#shared/queue/boss.ts';
 import { queueDefinitions } from '#shared/queue/queues.ts';
 import { createDiscordRest } from '#shared/discord/rest.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
-import { LocalStorage } from '#shared/storage/local-storage.ts';
+import { openStorage } from '#shared/storage/create-storage.ts';
+import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
@@ -18,11 +19,16 @@ import { discoverModelsJob, runDiscovery } from './jobs/discover-models.ts';
 import { generateDeadJob } from './jobs/generate-dead.ts';
 import { generateJob } from './jobs/generate.ts';
 import { instanceHealthJob } from './jobs/instance-health.ts';
+import { lineUpdateJob } from './jobs/line-update.ts';
 import { reapStuckJob } from './jobs/reap-stuck.ts';
 import { thumbnailJob } from './jobs/thumbnail.ts';
 import { registerJob } from './register-job.ts';
+import { createSchedulerMetrics } from './metrics.ts';
+import { startSchedulerMetricsServer } from './metrics-server.ts';
+import { watchDiscordRest } from '#shared/observability/registry.ts';
+import type { RunningMetricsServer } from '#shared/observability/metrics-server.ts';
 
-export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob];
+export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob, lineUpdateJob];
 
 export interface RunningScheduler {
   boss: PgBoss;
@@ -32,19 +38,26 @@ export interface RunningScheduler {
    * a failure is logged and the cron tries again. Resolves at once when there is none.
    */
   firstDiscovery: Promise<void>;
+  /** Where `/metrics`, `/healthz` and `/readyz` answer; undefined when the listener is off. */
+  metricsUrl: string | undefined;
   stop(opts?: { graceful?: boolean }): Promise<void>;
 }
 
 export interface StartSchedulerOptions {
   config: RoleConfig<'scheduler'>;
   logger: Logger;
+  /** Where images go; by default the one the configuration names (`openStorage`), checked usable first. */
+  storage?: ImageStorage;
   /** Run pg-boss cron schedules (cleanup, health, reaper). Tests turn it off and call jobs directly. */
   schedules?: boolean;
+  /** The metrics listener; default METRICS_HOST and SCHEDULER_METRICS_PORT (0 = none). Tests pass port 0 to get a free one. */
+  metricsListen?: { host: string; port: number } | null;
   __test__?: SchedulerTestHooks;
 }
 
 export async function startScheduler(opts: StartSchedulerOptions): Promise<RunningScheduler> {
   const { config, logger } = opts;
+  const storage = opts.storage ?? (await openStorage(config));
   const pool = createPool(config.DATABASE_URL, { max: 20 });
   const db = asDb(pool);
   await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);
@@ -61,9 +74,10 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     pool,
     db,
     boss,
-    storage: new LocalStorage(config.STORAGE_DIR),
+    storage,
     imageLinks: imageLinksFromConfig(config, db),
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
+    metrics: createSchedulerMetrics(db, logger),
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
     slots,
@@ -84,14 +98,19 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
         },
       )
     : Promise.resolve();
+  watchDiscordRest(context.metrics.registry, context.discord);
+  const listen = opts.metricsListen === undefined ? (config.SCHEDULER_METRICS_PORT ? { host: config.METRICS_HOST, port: config.SCHEDULER_METRICS_PORT } : null) : opts.metricsListen;
+  const metricsServer: RunningMetricsServer | undefined = listen ? await startSchedulerMetricsServer(context, listen) : undefined;
   logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency }, 'scheduler started');
 
   return {
     boss,
     context,
     firstDiscovery,
+    metricsUrl: metricsServer?.url,
     async stop({ graceful = true } = {}) {
       startup.abort();
+      await metricsServer?.close();
       await firstDiscovery;
       await boss.stop({ graceful, timeout: 10_000 });
       await slots.close();

@@ -99,7 +99,7 @@ async function run(): Promise<void> {
   const stale = disableInstancesExcept([comfy.url]);
   const { rowCount: staleCount } = await pool.query(stale.text, stale.values);
   if (staleCount) say(`disabled ${staleCount} ComfyUI stand-in(s) left registered by an earlier run`);
-  const scheduler = await startScheduler({ config, logger, schedules: false });
+  const scheduler = await startScheduler({ config, logger, schedules: false, metricsListen: null });
   cleanups.push(() => scheduler.stop());
   const found = await discoverModels({ pool, logger, enableNew: true, clientFor: (i) => new ComfyClient({ baseUrl: i.baseUrl, logger }) });
   say(`models discovered: ${found.added.map((m) => `${m.kind} ${m.fileName}`).join(', ') || 'none new (known from an earlier run)'}`);

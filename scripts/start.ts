@@ -12,13 +12,14 @@ import { startAdminApi } from '#admin/start.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
-import { LocalStorage } from '#shared/storage/local-storage.ts';
+import { openStorage } from '#shared/storage/create-storage.ts';
 
 const config = loadConfigOrExit('start');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'genonaut' });
 const startupGuard = guardStartup(logger, startupContextFrom(config));
 
-const scheduler = await startScheduler({ config, logger: logger.child({ role: 'scheduler' }) });
+const storage = await openStorage(config);
+const scheduler = await startScheduler({ config, logger: logger.child({ role: 'scheduler' }), storage });
 // The bot answers nothing useful until models are known, so on a fresh database it waits for the
 // first discovery pass, but only so long: an unreachable ComfyUI must not keep the bot offline.
 const discoveryWaitMs = config.STARTUP_DISCOVERY_WAIT_SECONDS * 1000;
@@ -35,18 +36,22 @@ const bot = await startBot({
   boss: producer,
   logger: logger.child({ role: 'bot' }),
   limits: limiterSettingsFrom(config),
-  images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
+  images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
+  ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
 });
 const orm = await createOrm(config.DATABASE_URL);
 const admin = await startAdminApi({
   db: asDb(pool),
   orm,
   adminToken: config.ADMIN_TOKEN,
+  databaseUrl: config.DATABASE_URL,
   queue: { pool, boss: producer },
   logger: logger.child({ role: 'admin-api' }),
-  images: { storage: new LocalStorage(config.STORAGE_DIR), links: imageLinksFromConfig(config, asDb(pool)) },
+  images: { storage, links: imageLinksFromConfig(config, asDb(pool)), serve: config.S3_SERVE },
   host: config.ADMIN_HOST,
   port: config.ADMIN_PORT,
+  modelsEnableNew: config.MODELS_ENABLE_NEW,
+  corsOrigins: config.ADMIN_CORS_ORIGINS,
 });
 logger.info({ admin: admin.url }, 'genonaut started: bot, scheduler and admin API');
 

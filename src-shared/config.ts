@@ -34,6 +34,13 @@ const proxyAuthorizations = z
       { error: 'expected a JSON object of base URL → header value, e.g. {"https://gpu1/comfy":"Bearer …"}' },
     ),
   );
+const metricsPort = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a TCP port number (0 = off)' })
+    .int({ error: 'expected a whole port number (0 = off)' })
+    .min(0, { error: 'expected a port between 0 (off) and 65535' })
+    .max(65535, { error: 'expected a port between 0 (off) and 65535' })
+    .default(fallback);
 const snowflake = z.string().regex(/^\d{17,20}$/, { error: 'expected a Discord snowflake id (17–20 digits)' });
 
 /** Every environment key Genonaut reads. Each role validates only the keys it needs. */
@@ -51,7 +58,24 @@ export const configSchema = z.object({
   DISCORD_DEV_GUILD_ID: snowflake.optional(),
   COMFYUI_URLS: urlList('a comma-separated list of ComfyUI base URLs').default(['http://127.0.0.1:8188']),
   COMFYUI_AUTHORIZATIONS: proxyAuthorizations.default({}),
+  STORAGE_BACKEND: z.enum(['local', 's3'], { error: 'expected local or s3' }).default('local'),
   STORAGE_DIR: z.string().min(1).default('./data'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: 'expected an S3 bucket name (3–63 lower-case letters, digits, dots, hyphens)' })
+    .optional(),
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+\/?$/, { error: 'expected a key prefix of safe path segments, e.g. genonaut/' })
+    .refine((p) => p.split('/').every((seg) => seg !== '.' && seg !== '..'), { error: 'expected a key prefix without . or .. segments' })
+    .optional(),
+  S3_ENDPOINT: url('the http(s) URL of an S3-compatible endpoint (empty = AWS)').optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]+$/, { error: 'expected a region name such as us-east-1' }).optional(),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .transform((v) => v === 'true')
+    .optional(),
+  S3_SERVE: z.enum(['stream', 'redirect'], { error: 'expected stream or redirect' }).default('stream'),
   PUBLIC_BASE_URL: url('the public http(s) base URL of the admin API').default('http://127.0.0.1:8787'),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_PORT: z.coerce
@@ -60,6 +84,16 @@ export const configSchema = z.object({
     .min(1, { error: 'expected a port between 1 and 65535' })
     .max(65535, { error: 'expected a port between 1 and 65535' })
     .default(8787),
+  // Only these browser origins may call the admin API (comma-separated); empty = CORS off, no Access-Control-* headers.
+  ADMIN_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected http(s) origins, comma-separated' }).refine((o) => new URL(o).origin === o, { error: 'expected an origin (scheme://host[:port], no path)' }))),
+  // The bot's and the scheduler's own /metrics, /healthz, /readyz listeners; port 0 = no listener.
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  BOT_METRICS_PORT: metricsPort(9464),
+  SCHEDULER_METRICS_PORT: metricsPort(9465),
   ADMIN_TOKEN: z.string({ error: 'required: a bearer token of at least 24 characters' }).min(24, {
     error: 'expected a bearer token of at least 24 characters',
   }),
@@ -68,6 +102,10 @@ export const configSchema = z.object({
     .number({ error: 'expected a number of days (0 = keep forever)' })
     .min(0, { error: 'expected a number of days (0 = keep forever)' })
     .default(30),
+  GENERATION_ROW_RETENTION_DAYS: z.coerce
+    .number({ error: 'expected a number of days (0 = keep forever)' })
+    .min(0, { error: 'expected a number of days (0 = keep forever)' })
+    .default(0),
   STORAGE_MAX_GB: z.coerce
     .number({ error: 'expected a size in GB (0 = no cap)' })
     .min(0, { error: 'expected a size in GB (0 = no cap)' })
@@ -76,6 +114,14 @@ export const configSchema = z.object({
     .number({ error: 'expected a number of seconds' })
     .int({ error: 'expected a whole number of seconds' })
     .min(1, { error: 'expected at least 1 second' })
+    .default(600),
+  INSTANCE_GRACE_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .min(1, { error: 'expected at least 1 second' })
+    .default(20),
+  STORAGE_RETRY_SECONDS: z.coerce
+    .number({ error: 'expected a number of seconds' })
+    .min(0, { error: 'expected a number of seconds (0 = do not retry)' })
     .default(600),
   IMAGE_URL_SECRET: z
     .string()
@@ -121,10 +167,12 @@ const limits = [
   'LIMIT_MAX_PIXELS',
   'QUEUE_MAX_WAITING',
 ] as const satisfies readonly ConfigKey[];
+/** Where images are stored: every role that writes or reads them must agree. */
+const storage = ['STORAGE_BACKEND', 'STORAGE_DIR', 'S3_BUCKET', 'S3_PREFIX', 'S3_ENDPOINT', 'S3_REGION', 'S3_FORCE_PATH_STYLE'] as const satisfies readonly ConfigKey[];
 /** Who signs image links (scheduler, bot) and who checks them (admin API) must agree on all of these. */
-const imageLinks = ['STORAGE_DIR', 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
+const imageLinks = [...storage, 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
 // The bot reads stored images and signs links for ◀ ▶ on results.
-const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks] as const satisfies readonly ConfigKey[];
+const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks, 'METRICS_HOST', 'BOT_METRICS_PORT'] as const satisfies readonly ConfigKey[];
 const scheduler = [
   ...common,
   ...discord,
@@ -134,11 +182,16 @@ const scheduler = [
   'MODELS_ENABLE_NEW',
   'RETENTION_DAYS',
   'STORAGE_MAX_GB',
+  'GENERATION_ROW_RETENTION_DAYS',
   'GENERATION_TIMEOUT_SECONDS',
+  'INSTANCE_GRACE_SECONDS',
+  'STORAGE_RETRY_SECONDS',
+  'METRICS_HOST',
+  'SCHEDULER_METRICS_PORT',
 ] as const satisfies readonly ConfigKey[];
 // The bot waits (this long at most) for the scheduler's first model discovery only when both share a process.
 const startOnly = ['STARTUP_DISCOVERY_WAIT_SECONDS'] as const satisfies readonly ConfigKey[];
-const adminApi = [...common, 'COMFYUI_URLS', ...imageLinks, 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
+const adminApi = [...common, 'COMFYUI_URLS', ...imageLinks, 'S3_SERVE', 'ADMIN_HOST', 'ADMIN_PORT', 'ADMIN_TOKEN', 'ADMIN_CORS_ORIGINS', 'MODELS_ENABLE_NEW'] as const satisfies readonly ConfigKey[];
 
 /** The keys each process role needs; `start` runs every role in one process. */
 export const roleKeys = {
@@ -171,9 +224,19 @@ export function parseConfig<R extends Role>(role: R, env: Record<string, string 
   const schema = configSchema.pick(mask as Record<ConfigKey, true>);
   const input = Object.fromEntries(keys.map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const result = schema.safeParse(input);
-  if (result.success) return result.data as RoleConfig<R>;
+  if (result.success) {
+    const problems = crossProblems(result.data as Partial<Config>);
+    if (problems.length) throw new ConfigError(problems);
+    return result.data as RoleConfig<R>;
+  }
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`);
   throw new ConfigError(problems);
+}
+
+/** Rules that involve more than one key. */
+function crossProblems(config: Partial<Config>): string[] {
+  if (config.STORAGE_BACKEND === 's3' && !config.S3_BUCKET) return ['S3_BUCKET: required when STORAGE_BACKEND=s3'];
+  return [];
 }
 
 /** Reads `.env` (never overriding real environment variables) and validates the role's keys. */

@@ -15,6 +15,7 @@ export const ErrorCode = {
   ModelMissing: 'model_missing',
   Timeout: 'timeout',
   Cancelled: 'cancelled',
+  StorageUnavailable: 'storage_unavailable',
   CustomIdTampered: 'custom_id_tampered',
   CustomIdTooLong: 'custom_id_too_long',
   Gone: 'gone',

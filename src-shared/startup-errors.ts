@@ -33,6 +33,8 @@ export function describeStartupError(err: unknown, ctx: StartupContext): string 
 function describeOne(e: ErrorFacts, ctx: StartupContext): string | null {
   const db = ctx.databaseUrl ? safeUrl(ctx.databaseUrl) : null;
   switch (e.code) {
+    case 'GN_STORAGE_UNAVAILABLE':
+      return e.message;
     case '3D000':
       return `database ${db ? `"${db.database}" ` : ''}does not exist${db ? ` on ${db.hostPort}` : ''}: run \`npm run migrate\` (it creates the database and its tables), or fix DATABASE_URL`;
     case '42P01':

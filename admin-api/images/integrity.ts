@@ -30,8 +30,16 @@ export class IntegrityCache {
     return this.#hashed;
   }
 
-  /** `firstCheck` is false when this version of the file was checked before (so a mismatch is logged once). */
-  async check(opened: OpenedObject, recorded: Recorded): Promise<IntegrityVerdict & { firstCheck: boolean }> {
+  /**
+   * `firstCheck` is false when this version of the file was checked before (so a mismatch is logged
+   * once). `size`: compare the size only and take the recorded sha256 (hashing still when none was
+   * recorded, since the answer's ETag is the hash).
+   */
+  async check(opened: OpenedObject, recorded: Recorded, how: 'hash' | 'size' = 'hash'): Promise<IntegrityVerdict & { firstCheck: boolean }> {
+    if (how === 'size' && recorded.sha256 !== undefined) {
+      if (recorded.bytes !== undefined && recorded.bytes !== opened.bytes) return { ok: false, problem: 'size', expected: recorded.bytes, actual: opened.bytes, firstCheck: true };
+      return { ok: true, sha256: recorded.sha256, firstCheck: true };
+    }
     const id = `${opened.key}\0${opened.version}`;
     let entry = this.#checked.get(id);
     const firstCheck = entry === undefined;

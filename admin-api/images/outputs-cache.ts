@@ -18,7 +18,8 @@ export interface OutputsCacheOptions {
  * time to first byte otherwise. Outputs only ever gain thumbnails or lose files (retention), so a
  * caller that finds no image or no file in a cached answer asks again with `fresh` before saying so.
  * Generations that do not exist are never cached; past `maxEntries` the oldest entry goes. A deletion
- * reaches a process that remembers the generation when its entry ends (at most `ttlMs`).
+ * (🗑 or erasure) is seen at once where a GoneListener calls `forget`; without one, when the entry
+ * ends (at most `ttlMs`). While `trusted` is false (the listener is reconnecting) nothing is cached.
  */
 export class OutputsCache {
   readonly #load: (generationId: string) => Promise<ImageRecord | undefined>;
@@ -34,12 +35,29 @@ export class OutputsCache {
     this.#now = opts.now ?? Date.now;
   }
 
+  /** False while deletions might be missed: every read goes to the database. */
+  trusted = true;
+
+  /** Counts forgets, so a read that overlapped one is not cached (it may predate the deletion). */
+  #forgets = 0;
+
+  forget(generationId: string): void {
+    this.#forgets++;
+    this.#entries.delete(generationId);
+  }
+
+  clear(): void {
+    this.#forgets++;
+    this.#entries.clear();
+  }
+
   async get(generationId: string, { fresh = false } = {}): Promise<{ record: ImageRecord | undefined; cached: boolean }> {
     const hit = this.#entries.get(generationId);
     if (hit && !fresh && this.#now() - hit.at < this.#ttlMs) return { record: hit.record, cached: true };
     this.#entries.delete(generationId);
+    const forgets = this.#forgets;
     const record = await this.#load(generationId);
-    if (record) {
+    if (record && this.trusted && forgets === this.#forgets) {
       this.#entries.set(generationId, { record, at: this.#now() });
       if (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
     }

@@ -4,12 +4,15 @@ import { docsAssetNames } from './docs-assets.ts';
 import { apiPrefix } from '../routing.ts';
 import { generationIdParams, listGenerationsQuery } from '../schemas/generation-schemas.ts';
 import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
-import { createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
+import { bulkModelsBody, createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
 import { statsQuery } from '../schemas/stats-schemas.ts';
 import { createWorkflowBody, patchWorkflowBody, workflowIdParams } from '../schemas/workflow-schemas.ts';
+import { userIdParams } from '../schemas/user-schemas.ts';
+import { putPolicyBody } from '../schemas/limit-schemas.ts';
+import { limitScopes } from '../routes/limits.ts';
 import * as out from './response-schemas.ts';
 
-export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface ApiResponse {
   description: string;
@@ -51,12 +54,13 @@ export const signedLinkQuery = z.object({
   expires: z.string().regex(/^\d+$/).optional().describe('link expiry, Unix seconds'),
   sig: z.string().optional().describe('the link signature'),
 });
+const imageRedirect: ApiResponse = { description: 'with `STORAGE_BACKEND=s3` and `S3_SERVE=redirect`: `Location` is a presigned URL of the object, valid for at most 5 minutes' };
 const imageErrors = { 403: 'signed link expired or invalid', 412: 'precondition failed', 416: 'range not satisfiable' };
 
 export const apiOperations: ApiOperation[] = [
   { method: 'get', path: '/healthz', tag: 'health', summary: 'Process alive', isPublic: true, responses: { 200: json('alive', out.healthResponse) } },
   {
-    method: 'get', path: '/readyz', tag: 'health', summary: 'Postgres and pg-boss usable', isPublic: true,
+    method: 'get', path: '/readyz', tag: 'health', summary: 'Postgres, pg-boss and image storage usable', isPublic: true,
     responses: { 200: json('ready', out.readyResponse), 503: json('not ready', out.readyResponse) },
   },
   { method: 'get', path: '/metrics', tag: 'health', summary: 'Prometheus metrics', isPublic: true, responses: { 200: { description: 'metrics in the Prometheus text format', mediaType: 'text/plain' } } },
@@ -71,7 +75,20 @@ export const apiOperations: ApiOperation[] = [
   { method: 'post', path: models, tag: 'models', summary: 'Add a model', body: createModelBody, responses: { 201: json('created', out.modelResponse) }, errors: { 409: 'a model of this kind with this file name exists' } },
   { method: 'get', path: `${models}/:id`, tag: 'models', summary: 'One model', params: modelIdParams, responses: { 200: json('the model', out.modelResponse) } },
   { method: 'patch', path: `${models}/:id`, tag: 'models', summary: 'Change a model', params: modelIdParams, body: patchModelBody, responses: { 200: json('changed', out.modelResponse) }, errors: { 409: 'conflicts with another model' } },
-  { method: 'delete', path: `${models}/:id`, tag: 'models', summary: 'Remove a model', params: modelIdParams, responses: { 204: { description: 'removed' } } },
+  {
+    method: 'delete', path: `${models}/:id`, tag: 'models', summary: 'Remove a model', params: modelIdParams, responses: { 204: { description: 'removed' } },
+    errors: { 409: 'generations still queued or running use it: `details.generationIds` lists them' },
+  },
+  {
+    method: 'post', path: `${models}/refresh`, tag: 'models', summary: 'Run model discovery on every enabled instance now',
+    description: 'The same pass as the scheduler\'s periodic one; answers what changed, overall and per instance. An instance that does not answer within 20 s keeps its models and is listed with its error.',
+    responses: { 200: json('what changed', out.refreshResponse) }, errors: { 503: 'this admin API has no database pool for discovery' },
+  },
+  {
+    method: 'post', path: `${models}/bulk`, tag: 'models', summary: 'Enable or disable several models at once',
+    description: 'One transaction, one audit row per model. If any id is unknown nothing changes (404 lists the unknown ids).',
+    body: bulkModelsBody, responses: { 200: json('the changed models, by id', out.modelList) },
+  },
   { method: 'post', path: `${models}/:id/enable`, tag: 'models', summary: 'Offer a model', params: modelIdParams, responses: { 200: json('enabled', out.modelResponse) } },
   { method: 'post', path: `${models}/:id/disable`, tag: 'models', summary: 'Stop offering a model', params: modelIdParams, responses: { 200: json('disabled', out.modelResponse) } },
 
@@ -87,6 +104,26 @@ export const apiOperations: ApiOperation[] = [
     params: generationIdParams,
     responses: { 202: json('cancelled, or cancellation requested', out.generationResponse) },
     errors: { 409: 'already finished or being cancelled', 503: 'this admin API has no queue connection' },
+  },
+  {
+    method: 'put', path: `${generations}/:id/keep`, tag: 'generations', summary: 'Keep its images from retention',
+    description: 'The ⭐ button\'s path: every image of the generation is kept, so neither the age nor the size cap removes it. Audited.',
+    params: generationIdParams, responses: { 200: json('kept', out.generationResponse) }, errors: { 503: 'this admin API has no database pool for transactions' },
+  },
+  {
+    method: 'delete', path: `${generations}/:id/keep`, tag: 'generations', summary: 'Stop keeping its images',
+    description: 'Retention may remove them again once old enough (or beyond the size cap). Audited.',
+    params: generationIdParams, responses: { 200: json('no longer kept', out.generationResponse) }, errors: { 503: 'this admin API has no database pool for transactions' },
+  },
+  {
+    method: 'delete', path: `${apiPrefix}/users/:userId`, tag: 'users', summary: 'Erase everything of one member',
+    description: 'Cancels their queued work (running work is asked to stop and erased by the cleanup job once it has), deletes every file under their storage prefix, their generation rows and their limiter usage. Audited with the operator as actor. Operator limit policies about the member are kept.',
+    params: userIdParams, responses: { 200: json('erased', out.erasureResponse) }, errors: { 503: 'this admin API has no queue connection' },
+  },
+  {
+    method: 'delete', path: `${generations}/:id`, tag: 'generations', summary: 'Delete a generation',
+    description: 'What the 🗑 button does: marks it deleted (its image links answer 410; the files go with retention). Queued or running work is cancelled first. Deleting one already deleted changes nothing.',
+    params: generationIdParams, responses: { 204: { description: 'deleted' } }, errors: { 503: 'this admin API has no queue connection' },
   },
 
   { method: 'get', path: instances, tag: 'instances', summary: 'List ComfyUI instances with health, queue depth and models', responses: { 200: json('every instance', out.instanceList) } },
@@ -109,15 +146,34 @@ export const apiOperations: ApiOperation[] = [
   { method: 'patch', path: `${workflows}/:id`, tag: 'workflows', summary: 'Change roles, description or the switch', params: workflowIdParams, body: patchWorkflowBody, responses: { 200: json('changed', out.workflowResponse) } },
   { method: 'post', path: `${workflows}/:id/enable`, tag: 'workflows', summary: 'Offer it in /imagine', params: workflowIdParams, responses: { 200: json('enabled', out.workflowResponse) } },
   { method: 'post', path: `${workflows}/:id/disable`, tag: 'workflows', summary: 'Stop offering it', params: workflowIdParams, responses: { 200: json('disabled', out.workflowResponse) } },
+  {
+    method: 'get', path: `${apiPrefix}/limits`, tag: 'limits', summary: 'Every limit policy that sets something',
+    description: 'Per field the most specific scope wins: the user, then their roles (the most generous), then the guild, then global, then the configured defaults.',
+    responses: { 200: json('policies, widest scope first', out.limitPolicyList) },
+  },
+  ...limitScopes.flatMap((scope): ApiOperation[] => {
+    const path = `${apiPrefix}/limits/${scope.path}`;
+    const params = scope.params;
+    const what = scope.label;
+    const writeErrors = { 503: 'this admin API has no database pool for writes' };
+    return [
+      { method: 'get', path, tag: 'limits', summary: `Limits set at ${what}`, params, responses: { 200: json('what is set here (all null when nothing is)', out.limitPolicy) } },
+      {
+        method: 'put', path, tag: 'limits', summary: `Set the limits of ${what}`, description: 'Replaces the whole policy of this scope: fields left out are no longer set here. Audited as `limits.set` with before and after.',
+        params, body: putPolicyBody, responses: { 200: json('stored, with what it replaced', out.limitPolicyWrite) }, errors: writeErrors,
+      },
+      { method: 'delete', path, tag: 'limits', summary: `Unset every limit of ${what}`, params, responses: { 204: { description: 'nothing set here any more' } }, errors: writeErrors },
+    ];
+  }),
 
   { method: 'get', path: `${apiPrefix}/stats`, tag: 'stats', summary: 'Counts, rates, the line and wait/run percentiles since a time', query: statsQuery, responses: { 200: json('statistics', out.statsResponse) } },
 
   {
     method: 'get', path: '/images/:generationId/:index', tag: 'images', summary: 'An original image', isPublic: true,
-    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 304: { description: 'not modified' } }, errors: imageErrors,
+    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 302: imageRedirect, 304: { description: 'not modified' } }, errors: imageErrors,
   },
   {
     method: 'get', path: '/images/:generationId/:index/thumb/:name', tag: 'images', summary: 'A thumbnail', isPublic: true,
-    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 304: { description: 'not modified' } }, errors: imageErrors,
+    description: 'Opened by a signed link (`?expires=&sig=`) or the admin token.', params: imageParams, query: signedLinkQuery, responses: { 200: image, 206: image, 302: imageRedirect, 304: { description: 'not modified' } }, errors: imageErrors,
   },
 ];

@@ -27,6 +27,27 @@ export const modelResponse = z
 
 export const modelPage = z.object({ items: z.array(modelResponse), nextCursor: z.string().nullable() }).meta({ id: 'ModelPage' });
 
+export const modelList = z.object({ items: z.array(modelResponse) }).meta({ id: 'ModelList' });
+
+const fileRef = z.object({ kind: z.enum(modelKinds), fileName: z.string() });
+const modelState = z.object({ instanceIds: z.array(z.int()), available: z.boolean() });
+const changedFile = fileRef.extend({ id: z.int().nullable().describe('the model id; null for one added by this refresh (list the models to see it)') });
+
+export const refreshResponse = z
+  .object({
+    added: z.array(fileRef.extend({ enabled: z.boolean(), unsafe: z.boolean(), instanceIds: z.array(z.int()) })).describe('new models (unsafe formats start disabled)'),
+    updated: z.array(fileRef.extend({ id: z.int(), before: modelState, after: modelState })).describe('instances changed, or available again'),
+    retired: z.array(fileRef.extend({ id: z.int(), instanceIds: z.array(z.int()).describe('where it was') })).describe('gone from every instance that answered: marked unavailable, kept'),
+    unreachable: z.array(z.object({ id: z.int(), name: z.string(), baseUrl: z.string(), error: z.string() })),
+    instances: z.array(
+      z.object({
+        id: z.int(), name: z.string(), baseUrl: z.string(), answered: z.boolean(), error: z.string().nullable().describe('why it did not answer; its models were left as they were'),
+        gained: z.array(changedFile), lost: z.array(changedFile),
+      }),
+    ).describe('per enabled instance'),
+  })
+  .meta({ id: 'ModelRefresh' });
+
 const output = z.object({ index: z.int(), status: z.enum(['stored', 'failed', 'expired']) }).catchall(z.unknown());
 
 export const generationResponse = z
@@ -93,7 +114,12 @@ export const statsResponse = z
 export const healthResponse = z.object({ status: z.literal('ok'), uptimeSeconds: z.int() });
 export const readyResponse = z.object({
   status: z.enum(['ready', 'not_ready']),
-  checks: z.object({ database: z.enum(['ok', 'down', 'missing']), queue: z.enum(['ok', 'down', 'missing']) }),
+  checks: z.object({
+    database: z.enum(['ok', 'down', 'missing']),
+    queue: z.enum(['ok', 'down', 'missing']),
+    storage: z.enum(['ok', 'failing', 'down']).describe('failing: the schedulers\' image writes fail (GPU intake is held; stored images are still served, so still ready); down: this process cannot reach the storage (local folder or S3 bucket), or the database is down'),
+  }),
+  storageFailingSince: z.string().optional().describe('when image writes began to fail'),
 });
 
 const workflowVersion = z
@@ -127,3 +153,30 @@ export const workflowCreated = workflowResponse
     refusedBy: z.array(instanceProblems).describe('enabled instances that cannot (e.g. a custom node missing), with why'),
   })
   .meta({ id: 'WorkflowCreated' });
+
+export const erasureResponse = z
+  .object({
+    userId: z.string(),
+    generations: z.int().describe('finished generation rows deleted'),
+    files: z.int().describe('objects deleted from storage (originals, thumbnails, anything under the member\'s prefix)'),
+    stillStopping: z.int().describe('requests that were on a GPU: cancelled, and erased by the cleanup job once they stop'),
+  })
+  .meta({ id: 'Erasure' });
+
+const policyValues = z
+  .object({
+    perMinute: z.int().nullable(), perHour: z.int().nullable(), perDay: z.int().nullable(), maxActive: z.int().nullable(),
+    maxBatch: z.int().nullable(), maxSteps: z.int().nullable(), maxPixels: z.int().nullable(), blocked: z.boolean().nullable(),
+  })
+  .describe('null = not set at this scope (the wider scope decides); 0 = no cap')
+  .meta({ id: 'PolicyValues' });
+
+export const limitPolicy = z
+  .object({
+    scope: z.enum(['global', 'guild', 'role', 'user']), guildId: z.string().nullable(), subjectId: z.string().nullable().describe('the role or user id'),
+    values: policyValues,
+  })
+  .meta({ id: 'LimitPolicy' });
+
+export const limitPolicyWrite = limitPolicy.extend({ before: policyValues }).meta({ id: 'LimitPolicyWrite' });
+export const limitPolicyList = z.object({ items: z.array(limitPolicy.extend({ updatedAt: dateTime })) }).meta({ id: 'LimitPolicyList' });

@@ -4,6 +4,9 @@ import type { PgBoss } from 'pg-boss';
 import type { GenerationRepository, GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { requestCancel } from '#shared/generation/cancel.ts';
+import { withTransaction, type Db } from '#shared/db/pool.ts';
+import { lockGeneration, markGenerationDeleted } from '#shared/db/sql/generations.ts';
+import type { GenerationStatus } from '#shared/generation/status.ts';
 import { adminActor } from '../audit.ts';
 import { generationTimeline } from '../generation-timeline.ts';
 import { validate } from '../middleware/validate.ts';
@@ -68,5 +71,36 @@ export function generationsRouter({ generations, queue }: GenerationsRouterDeps)
     ctx.body = generationView(row);
   });
 
+  // The 🗑 button's path: deleted_at set (image links answer 410, history hides it), files left for
+  // retention to remove. Work still queued or running is cancelled first, in the same transaction.
+  router.delete(`${base}/:id`, validate('params', generationIdParams), async (ctx) => {
+    const { id } = ctx.state.params;
+    const markDeleted = async (db: Db, before: GenerationStatus, after: GenerationStatus) => {
+      const marked = (await db.executeSql(markGenerationDeleted(id).text, [id])).rows.length > 0;
+      if (!marked) return;
+      const audit = insertAudit({ actor: adminActor, action: 'generation.delete', entity: 'generation', entityId: id, before: { status: before, deleted: false }, after: { status: after, deleted: true } });
+      await db.executeSql(audit.text, audit.values);
+    };
+    if (!queue) throw new AppError(ErrorCode.Internal, 'this admin API runs without a queue connection, so it cannot delete (work may need cancelling first)', { status: 503, expose: true });
+    const status = (await generations.get(id)).status;
+    if (status === 'queued' || status === 'running') {
+      try {
+        await requestCancel(queue.pool, queue.boss, id, { onChange: (db, before, after) => markDeleted(db, before, after.status) });
+        ctx.status = 204;
+        return;
+      } catch (err) {
+        // Finished between the read and the lock: delete it as a finished one below.
+        if (!(err instanceof AppError && err.code === ErrorCode.InvalidTransition)) throw err;
+      }
+    }
+    await withTransaction(queue.pool, async (db) => {
+      const locked = (await db.executeSql<{ status: GenerationStatus }>(lockGeneration(id).text, [id])).rows[0];
+      if (!locked) throw new AppError(ErrorCode.NotFound, `generation ${id} not found`, { details: { generationId: id } });
+      await markDeleted(db, locked.status, locked.status);
+    });
+    ctx.status = 204;
+  });
+
   return router;
 }
+

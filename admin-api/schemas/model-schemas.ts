@@ -59,6 +59,14 @@ export const listModelsQuery = z.strictObject({
   enabled: queryBoolean.optional(),
   available: queryBoolean.optional(),
   search: text({ max: 200, min: 1, trim: true }).optional(),
+  baseFamily: text({ max: 32, min: 1, trim: true }).optional().describe('exact base family, e.g. sdxl'),
+  tag: text({ max: 64, min: 1, trim: true }).optional().describe('has this tag (exact)'),
+  instanceId: queryInt(1, int4Max).optional().describe('present on this ComfyUI instance'),
   cursor: queryInt(0, int4Max).optional(),
   limit: queryInt(1, 200).default(50),
+});
+
+export const bulkModelsBody = z.strictObject({
+  ids: z.array(positiveInt.max(int4Max)).min(1).max(500).refine((ids) => new Set(ids).size === ids.length, { error: 'expected each id once' }),
+  action: z.enum(['enable', 'disable']),
 });

@@ -1,4 +1,4 @@
-import type { DiscordSim, SimUser } from '#sim/discord/index.ts';
+import type { DiscordSim, SentInteraction, SimMessage, SimUser } from '#sim/discord/index.ts';
 
 export interface BurstResult {
   /** Sim-recorded time from INTERACTION_CREATE to the first callback, per interaction (ms). */
@@ -6,6 +6,8 @@ export interface BurstResult {
   /** Count of first-callback types (4 = reply, 5 = deferred). */
   types: Record<number, number>;
   failures: number;
+  /** First callbacks that were ephemeral (a refusal or an error, never a normal answer here). */
+  ephemeral: number;
 }
 
 /**
@@ -15,9 +17,24 @@ export interface BurstResult {
  */
 export async function imagineBurst(sim: DiscordSim, users: SimUser[], prompt: (i: number) => string, timeoutMs = 30_000): Promise<BurstResult> {
   const guild = sim.defaultGuild!;
-  const sent = users.map((user, i) => sim.sendCommand({ user, guild, name: 'imagine', options: [{ name: 'prompt', value: prompt(i) }] }));
+  return firstResponses(users.map((user, i) => sim.sendCommand({ user, guild, name: 'imagine', options: [{ name: 'prompt', value: prompt(i) }] })), timeoutMs);
+}
+
+export interface ButtonPress {
+  user: SimUser;
+  message: SimMessage;
+  customId: string;
+}
+
+/** Presses every button in the same tick and waits for every first callback (as imagineBurst). */
+export async function buttonBurst(sim: DiscordSim, presses: ButtonPress[], timeoutMs = 30_000): Promise<BurstResult> {
+  const guild = sim.defaultGuild!;
+  return firstResponses(presses.map((p) => sim.sendComponent({ user: p.user, guild, message: p.message, customId: p.customId })), timeoutMs);
+}
+
+async function firstResponses(sent: SentInteraction[], timeoutMs: number): Promise<BurstResult> {
   const settled = await Promise.allSettled(sent.map((ix) => ix.waitForResponse(timeoutMs)));
-  const result: BurstResult = { samples: [], types: {}, failures: 0 };
+  const result: BurstResult = { samples: [], types: {}, failures: 0, ephemeral: 0 };
   for (const [i, s] of settled.entries()) {
     if (s.status === 'rejected') {
       result.failures += 1;
@@ -25,6 +42,7 @@ export async function imagineBurst(sim: DiscordSim, users: SimUser[], prompt: (i
     }
     result.samples.push(s.value.at - sent[i]!.createdAt);
     result.types[s.value.type] = (result.types[s.value.type] ?? 0) + 1;
+    if ((((s.value.data as { flags?: number } | undefined)?.flags ?? 0) & 64) !== 0) result.ephemeral += 1;
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import { ApplicationCommandOptionType, ButtonStyle, ComponentType, InteractionContextType } from 'discord.js';
 import { ApplicationCommandType, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { statedUploadCap, uploadCap } from '#shared/discord/upload-cap.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import { renderCancelled, renderFailure } from '#shared/render/result-message.ts';
@@ -25,9 +26,9 @@ export const generationData: RESTPostAPIChatInputApplicationCommandsJSONBody = {
 type Recalled = { content?: string; embeds: Record<string, unknown>[]; components?: unknown[]; files: ResultFile[] };
 
 /** The generation as its message shows it now; the prompt is shown inert (no markdown, no mentions). */
-async function recall(g: GenerationRow, ctx: BotContext): Promise<Recalled> {
+async function recall(g: GenerationRow, ctx: BotContext, cap: number): Promise<Recalled> {
   const shown = { ...g, prompt: inert(g.prompt) };
-  if (g.status === 'succeeded') return (({ message, files }) => ({ ...message, files }))(await renderResultPage(shown, ctx.images));
+  if (g.status === 'succeeded') return (({ message, files }) => ({ ...message, files }))(await renderResultPage(shown, ctx.images, undefined, cap));
   if (g.status === 'failed') return { ...renderFailure(shown), files: [] };
   if (g.status === 'cancelled') return { ...renderCancelled(shown), files: [] };
   const cancel = g.status === 'cancel_requested'
@@ -50,7 +51,7 @@ export const generation: SlashCommand = {
     }
     const g = await generationForButton(interaction, id, ctx, { audience: 'owner-or-moderator', doing: 'show it again' });
     await interaction.deferReply();
-    const { files, ...body } = await recall(g, ctx);
+    const { files, ...body } = await recall(g, ctx, uploadCap(statedUploadCap(interaction.attachmentSizeLimit)));
     await interaction.editReply({
       content: body.content ?? '',
       embeds: body.embeds,

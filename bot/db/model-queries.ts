@@ -94,3 +94,19 @@ export function anyModelByName(name: string): SqlStatement {
 export function modelById(id: number): SqlStatement {
   return { text: `select id, file_name as "fileName" from model where id = $1 and kind = 'checkpoint'`, values: [id] };
 }
+
+/** What /models lists per kind at most (the embed shows what fits and says how many more). */
+export const modelListLimit = 100;
+
+/** /models: usable checkpoints and LoRAs offered to this viewer (as autocomplete offers them), with how many there are per kind. */
+export function modelsOffered(viewer: Viewer): SqlStatement {
+  return {
+    text: `select * from (
+        select id, kind, file_name as "fileName", display_name as "displayName", nsfw, base_family as "baseFamily",
+          trigger_words as "triggerWords", count(*) over (partition by kind)::int as "ofKind",
+          row_number() over (partition by kind order by display_name, id) as n
+        from model where kind in ('checkpoint', 'lora') and ${usable} and ($1 or not nsfw) and ${offeredHere('$2', '$3::text[]')}) m
+      where n <= ${modelListLimit} order by kind, n`,
+    values: [viewer.allowNsfw, viewer.guildId ?? '', viewer.roleIds],
+  };
+}

@@ -1,7 +1,7 @@
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { requestCancel } from '#shared/generation/cancel.ts';
 import { CustomIdAction, decodeCustomId } from '../custom-id.ts';
-import { cancelRequestedMessage } from '../embeds/queued-embed.ts';
+import { cancelRequestedMessage } from '#shared/render/queued-message.ts';
 import type { ComponentHandler } from '../handler-types.ts';
 import { generationForButton } from '../services/generation-access.ts';
 

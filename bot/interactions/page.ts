@@ -1,3 +1,4 @@
+import { statedUploadCap, uploadCap } from '#shared/discord/upload-cap.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { renderResultPage } from '#shared/render/result-page.ts';
 import { CustomIdAction, decodeCustomId, parsePageId } from '../custom-id.ts';
@@ -26,7 +27,7 @@ export const pageHandler: ComponentHandler<PageTarget> = {
     }
     // Reading and uploading the image may take a while: acknowledge first (within Discord's 3 s).
     await interaction.deferUpdate();
-    const { message, files } = await renderResultPage(g, ctx.images, index);
+    const { message, files } = await renderResultPage(g, ctx.images, index, uploadCap(statedUploadCap(interaction.attachmentSizeLimit)));
     await interaction.editReply({
       content: message.content,
       embeds: message.embeds,

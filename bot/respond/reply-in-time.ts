@@ -1,6 +1,6 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { Logger } from '#shared/logging.ts';
-import type { MessageBody } from '../embeds/queued-embed.ts';
+import type { MessageBody } from '#shared/render/queued-message.ts';
 
 /** Discord invalidates an interaction not acknowledged within 3 s; defer well before that. */
 export const deferAfterMs = 1_500;

@@ -1,9 +1,13 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
+import { statedUploadCap } from '#shared/discord/upload-cap.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
+import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { BotContext } from '../context.ts';
 import { setGenerationMessage } from '../db/generation-queries.ts';
-import { queuedMessage } from '../embeds/queued-embed.ts';
+import { queuedMessage, type MessageBody } from '#shared/render/queued-message.ts';
+import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
 import { replyInTime } from '../respond/reply-in-time.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { allowedValues, parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { truncate } from '#shared/render/limits.ts';
@@ -29,7 +33,8 @@ export async function resolveWorkflow(ctx: BotContext, workflow: string, roleIds
 /**
  * The one path from options to a queued generation, shared by the slash command, the modal and the
  * 🔁 🎲 buttons (which pass `parentId`): validate, check models, check and consume limits, insert
- * row + job in one transaction, reply "Queued — #N in line".
+ * row + job in one transaction, reply "Queued — #N in line". A reply Discord fails (5xx) after the
+ * request was queued is followed up once Discord answers, never queued again.
  */
 export async function submitImagine(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction,
@@ -44,7 +49,8 @@ export async function submitImagine(
   const roleIds = memberRoleIds(interaction);
   const log = ctx.logger.child({ interactionId: interaction.id });
   let generationId = '';
-  const messageId = await replyInTime(
+  let queuedBody: MessageBody | undefined;
+  const reply = replyInTime(
     interaction,
     async () => {
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
@@ -62,6 +68,7 @@ export async function submitImagine(
         interactionId: interaction.id,
         interactionToken: interaction.token,
         createdAt: interaction.createdAt,
+        attachmentSizeLimit: statedUploadCap(interaction.attachmentSizeLimit),
       });
       if (opts.parentId) generation.parentId = opts.parentId;
       if (workflow) Object.assign(generation, { workflowTemplate: workflow.name, workflowVersionId: workflow.versionId });
@@ -70,13 +77,29 @@ export async function submitImagine(
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds });
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
-      return queuedMessage(queued.generation, queued.position);
+      // The limiter's count of everyone waiting (no line scan here): an upper bound the scheduler
+      // replaces with the real place and an ETA once the reply exists (see announceLineMoved below).
+      queuedBody = queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false });
+      return queuedBody;
     },
     log,
     ctx.deferAfterMs,
   );
+  let messageId: string | null;
+  try {
+    messageId = await reply;
+  } catch (err) {
+    if (!queuedBody || !isDiscordOutage(err)) throw err;
+    log.warn({ err, generationId }, 'Discord failed the first reply after the request was queued; following up once it answers');
+    const id = generationId;
+    const stillWaiting = async () => ['queued', 'running'].includes((await new GenerationRepository(ctx.db).get(id)).status);
+    messageId = await followUpQueued(interaction, queuedBody, id, log, stillWaiting);
+  }
   if (messageId) {
     const { text, values } = setGenerationMessage(generationId, messageId);
     await ctx.db.executeSql(text, values).catch((err: unknown) => log.warn({ err, generationId }, 'could not store the message id'));
   }
+  // Now that the reply exists the scheduler can show its real place and ETA (and those it moved
+  // back, fair order lets a newcomer's first request pass a heavy user's later ones).
+  if (generationId) await announceLineMoved(ctx.boss).catch((err: unknown) => log.warn({ err }, 'could not announce the line move'));
 }

@@ -59,6 +59,8 @@ export interface InteractionFacts {
   interactionToken: string;
   /** When Discord created the interaction; its token lives 15 minutes from then. */
   createdAt: Date;
+  /** The upload cap Discord stated on the interaction (bytes), when it stated one. */
+  attachmentSizeLimit?: number | null;
 }
 
 export const interactionTokenLifetimeMs = 15 * 60 * 1000;
@@ -81,6 +83,7 @@ export function toNewGeneration(request: ImagineRequest, models: CheckedModels, 
     interactionId: facts.interactionId,
     interactionToken: facts.interactionToken,
     interactionTokenExpiresAt: new Date(facts.createdAt.getTime() + interactionTokenLifetimeMs),
+    attachmentSizeLimit: facts.attachmentSizeLimit ?? null,
     prompt: request.prompt,
     negativePrompt: request.negative,
     checkpoint: cp.fileName,

@@ -27,6 +27,7 @@ export async function checkInstance(ctx: GenerateContext, instance: { id: number
       await ctx.db.executeSql(forget.text, forget.values);
     }
   } catch (err) {
+    ctx.metrics.comfyError(instance.id, 'health');
     await markHealth(ctx, instance.id, false, (err as Error).message);
     return (err as Error).message;
   }
@@ -36,6 +37,7 @@ export async function checkInstance(ctx: GenerateContext, instance: { id: number
 
 /** The instance failed this request: mark it unhealthy and send the request back to placement. */
 export async function leaveInstance(ctx: SchedulerContext, instanceId: number, g: GenerationRow, err: unknown): Promise<'requeued'> {
+  ctx.metrics.comfyError(instanceId, 'unreachable');
   await markHealth(ctx, instanceId, false, (err as Error).message);
   await requeue(ctx, g);
   return 'requeued';

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
+import { episodeLength, FailureEpisode } from '#shared/failure-episode.ts';
 import type { Logger } from '#shared/logging.ts';
 import { bossNotifyChannel } from '#shared/queue/wake.ts';
 
@@ -24,6 +25,7 @@ export class SlotSignal {
   #waiters = new Set<() => void>();
   #client: pg.Client | undefined;
   #closed = false;
+  readonly #outage = new FailureEpisode();
   readonly #databaseUrl: string;
   readonly #logger: Logger;
 
@@ -95,9 +97,13 @@ export class SlotSignal {
       this.#notify();
       try {
         await this.#connect();
+        const ended = this.#outage.success();
+        if (ended) this.#logger.warn({ attempts: ended.failures }, `slot LISTEN connection back after ${episodeLength(ended.forMs)}, ${ended.failures} failed reconnects`);
         return;
       } catch (err) {
-        this.#logger.warn({ err }, 'slot LISTEN reconnect failed');
+        const verdict = this.#outage.failure();
+        if (verdict.report === 'started') this.#logger.error({ err }, 'slot LISTEN reconnect failed; retrying every second (one line when it is back)');
+        else if (verdict.report === 'ongoing') this.#logger.error({ err, attempts: verdict.failures }, `slot LISTEN still down after ${episodeLength(verdict.forMs)}`);
         await delay(reconnectDelayMs);
       }
     }

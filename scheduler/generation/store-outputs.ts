@@ -1,12 +1,18 @@
+import { buffer } from 'node:stream/consumers';
 import sharp from 'sharp';
 import type { ImageRef } from '#shared/comfyui/api-types.ts';
 import type { ComfyClient } from '#shared/comfyui/client.ts';
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { AppError, ErrorCode } from '#shared/errors.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import type { GenerateContext, JobHelpers } from '../context.ts';
 
-/** Streams each saved image from ComfyUI into storage, with sha256, size and dimensions. */
+/**
+ * Copies each saved image from ComfyUI into storage, with sha256, size and dimensions. An image is
+ * read whole before it is written, so a failed write is storage's fault (AppError
+ * StorageUnavailable, whatever the backend) and a failed read ComfyUI's.
+ */
 export async function storeOutputs(
   ctx: GenerateContext,
   g: GenerationRow,
@@ -20,9 +26,15 @@ export async function storeOutputs(
   for (const [index, ref] of images.entries()) {
     const stream = await client.openOutput(ref, helpers.signal);
     if (index === 0) await ctx.__test__?.checkpoint?.('mid-download', g.id);
-    const stored = await ctx.storage.put(originalKey(prefix, index), stream);
+    const bytes = await buffer(stream);
+    let stored;
     try {
-      const meta = await sharp(await ctx.storage.get(stored.key)).metadata();
+      stored = await ctx.storage.put(originalKey(prefix, index), bytes);
+    } catch (err) {
+      throw new AppError(ErrorCode.StorageUnavailable, `writing to image storage failed: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const meta = await sharp(bytes).metadata();
       outputs.push({ index, status: 'stored', path: stored.key, bytes: stored.bytes, sha256: stored.sha256, width: meta.width, height: meta.height });
     } catch (err) {
       outputs.push({ index, status: 'failed', path: stored.key, bytes: stored.bytes, sha256: stored.sha256, error: `image could not be read: ${(err as Error).message}` });

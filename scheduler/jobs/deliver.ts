@@ -1,12 +1,13 @@
 import { Routes } from 'discord-api-types/v10';
 import { DiscordAPIError, type RawFile } from '@discordjs/rest';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { uploadCap } from '#shared/discord/upload-cap.ts';
 import { markDelivered } from '#shared/db/sql/delivery.ts';
 import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/render/result-message.ts';
 import { renderResultPage } from '#shared/render/result-page.ts';
-import { renderProgress } from '#shared/render/progress-message.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, SchedulerContext } from '../context.ts';
+import { editLiveMessage } from '../generation/live-message.ts';
 
 // Editing through the interaction token needs it to outlive the request; leave a margin.
 const tokenMarginMs = 30_000;
@@ -16,33 +17,71 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
   name: 'deliver',
   // One delivery per generation at a time, in order (see sendDelivery).
   workOptions: () => ({ localConcurrency: 4, groupConcurrency: 1 }),
-  async handle(ctx, { generationId, kind }, { logger }) {
+  async handle(ctx, { generationId, kind, place }, { logger }) {
     const repo = new GenerationRepository(ctx.db);
-    const g = await repo.get(generationId);
-    if (kind === 'progress') {
-      if (g.status !== 'running' || g.deliveredAt) return;
-      await sendMessage(ctx, g, renderProgress(g), [], { allowChannelFallback: false });
+    const g = await repo.find(generationId);
+    if (!g) {
+      logger.info('generation erased; nothing to deliver');
+      return;
+    }
+    if (kind === 'live' || kind === 'progress') {
+      await editLiveMessage(ctx, g, place, (body) => editInPlace(ctx, g, body));
       return;
     }
     if (g.deliveredAt) {
       logger.info('already delivered; nothing to do');
       return;
     }
-    const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
-    await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
-    const { text, values } = markDelivered(g.id);
-    await ctx.db.executeSql(text, values);
-    logger.info({ kind, files: files.length }, 'delivered');
+    // The member reads a plain failure text; the technical detail is kept here and in the row.
+    if (kind === 'failure') logger.warn({ errorCode: g.errorCode, errorMessage: g.errorMessage }, 'delivering a failure');
+    try {
+      const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
+      await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
+      const { text, values } = markDelivered(g.id);
+      await ctx.db.executeSql(text, values);
+      logger.info({ kind, files: files.length }, 'delivered');
+    } catch (err) {
+      ctx.metrics.delivery(kind, 'error');
+      throw err;
+    }
+    ctx.metrics.delivery(kind, 'delivered');
+    ctx.metrics.generationEnded(g);
   },
 };
 
 async function resultWithFiles(ctx: SchedulerContext, g: GenerationRow): Promise<{ message: RenderedMessage; files: RawFile[] }> {
-  const { message, files } = await renderResultPage(g, { storage: ctx.storage, links: ctx.imageLinks });
+  // The cap Discord stated on the interaction that asked for it (its default when none was stated).
+  const { message, files } = await renderResultPage(g, { storage: ctx.storage, links: ctx.imageLinks }, undefined, uploadCap(g.attachmentSizeLimit));
   return { message, files };
 }
 
 function tokenUsable(g: GenerationRow): boolean {
   return Boolean(g.interactionToken && g.interactionTokenExpiresAt && g.interactionTokenExpiresAt.getTime() - Date.now() > tokenMarginMs);
+}
+
+/**
+ * A live edit: the reply in place, through the token while valid, then as the bot's own message.
+ * False when there is nothing to edit (yet): the reply is not posted, or it was deleted.
+ */
+async function editInPlace(ctx: SchedulerContext, g: GenerationRow, body: Record<string, unknown>): Promise<boolean> {
+  const gone = (err: unknown, statuses: number[]) => err instanceof DiscordAPIError && statuses.includes(err.status);
+  if (tokenUsable(g)) {
+    try {
+      await ctx.discord.patch(Routes.webhookMessage(g.applicationId, g.interactionToken!, '@original'), { body, auth: false });
+      return true;
+    } catch (err) {
+      if (gone(err, [404])) return false;
+      if (!gone(err, [401])) throw err;
+    }
+  }
+  if (!g.messageId) return false;
+  try {
+    await ctx.discord.patch(Routes.channelMessage(g.channelId, g.messageId), { body });
+    return true;
+  } catch (err) {
+    if (gone(err, [403, 404])) return false;
+    throw err;
+  }
 }
 
 /** Edit the original reply (through the interaction token while valid, then as a channel message); else post. */

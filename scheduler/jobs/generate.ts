@@ -8,12 +8,13 @@ import { generationPlacedBy, takeOverGeneration } from '#shared/db/sql/slots.ts'
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { holdIfPaused as holdIfPausedSql } from '#shared/moderation/sql.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
+import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
 import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
 import { stepTimer } from '../generation/step-timer.ts';
-import { storeOutputs } from '../generation/store-outputs.ts';
+import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimNextWaiting, outlookOf } from '../placement.ts';
 import { failWith, settle, timeoutReason } from '../settle.ts';
@@ -84,6 +85,8 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       const claim = await claimNextWaiting(ctx.pool, helpers.jobId);
       if (claim) {
         ranSomething = true;
+        // Everyone waiting behind it moved up (best effort: the next move repairs a lost one).
+        await announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
         moved(await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
         continue;
       }
@@ -182,6 +185,8 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       signal: helpers.signal,
       timeoutMs: Math.max(1000, budgetMs),
       pollIntervalMs: 1000,
+      unreachableAfterMs: ctx.config.INSTANCE_GRACE_SECONDS * 1000,
+      leaveWhilePending: () => watch.instanceUnhealthy,
       onProgress: (p) => {
         watch.onProgress(p);
         steps.onProgress(p);
@@ -194,7 +199,7 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
       return 'done';
     }
     if (helpers.signal.aborted) throw err;
-    log.warn({ err }, 'lost the instance while following; the request is placed again');
+    log.warn({ err }, 'left the instance while following (unreachable or unhealthy); the request is placed again and its prompt there abandoned');
     return leaveInstance(ctx, instance.id, g, err);
   } finally {
     watch.stop();
@@ -227,11 +232,13 @@ async function finish(
   }
   if (outcome.status === 'error') {
     helpers.logger.warn({ err: outcome.error, details: outcome.error.details }, 'ComfyUI execution error');
+    ctx.metrics.comfyError(instance.id, 'execution');
     await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(outcome.error.code, outcome.error.message));
     return;
   }
   if (outcome.status !== 'success') return;
-  const outputs = await storeOutputs(ctx, g, client, outcome.images, helpers);
+  const outputs = await storeWithRetry(ctx, g, client, outcome.images, helpers);
+  if (!outputs) return;
   await recordRun(ctx, instance.id, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
   await settle(ctx.pool, ctx.boss, g.id, 'succeeded', { outputs }, { thumbnail: true });

@@ -17,8 +17,9 @@ export const reapStuckJob: JobDefinition<JobPayload<'reap-stuck'>> & { name: 're
       await settle(ctx.pool, ctx.boss, id, to, to === 'failed' ? failWith('lost', 'This request was lost by the scheduler. Please try again.') : {});
       logger.warn({ generationId: id, status }, 'settled a generation whose job vanished');
     }
-    // A little over the budget: the generate job enforces it first; this catches jobs that died doing so.
-    const budget = ctx.config.GENERATION_TIMEOUT_SECONDS + 120;
+    // A little over the budget (plus the time collecting outputs may be retried while storage
+    // fails): the generate job enforces it first; this catches jobs that died doing so.
+    const budget = ctx.config.GENERATION_TIMEOUT_SECONDS + ctx.config.STORAGE_RETRY_SECONDS + 120;
     const overdue = await ctx.db.executeSql<{ id: string }>(overdueGenerations(budget).text, overdueGenerations(budget).values);
     for (const { id } of overdue.rows) {
       await settle(ctx.pool, ctx.boss, id, 'failed', failWith('timeout', timeoutReason));

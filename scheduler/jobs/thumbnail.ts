@@ -5,6 +5,7 @@ import { lockOutputs, saveOutputs } from '#shared/db/sql/outputs.ts';
 import { makeThumbnails } from '#shared/images/thumbnails.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import { generationPrefix, thumbnailKey } from '#shared/storage/keys.ts';
+import { deleteKeys } from '#shared/storage/delete-keys.ts';
 import type { JobDefinition } from '../context.ts';
 
 type Update = Pick<GenerationOutput, 'index'> & Partial<GenerationOutput>;
@@ -14,7 +15,11 @@ export const thumbnailJob: JobDefinition<JobPayload<'thumbnail'>> & { name: 'thu
   name: 'thumbnail',
   workOptions: () => ({ localConcurrency: 2 }),
   async handle(ctx, { generationId, outputIndex }, { logger }) {
-    const g = await new GenerationRepository(ctx.db).get(generationId);
+    const g = await new GenerationRepository(ctx.db).find(generationId);
+    if (!g) {
+      logger.info('generation erased; no thumbnails to make');
+      return;
+    }
     const prefix = generationPrefix(g.userId, g.createdAt, g.id);
     const todo = g.outputs.filter((o) => o.status === 'stored' && o.path && !o.thumbnails && (outputIndex === undefined || o.index === outputIndex));
     const updates: Update[] = [];
@@ -34,11 +39,15 @@ export const thumbnailJob: JobDefinition<JobPayload<'thumbnail'>> & { name: 'thu
       }
     }
     if (updates.length === 0) return;
-    await withTransaction(ctx.pool, async (db) => {
+    const applied = await withTransaction(ctx.pool, async (db) => {
       const locked = await db.executeSql<{ outputs: GenerationOutput[] }>(lockOutputs(g.id).text, lockOutputs(g.id).values);
-      const merged = (locked.rows[0]?.outputs ?? []).map((o) => ({ ...o, ...updates.find((u) => u.index === o.index) }));
+      // Only onto outputs still stored: retention or an erasure may have removed one meanwhile.
+      const stillStored = new Set((locked.rows[0]?.outputs ?? []).filter((o) => o.status === 'stored').map((o) => o.index));
+      const merged = (locked.rows[0]?.outputs ?? []).map((o) => (stillStored.has(o.index) ? { ...o, ...updates.find((u) => u.index === o.index) } : o));
       const save = saveOutputs(g.id, merged);
       await db.executeSql(save.text, save.values);
+      return stillStored;
     });
+    await deleteKeys(ctx.storage, updates.filter((u) => !applied.has(u.index)).flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)));
   },
 };

@@ -61,6 +61,12 @@ export interface ComfySim {
   pause(): void;
   resume(): void;
   refuseConnections(on: boolean): Promise<void>;
+  /**
+   * The server stops answering with its state kept (a hung or unplugged host): the GPU stops at the
+   * next step, open connections are cut and new ones refused. `thaw()` brings it back, queue intact.
+   */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
   failNextRequests(n: number, opts?: { status?: number; pathPrefix?: string }): void;
   dropSockets(opts?: { afterProgressEvents?: number }): void;
   oomNext(n?: number): void;
@@ -125,6 +131,14 @@ export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySi
     refuseConnections: async (on) => {
       if (on) await server.stopListening(false);
       else await server.listen();
+    },
+    freeze: async () => {
+      state.pause();
+      await server.stopListening(true);
+    },
+    thaw: async () => {
+      await server.listen();
+      state.resume();
     },
     failNextRequests: (n, o = {}) => state.faults.failNextRequests(n, o.status ?? 500, o.pathPrefix),
     dropSockets: (o = {}) => {

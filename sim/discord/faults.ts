@@ -46,3 +46,30 @@ export class FaultInjector {
     return pending.fault;
   }
 }
+
+/**
+ * Opt-in: Discord's per-message edit limit (observed as about 5 edits per 5 s per message). Counts
+ * PATCHes of one message (by channel id or through an interaction token) in a sliding window and
+ * answers the one over it with a 429, as Discord does, so a test can show that the bot never
+ * provokes one.
+ */
+export class MessageEditLimiter {
+  readonly #edits = new Map<string, number[]>();
+  readonly #limit: { count: number; perMs: number };
+  constructor(limit: { count: number; perMs: number }) {
+    this.#limit = limit;
+  }
+
+  /** Seconds to wait when this request is over the limit; null when it may go. */
+  take(method: string, template: string, path: string, nowMs: number): number | null {
+    if (method !== 'PATCH' || !template.includes('/messages/')) return null;
+    const recent = (this.#edits.get(path) ?? []).filter((t) => nowMs - t < this.#limit.perMs);
+    if (recent.length >= this.#limit.count) {
+      this.#edits.set(path, recent);
+      return Math.max(0.001, (recent[0]! + this.#limit.perMs - nowMs) / 1000);
+    }
+    recent.push(nowMs);
+    this.#edits.set(path, recent);
+    return null;
+  }
+}

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIAttachment } from 'discord-api-types/v10';
 import { SimClock } from './clock.ts';
-import { FaultInjector } from './faults.ts';
+import { FaultInjector, MessageEditLimiter } from './faults.ts';
 import { GatewayServer } from './gateway.ts';
 import { guildCreatePayload } from './gateway-payloads.ts';
 import { botToken, SnowflakeFactory } from './ids.ts';
@@ -44,7 +44,7 @@ export interface DiscordSim {
   readonly defaultUser: SimUser | undefined;
   /** Gateway fault injectors: `requestReconnect()` (op 7), `invalidateSessions()` (op 9), `dropConnections(code)`, `withholdHeartbeatAcks`, `dispatch(t, d)`. */
   readonly gateway: GatewayServer;
-  addGuild(opts?: { name?: string; ownerId?: string; channels?: { name?: string; nsfw?: boolean }[]; roles?: number; emojis?: number }): SimGuild;
+  addGuild(opts?: { name?: string; ownerId?: string; channels?: { name?: string; nsfw?: boolean }[]; roles?: number; emojis?: number; uploadLimitBytes?: number }): SimGuild;
   addUser(opts?: { username?: string }): SimUser;
   /** Stores a file as if a user uploaded it; pass its id as an attachment (type 11) option value. */
   uploadAttachment(opts: { channelId: string; filename: string; contentType?: string; data: Uint8Array }): APIAttachment;
@@ -95,7 +95,8 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
   const log = new RequestLog();
   const faults = new FaultInjector();
   const deps: RestDeps = {
-    router, state, validator: new OpenApiValidator(), faults, log, token, maxFileBytes, maxRequestBytes: opts.maxRequestBytes ?? 25 * MiB,
+    router, state, validator: new OpenApiValidator(), faults, log, token, maxFileBytes,
+    ...(opts.messageEditLimit ? { editLimit: new MessageEditLimiter(opts.messageEditLimit) } : {}), maxRequestBytes: opts.maxRequestBytes ?? 25 * MiB,
   };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.local');
@@ -122,6 +123,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       const guild = state.addGuild(o.name ?? `Guild ${state.guilds.size + 1}`, o.ownerId ?? defaultUser?.id ?? botId, o.channels ?? []);
       guild.roleIds = Array.from({ length: o.roles ?? 0 }, () => state.ids.next());
       guild.emojiIds = Array.from({ length: o.emojis ?? 0 }, () => state.ids.next());
+      if (o.uploadLimitBytes !== undefined) guild.uploadLimitBytes = o.uploadLimitBytes;
       gateway.dispatch('GUILD_CREATE', guildCreatePayload(state, guild), guild.id);
       return guild;
     },

@@ -125,7 +125,7 @@ export class InteractionFactory {
       },
       app_permissions: DEFAULT_PERMISSIONS, locale: base.locale ?? 'en-US', guild_locale: 'en-US',
       entitlements: [], authorizing_integration_owners: { 0: guildId }, context: 0,
-      attachment_size_limit: this.#attachmentSizeLimit,
+      attachment_size_limit: base.guild.uploadLimitBytes ?? this.#attachmentSizeLimit,
       ...extra,
       data,
     };

@@ -13,6 +13,8 @@ export interface DiscordSimOptions {
   maxRequestBytes?: number;
   /** Create a default guild ("Test Guild" with #general) and a user ("alice") at start. Default true. */
   seed?: boolean;
+  /** Answer a message's edits beyond `count` per `perMs` with 429 (Discord: about 5 per 5 s). Default: off. */
+  messageEditLimit?: { count: number; perMs: number };
 }
 
 export interface SimUser {
@@ -35,6 +37,11 @@ export interface SimGuild {
   /** Ids of extra roles and custom emojis sent in GUILD_CREATE (a real community has dozens). */
   roleIds?: string[];
   emojiIds?: string[];
+  /**
+   * The per-file upload cap in this guild (its boost tier), stated on its interactions as
+   * `attachment_size_limit` and enforced on uploads to its channels; default: the sim's maxFileBytes.
+   */
+  uploadLimitBytes?: number;
 }
 
 /** One earlier version of a message, pushed to `edits` before an edit is applied. */

@@ -1,5 +1,6 @@
 import type { APIAttachment } from 'discord-api-types/v10';
 import type { SimState } from './state.ts';
+import type { SimGuild } from './types.ts';
 
 /** A file part of a multipart request (`files[n]`). */
 export interface IncomingFile {
@@ -43,4 +44,20 @@ export function storeAttachment(
   if (meta.description) attachment.description = meta.description;
   if (meta.title) attachment.title = meta.title;
   return attachment;
+}
+
+/**
+ * The guild a request uploads into (by its channel, its interaction or its interaction token), for
+ * that guild's upload cap; undefined for routes that reach no guild.
+ */
+export function uploadGuild(state: SimState, params: Record<string, string>): SimGuild | undefined {
+  const channelId = params.channel_id;
+  const guildId = channelId
+    ? state.channels.get(channelId)?.guildId
+    : params.interaction_id
+      ? state.interactions.get(params.interaction_id)?.guildId
+      : params.webhook_token
+        ? state.interactionByToken(params.webhook_token)?.guildId
+        : undefined;
+  return guildId ? state.guilds.get(guildId) : undefined;
 }

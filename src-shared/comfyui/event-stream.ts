@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
 import type { Logger } from '../logging.ts';
+import { episodeLength, FailureEpisode } from '../failure-episode.ts';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
 import { parseBinaryEvent, parseTextEvent, type ComfyEvent } from './events.ts';
 
@@ -54,6 +55,7 @@ export class ComfyEventStream {
   #socket: WebSocket | undefined;
   #running: Promise<void> | undefined;
   #stop = new AbortController();
+  readonly #outage = new FailureEpisode();
 
   constructor(opts: EventStreamOptions) {
     this.#opts = opts;
@@ -115,7 +117,14 @@ export class ComfyEventStream {
       if (this.#stop.signal.aborted) break;
       failures = wasConnected ? 0 : failures + 1;
       const delay = backoffDelay(failures, this.#opts.backoff ?? defaultBackoff);
-      this.#log.info({ delay, failures }, wasConnected ? 'WebSocket closed, reconnecting' : 'WebSocket connect failed, retrying');
+      if (wasConnected) this.#log.info({ delay }, 'WebSocket closed, reconnecting');
+      else {
+        // An outage is one line when it starts, a reminder a minute, and one when a connect succeeds again.
+        const verdict = this.#outage.failure();
+        if (verdict.report === 'started') this.#log.warn({ delay }, 'WebSocket connect failed; retrying (one line when it reconnects)');
+        else if (verdict.report === 'ongoing') this.#log.error({ failures: verdict.failures }, `WebSocket still cannot connect after ${episodeLength(verdict.forMs)}, ${verdict.failures} attempts`);
+        else this.#log.debug({ delay, failures }, 'WebSocket connect failed, retrying');
+      }
       await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => undefined);
     }
   }
@@ -181,7 +190,9 @@ export class ComfyEventStream {
     if (sid !== this.clientId) {
       this.#log.error({ sid }, 'ComfyUI assigned a different sid than our clientId; events of our prompts will not reach this socket');
     }
-    this.#log.info({ generation: this.generation }, this.generation === 1 ? 'WebSocket connected' : 'WebSocket reconnected');
+    const ended = this.#outage.success();
+    if (ended) this.#log.warn({ generation: this.generation, failures: ended.failures }, `WebSocket could not connect for ${episodeLength(ended.forMs)}, ${ended.failures} attempts, reconnected`);
+    else this.#log.info({ generation: this.generation }, this.generation === 1 ? 'WebSocket connected' : 'WebSocket reconnected');
     for (const listener of this.#connectListeners) {
       try {
         listener({ generation: this.generation, sid });

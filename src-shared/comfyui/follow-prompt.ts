@@ -21,6 +21,13 @@ export interface FollowOptions {
   pollIntervalMs?: number;
   /** While our prompt runs, no WebSocket message for this long ⇒ reconnect (default 60 s). */
   deafAfterMs?: number;
+  /**
+   * Neither an HTTP answer nor a WebSocket message from the instance for this long ⇒ reject with
+   * AppError ComfyUnavailable, so the caller can move the request elsewhere (default: never).
+   */
+  unreachableAfterMs?: number;
+  /** Asked while the prompt still waits in the instance's queue; true ⇒ reject with ComfyUnavailable (e.g. the instance was marked unhealthy). */
+  leaveWhilePending?: () => boolean;
 }
 
 /** What following needs from the HTTP client. */
@@ -56,6 +63,7 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
   const outputs: Record<string, NodeOutput> = {};
   let running = false;
   let absentStreak = 0;
+  let lastAnswerAt = Date.now();
   let lastForcedReconnect = 0;
   let checking: Promise<void> | undefined;
   let recheck = false;
@@ -137,13 +145,20 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
         where = await lookupIn(source, promptId);
       } catch (err) {
         log.debug({ err, reason }, 'prompt state check failed; will retry');
+        leaveIfUnreachable();
         return;
       }
+      lastAnswerAt = Date.now();
       if (where.state === 'finished') return finish(outcomeFromHistory(promptId, where.entry, outputs));
       if (where.state !== 'absent') {
         absentStreak = 0;
-        if (where.state === 'pending') progress({ stage: 'pending', position: where.position });
-        else {
+        if (where.state === 'pending') {
+          if (opts.leaveWhilePending?.()) {
+            fail(new AppError(ErrorCode.ComfyUnavailable, `prompt ${promptId} waits on an instance marked unhealthy`, { details: { promptId } }));
+            return;
+          }
+          progress({ stage: 'pending', position: where.position });
+        } else {
           running = true;
           const quietFor = Date.now() - Math.max(stream.lastMessageAt, lastForcedReconnect);
           if (stream.connected && quietFor > deafAfterMs) {
@@ -165,6 +180,13 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
     };
 
     // One check at a time; a request made meanwhile runs once more afterwards.
+    const leaveIfUnreachable = () => {
+      if (opts.unreachableAfterMs === undefined || stream.connected) return;
+      const silentMs = Date.now() - Math.max(lastAnswerAt, stream.lastMessageAt);
+      if (silentMs < opts.unreachableAfterMs) return;
+      fail(new AppError(ErrorCode.ComfyUnavailable, `instance unreachable for ${Math.round(silentMs / 1000)} s while following prompt ${promptId}`, { details: { promptId } }));
+    };
+
     const check = async (reason: string): Promise<void> => {
       if (checking) {
         recheck = true;
@@ -183,7 +205,11 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
 
     cleanups.push(stream.subscribe(onEvent));
     cleanups.push(stream.onConnect(({ generation }) => void check(`connected #${generation}`)));
-    const poll = setInterval(() => void check('poll'), pollIntervalMs);
+    // A hung lookup (a frozen server) must not hold the unreachable verdict back: judge on each tick.
+    const poll = setInterval(() => {
+      leaveIfUnreachable();
+      void check('poll');
+    }, pollIntervalMs);
     cleanups.push(() => clearInterval(poll));
     if (opts.timeoutMs !== undefined) {
       const timer = setTimeout(

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logging.ts';
 import { AppError, ErrorCode } from '../errors.ts';
+import { episodeLength, FailureEpisode } from '../failure-episode.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { truncate } from '#shared/render/limits.ts';
 
@@ -45,6 +46,8 @@ class ServerError extends Error {
 /** fetch with a per-call timeout and retries (backoff + jitter) on connection errors and 5xx only. */
 export class HttpTransport {
   readonly #opts: TransportOptions;
+  /** Failed attempts of every call to this server form one outage: logged when it starts, reminded, and once recovered. */
+  readonly #outage = new FailureEpisode();
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
@@ -64,7 +67,7 @@ export class HttpTransport {
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) {
         const delay = backoffDelay(attempt - 1, this.#opts.backoff);
-        log.warn({ attempt, delay, err: lastError }, 'ComfyUI request failed, retrying');
+        log.debug({ attempt, delay, err: lastError }, 'ComfyUI request failed, retrying');
         await sleep(delay, undefined, { signal: opts.signal });
         const settled = await opts.beforeRetry?.(lastError);
         if (settled === 'skip') continue;
@@ -73,11 +76,13 @@ export class HttpTransport {
       try {
         const res = await this.#fetchOnce(path, method, opts);
         if (res.status >= 500) throw new ServerError(res.status, await res.text().catch(() => ''));
+        this.#answered();
         return res;
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason;
         if (!isRetryable(err)) throw err;
         lastError = err;
+        this.#failed(err);
       }
     }
     throw new AppError(ErrorCode.ComfyUnavailable, unavailableMessage(this.#opts.baseUrl, method, path, attempts, lastError), {
@@ -85,6 +90,20 @@ export class HttpTransport {
       cause: lastError,
       details: { attempts, status: lastError instanceof ServerError ? lastError.status : undefined, ...opts.context },
     });
+  }
+
+  #failed(err: unknown): void {
+    const verdict = this.#outage.failure();
+    const where = this.#opts.baseUrl;
+    if (verdict.report === 'started') this.#opts.logger.warn({ err }, `ComfyUI at ${where} unreachable; retrying (one line when it recovers)`);
+    else if (verdict.report === 'ongoing') {
+      this.#opts.logger.error({ err, failures: verdict.failures }, `ComfyUI at ${where} still unreachable after ${episodeLength(verdict.forMs)}, ${verdict.failures} failed requests`);
+    }
+  }
+
+  #answered(): void {
+    const ended = this.#outage.success();
+    if (ended) this.#opts.logger.warn({ failures: ended.failures }, `ComfyUI at ${this.#opts.baseUrl} unreachable for ${episodeLength(ended.forMs)}, ${ended.failures} failed requests, recovered`);
   }
 
   async #fetchOnce(path: string, method: string, opts: RequestOptions): Promise<Response> {

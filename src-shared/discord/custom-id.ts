@@ -20,6 +20,10 @@ export const CustomIdAction = {
   Page: 'page',
   /** 🗑 remove the message and mark the generation deleted */
   Delete: 'delete',
+  /** ⭐ keep (or stop keeping) every image of a generation from retention */
+  Keep: 'keep',
+  /** /forget-me's confirmation: id `<user id>` of the member who asked */
+  ForgetMe: 'forget-me',
   /** ◀ ▶ through `/generations`: id `<o|n>.<status|->.<model id|->.<created ms, base 36>.<uuid hex>` */
   History: 'gens',
 } as const;
@@ -35,6 +39,8 @@ const actionSpecs: Record<CustomIdAction, { version: number; id: RegExp }> = {
   reroll: { version: 1, id: uuid },
   page: { version: 1, id: new RegExp(`^${uuid.source.slice(1, -1)}\\.(?:0|[1-9]\\d{0,2})$`) },
   delete: { version: 1, id: uuid },
+  keep: { version: 1, id: uuid },
+  'forget-me': { version: 1, id: /^\d{17,20}$/ },
   gens: { version: 1, id: /^[on]\.(?:-|[a-z_]{1,20})\.(?:-|[1-9]\d{0,8})\.[0-9a-z]{1,11}\.[0-9a-f]{32}$/ },
 };
 

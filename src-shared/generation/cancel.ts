@@ -6,6 +6,7 @@ import { lockGeneration, waitingGenerateJobs } from '#shared/db/sql/generations.
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { GenerationStatus } from './status.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
+import { announceLineMoved } from '#shared/queue/send-live.ts';
 
 /**
  * A user's (or moderator's) cancel, by stage (DESIGN §4.4):
@@ -21,7 +22,7 @@ export async function requestCancel(
   generationId: string,
   opts: { onChange?: (db: Db, before: GenerationStatus, after: GenerationRow) => Promise<void> } = {},
 ): Promise<GenerationRow> {
-  return withTransaction(pool, async (db) => {
+  const row = await withTransaction(pool, async (db) => {
     const lock = lockGeneration(generationId);
     const { rows } = await db.executeSql<{ status: GenerationStatus }>(lock.text, lock.values);
     const status = rows[0]?.status;
@@ -40,4 +41,7 @@ export async function requestCancel(
     await opts.onChange?.(db, status, row);
     return row;
   });
+  // Those waiting behind a cancelled request move up (best effort: the next move repairs a lost one).
+  if (row.status === 'cancelled') await announceLineMoved(boss).catch(() => undefined);
+  return row;
 }

@@ -3,6 +3,9 @@ import type { LimitScope } from '#shared/db/entities/limit-policy.ts';
 export const limitFields = ['perMinute', 'perHour', 'perDay', 'maxActive', 'maxBatch', 'maxSteps', 'maxPixels'] as const;
 export type LimitField = (typeof limitFields)[number];
 
+/** The largest cap anyone may set: well inside Postgres int and far above any sensible cap. */
+export const maxLimitValue = 100_000_000;
+
 /** The limits that apply to one member in one guild. 0 = no cap. */
 export type Limits = Record<LimitField, number> & { blocked: boolean };
 

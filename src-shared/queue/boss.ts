@@ -1,5 +1,6 @@
 import { PgBoss } from 'pg-boss';
 import type { Logger } from '#shared/logging.ts';
+import { quietingErrorLog } from '#shared/error-episodes.ts';
 import { queueDefinitions } from './queues.ts';
 
 export const bossSchema = 'pgboss';
@@ -26,7 +27,8 @@ export function createBoss(databaseUrl: string, opts: BossOptions = {}): PgBoss 
     superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
     monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
   });
-  boss.on('error', (err) => opts.logger?.error({ err }, 'pg-boss error'));
+  // A PostgreSQL restart makes every poll and maintenance run fail: one outage, a few lines.
+  if (opts.logger) boss.on('error', quietingErrorLog(opts.logger, 'pg-boss (PostgreSQL)'));
   boss.on('warning', (warning) => opts.logger?.warn({ warning }, 'pg-boss warning'));
   return boss;
 }

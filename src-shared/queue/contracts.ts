@@ -8,13 +8,18 @@ export const jobSchemas = {
   thumbnail: z.object({ generationId, outputIndex: z.number().int().min(0).optional() }),
   deliver: z.object({
     generationId,
-    kind: z.enum(['result', 'failure', 'cancelled', 'progress']),
+    // `live`: bring the waiting / progress message up to date (see send-live.ts); `progress` is its
+    // older name, still accepted for jobs enqueued before it.
+    kind: z.enum(['result', 'failure', 'cancelled', 'progress', 'live']),
+    // `live` while waiting: the place line-update computed, so the edit need not compute it again.
+    place: z.object({ ahead: z.number().int().min(0), capped: z.boolean(), etaSeconds: z.number().min(0).nullable() }).optional(),
   }),
   cleanup: z.object({}).default({}),
   'discover-models': z.object({}).default({}),
   'instance-health': z.object({}).default({}),
   'reap-stuck': z.object({}).default({}),
   'generate-dead': z.object({ generationId }),
+  'line-update': z.object({}).default({}),
 } as const;
 
 export type QueueName = keyof typeof jobSchemas;

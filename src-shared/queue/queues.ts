@@ -14,6 +14,8 @@ type QueueDefinition = Omit<Queue, 'name'> & { name: QueueName; cron?: string };
  *   with a reason so no request is silently dropped.
  * - thumbnail / deliver: cheap and idempotent; more retries with backoff for Discord outages.
  *   `deliver` is deduplicated by a singleton key per generation and kind.
+ * - line-update: recomputes the places shown in waiting messages; debounced to one per second
+ *   (see announceLineMoved), a lost one is repaired by the next move.
  * - cron queues: `singleton` policy so a slow run is never doubled.
  */
 export const queueDefinitions: QueueDefinition[] = [
@@ -43,6 +45,7 @@ export const queueDefinitions: QueueDefinition[] = [
     heartbeatSeconds: 10,
     notify: true,
   },
+  { name: 'line-update', policy: 'standard', retryLimit: 1, retryDelay: 1, expireInSeconds: 60, notify: true },
   { name: 'cleanup', policy: 'singleton', retryLimit: 1, expireInSeconds: 3600, cron: '17 * * * *' },
   { name: 'discover-models', policy: 'singleton', retryLimit: 1, expireInSeconds: 600, cron: '*/10 * * * *' },
   { name: 'instance-health', policy: 'singleton', retryLimit: 0, expireInSeconds: 60, cron: '* * * * *' },

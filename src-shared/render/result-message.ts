@@ -1,9 +1,11 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { CustomIdAction, encodeCustomId, pageId } from '#shared/discord/custom-id.ts';
+import { failureText } from './failure-text.ts';
 import { embedLimits, messageLimits, truncate } from './limits.ts';
 
 export interface RenderedFile {
-  name: string;
+  /** The attachment's file name; null when no version of the image fits Discord's upload cap. */
+  name: string | null;
   /** index into the generation's outputs */
   outputIndex: number;
   format: 'png' | 'webp';
@@ -20,9 +22,19 @@ export interface RenderedMessage {
 
 const colors = { success: 0x57f287, failure: 0xed4245, cancelled: 0x99aab5, progress: 0x5865f2 };
 
-function loraLine(g: GenerationRow): string {
-  return g.loras.length ? g.loras.map((l) => `${l.name} (${l.strengthModel})`).join(', ') : 'none';
+function strength(l: GenerationRow['loras'][number]): string {
+  return l.strengthClip === l.strengthModel ? `${l.strengthModel}` : `${l.strengthModel} / clip ${l.strengthClip}`;
 }
+
+function loraLine(g: GenerationRow): string {
+  return g.loras.length ? g.loras.map((l) => `${l.name} (${strength(l)})`).join(', ') : 'none';
+}
+
+/** What an embed field may hold: never empty, cut with "…" at Discord's limit. */
+const fieldText = (text: string) => truncate(text.trim() || '–', embedLimits.fieldValue);
+
+/** The prompt in full as far as a description allows (the title shows only its start). */
+const promptDescriptionMax = 1500;
 
 function seconds(g: GenerationRow): string {
   if (!g.startedAt || !g.finishedAt) return '–';
@@ -42,7 +54,7 @@ const button = (emoji: string, label: string, customId: string, opts: { style?: 
 /**
  * The result's buttons (custom ids carry only the generation, state comes from the database):
  * ◀ ▶ through a batch (disabled at its ends, so no two buttons share a custom id), 🔁 same seed,
- * 🎲 new seed, 🗑 delete.
+ * 🎲 new seed, ⭐ keep from retention (toggles), 🗑 delete.
  */
 export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, indexes: readonly number[]): unknown[] {
   const at = indexes.indexOf(shown);
@@ -52,17 +64,15 @@ export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, index
         button('▶', 'Next', encodeCustomId(CustomIdAction.Page, pageId(g.id, at < indexes.length - 1 ? indexes[at + 1]! : shown)), { disabled: at >= indexes.length - 1 }),
       ]
     : [];
-  return [
-    {
-      type: 1,
-      components: [
-        ...paging,
-        button('🔁', 'Same seed', encodeCustomId(CustomIdAction.SameSeed, g.id)),
-        button('🎲', 'New seed', encodeCustomId(CustomIdAction.NewSeed, g.id)),
-        button('🗑', 'Delete', encodeCustomId(CustomIdAction.Delete, g.id), { style: 4 }),
-      ],
-    },
+  const buttons = [
+    ...paging,
+    button('🔁', 'Same seed', encodeCustomId(CustomIdAction.SameSeed, g.id)),
+    button('🎲', 'New seed', encodeCustomId(CustomIdAction.NewSeed, g.id)),
+    button('⭐', 'Keep', encodeCustomId(CustomIdAction.Keep, g.id)),
+    button('🗑', 'Delete', encodeCustomId(CustomIdAction.Delete, g.id), { style: 4 }),
   ];
+  // Discord allows five buttons in a row.
+  return [{ type: 1, components: buttons.slice(0, 5) }, ...(buttons.length > 5 ? [{ type: 1, components: buttons.slice(5) }] : [])];
 }
 
 /**
@@ -70,35 +80,52 @@ export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, index
  * `<>` so Discord does not preview them. A lone PNG needs no link (the embed opens it).
  */
 function contentLine(shown: RenderedFile, links: OutputLink[]): string {
-  if (links.length <= 1) return shown.format === 'webp' ? `[Full-size PNG](<${shown.url}>)` : '';
+  const note = shown.name === null ? ' (too large to attach here)' : '';
+  if (links.length <= 1) return shown.format === 'webp' || shown.name === null ? `[Full-size PNG](<${shown.url}>)${note}` : '';
   const position = links.findIndex((l) => l.outputIndex === shown.outputIndex) + 1;
-  return `**${position} / ${links.length}** · Full size: ${links.map((l) => `[${l.outputIndex + 1}](<${l.url}>)`).join(' · ')}`;
+  let line = `**${position} / ${links.length}**${note} · Full size:`;
+  // Whole links only: a link cut short by the length limit would open nothing.
+  for (const [i, l] of links.entries()) {
+    const part = `${i ? ' ·' : ''} [${l.outputIndex + 1}](<${l.url}>)`;
+    if (line.length + part.length + ' …'.length > messageLimits.content) return `${line} …`;
+    line += part;
+  }
+  return line;
 }
 
 /**
- * The delivered result: one image large (the batch's `shown` one, attached), prompt, model, LoRAs,
- * seed, size, time, and the result buttons. `links` lists every stored output of the generation.
+ * The delivered result: one image large (the batch's `shown` one, attached), prompt, negative,
+ * model, LoRAs with strengths, seed, size, steps, cfg, sampler, time taken, and the result buttons.
+ * `links` lists every stored output of the generation. Any input stays within Discord's embed
+ * limits (each field ≤ 1024, title ≤ 256, description ≤ 1500: at most ~5 400 of the 6 000 in all).
  */
 export function renderResult(g: GenerationRow, shown: RenderedFile | undefined, links: OutputLink[]): RenderedMessage {
+  const title = truncate(`🎨 ${g.prompt}`, embedLimits.title);
   const fields = [
-    { name: 'Model', value: truncate(g.checkpoint, embedLimits.fieldValue), inline: true },
+    { name: 'Model', value: fieldText(g.checkpoint), inline: true },
     { name: 'Seed', value: g.seed, inline: true },
     { name: 'Size', value: `${g.width}×${g.height}`, inline: true },
-    { name: 'LoRAs', value: truncate(loraLine(g), embedLimits.fieldValue), inline: false },
+    { name: 'Steps', value: String(g.steps), inline: true },
+    { name: 'CFG', value: String(g.cfg), inline: true },
+    { name: 'Sampler', value: fieldText(`${g.sampler} · ${g.scheduler}`), inline: true },
+    { name: 'LoRAs', value: fieldText(loraLine(g)), inline: false },
+    ...(g.negativePrompt.trim() ? [{ name: 'Negative', value: fieldText(g.negativePrompt), inline: false }] : []),
     { name: 'Time', value: seconds(g), inline: true },
   ];
   const embed = {
-    title: truncate(`🎨 ${g.prompt}`, embedLimits.title),
+    title,
+    ...(title === `🎨 ${g.prompt}` ? {} : { description: truncate(g.prompt, promptDescriptionMax) }),
     color: colors.success,
     fields,
     footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
-    ...(shown ? { url: shown.url, image: { url: `attachment://${shown.name}` } } : {}),
+    ...(shown ? { url: shown.url } : {}),
+    ...(shown?.name ? { image: { url: `attachment://${shown.name}` } } : {}),
   };
   return {
     content: shown ? truncate(contentLine(shown, links), messageLimits.content) : '',
     embeds: [embed],
     components: resultButtons(g, shown?.outputIndex ?? -1, links.map((l) => l.outputIndex)),
-    attachments: shown ? [{ id: '0', filename: shown.name }] : [],
+    attachments: shown?.name ? [{ id: '0', filename: shown.name }] : [],
   };
 }
 
@@ -108,7 +135,7 @@ export function renderFailure(g: GenerationRow): RenderedMessage {
     embeds: [
       {
         title: '❌ Generation failed',
-        description: truncate(`${g.errorMessage ?? 'Something went wrong.'}\n\nPrompt: ${g.prompt}`, embedLimits.description),
+        description: truncate(`${failureText(g)}\n\nPrompt: ${g.prompt}`, embedLimits.description),
         color: colors.failure,
         footer: { text: `Generation ${g.id}` },
       },

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,6 +11,7 @@ const readChunkBytes = 64 * 1024;
 const absent = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 
 export class LocalStorage implements ImageStorage {
+  readonly kind = 'local';
   readonly root: string;
 
   constructor(root: string) {
@@ -43,6 +44,12 @@ export class LocalStorage implements ImageStorage {
       throw err;
     }
     return { key, bytes, sha256: hash.digest('hex') };
+  }
+
+  /** The folder exists (made if missing) and is writable. */
+  async probe(): Promise<void> {
+    await mkdir(this.root, { recursive: true });
+    await access(this.root, constants.R_OK | constants.W_OK);
   }
 
   async get(key: string): Promise<Buffer> {

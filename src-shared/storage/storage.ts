@@ -25,8 +25,18 @@ export interface OpenedObject {
   close(): Promise<void>;
 }
 
-/** Where images live. Local disk today; an object store can implement the same calls. */
+/** What a presigned read link answers with (S3's response-* overrides). */
+export interface PresignOptions {
+  expiresInSeconds: number;
+  contentType: string;
+  contentDisposition: string;
+  cacheControl: string;
+}
+
+/** Where images live: a local folder (`LocalStorage`) or an S3-compatible bucket (`S3Storage`). */
 export interface ImageStorage {
+  /** Which backend; 'local' when absent. */
+  readonly kind?: 'local' | 's3';
   /** Writes atomically: readers never see a half-written object. */
   put(key: string, body: Readable | Buffer): Promise<StoredObject>;
   get(key: string): Promise<Buffer>;
@@ -36,4 +46,8 @@ export interface ImageStorage {
   delete(key: string): Promise<void>;
   /** Every object under a prefix ('' = all), for retention. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Fails when the storage cannot be used (unreachable, no such bucket, refused credentials). */
+  probe?(): Promise<void>;
+  /** A time-limited URL that reads the object straight from the store, for backends that have one. */
+  presign?(key: string, opts: PresignOptions): Promise<string>;
 }

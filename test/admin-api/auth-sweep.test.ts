@@ -30,6 +30,8 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/models/:id': { displayName: 'bypassed' },
   'POST /api/v1/instances': { name: 'bypass', baseUrl: 'http://bypass.invalid:8188' },
   'PATCH /api/v1/instances/:id': { name: 'bypassed' },
+  'POST /api/v1/models/bulk': { ids: [1], action: 'disable' },
+  ...Object.fromEntries(['global', 'guilds/:guildId', 'guilds/:guildId/roles/:roleId', 'users/:userId'].map((p) => [`PUT /api/v1/limits/${p}`, { perDay: 1, blocked: true }])),
 };
 
 let routes: RouteCase[];

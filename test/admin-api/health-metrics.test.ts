@@ -50,15 +50,26 @@ describe('health, readiness and metrics', () => {
   test('/readyz is 200 with Postgres and pg-boss, 503 without pg-boss or without the database', async () => {
     const ready = await api.request('/readyz', { token: null });
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok' } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', queue: 'ok', storage: 'ok' } });
 
     const noBoss = await noBossApi.request('/readyz', { token: null });
     expect(noBoss.status).toBe(503);
-    expect(await noBoss.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', queue: 'missing' } });
+    expect(await noBoss.json()).toEqual({ status: 'not_ready', checks: { database: 'ok', queue: 'missing', storage: 'ok' } });
 
     const dead = await deadApi.request('/readyz', { token: null });
     expect(dead.status).toBe(503);
-    expect(await dead.json()).toEqual({ status: 'not_ready', checks: { database: 'down', queue: 'down' } });
+    expect(await dead.json()).toEqual({ status: 'not_ready', checks: { database: 'down', queue: 'down', storage: 'down' } });
+  });
+
+  test('/readyz reports image storage failing (from the schedulers\' last write) without turning not ready', async () => {
+    await withBoss.pool.query(`update storage_health set failing_since = now(), last_error = 'ENOSPC'`);
+    try {
+      const res = await api.request('/readyz', { token: null });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'ready', checks: { storage: 'failing' }, storageFailingSince: expect.any(String) });
+    } finally {
+      await withBoss.pool.query(`update storage_health set failing_since = null, last_error = null`);
+    }
   });
 
   test('/metrics has process metrics, generations by status and queue depth per queue', async () => {
@@ -67,19 +78,19 @@ describe('health, readiness and metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
     expect(text).toContain('process_cpu_user_seconds_total');
-    expect(text).toMatch(/^genonaut_generations\{status="queued"\} 2$/m);
-    expect(text).toMatch(/^genonaut_generations\{status="failed"\} 1$/m);
-    expect(text).toMatch(/^genonaut_generations\{status="running"\} 0$/m);
-    expect(text).toMatch(/^genonaut_queue_depth\{queue="generate"\} 2$/m);
-    expect(text).toMatch(/^genonaut_queue_depth\{queue="deliver"\} 1$/m);
-    expect(text).toMatch(/^genonaut_queue_depth\{queue="thumbnail"\} 0$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="queued",role="admin-api"\} 2$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="failed",role="admin-api"\} 1$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="running",role="admin-api"\} 0$/m);
+    expect(text).toMatch(/^genonaut_queue_depth\{queue="generate",role="admin-api"\} 2$/m);
+    expect(text).toMatch(/^genonaut_queue_depth\{queue="deliver",role="admin-api"\} 1$/m);
+    expect(text).toMatch(/^genonaut_queue_depth\{queue="thumbnail",role="admin-api"\} 0$/m);
   });
 
   test('/metrics still answers before pg-boss is installed, without queue depths', async () => {
     const res = await noBossApi.request('/metrics', { token: null });
     expect(res.status).toBe(200);
     const text = await res.text();
-    expect(text).toMatch(/^genonaut_generations\{status="queued"\} 0$/m);
+    expect(text).toMatch(/^genonaut_generations\{status="queued",role="admin-api"\} 0$/m);
     expect(text).not.toMatch(/^genonaut_queue_depth\{/m);
   });
 });

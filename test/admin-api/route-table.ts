@@ -18,7 +18,9 @@ export interface RouteCase {
 
 // A value per parameter name that passes the route's validation, so a request that slipped past the token would reach the handler.
 export const sampleGenerationId = '00000000-0000-4000-8000-000000000001';
-const sampleParams: Record<string, string> = { id: '1', generationId: sampleGenerationId, index: '0', name: '256.webp' };
+const sampleParams: Record<string, string> = {
+  id: '1', generationId: sampleGenerationId, index: '0', name: '256.webp', guildId: '200000000000000001', roleId: '500000000000000001', userId: '100000000000000001',
+};
 
 /**
  * Every route of the admin API, read from the root router `createAdminApp` serves (built the same
@@ -27,7 +29,7 @@ const sampleParams: Record<string, string> = { id: '1', generationId: sampleGene
 export function routeTable(tdb: TestDatabase, orm: MikroORM): RouteCase[] {
   const logger = createLogger({ level: 'silent' });
   const db = asDb(tdb.pool);
-  const router = adminRouter({ db, orm, adminToken, logger, metrics: createMetricsRegistry(db, logger), images: testImages(db), bodyLimitBytes: 1024, readyTimeoutMs: 1000 });
+  const router = adminRouter({ db, orm, adminToken, logger, metrics: createMetricsRegistry(db, logger), images: testImages(db), bodyLimitBytes: 1024, readyTimeoutMs: 1000, modelsEnableNew: true });
   return router.stack
     .filter((layer) => layer.methods.length > 0)
     .flatMap((layer) => {

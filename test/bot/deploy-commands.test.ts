@@ -17,12 +17,12 @@ afterAll(async () => {
 type Command = { name: string; options?: { name: string; autocomplete?: boolean; choices?: unknown[] }[] };
 
 describe('commands:deploy', () => {
-  test('registers /imagine, /quota, /generations, /generation and /genadmin in a guild with one bulk PUT, valid against the spec', async () => {
+  test('registers /imagine, /quota, /generations, /generation, /genadmin, /queue, /models and /forget-me in a guild with one bulk PUT, valid against the spec', async () => {
     const guild = sim.addGuild({ channels: [{ name: 'gen' }] });
     const result = await registerCommands({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, guildId: guild.id });
     expect(result.scope).toBe('guild');
     const [imagine, quota, , , genadmin] = sim.commands(guild.id) as Command[];
-    expect((sim.commands(guild.id) as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation', 'genadmin']);
+    expect((sim.commands(guild.id) as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation', 'genadmin', 'queue', 'models', 'forget-me']);
     expect(genadmin?.options?.map((o) => o.name)).toEqual(['limits', 'pause', 'resume', 'blocklist', 'model']);
     expect(quota?.name).toBe('quota');
     expect(quota?.options ?? []).toEqual([]);
@@ -39,7 +39,7 @@ describe('commands:deploy', () => {
     const first = await registerCommands({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase });
     const second = await registerCommands({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase });
     expect(first.scope).toBe('global');
-    expect((sim.commands() as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation', 'genadmin']);
+    expect((sim.commands() as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation', 'genadmin', 'queue', 'models', 'forget-me']);
     expect(second.commands[0]?.id).toBe(first.commands[0]?.id);
     expect(sim.violations).toEqual([]);
   });
@@ -54,8 +54,8 @@ describe('commands:deploy', () => {
       },
       timeout: 20_000,
     });
-    expect(stdout).toContain('registered 5 command(s) in the dev guild');
-    expect((sim.commands(guild.id) as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation', 'genadmin']);
+    expect(stdout).toContain('registered 8 command(s) in the dev guild');
+    expect((sim.commands(guild.id) as Command[]).map((c) => c.name)).toEqual(['imagine', 'quota', 'generations', 'generation', 'genadmin', 'queue', 'models', 'forget-me']);
   });
 
   test('a bad token fails with a non-zero exit code', async () => {

@@ -107,7 +107,7 @@ describe('discoverModels against two ComfyUI instances', () => {
     a.setModels('checkpoints', ['old.ckpt']);
     b.setModels('checkpoints', ['flux.sft']);
     const gone = await discover();
-    expect(gone.retired).toEqual([{ id: before['checkpoint:base.safetensors']!.id, kind: 'checkpoint', fileName: 'base.safetensors' }]);
+    expect(gone.retired).toMatchObject([{ id: before['checkpoint:base.safetensors']!.id, kind: 'checkpoint', fileName: 'base.safetensors' }]);
     expect(gone.added).toEqual([]);
     let m = await models();
     expect(pick(m['checkpoint:base.safetensors'])).toEqual({ enabled: true, unsafe: false, available: false, instanceIds: [] });

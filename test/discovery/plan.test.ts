@@ -69,7 +69,7 @@ describe('planDiscovery', () => {
       { id: 10, kind: 'checkpoint', fileName: 'kept.safetensors', seen: true, before: { instanceIds: [1], available: true }, after: { instanceIds: [1], available: true } },
     ]);
     const s = summarize(p, []);
-    expect(s.retired).toEqual([{ id: 11, kind: 'checkpoint', fileName: 'gone.safetensors' }]);
+    expect(s.retired).toEqual([{ id: 11, kind: 'checkpoint', fileName: 'gone.safetensors', instanceIds: [1, 2] }]);
     expect(s.updated).toEqual([]);
   });
 
@@ -143,7 +143,7 @@ describe('formatSummary', () => {
     const text = formatSummary({
       added: [{ kind: 'checkpoint', fileName: 'old.ckpt', enabled: false, unsafe: true, instanceIds: [1] }],
       updated: [{ id: 2, kind: 'lora', fileName: 'l.safetensors', before: { instanceIds: [], available: false }, after: { instanceIds: [1, 2], available: true } }],
-      retired: [{ id: 3, kind: 'vae', fileName: 'v.safetensors' }],
+      retired: [{ id: 3, kind: 'vae', fileName: 'v.safetensors', instanceIds: [2] }],
       unreachable: [{ id: 2, name: 'comfy-2', baseUrl: 'http://127.0.0.1:9', error: 'fetch failed' }],
     });
     expect(text).toBe(

@@ -43,6 +43,8 @@ async function npmStart(db: TestDatabase, discord: DiscordSim, env: Record<strin
       ADMIN_TOKEN: adminToken,
       PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
       LOG_LEVEL: 'info',
+      BOT_METRICS_PORT: '0',
+      SCHEDULER_METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -58,7 +58,14 @@ describe('docker-compose.yml', () => {
       const [kind, node, script, url] = compose.services[role]!.healthcheck!.test;
       expect([kind, node, script], role).toEqual(['CMD', 'node', 'scripts/healthcheck.ts']);
       expect(url, role).toMatch(/^http:\/\/127\.0\.0\.1:\$\{[A-Z_]+:-\d+\}\/readyz$/);
+      // The port variable and its default are the ones the role's config listens on.
+      const [, key, fallback] = /\$\{([A-Z_]+):-(\d+)\}/.exec(url!)!;
+      expect(String(configSchema.shape[key as keyof typeof configSchema.shape].parse(undefined)), `${role} ${key}`).toBe(fallback);
+      expect(['ADMIN_PORT', 'BOT_METRICS_PORT', 'SCHEDULER_METRICS_PORT'], role).toContain(key);
     }
+    // The listeners answer from outside their container (healthcheck on loopback, Prometheus over the network).
+    expect(compose.services.bot!.environment?.METRICS_HOST).toBe('0.0.0.0');
+    expect(compose.services.scheduler!.environment?.METRICS_HOST).toBe('0.0.0.0');
   });
 
   test('the admin port is published (on loopback) where ADMIN_PORT says, with the same default as the config', () => {

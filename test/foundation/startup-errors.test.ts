@@ -87,6 +87,24 @@ describe('a start-up failure a newcomer can fix is one line naming the problem a
     expectOneLine(result, `port 127.0.0.1:${port} is already in use (ADMIN_PORT)`, 'choose another port with ADMIN_PORT');
   });
 
+  test('STORAGE_BACKEND=s3 with an endpoint that does not answer (admin API, scheduler, bot)', async () => {
+    const s3 = {
+      DATABASE_URL: migrated.url,
+      STORAGE_BACKEND: 's3',
+      S3_BUCKET: 'genonaut',
+      S3_ENDPOINT: `http://127.0.0.1:${UNUSED_PORT}`,
+      AWS_ACCESS_KEY_ID: 'test-key-id',
+      AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-never-printed',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const scripts = ['admin-api/main.ts', 'scheduler/main.ts', 'bot/main.ts'];
+    const results = await Promise.all(scripts.map((script) => run(script, s3)));
+    for (const result of results) {
+      expectOneLine(result, `S3 bucket "genonaut" at http://127.0.0.1:${UNUSED_PORT} is not usable (connection refused): check`, 'S3_ENDPOINT');
+      expect(result.stderr).not.toContain('test-secret-access-key-never-printed');
+    }
+  });
+
   test('the Discord API does not answer (commands:deploy, bot)', async () => {
     for (const script of ['bot/deploy-commands.ts', 'bot/main.ts']) {
       const result = await run(script, { DATABASE_URL: migrated.url });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { errorEmbed } from '#bot/embeds/error-embed.ts';
-import { cancelRequestedMessage, queuedMessage } from '#bot/embeds/queued-embed.ts';
+import { cancelRequestedMessage, queuedMessage } from '#shared/render/queued-message.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import { renderCancelled, renderFailure, renderResult } from '#shared/render/result-message.ts';
@@ -31,7 +31,7 @@ function strings(value: unknown, path = ''): [string, string][] {
 const shownFile = { name: 'a.png', outputIndex: 0, format: 'png' as const, url: 'http://127.0.0.1:8787/images/x/0?expires=1&sig=x' };
 
 const renderers: [string, (g: GenerationRow, long: string) => unknown][] = [
-  ['queued', (g) => queuedMessage(g, 3)],
+  ['queued', (g) => queuedMessage(g, { ahead: 2, capped: false, etaSeconds: 95 })],
   ['cancel requested', (g) => cancelRequestedMessage(g)],
   ['progress', (g) => renderProgress(g)],
   ['result', (g) => renderResult(g, shownFile, [shownFile, { outputIndex: 1, url: 'http://127.0.0.1:8787/images/x/1?expires=1&sig=x' }])],
@@ -55,7 +55,7 @@ describe('messages built from a 5000-character emoji prompt', () => {
   test('the prompt is cut, not dropped: the title and description start with it', () => {
     const long = emojiText;
     const g = row(long);
-    const queued = queuedMessage(g, 1).embeds[0]!;
+    const queued = queuedMessage(g, { ahead: 0, capped: false }).embeds[0]!;
     expect(long.startsWith(queued.description!.slice(0, -1))).toBe(true);
     expect(queued.description!.length).toBeGreaterThan(1990);
     const result = renderResult(g, shownFile, [shownFile, { outputIndex: 1, url: 'http://127.0.0.1:8787/images/x/1?expires=1&sig=x' }]).embeds[0]!;

@@ -47,20 +47,20 @@ afterAll(async () => {
 });
 
 /** A deferred /imagine, as the bot leaves it: the scheduler later edits @original. */
-async function deferredInteraction() {
+async function deferredInteraction(guild = h.sim.defaultGuild!) {
   const next = h.nextInteraction();
-  const sent = h.sim.sendCommand({ user: h.sim.defaultUser!, guild: h.sim.defaultGuild!, name: 'imagine', options: [{ name: 'prompt', value: 'a fox' }] });
+  const sent = h.sim.sendCommand({ user: h.sim.defaultUser!, guild, name: 'imagine', options: [{ name: 'prompt', value: 'a fox' }] });
   await ((await next) as ChatInputCommandInteraction).deferReply();
   return sent;
 }
 
-async function succeededGeneration(token: string | null, expiresAt: Date | null, outputs = 1, image?: Buffer) {
+async function succeededGeneration(token: string | null, expiresAt: Date | null, outputs = 1, image?: Buffer, extra: Partial<NewGeneration> = {}) {
   const g: NewGeneration = {
     id: randomUUID(), userId: h.sim.defaultUser!.id, guildId: h.sim.defaultGuild!.id, channelId: h.sim.defaultGuild!.channels[0]!.id,
     applicationId: h.sim.applicationId, interactionId: null, interactionToken: token, interactionTokenExpiresAt: expiresAt,
     prompt: 'a fox in the snow', negativePrompt: '', checkpoint: 'base.safetensors', loras: [{ name: 'detail.safetensors', strengthModel: 0.7, strengthClip: 0.7 }],
     vae: null, width: 64, height: 64, batchSize: outputs, seed: '18446744073709551615', steps: 4, cfg: 7, sampler: 'euler', scheduler: 'normal',
-    denoise: 1, workflowTemplate: 'txt2img', parentId: null,
+    denoise: 1, workflowTemplate: 'txt2img', parentId: null, ...extra,
   };
   const row = await repo.create(g);
   const prefix = generationPrefix(row.userId, row.createdAt, row.id);
@@ -84,7 +84,7 @@ describe('deliver', () => {
     expect(original.attachments[0]!.filename).toBe(`${g.id.slice(0, 8)}_0.png`);
     expect(original.content).toMatch(/^\*\*1 \/ 2\*\* · Full size: /);
     const customIds = (original.components as { components: { custom_id: string }[] }[]).flatMap((r) => r.components.map((c) => c.custom_id));
-    expect(customIds).toEqual([`page:v1:${g.id}.0`, `page:v1:${g.id}.1`, `again:v1:${g.id}`, `reroll:v1:${g.id}`, `delete:v1:${g.id}`]);
+    expect(customIds).toEqual([`page:v1:${g.id}.0`, `page:v1:${g.id}.1`, `again:v1:${g.id}`, `reroll:v1:${g.id}`, `keep:v1:${g.id}`, `delete:v1:${g.id}`]);
     expect(original.embeds[0]).toMatchObject({ title: expect.stringContaining('a fox in the snow') });
     expect(JSON.stringify(original.embeds[0])).toContain('18446744073709551615');
     expect(h.sim.violations).toEqual([]);
@@ -128,6 +128,86 @@ describe('deliver', () => {
     expect(res.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await res.arrayBuffer()).equals(huge)).toBe(true);
   }, 60_000);
+
+  test('the embed lists prompt, negative, model, LoRAs with strengths, seed, size, steps, cfg, sampler and time taken', async () => {
+    const sent = await deferredInteraction();
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 1, undefined, {
+      negativePrompt: 'blurry, extra fingers', steps: 28, cfg: 6.5, sampler: 'dpmpp_2m', scheduler: 'karras',
+      loras: [{ name: 'detail.safetensors', strengthModel: 0.7, strengthClip: 0.7 }, { name: 'ink.safetensors', strengthModel: 1.2, strengthClip: 0.4 }],
+    });
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    const embed = sent.original()!.embeds[0] as { title: string; fields: { name: string; value: string }[] };
+    const field = (name: string) => embed.fields.find((f) => f.name === name)?.value;
+    expect(embed.title).toBe('🎨 a fox in the snow');
+    expect(field('Negative')).toBe('blurry, extra fingers');
+    expect(field('Model')).toBe('base.safetensors');
+    expect(field('LoRAs')).toBe('detail.safetensors (0.7), ink.safetensors (1.2 / clip 0.4)');
+    expect(field('Seed')).toBe('18446744073709551615');
+    expect(field('Size')).toBe('64×64');
+    expect(field('Steps')).toBe('28');
+    expect(field('CFG')).toBe('6.5');
+    expect(field('Sampler')).toBe('dpmpp_2m · karras');
+    expect(field('Time')).toMatch(/^\d+\.\d s$/);
+    expect(h.sim.violations).toEqual([]);
+  });
+
+  test('the upload cap stated on the interaction decides: the PNG when it fits, else a WebP, smaller if need be, else only the link', async () => {
+    const png = await noisyPng(512, 3);
+    const cases = [
+      { cap: png.length + 1, attached: /\.png$/, content: /^$/ },
+      { cap: Math.floor(png.length / 2), attached: /\.webp$/, content: /^\[Full-size PNG\]\(<[^>]+>\)$/ },
+      { cap: 20_000, attached: /\.webp$/, content: /^\[Full-size PNG\]\(<[^>]+>\)$/ },
+      { cap: 200, attached: undefined, content: /^\[Full-size PNG\]\(<[^>]+>\) \(too large to attach here\)$/ },
+    ];
+    for (const { cap, attached, content } of cases) {
+      // A guild whose cap is `cap`: sim/discord states it on the interaction and refuses (413) any larger file.
+      const guild = h.sim.addGuild({ name: `cap ${cap}`, uploadLimitBytes: cap });
+      await h.client.application!.commands.set([{ name: 'imagine', description: 'make an image', options: [{ name: 'prompt', description: 'what', type: 3, required: true }] }], guild.id);
+      const sent = await deferredInteraction(guild);
+      const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 1, png, { channelId: guild.channels[0]!.id, guildId: guild.id, attachmentSizeLimit: cap });
+      const violations = h.sim.violations.length;
+      await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+      const original = sent.original()!;
+      expect(h.sim.violations.slice(violations)).toEqual([]);
+      expect(original.attachments[0]?.filename, `cap ${cap}`).toSatisfy((name: string | undefined) => (attached ? attached.test(name ?? '') : name === undefined));
+      if (original.attachments[0]) expect(original.attachments[0].size).toBeLessThanOrEqual(cap);
+      expect(original.content).toMatch(content);
+      const link = (original.embeds[0] as { url?: string }).url!;
+      const res = await fetch(link);
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(png)).toBe(true);
+    }
+  }, 60_000);
+
+  test('a batch of 16 links only whole links within 2000 characters, each of which opens its image', async () => {
+    const sent = await deferredInteraction();
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 16);
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    const original = sent.original()!;
+    expect(original.content.length).toBeLessThanOrEqual(2000);
+    expect(original.content).toMatch(/^\*\*1 \/ 16\*\* · Full size: .* …$/);
+    const links = [...original.content.matchAll(/\]\(<([^>]+)>\)/g)].map((m) => m[1]!);
+    expect(links.length).toBeGreaterThan(5);
+    for (const link of links) expect((await fetch(link)).status).toBe(200);
+    expect(h.sim.violations).toEqual([]);
+  });
+
+  test('a 10 000-character prompt with emoji, zero-width and right-to-left text and 20 LoRAs is delivered, cut with "…", never a 400', async () => {
+    const codePoints = [...'👨‍👩‍👧‍👦\u200bשלום\u202e مرحبا\u200d🇳🇴 **x** <@1> '.repeat(400)];
+    const cut = (from: number, to: number) => codePoints.slice(from, to).join('');
+    const text = cut(0, 8_600);
+    expect(text.length).toBeGreaterThanOrEqual(10_000);
+    const sent = await deferredInteraction();
+    const loras = Array.from({ length: 20 }, (_, i) => ({ name: `${cut(i, 150 + i)}.safetensors`, strengthModel: 0.5, strengthClip: 0.5 }));
+    const g = await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000), 1, undefined, { prompt: text, negativePrompt: text, loras, checkpoint: cut(0, 200) });
+    const violations = h.sim.violations.length;
+    await deliverJob.handle(ctx, { generationId: g.id, kind: 'result' }, jobHelpers());
+    expect(h.sim.violations.slice(violations)).toEqual([]);
+    const embed = sent.original()!.embeds[0] as { title: string; fields: { name: string; value: string }[] };
+    expect(embed.title.endsWith('…')).toBe(true);
+    expect(embed.fields.find((f) => f.name === 'LoRAs')!.value.endsWith('…')).toBe(true);
+    expect(sent.original()!.attachments).toHaveLength(1);
+  });
 
   test('after the interaction token expired it posts in the channel instead', async () => {
     const g = await succeededGeneration(null, null);
@@ -178,6 +258,6 @@ describe('deliver', () => {
     const row = await repo.create({ ...(await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000))), id: randomUUID() } as never);
     await repo.transition(row.id, 'failed', { errorCode: 'out_of_memory', errorMessage: 'The GPU ran out of memory. Try a smaller size.' });
     await deliverJob.handle(ctx, { generationId: row.id, kind: 'failure' }, jobHelpers());
-    expect(sent.original()!.embeds[0]).toMatchObject({ title: expect.stringContaining('failed'), description: expect.stringContaining('ran out of memory') });
+    expect(sent.original()!.embeds[0]).toMatchObject({ title: expect.stringContaining('failed'), description: expect.stringContaining('ran out of GPU memory') });
   });
 });

@@ -7,6 +7,7 @@ import { GenerationRepository } from '#shared/db/repositories/generation-reposit
 import { startBoss } from '#shared/queue/boss.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { cleanupJob } from '#scheduler/jobs/cleanup.ts';
+import { eraseMember } from '#shared/erasure/erase-member.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
 import { generateDeadJob } from '#scheduler/jobs/generate-dead.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
@@ -102,6 +103,62 @@ describe('cleanup (retention)', () => {
     expect((await repo.get(a.id)).outputs[0]!.status).toBe('expired');
     expect((await repo.get(b.id)).outputs[0]!.status).toBe('stored');
     expect((await repo.get(c.id)).outputs[0]!.status).toBe('expired');
+  });
+});
+
+describe('cleanup (tokens and rows)', () => {
+  test('expired interaction tokens are cleared; finished rows past GENERATION_ROW_RETENTION_DAYS go, files first; kept and running rows stay', async () => {
+    const pruning = await createSchedulerContext({ tdb, boss, discord, env: { RETENTION_DAYS: '0', GENERATION_ROW_RETENTION_DAYS: '10' } });
+    pruning.storage = ctx.storage;
+    const old = new Date(Date.now() - 11 * 86_400_000);
+    const gone = await storedGeneration({ createdAt: old });
+    const kept = await storedGeneration({ createdAt: old, kept: [0] });
+    const running = await repo.create(newGeneration(discord));
+    await tdb.pool.query('update generation set created_at = $2 where id = $1', [running.id, old]);
+    const recent = await storedGeneration();
+    await tdb.pool.query(`update generation set interaction_token = 'tok-expired', interaction_token_expires_at = now() - interval '1 minute' where id = $1`, [recent.id]);
+    await tdb.pool.query(`update generation set interaction_token = 'tok-live', interaction_token_expires_at = now() + interval '10 minutes' where id = $1`, [kept.id]);
+
+    await cleanupJob.handle(pruning, {}, jobHelpers());
+    const { rows } = await tdb.pool.query<{ id: string; interaction_token: string | null }>('select id, interaction_token from generation');
+    const left = new Map(rows.map((r) => [r.id, r.interaction_token]));
+    expect(left.has(gone.id)).toBe(false);
+    expect(await ctx.storage.stat(gone.outputs[0]!.path!)).toBeUndefined();
+    expect(left.get(kept.id)).toBe('tok-live');
+    expect(await ctx.storage.stat(kept.outputs[0]!.path!)).toBeDefined();
+    expect(left.has(running.id)).toBe(true);
+    expect(left.has(recent.id)).toBe(true);
+    expect(left.get(recent.id)).toBeNull();
+  });
+});
+
+describe('cleanup (pending erasure)', () => {
+  test('an erasure that found work on a GPU asks it to stop, then cleanup erases the rest once it has', async () => {
+    const userId = '100000000000000777';
+    const done = await storedGeneration();
+    await tdb.pool.query('update generation set user_id = $2 where id = $1', [done.id, userId]);
+    const running = await repo.create(newGeneration(discord, { userId }));
+    await repo.transition(running.id, 'running');
+
+    const first = await eraseMember(ctx, userId, 'admin-token');
+    expect(first).toMatchObject({ generations: 1, stillStopping: 1 });
+    expect(await ctx.storage.stat(done.outputs[0]!.path!)).toBeUndefined();
+    expect((await repo.get(running.id)).status).toBe('cancel_requested');
+    expect((await tdb.pool.query('select user_id from pending_erasure')).rows).toEqual([{ user_id: userId }]);
+    // Still stopping: cleanup leaves it alone.
+    await cleanupJob.handle(ctx, {}, jobHelpers());
+    expect(await repo.find(running.id)).toBeDefined();
+
+    await repo.transition(running.id, 'cancelled', {}, ['cancel_requested']);
+    await cleanupJob.handle(ctx, {}, jobHelpers());
+    expect(await repo.find(running.id)).toBeUndefined();
+    expect((await tdb.pool.query('select * from pending_erasure')).rows).toEqual([]);
+    const audit = await tdb.pool.query(`select actor, after from audit_log where action = 'user.erase' and entity_id = $1 order by id`, [userId]);
+    expect(audit.rows.map((r) => r.actor)).toEqual(['admin-token', 'scheduler']);
+    expect(audit.rows[1].after).toMatchObject({ generations: 1, stillStopping: 0 });
+    const left = [];
+    for await (const o of ctx.storage.list(`${userId}/`)) left.push(o.key);
+    expect(left).toEqual([]);
   });
 });
 

@@ -86,6 +86,22 @@ describe('NOTES §2.3 limits and §4 spec validation (50035 Invalid Form Body)',
     await expect(interaction.editReply({ files: [{ attachment: Buffer.alloc(2048), name: 'big.bin' }] })).rejects.toMatchObject({ status: 413, code: 40005 });
   });
 
+
+  test("a guild's own upload cap is stated on its interactions (attachment_size_limit) and enforced on its webhooks and channels", async () => {
+    const small = h.sim.addGuild({ name: 'Unboosted', uploadLimitBytes: 512 });
+    await h.client.application!.commands.set([{ name: 'imagine', description: 'Generate' }], small.id);
+    const next = h.nextInteraction();
+    h.sim.sendCommand({ user: h.sim.defaultUser!, guild: small, name: 'imagine' });
+    const interaction = (await next) as ChatInputCommandInteraction;
+    expect(interaction.attachmentSizeLimit).toBe(512);
+    await interaction.deferReply();
+    await expect(interaction.editReply({ files: [{ attachment: Buffer.alloc(600), name: 'a.bin' }] })).rejects.toMatchObject({ status: 413, code: 40005 });
+    await interaction.editReply({ files: [{ attachment: Buffer.alloc(500), name: 'a.bin' }] });
+    const channel = small.channels[0]!.id;
+    await expect(h.client.rest.post(`/channels/${channel}/messages`, { body: {}, files: [{ name: 'b.bin', data: Buffer.alloc(600) }] })).rejects.toMatchObject({ status: 413 });
+    // Other guilds keep the sim-wide cap (1024 here).
+    expect((await command()).attachmentSizeLimit).toBe(1024);
+  });
   test('empty message → 50006; a valid body passes and nothing is recorded as a violation', async () => {
     expect((await postRaw({})).json.code).toBe(50006);
     const ok = await postRaw({ content: 'fine', embeds: [{ title: 'ok' }], components: [row('x').toJSON()] });

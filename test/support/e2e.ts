@@ -8,7 +8,7 @@ import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { LimiterSettings } from '#shared/limits/limiter.ts';
 import { createLogger, type Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
-import { startDiscordSim, type DiscordSim, type RecordedResponse, type SentInteraction, type SimChannel, type SimGuild, type SimMessage, type SimUser } from '#sim/discord/index.ts';
+import { startDiscordSim, type DiscordSim, type DiscordSimOptions, type RecordedResponse, type SentInteraction, type SimChannel, type SimGuild, type SimMessage, type SimUser } from '#sim/discord/index.ts';
 import { registerCommands } from '#bot/register-commands.ts';
 import { startBot, type RunningBot } from '#bot/start-bot.ts';
 import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
@@ -21,6 +21,8 @@ export interface SeededModels {
 }
 
 export interface E2EOptions {
+  /** Options for sim/discord (e.g. its opt-in per-message edit limit). */
+  discord?: DiscordSimOptions;
   /** Also start sim/comfyui with the seeded models installed, exposed as `comfy`. */
   comfy?: boolean;
   /** Register the commands globally instead of in the test guild. */
@@ -40,6 +42,8 @@ export interface E2EOptions {
    * once the database exists, e.g. to start the admin API first. Default: an empty temp directory.
    */
   images?: (db: TestDatabase) => Promise<{ storageDir: string; baseUrl: string }>;
+  /** Serve the bot's /metrics and /readyz on a free loopback port (bot.metricsUrl). */
+  botMetrics?: boolean;
 }
 
 export interface Played {
@@ -115,7 +119,7 @@ export async function seedModels(db: TestDatabase): Promise<SeededModels> {
 export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
   const logger = opts.logger ?? createLogger({ level: process.env.E2E_LOG_LEVEL ?? 'silent' });
   const db = await createTestDatabase();
-  const sim = await startDiscordSim();
+  const sim = await startDiscordSim(opts.discord);
   const cleanups: (() => Promise<unknown>)[] = [() => db.drop(), () => sim.close()];
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -139,7 +143,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     const images = { storage: new LocalStorage(imageSetup.storageDir), links: new ImageLinks({ db: asDb(db.pool), ttlSeconds: 600, baseUrl: imageSetup.baseUrl }) };
     const bot = await startBot({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000, deferAfterMs: opts.deferAfterMs,
-      limits: opts.limits, limitClock: opts.limitClock, images,
+      limits: opts.limits, limitClock: opts.limitClock, images, ...(opts.botMetrics ? { metricsListen: { host: '127.0.0.1', port: 0 } } : {}),
     });
     cleanups.push(() => bot.stop());
     await sim.waitForBot();

@@ -12,6 +12,7 @@ import type { JobHelpers } from '#scheduler/context.ts';
 import { InstancePool } from '#scheduler/comfy/instance-pool.ts';
 import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
+import { createSchedulerMetrics } from '#scheduler/metrics.ts';
 import type { TestDatabase } from './testDatabase.ts';
 
 export const testLogger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -43,6 +44,7 @@ export async function createSchedulerContext(opts: {
     storage: new LocalStorage(storageDir),
     imageLinks: imageLinksFromConfig(config, asDb(opts.tdb.pool)),
     discord: createDiscordRest(opts.discord.apiBase, opts.discord.token),
+    metrics: createSchedulerMetrics(asDb(opts.tdb.pool), testLogger),
     instances: new InstancePool(testLogger),
     generateConcurrency: 2,
     // Not listening: waits last their fallback timeout (no connection to close in these tests).

@@ -13,6 +13,7 @@ import type { DiscordSim } from '#sim/discord/index.ts';
 import { generationInput } from './generation-fixture.ts';
 import { testLogger } from './scheduler-context.ts';
 import type { TestDatabase } from './testDatabase.ts';
+import type { Logger } from '#shared/logging.ts';
 
 export interface SchedulerHarness {
   scheduler: RunningScheduler;
@@ -55,11 +56,15 @@ export async function startSchedulerHarness(opts: {
   comfyUrls: string[];
   env?: Record<string, string>;
   __test__?: SchedulerTestHooks;
+  /** Default: the silent test logger (capture lines with test/support/log-capture.ts). */
+  logger?: Logger;
+  /** Serve /metrics and /readyz on a free loopback port (scheduler.metricsUrl); off by default. */
+  metrics?: boolean;
 }): Promise<SchedulerHarness> {
   const storageDir = await mkdtemp(path.join(tmpdir(), 'gn-sched-'));
   const env = schedulerEnv(opts.tdb, opts.discord, opts.comfyUrls, storageDir, opts.env);
   const config = parseConfig('scheduler', env);
-  const scheduler = await startScheduler({ config, logger: testLogger, schedules: false, ...(opts.__test__ ? { __test__: opts.__test__ } : {}) });
+  const scheduler = await startScheduler({ config, logger: opts.logger ?? testLogger, schedules: false, metricsListen: opts.metrics ? { host: '127.0.0.1', port: 0 } : null, ...(opts.__test__ ? { __test__: opts.__test__ } : {}) });
   const repo = new GenerationRepository(asDb(opts.tdb.pool));
   return {
     scheduler,

@@ -12,7 +12,8 @@ export interface SchedulerProcess {
 /** Runs `node scheduler/main.ts` as a real child process (killed for crash tests). */
 export function spawnScheduler(env: Record<string, string>): SchedulerProcess {
   const child = spawn(process.execPath, ['scheduler/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // No metrics listener unless a test asks: parallel test files would race for the default port.
+    env: { PATH: process.env.PATH ?? '', SCHEDULER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType } from 'discord.js';
 import type { APIApplicationCommandBasicOption } from 'discord-api-types/v10';
-import { limitFields, type LimitField } from '#shared/limits/policy.ts';
+import { limitFields, maxLimitValue, type LimitField } from '#shared/limits/policy.ts';
 
 /** The /genadmin option name of each limit field, and what it means. */
 export const limitOptionNames: Record<LimitField, { name: string; description: string }> = {
@@ -13,8 +13,7 @@ export const limitOptionNames: Record<LimitField, { name: string; description: s
   maxPixels: { name: 'max_pixels', description: 'Width × height of one image (0 = no cap)' },
 };
 
-// Well inside Postgres int and far above any sensible cap.
-export const maxLimitValue = 100_000_000;
+export { maxLimitValue };
 
 export const roleOption: APIApplicationCommandBasicOption = {
   type: ApplicationCommandOptionType.Role, name: 'role', description: 'A role (leave out for the whole server)',

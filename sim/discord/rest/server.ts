@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DiscordErrors, DiscordHttpError } from '../errors.ts';
-import type { FaultInjector } from '../faults.ts';
+import type { FaultInjector, MessageEditLimiter } from '../faults.ts';
 import { parseBody } from '../multipart.ts';
+import { uploadGuild } from '../uploads.ts';
 import type { SimState } from '../state.ts';
 import type { RecordedFile, RecordedRequest } from '../types.ts';
 import type { OpenApiValidator } from '../validation/openapi.ts';
@@ -16,6 +17,8 @@ export interface RestDeps {
   state: SimState;
   validator: OpenApiValidator;
   faults: FaultInjector;
+  /** Opt-in per-message edit limit (DiscordSimOptions.messageEditLimit). */
+  editLimit?: MessageEditLimiter;
   log: RequestLog;
   token: string;
   maxRequestBytes: number;
@@ -65,7 +68,8 @@ export async function handleApiRequest(deps: RestDeps, req: IncomingMessage, res
     record.route = def.template;
     headers = rateLimitHeaders(def.template, at);
     if (def.auth === 'bot' && req.headers.authorization !== `Bot ${deps.token}`) throw DiscordErrors.unauthorized();
-    const fault = deps.faults.take(method, def.template, path);
+    const overLimit = deps.editLimit?.take(method, def.template, path, at);
+    const fault = overLimit ? ({ kind: 'rateLimit', retryAfterSeconds: overLimit, global: false } as const) : deps.faults.take(method, def.template, path);
     if (fault) {
       const injected = faultResponse(fault, def.template, at);
       ({ status, body, headers } = injected);
@@ -75,6 +79,8 @@ export async function handleApiRequest(deps: RestDeps, req: IncomingMessage, res
     const parsed = await parseBody(req.headers['content-type'] ?? '', raw, deps.maxFileBytes);
     record.body = parsed.json;
     record.files = parsed.files.map((f): RecordedFile => ({ field: f.field, filename: f.filename, contentType: f.contentType, size: f.bytes.byteLength }));
+    const guildCap = parsed.files.length ? uploadGuild(deps.state, params)?.uploadLimitBytes : undefined;
+    if (guildCap !== undefined && parsed.files.some((f) => f.bytes.byteLength > guildCap)) throw DiscordErrors.tooLarge();
     const ctx: RouteContext = { method, path, route: def.template, params, query: url.searchParams, body: parsed.json, files: parsed.files, headers: req.headers };
     if (parsed.json !== undefined) deps.validator.validate(def.template, method, parsed.json)?.throwIfAny();
     def.limits?.(ctx)?.throwIfAny();

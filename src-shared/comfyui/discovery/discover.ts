@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { asDb, withTransaction } from '#shared/db/pool.ts';
+import { asDb, withTransaction, type Db } from '#shared/db/pool.ts';
 import { listInstances, setInstanceNodeClasses, type InstanceRow } from '#shared/db/sql/instances.ts';
 import {
   insertDiscoveredModels,
@@ -29,6 +29,8 @@ export interface DiscoverOptions {
   /** Per instance, for all its calls together (default 60 s). */
   instanceTimeoutMs?: number;
   signal?: AbortSignal;
+  /** Runs in the discovery's transaction once the changes are written (the admin API's audit row), so both commit or neither. */
+  inTransaction?: (db: Db, summary: DiscoverySummary) => Promise<void>;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function discoverModels(opts: DiscoverOptions): Promise<DiscoverySu
       await db.executeSql(stmt.text, stmt.values);
     }
     const summary = summarize(plan, unreachable);
+    await opts.inTransaction?.(db, summary);
     log.info(
       { added: summary.added.length, updated: summary.updated.length, retired: summary.retired.length, unreachable: summary.unreachable.length },
       'model discovery done',

@@ -14,6 +14,8 @@ export interface UpdatedModel extends ModelRef {
 
 export interface RetiredModel extends ModelRef {
   id: number;
+  /** Where it was before it went. */
+  instanceIds: number[];
 }
 
 export interface UnreachableInstance {
@@ -41,7 +43,7 @@ export function summarize(plan: DiscoveryPlan, unreachable: UnreachableInstance[
   };
   for (const u of plan.updates) {
     if (sameState(u.before, u.after)) continue;
-    if (u.before.available && !u.after.available) summary.retired.push({ id: u.id, kind: u.kind, fileName: u.fileName });
+    if (u.before.available && !u.after.available) summary.retired.push({ id: u.id, kind: u.kind, fileName: u.fileName, instanceIds: u.before.instanceIds });
     else summary.updated.push({ id: u.id, kind: u.kind, fileName: u.fileName, before: u.before, after: u.after });
   }
   return summary;

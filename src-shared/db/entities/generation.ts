@@ -37,6 +37,8 @@ export const GenerationEntity = defineEntity({
     interactionId: p.string().length(20).nullable(),
     interactionToken: p.text().nullable().hidden(),
     interactionTokenExpiresAt: p.datetime(3).nullable(),
+    // The upload cap Discord stated on the interaction (attachment_size_limit, bytes); the delivery keeps files under it.
+    attachmentSizeLimit: p.integer().nullable(),
     prompt: p.text(),
     negativePrompt: p.text().default(''),
     checkpoint: p.string().length(255),
@@ -79,6 +81,9 @@ export const GenerationEntity = defineEntity({
     deliveredAt: p.datetime(3).nullable(),
     // Deleted by its owner or a moderator (🗑): the message is gone and its image links answer 410.
     deletedAt: p.datetime(3).nullable(),
+    // The live "#N in line" / progress message: last edit (edits are spaced per message) and what it showed.
+    liveEditedAt: p.datetime(3).nullable(),
+    liveShown: p.string().length(100).nullable(),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },
   indexes: [
@@ -94,7 +99,16 @@ export const GenerationEntity = defineEntity({
       expression:
         "create index \"generation_queued_order_idx\" on \"generation\" (\"queue_priority\" desc, \"created_at\", \"id\") where \"status\" = 'queued'",
     },
+    {
+      name: 'generation_user_active_idx',
+      expression:
+        "create index \"generation_user_active_idx\" on \"generation\" (\"user_id\", \"created_at\", \"id\") where \"status\" in ('queued', 'running', 'cancel_requested')",
+    },
     { name: 'generation_held_idx', expression: 'create index "generation_held_idx" on "generation" ("guild_id") where "held"' },
+    {
+      name: 'generation_token_expiry_idx',
+      expression: 'create index "generation_token_expiry_idx" on "generation" ("interaction_token_expires_at") where "interaction_token" is not null',
+    },
     { name: 'generation_created_idx', expression: 'create index "generation_created_idx" on "generation" ("created_at" desc, "id" desc)' },
   ],
   checks: [

@@ -6,6 +6,7 @@ import { GenerationEntity } from './generation.ts';
 import { GuildBlocklistEntity, GuildModelDisabledEntity, GuildSettingsEntity } from './guild-moderation.ts';
 import { LimitPolicyEntity } from './limit-policy.ts';
 import { ModelEntity } from './model.ts';
+import { PendingErasureEntity } from './pending-erasure.ts';
 import { QueueWaitingEntity, UserUsageEntity } from './user-usage.ts';
 
 export * from './abandoned-prompt.ts';
@@ -16,6 +17,7 @@ export * from './generation.ts';
 export * from './guild-moderation.ts';
 export * from './limit-policy.ts';
 export * from './model.ts';
+export * from './pending-erasure.ts';
 export * from './user-usage.ts';
 
 export const entities = [
@@ -31,4 +33,5 @@ export const entities = [
   GuildSettingsEntity,
   GuildBlocklistEntity,
   GuildModelDisabledEntity,
+  PendingErasureEntity,
 ];

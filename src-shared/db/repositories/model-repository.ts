@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { EntityManager, LockMode, wrap, type FilterQuery } from '@mikro-orm/core';
+import { EntityManager, LockMode, raw, wrap, type FilterQuery } from '@mikro-orm/core';
 import { displayNameFor } from '#shared/comfyui/discovery/file-safety.ts';
 import { GuildModelDisabledEntity } from '#shared/db/entities/guild-moderation.ts';
 import { ModelEntity, type Model, type ModelKind } from '#shared/db/entities/model.ts';
@@ -18,6 +18,10 @@ export interface ModelFilters {
   /** case-insensitive match on file or display name */
   search?: string;
   baseFamily?: string;
+  /** has this tag (exact) */
+  tag?: string;
+  /** present on this ComfyUI instance */
+  instanceId?: number;
 }
 
 export interface ModelPage {
@@ -87,6 +91,9 @@ export class ModelRepository {
     if (filters.available !== undefined) where.available = filters.available;
     if (filters.nsfw !== undefined) where.nsfw = filters.nsfw;
     if (filters.baseFamily) where.baseFamily = filters.baseFamily;
+    // jsonb containment; a fresh raw() per call, as MikroORM asks for keys built from fragments.
+    if (filters.tag !== undefined) Object.assign(where, { [raw((a) => `${a}.tags @> ?::jsonb`, [JSON.stringify([filters.tag])])]: [] });
+    if (filters.instanceId !== undefined) Object.assign(where, { [raw((a) => `${a}.instance_ids @> ?::jsonb`, [JSON.stringify([filters.instanceId])])]: [] });
     if (filters.search) {
       const like = `%${filters.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       where.$or = [{ fileName: { $ilike: like } }, { displayName: { $ilike: like } }];

@@ -6,7 +6,8 @@ import type { KeysetCursor } from '#shared/db/keyset.ts';
 export const generationColumns = `
   id, user_id as "userId", guild_id as "guildId", channel_id as "channelId", message_id as "messageId",
   application_id as "applicationId", interaction_id as "interactionId", interaction_token as "interactionToken",
-  interaction_token_expires_at as "interactionTokenExpiresAt", prompt, negative_prompt as "negativePrompt",
+  interaction_token_expires_at as "interactionTokenExpiresAt",
+  attachment_size_limit as "attachmentSizeLimit", prompt, negative_prompt as "negativePrompt",
   checkpoint, loras, vae, width, height, batch_size as "batchSize", seed::text as seed, steps, cfg, sampler, scheduler,
   denoise, workflow_template as "workflowTemplate", workflow_version_id as "workflowVersionId", status, progress, comfy_instance_id as "comfyInstanceId",
   comfy_prompt_id as "comfyPromptId", generate_job_id as "generateJobId", error_code as "errorCode", error_message as "errorMessage", attempts, outputs,
@@ -22,6 +23,8 @@ export interface NewGenerationRow {
   interactionId: string | null;
   interactionToken: string | null;
   interactionTokenExpiresAt: Date | null;
+  /** The upload cap Discord stated on the interaction (bytes); absent = not stated, Discord's default applies. */
+  attachmentSizeLimit?: number | null;
   prompt: string;
   negativePrompt: string;
   checkpoint: string;
@@ -50,14 +53,14 @@ export function insertGeneration(g: NewGenerationRow): SqlStatement {
   return {
     text: `insert into generation (id, user_id, guild_id, channel_id, application_id, interaction_id, interaction_token,
         interaction_token_expires_at, prompt, negative_prompt, checkpoint, loras, vae, width, height, batch_size, seed,
-        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id, charged_at, queue_priority, workflow_version_id)
-      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)
+        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id, charged_at, queue_priority, attachment_size_limit, workflow_version_id)
+      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28)
       returning ${generationColumns}`,
     values: [
       g.id, g.userId, g.guildId, g.channelId, g.applicationId, g.interactionId, g.interactionToken,
       g.interactionTokenExpiresAt, g.prompt, g.negativePrompt, g.checkpoint, JSON.stringify(g.loras), g.vae, g.width,
       g.height, g.batchSize, g.seed, g.steps, g.cfg, g.sampler, g.scheduler, g.denoise, g.workflowTemplate, g.parentId,
-      g.chargedAt ?? null, g.queuePriority ?? 0, g.workflowVersionId ?? null,
+      g.chargedAt ?? null, g.queuePriority ?? 0, g.attachmentSizeLimit ?? null, g.workflowVersionId ?? null,
     ],
   };
 }
@@ -192,5 +195,19 @@ export function markGenerationDeleted(id: string): SqlStatement {
   return {
     text: `update generation set deleted_at = now(), updated_at = now() where id = $1 and deleted_at is null returning ${generationColumns}`,
     values: [id],
+  };
+}
+
+/** Records progress while it runs and reads the status (a cancel to pass on) in one statement. */
+/**
+ * A running generation's check, one statement: saves its progress (when given), reads its status
+ * (to notice a cancel) and whether its instance is marked unhealthy (a prompt still waiting there moves).
+ */
+export function runningCheck(id: string, progress: number | null): SqlStatement {
+  return {
+    text: `with saved as (update generation set progress = $2, updated_at = now() where $2::float8 is not null and id = $1 and status = 'running')
+      select g.status, coalesce(i.health = 'unhealthy', false) as "instanceUnhealthy"
+      from generation g left join comfy_instance i on i.id = g.comfy_instance_id where g.id = $1`,
+    values: [id, progress],
   };
 }

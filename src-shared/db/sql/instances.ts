@@ -97,6 +97,7 @@ export function markInstanceHealth(id: number, healthy: boolean, error: string |
   };
 }
 
+/** Whether the instance is currently marked unhealthy (its waiting prompts then move elsewhere). */
 export function recordCheckpointRun(id: number, checkpoint: string, secondsPerStep: number | null): SqlStatement {
   return {
     text: `update comfy_instance set last_checkpoint = $2, updated_at = now(),

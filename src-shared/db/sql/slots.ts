@@ -2,15 +2,17 @@ import type { SqlStatement } from '#shared/db/pool.ts';
 import { generationColumns } from './generations.ts';
 import { inFlightOfInstance, instanceColumns } from './instances.ts';
 import { nodeClassesFit } from './template-placement.ts';
+import { storageWritable } from './storage-health.ts';
 
 /**
- * Row-locks the enabled, not-unhealthy instances for a claiming transaction, in id order. With
+ * Row-locks the enabled, not-unhealthy instances for a claiming transaction, in id order; none while
+ * image storage fails (new GPU work would only pile up finished-but-unstorable outputs). With
  * `skipLocked`, instances another scheduler is assigning right now are left out, so claims on
  * different instances never wait for each other (no global lock).
  */
 export function lockUpInstances(skipLocked: boolean): SqlStatement {
   return {
-    text: `select id from comfy_instance where enabled and not draining and health <> 'unhealthy'
+    text: `select id from comfy_instance where enabled and not draining and health <> 'unhealthy' and ${storageWritable}
       order by id for update${skipLocked ? ' skip locked' : ''}`,
     values: [],
   };
@@ -18,7 +20,7 @@ export function lockUpInstances(skipLocked: boolean): SqlStatement {
 
 /** How many instances could take work at all (to tell "all busy" from "all being claimed by others"). */
 export function countUpInstances(): SqlStatement {
-  return { text: `select count(*)::int as n from comfy_instance where enabled and not draining and health <> 'unhealthy'`, values: [] };
+  return { text: `select count(*)::int as n from comfy_instance where enabled and not draining and health <> 'unhealthy' and ${storageWritable}`, values: [] };
 }
 
 /**

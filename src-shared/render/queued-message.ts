@@ -1,8 +1,10 @@
 import { ButtonStyle, ComponentType, type APIActionRowComponent, type APIComponentInMessageActionRow, type APIEmbed } from 'discord-api-types/v10';
 import type { LoraChoice } from '#shared/db/entities/generation.ts';
-import { CustomIdAction, encodeCustomId } from '../custom-id.ts';
-import { embedColors } from './colors.ts';
-import { embedLimits, truncate } from '#shared/render/limits.ts';
+import { CustomIdAction, encodeCustomId } from '#shared/discord/custom-id.ts';
+import { etaText, placeTitle, type LinePlace } from '#shared/generation/line-place.ts';
+import { embedLimits, truncate } from './limits.ts';
+
+const colors = { queued: 0x5865f2, cancelled: 0x99aab5 };
 
 export interface QueuedGeneration {
   id: string;
@@ -25,7 +27,10 @@ export interface MessageBody {
   components: APIActionRowComponent<APIComponentInMessageActionRow>[];
 }
 
-function settingsFields(g: QueuedGeneration): APIEmbed['fields'] {
+/** A place without an estimate (the first reply, before the scheduler measured the line). */
+export type ShownPlace = Omit<LinePlace, 'etaSeconds'> & { etaSeconds?: number | null };
+
+function settingsFields(g: QueuedGeneration): NonNullable<APIEmbed['fields']> {
   const fields = [
     { name: 'Model', value: truncate(g.checkpoint, 200), inline: true },
     { name: 'Size', value: `${g.width}×${g.height}${g.batchSize > 1 ? ` ×${g.batchSize}` : ''}`, inline: true },
@@ -39,15 +44,21 @@ function settingsFields(g: QueuedGeneration): APIEmbed['fields'] {
   return fields;
 }
 
-/** The "Queued — #N in line" reply with its Cancel button. Pure; stays within Discord's embed limits. */
-export function queuedMessage(g: QueuedGeneration, position: number): MessageBody {
+/**
+ * The "Queued — #N in line" message with its Cancel button, and the ETA once the scheduler
+ * estimated one. Pure; stays within Discord's embed limits. The bot sends it as the first reply,
+ * the scheduler edits it as the line moves.
+ */
+export function queuedMessage(g: QueuedGeneration, place: ShownPlace): MessageBody {
+  const fields = settingsFields(g);
+  if (place.etaSeconds !== undefined) fields.unshift({ name: 'Ready in', value: etaText({ ...place, etaSeconds: place.etaSeconds }), inline: false });
   return {
     embeds: [
       {
-        title: `Queued — #${position} in line`,
+        title: `Queued — ${placeTitle({ ...place, etaSeconds: null })}`,
         description: truncate(g.prompt, 2000),
-        color: embedColors.queued,
-        fields: settingsFields(g),
+        color: colors.queued,
+        fields,
         footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
       },
     ],
@@ -62,15 +73,14 @@ export function queuedMessage(g: QueuedGeneration, position: number): MessageBod
   };
 }
 
-/** After the owner pressed Cancel: the same settings, no buttons. */
-/** "Cancelled" once it ended; "Cancelling…" while the GPU server is being told. */
+/** After the owner pressed Cancel: "Cancelled" once it ended; "Cancelling…" while the GPU server is being told. No buttons. */
 export function cancelRequestedMessage(g: QueuedGeneration & { status?: string }): MessageBody {
   return {
     embeds: [
       {
         title: g.status === 'cancelled' ? 'Cancelled' : 'Cancelling…',
         description: truncate(g.prompt, 2000),
-        color: embedColors.cancelled,
+        color: colors.cancelled,
         fields: settingsFields(g),
         footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
       },

@@ -1,0 +1,102 @@
+import type { SqlStatement } from '#shared/db/pool.ts';
+
+/**
+ * SQL true when generation `g` can run on instance `instance`: every model it names is on that
+ * instance, or has no recorded instances (assumed everywhere). Mirrors nextWaitingGeneration's rule.
+ */
+function runsOn(g: string, instance: string): string {
+  return `not exists (
+    select 1 from model m
+    where jsonb_array_length(m.instance_ids) > 0 and not m.instance_ids @> to_jsonb(${instance})
+      and ((m.kind = 'checkpoint' and m.file_name = ${g}.checkpoint)
+        or (m.kind = 'vae' and m.file_name = ${g}.vae)
+        or (m.kind = 'lora' and m.file_name in (select l->>'name' from jsonb_array_elements(${g}.loras) l))))`;
+}
+
+export interface LineRow {
+  id: string;
+  /** Waiting requests that will be offered a slot first and compete for the same instances (≤ the cap). */
+  ahead: number;
+  /** Their sampling steps. */
+  aheadSteps: number;
+  /** Steps still to run on those instances (running and already sent to ComfyUI). */
+  busySteps: number;
+  /** Instances up that can run it. */
+  instances: number;
+  /** Their mean rolling seconds per step; null until one of them has been measured. */
+  secondsPerStep: number | null;
+  steps: number;
+  liveShown: string | null;
+}
+
+/**
+ * The front of the line: for every instance up, the first `perInstance` waiting generations it
+ * could run in fair order (the order the slot claim uses: priority, then age), with each one's
+ * place among them. Bounded on purpose: its cost is at most `perInstance` rows per instance
+ * (read in the order of generation_queued_order_idx) however long the line is, so recomputing it
+ * whenever the line moves does not count the whole line. A generation behind the front of every
+ * instance that could run it has at least `perInstance` requests ahead of it and is shown as such.
+ * `only` restricts the answer (not the computation) to these generations.
+ */
+export function lineFront(perInstance: number, only?: string[]): SqlStatement {
+  return {
+    text: `with up as (
+        select id, avg_seconds_per_step as sps from comfy_instance where enabled and not draining and health <> 'unhealthy'),
+      front as (
+        select distinct w.id, w.queue_priority, w.created_at, w.steps
+        from up cross join lateral (
+          select g.id, g.queue_priority, g.created_at, g.steps from generation g
+          where g.status = 'queued' and not g.held
+            and not exists (select 1 from guild_settings s where s.guild_id = g.guild_id and s.paused)
+            and ${runsOn('g', 'up.id')}
+          order by g.queue_priority desc, g.created_at, g.id
+          limit $1) w),
+      able as (
+        select f.id, array_agg(up.id) as instances from front f join generation g on g.id = f.id
+        join up on ${runsOn('g', 'up.id')} group by f.id),
+      busy as (
+        select g.comfy_instance_id as id, sum(greatest(0, 1 - g.progress) * g.steps)::float8 as steps from generation g
+        where g.status in ('running', 'cancel_requested') and g.comfy_instance_id in (select id from up) group by g.comfy_instance_id)
+      select f.id, a.ahead::int, a.ahead_steps::int as "aheadSteps", f.steps,
+        (select coalesce(sum(b.steps), 0) from busy b where b.id = any(fa.instances))::float8 as "busySteps",
+        cardinality(fa.instances) as instances,
+        (select avg(up.sps) from up where up.id = any(fa.instances))::float8 as "secondsPerStep",
+        g.live_shown as "liveShown"
+      from front f join able fa on fa.id = f.id join generation g on g.id = f.id
+      cross join lateral (
+        select count(*) as ahead, coalesce(sum(h.steps), 0) as ahead_steps from front h join able ha on ha.id = h.id
+        where ha.instances && fa.instances
+          and (h.queue_priority > f.queue_priority or (h.queue_priority = f.queue_priority and (h.created_at, h.id) < (f.created_at, f.id)))) a
+      ${only ? 'where f.id = any($2::uuid[])' : ''}`,
+    values: only ? [perInstance, only] : [perInstance],
+  };
+}
+
+/**
+ * Claims the right to edit a generation's live message now: at most one edit per `gapMs` per
+ * message, and none that would show what it already shows. Returns the row when the edit may go.
+ */
+export function claimLiveEdit(id: string, shown: string, gapMs: number): SqlStatement {
+  return {
+    text: `update generation set live_edited_at = now(), live_shown = $2
+      where id = $1 and live_shown is distinct from $2
+        and (live_edited_at is null or live_edited_at <= now() - make_interval(secs => $3::float8 / 1000))
+      returning id`,
+    values: [id, shown, gapMs],
+  };
+}
+
+/** When the live message may be edited next (null: now), and what it shows. */
+export function liveEditState(id: string, gapMs: number): SqlStatement {
+  return {
+    text: `select live_shown as "liveShown",
+        greatest(0, extract(epoch from (live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000)::float8 as "waitMs"
+      from generation where id = $1`,
+    values: [id, gapMs],
+  };
+}
+
+/** A failed edit did not show anything: forget what it claimed, so the next attempt edits again. */
+export function forgetLiveShown(id: string, shown: string): SqlStatement {
+  return { text: `update generation set live_shown = null where id = $1 and live_shown = $2`, values: [id, shown] };
+}
