@@ -13,6 +13,8 @@ export interface ImagineCarry {
   scheduler?: string;
   seed?: string;
   batch?: number;
+  /** An uploaded workflow template's id. */
+  workflowId?: number;
 }
 
 /**
@@ -29,6 +31,7 @@ export function encodeCarry(c: ImagineCarry): string {
   if (c.scheduler !== undefined) tokens.push(`h${(comfySchedulers as readonly string[]).indexOf(c.scheduler)}`);
   if (c.seed !== undefined) tokens.push(`d${c.seed}`);
   if (c.batch !== undefined) tokens.push(`b${c.batch}`);
+  if (c.workflowId !== undefined) tokens.push(`w${c.workflowId}`);
   return tokens.join('_');
 }
 
@@ -38,7 +41,7 @@ function tampered(id: string): AppError {
   });
 }
 
-const tokenShape = /^([mstcahdb])(\d+(?:\.\d+)?|\d+x\d+)$/;
+const tokenShape = /^([mstcahdbw])(\d+(?:\.\d+)?|\d+x\d+)$/;
 
 /** The carried options as raw /imagine options (model as `#id`), so they go through the same validation. Pure. */
 export function decodeCarry(id: string): RawImagineOptions {
@@ -61,6 +64,7 @@ export function decodeCarry(id: string): RawImagineOptions {
       case 'h': raw.scheduler = comfySchedulers[int()] ?? `#${value}`; break;
       case 'd': raw.seed = value; break;
       case 'b': raw.batch = int(); break;
+      case 'w': raw.workflow = `#${int()}`; break;
     }
   }
   return raw;
