@@ -39,15 +39,18 @@ function settingsFields(g: QueuedGeneration): APIEmbed['fields'] {
   return fields;
 }
 
-/** The "Queued — #N in line" reply with its Cancel button. Pure; stays within Discord's embed limits. */
-export function queuedMessage(g: QueuedGeneration, position: number): MessageBody {
+/**
+ * The "Queued — #N in line" reply with its Cancel button; `notice` (e.g. storageNotice) says why the
+ * wait is longer than usual. Pure; stays within Discord's embed limits.
+ */
+export function queuedMessage(g: QueuedGeneration, position: number, notice?: string): MessageBody {
   return {
     embeds: [
       {
         title: `Queued — #${position} in line`,
         description: truncate(g.prompt, 2000),
         color: embedColors.queued,
-        fields: settingsFields(g),
+        fields: notice ? [{ name: '⏳ Longer wait', value: truncate(notice, 1024), inline: false }, ...settingsFields(g)!] : settingsFields(g),
         footer: { text: truncate(`Generation ${g.id}`, embedLimits.footer) },
       },
     ],

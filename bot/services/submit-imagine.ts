@@ -6,11 +6,18 @@ import { queuedMessage, type MessageBody } from '../embeds/queued-embed.ts';
 import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
 import { replyInTime } from '../respond/reply-in-time.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { readStorageHealth, type StorageHealthRow } from '#shared/db/sql/storage-health.ts';
+import { storageNotice } from '#shared/render/storage-notice.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { isNsfwChannel } from './channel-nsfw.ts';
 import { memberRoleIds } from './member-roles.ts';
 import { lookupModels } from './registry-lookup.ts';
+
+async function storageFailingSince(db: BotContext['db']): Promise<Date | null> {
+  const { text, values } = readStorageHealth();
+  return (await db.executeSql<StorageHealthRow>(text, values)).rows[0]?.failingSince ?? null;
+}
 
 export function invalidOption(problem: OptionProblem): AppError {
   return new AppError(ErrorCode.Validation, problem.message, { expose: true, details: { option: problem.option, allowed: problem.allowed } });
@@ -56,7 +63,7 @@ export async function submitImagine(
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds });
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
-      queuedBody = queuedMessage(queued.generation, queued.position);
+      queuedBody = queuedMessage(queued.generation, queued.position, storageNotice(await storageFailingSince(ctx.db)));
       return queuedBody;
     },
     log,
