@@ -1,3 +1,4 @@
+import { register } from 'prom-client';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
@@ -62,4 +63,8 @@ test('a ComfyUI restart that loses its queue: every request settles, delivered o
     'warn/error log lines during the outage': outageLines.length,
   });
   expect(outageLines.length, outageLines.map((l) => l.msg).join('\n')).toBeLessThanOrEqual(15);
+  // The outage is counted on the default registry every role serves.
+  const metrics = await register.metrics();
+  expect(metrics).toMatch(/genonaut_outage_episodes_total\{source="comfyui_(http|websocket)"\} [1-9]/);
+  expect(metrics).toMatch(/genonaut_outage_failures_total\{source="comfyui_(http|websocket)"\} [1-9]/);
 });
