@@ -11,7 +11,12 @@ export interface SchedulerProcess {
 
 /** Runs `node scheduler/main.ts` as a real child process (killed for crash tests). */
 export function spawnScheduler(env: Record<string, string>): SchedulerProcess {
-  const child = spawn(process.execPath, ['scheduler/main.ts'], {
+  return spawnRole('scheduler/main.ts', env);
+}
+
+/** Runs a role's entry point (`bot/main.ts`, `scheduler/main.ts`, …) as a real child process. */
+export function spawnRole(entry: string, env: Record<string, string>): SchedulerProcess {
+  const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
