@@ -27,7 +27,7 @@ interface Role {
 }
 
 function startRole(name: string, entry: string, env: Record<string, string>): Role {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', './bench/lib/memory-probe.ts', entry], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', './bench/lib/memory-probe.ts', entry], { env: { PATH: process.env.PATH ?? '', ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -105,12 +105,19 @@ try {
     await waitDone(sent, 120_000);
   };
 
+  // Measure at rest: thumbnails and deliveries queued after a result are finished too.
+  const busyJobs = async () => (await pool.query<{ name: string; state: string; n: number }>(
+    `select name, state, count(*)::int as n from pgboss.job where name in ('generate', 'deliver', 'thumbnail') and state in ('created', 'retry', 'active') group by 1, 2`)).rows;
+  const quiet = () => until(async () => (await busyJobs()).length === 0, 30_000, 100)
+    .catch(async () => console.log(`measured with jobs still open after 30 s: ${JSON.stringify(await busyJobs())}`));
   const started = Date.now();
   await run(warmup);
   await browse();
+  await quiet();
   const before = await Promise.all(roles.map(memoryOf));
   await run(generations);
   await browse();
+  await quiet();
   const after = await Promise.all(roles.map(memoryOf));
   const seconds = (Date.now() - started) / 1000;
   const ended = await statuses();
@@ -127,7 +134,8 @@ try {
     const over = heapGrowth > heapBoundMb || rssGrowth > rssBoundMb;
     exceeded ||= over;
     console.log(`${role.name.padEnd(10)} rss ${(b.rss / MB).toFixed(1)} → ${(a.rss / MB).toFixed(1)} MB (${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(1)})  ` +
-      `heapUsed ${(b.heapUsed / MB).toFixed(1)} → ${(a.heapUsed / MB).toFixed(1)} MB (${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)})  ${over ? 'OVER THE BOUND' : 'within the bound'}`);
+      `heapUsed ${(b.heapUsed / MB).toFixed(1)} → ${(a.heapUsed / MB).toFixed(1)} MB (${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)})  ` +
+      `external ${(b.external / MB).toFixed(1)} → ${(a.external / MB).toFixed(1)} MB  ${over ? 'OVER THE BOUND' : 'within the bound'}`);
   }
   process.exitCode = exceeded ? 1 : 0;
 } finally {
