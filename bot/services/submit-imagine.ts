@@ -8,6 +8,8 @@ import { queuedMessage, type MessageBody } from '#shared/render/queued-message.t
 import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
 import { replyInTime } from '../respond/reply-in-time.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { readStorageHealth, type StorageHealthRow } from '#shared/db/sql/storage-health.ts';
+import { storageNotice } from '#shared/render/storage-notice.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { allowedValues, parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { truncate } from '#shared/render/limits.ts';
@@ -15,6 +17,11 @@ import { isNsfwChannel } from './channel-nsfw.ts';
 import { memberRoleIds } from './member-roles.ts';
 import { lookupModels } from './registry-lookup.ts';
 import { findUsableWorkflow, type UsableWorkflow } from './workflow-lookup.ts';
+
+async function storageFailingSince(db: BotContext['db']): Promise<Date | null> {
+  const { text, values } = readStorageHealth();
+  return (await db.executeSql<StorageHealthRow>(text, values)).rows[0]?.failingSince ?? null;
+}
 
 export function invalidOption(problem: OptionProblem): AppError {
   return new AppError(ErrorCode.Validation, problem.message, { expose: true, details: { option: problem.option, allowed: problem.allowed } });
@@ -79,7 +86,7 @@ export async function submitImagine(
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
       // The limiter's count of everyone waiting (no line scan here): an upper bound the scheduler
       // replaces with the real place and an ETA once the reply exists (see announceLineMoved below).
-      queuedBody = queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false });
+      queuedBody = queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false }, storageNotice(await storageFailingSince(ctx.db)));
       return queuedBody;
     },
     log,

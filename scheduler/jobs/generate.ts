@@ -52,7 +52,11 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // An instance failing under us sends the request back to placement; after a few moves the
     // job fails over to pg-boss's retry (with backoff) rather than spinning.
     let placements = 0;
-    const moved = (result: 'done' | 'requeued') => {
+    // Other jobs' generations this job sent back to placement: their own jobs may have ended (they
+    // saw them placed by us), so this job stays until each is placed again or settled.
+    const adopted = new Set<string>();
+    const moved = (id: string, result: 'done' | 'requeued') => {
+      if (result === 'requeued' && id !== generationId) adopted.add(id);
       if (result === 'requeued' && ++placements >= maxPlacementsPerAttempt) {
         throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
       }
@@ -64,11 +68,11 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       const owned = await placedBy(ctx, helpers.jobId);
       if (owned) {
         ranSomething = true;
-        moved(await resume(ctx, owned, helpersFor(helpers, owned)));
+        moved(owned.id, await resume(ctx, owned, helpersFor(helpers, owned)));
         continue;
       }
       const seen = ctx.slots.version;
-      const g = await repo.get(generationId);
+      const g = await waitingOne(repo, generationId, adopted);
       if (g.status === 'cancel_requested' && !g.comfyPromptId) {
         await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
         continue;
@@ -87,7 +91,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         ranSomething = true;
         // Everyone waiting behind it moved up (best effort: the next move repairs a lost one).
         await announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
-        moved(await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
+        moved(claim.generation.id, await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
         continue;
       }
       if (g.status !== 'queued') return;
@@ -105,6 +109,18 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     }
   },
 };
+
+/** Ours while it waits; else the first adopted generation still waiting for a slot. */
+async function waitingOne(repo: GenerationRepository, generationId: string, adopted: Set<string>): Promise<GenerationRow> {
+  const own = await repo.get(generationId);
+  if (own.status === 'queued' || own.status === 'cancel_requested') return own;
+  for (const id of adopted) {
+    const g = await repo.get(id);
+    if (g.status === 'queued' || (g.status === 'cancel_requested' && !g.comfyPromptId)) return g;
+    adopted.delete(id);
+  }
+  return own;
+}
 
 async function placedBy(ctx: GenerateContext, jobId: string): Promise<GenerationRow | undefined> {
   const stmt = generationPlacedBy(jobId);

@@ -70,6 +70,8 @@ export interface ComfySim {
   failNextRequests(n: number, opts?: { status?: number; pathPrefix?: string }): void;
   dropSockets(opts?: { afterProgressEvents?: number }): void;
   oomNext(n?: number): void;
+  /** Forgets every pending fault (failNextRequests, dropSockets, oomNext). */
+  clearFaults(): void;
   crash(opts?: { keepHistory?: boolean }): Promise<void>;
   restart(): Promise<void>;
   waitFor(event: SimEvent, promptId?: string, timeoutMs?: number): Promise<void>;
@@ -146,6 +148,7 @@ export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySi
       else state.faults.dropSocketsAfter(o.afterProgressEvents);
     },
     oomNext: (n = 1) => state.faults.oomNext(n),
+    clearFaults: () => state.faults.reset(),
     crash: async (o = {}) => {
       state.crash(o.keepHistory ?? false);
       await server.stopListening(true);

@@ -4,6 +4,7 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { episodeLength, FailureEpisode } from '../failure-episode.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { truncate } from '#shared/render/limits.ts';
+import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST';
@@ -94,6 +95,7 @@ export class HttpTransport {
 
   #failed(err: unknown): void {
     const verdict = this.#outage.failure();
+    countOutageFailure('comfyui_http', verdict);
     const where = this.#opts.baseUrl;
     if (verdict.report === 'started') this.#opts.logger.warn({ err }, `ComfyUI at ${where} unreachable; retrying (one line when it recovers)`);
     else if (verdict.report === 'ongoing') {
