@@ -1,4 +1,5 @@
-import { buildWorkflow, isTemplateName, validateWorkflow } from '#shared/comfyui/workflow/index.ts';
+import { buildWorkflow, isTemplateName, validateWorkflow, type PromptGraph, type TemplateName } from '#shared/comfyui/workflow/index.ts';
+import { buildImg2Img, buildLatentUpscale } from '#shared/comfyui/workflow/image-to-image.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import type { InstanceRow } from '#shared/db/sql/instances.ts';
 import { ErrorCode } from '#shared/errors.ts';
@@ -6,13 +7,19 @@ import type { GenerateContext } from '../context.ts';
 import { failWith, settle } from '../settle.ts';
 import { truncate } from '#shared/render/limits.ts';
 
-/** The workflow for this generation, checked against the instance's object_info; undefined = failed with a reason. */
-export async function buildChecked(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow) {
-  if (!isTemplateName(g.workflowTemplate)) {
+const imageBuilders: Record<string, typeof buildImg2Img> = { img2img: buildImg2Img, upscale: buildLatentUpscale };
+
+/**
+ * The workflow for this generation, checked against the instance's object_info; undefined = failed
+ * with a reason. `initImage`: the uploaded starting picture's LoadImage name (img2img, upscale).
+ */
+export async function buildChecked(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, initImage?: string) {
+  const imageBuilder = initImage === undefined ? undefined : imageBuilders[g.workflowTemplate];
+  if (!imageBuilder && !isTemplateName(g.workflowTemplate)) {
     await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.Validation, `Unknown workflow template '${g.workflowTemplate}'.`));
     return undefined;
   }
-  const graph = buildWorkflow(g.workflowTemplate, {
+  const params = {
     checkpoint: g.checkpoint,
     loras: g.loras,
     ...(g.vae ? { vae: g.vae } : {}),
@@ -28,7 +35,8 @@ export async function buildChecked(ctx: GenerateContext, g: GenerationRow, insta
     scheduler: g.scheduler,
     denoise: g.denoise,
     filenamePrefix: `genonaut/${g.id}`,
-  });
+  };
+  const graph: PromptGraph = imageBuilder ? imageBuilder({ ...params, image: initImage! }) : buildWorkflow(g.workflowTemplate as TemplateName, params);
   const problems = validateWorkflow(graph, await ctx.instances.objectInfo(instance.baseUrl));
   if (problems.length > 0) {
     ctx.instances.forgetObjectInfo(instance.baseUrl);
