@@ -13,6 +13,8 @@ import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
 import { loraLimits } from '../validation/lora-list.ts';
 import { parseImagineOptions, imagineLimits, optionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { emptyChoicesHint } from '../validation/registry-state.ts';
+import { defaultStrength, parseStrength, strengthAllowed, strengthLimits } from '../validation/strength.ts';
+import { startFromAttachment } from '../images/picture-start.ts';
 import { sizePresets } from '../validation/size.ts';
 import { formatLoraList } from '../validation/lora-list.ts';
 import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
@@ -49,6 +51,11 @@ export const imagineData: RESTPostAPIChatInputApplicationCommandsJSONBody = {
       type: ApplicationCommandOptionType.Integer, name: 'batch', description: 'How many images',
       min_value: imagineLimits.batch.min, max_value: imagineLimits.batch.max,
     },
+    { type: ApplicationCommandOptionType.Attachment, name: 'image', description: 'A picture to start from (image to image)' },
+    {
+      type: ApplicationCommandOptionType.Number, name: 'strength', description: `How much to change the picture (default ${defaultStrength})`,
+      min_value: strengthLimits.min, max_value: strengthLimits.max,
+    },
   ],
 };
 
@@ -69,6 +76,19 @@ function readOptions(interaction: ChatInputCommandInteraction): RawImagineOption
     seed: o.getString('seed'),
     batch: o.getInteger('batch'),
   };
+}
+
+/** The `image` option as a starting point at `strength`; undefined without one. */
+function readPicture(interaction: ChatInputCommandInteraction, ctx: BotContext) {
+  const image = interaction.options.getAttachment('image');
+  const strength = interaction.options.getNumber('strength');
+  const checked = parseStrength(strength);
+  if (!checked.ok) throw invalidOption(checked.problem);
+  if (!image) {
+    if (strength !== null) throw invalidOption({ option: 'strength', allowed: strengthAllowed, message: '`strength`: attach an `image` to change, or leave `strength` out.' });
+    return undefined;
+  }
+  return startFromAttachment(image, interaction.user.id, checked.value, ctx);
 }
 
 /** No prompt: check the other options now, then open the form carrying them. */
@@ -110,8 +130,13 @@ export const imagine: SlashCommand = {
   preconditions: [guildOnly],
   async run(interaction, ctx) {
     const raw = readOptions(interaction);
-    if (!raw.prompt?.trim()) return openModal(interaction, raw, ctx);
-    await submitImagine(interaction, raw, ctx);
+    const picture = readPicture(interaction, ctx);
+    if (!raw.prompt?.trim()) {
+      // The form cannot carry an attachment: a picture needs its prompt in the command.
+      if (picture) throw invalidOption({ ...optionProblem('prompt'), message: '`prompt`: give a prompt with `image` (the larger form cannot carry a picture).' });
+      return openModal(interaction, raw, ctx);
+    }
+    await submitImagine(interaction, raw, ctx, picture ? { start: picture } : {});
   },
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);

@@ -10,9 +10,15 @@ import { replyInTime } from '../respond/reply-in-time.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
+import { sizeForPicture } from '../validation/image-size.ts';
+import type { StartImage } from '../images/image-input.ts';
 import { isNsfwChannel } from './channel-nsfw.ts';
 import { memberRoleIds } from './member-roles.ts';
 import { lookupModels } from './registry-lookup.ts';
+
+const batchWithPicture: OptionProblem = {
+  option: 'batch', allowed: '1 when starting from a picture', message: '`batch`: starting from a picture makes one image at a time. Leave `batch` out.',
+};
 
 export function invalidOption(problem: OptionProblem): AppError {
   return new AppError(ErrorCode.Validation, problem.message, { expose: true, details: { option: problem.option, allowed: problem.allowed } });
@@ -20,7 +26,7 @@ export function invalidOption(problem: OptionProblem): AppError {
 
 /**
  * The one path from options to a queued generation, shared by the slash command, the modal and the
- * 🔁 🎲 buttons (which pass `parentId`): validate, check models, check and consume limits, insert
+ * 🔁 🎲 ⬆ 🔀 buttons (which pass `parentId`), with `start` the picture to begin from: validate, check models, check and consume limits, insert
  * row + job in one transaction, reply "Queued — #N in line". A reply Discord fails (5xx) after the
  * request was queued is followed up once Discord answers, never queued again.
  */
@@ -28,11 +34,12 @@ export async function submitImagine(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction,
   raw: RawImagineOptions,
   ctx: BotContext,
-  opts: { parentId?: string } = {},
+  opts: { parentId?: string; start?: () => Promise<StartImage> } = {},
 ): Promise<void> {
   const parsed = parseImagineOptions(raw);
   if (!parsed.ok) throw invalidOption(parsed.problem);
-  const request = parsed.value;
+  let request = parsed.value;
+  if (opts.start && request.batch > 1) throw invalidOption(batchWithPicture);
   const allowNsfw = isNsfwChannel(interaction);
   const roleIds = memberRoleIds(interaction);
   const log = ctx.logger.child({ interactionId: interaction.id });
@@ -41,6 +48,9 @@ export async function submitImagine(
   const reply = replyInTime(
     interaction,
     async () => {
+      // Downloading and checking a picture takes a while: inside the deferral.
+      const start = opts.start ? await opts.start() : undefined;
+      if (start && !request.size) request = { ...request, size: sizeForPicture(start.width, start.height) };
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
       const generation = toNewGeneration(request, checked.value, {
@@ -54,6 +64,7 @@ export async function submitImagine(
         attachmentSizeLimit: statedUploadCap(interaction.attachmentSizeLimit),
       });
       if (opts.parentId) generation.parentId = opts.parentId;
+      if (start) Object.assign(generation, { initImageKey: start.key, denoise: start.denoise, workflowTemplate: start.template });
       // The guild's moderation screens it and the limits are checked and consumed in the enqueue
       // transaction; a refusal is an exposed ModerationError or LimitError.
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds });
