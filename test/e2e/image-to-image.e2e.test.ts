@@ -1,0 +1,120 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MessageFlags, PermissionFlagsBits } from 'discord-api-types/v10';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { defaultImageInput } from '#bot/images/image-input.ts';
+import type { RecordedResponse, SimMessage } from '#sim/discord/index.ts';
+import { startE2E, type E2E, type Player } from '../support/e2e.ts';
+import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
+
+// /imagine image: through the real discord.js client against sim/discord, the scheduler and
+// sim/comfyui: the picture is checked, stored, uploaded to ComfyUI and started from; ⬆ and 🔀 on
+// the result make new generations from the shown image.
+
+let e2e: E2E;
+let scheduler: SchedulerHarness;
+const imageInput = { ...defaultImageInput, maxBytes: 200_000, maxPixels: 2_000_000, varyStrength: 0.55 };
+
+beforeAll(async () => {
+  const storageDir = await mkdtemp(path.join(tmpdir(), 'gn-e2e-img2img-'));
+  e2e = await startE2E({ comfy: true, imageInput, images: async () => ({ storageDir, baseUrl: 'http://127.0.0.1:8787' }) });
+  e2e.comfy!.setSecondsPerStep(0.005);
+  scheduler = await startSchedulerHarness({ tdb: e2e.db, discord: e2e.sim, comfyUrls: [e2e.comfy!.url], env: { STORAGE_DIR: storageDir } });
+});
+afterAll(async () => {
+  await scheduler?.stop();
+  await e2e?.stop();
+});
+
+const member = String(PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ReadMessageHistory);
+type Button = { custom_id?: string; emoji?: { name?: string } };
+const buttons = (m: { components?: unknown[] }) => ((m.components ?? []) as { components?: Button[] }[]).flatMap((row) => row.components ?? []);
+const button = (m: SimMessage, emoji: string) => buttons(m).find((b) => b.emoji?.name === emoji)!.custom_id!;
+const isEphemeral = (r: RecordedResponse) => (((r.data as { flags?: number }).flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+const refusalText = (r: RecordedResponse) => (r.data as { embeds?: { description?: string }[] }).embeds?.[0]?.description ?? '';
+
+function attach(data: Uint8Array, filename = 'start.png') {
+  return e2e.sim.uploadAttachment({ channelId: e2e.channel.id, filename, contentType: 'image/png', data });
+}
+
+async function generationsOf(player: Player): Promise<number> {
+  return (await e2e.db.pool.query<{ n: number }>('select count(*)::int as n from generation where user_id = $1', [player.user.id])).rows[0]!.n;
+}
+
+/** The prompt ComfyUI ran for a generation, from its own history. */
+async function promptRan(promptId: string): Promise<Record<string, { class_type: string; inputs: Record<string, unknown> }>> {
+  const history = (await (await fetch(`${e2e.comfy!.url}/history/${promptId}`)).json()) as Record<string, { prompt: unknown[] }>;
+  return history[promptId]!.prompt[2] as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+}
+const nodesOf = (graph: Awaited<ReturnType<typeof promptRan>>, type: string) => Object.values(graph).filter((n) => n.class_type === type);
+
+/** A new generation a button press made, followed to its delivered result. */
+async function childOf(parentId: string, response: RecordedResponse) {
+  expect(response.type).toBe(4);
+  expect(isEphemeral(response), refusalText(response)).toBe(false);
+  const { rows } = await e2e.db.pool.query<{ id: string }>('select id from generation where parent_id = $1 order by created_at desc limit 1', [parentId]);
+  return scheduler.waitFor(rows[0]!.id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
+}
+
+describe('image to image through Discord', () => {
+  test('an attached picture is stored, uploaded to ComfyUI and started from; ⬆ upscales and 🔀 varies the shown result; 🔁 keeps the picture', async () => {
+    const owner = e2e.playUser();
+    const picture = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#2a6f97' } }).png().toBuffer();
+    const played = await owner.imagine({ prompt: 'a harbour at dawn', image: attach(picture).id, strength: 0.5, steps: 4 }, { permissions: member });
+    expect(isEphemeral(played.response), refusalText(played.response)).toBe(false);
+    const { rows } = await e2e.db.pool.query<{ id: string }>('select id from generation where user_id = $1', [owner.user.id]);
+    const g = await scheduler.waitFor(rows[0]!.id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
+    expect(g).toMatchObject({ workflowTemplate: 'img2img', denoise: 0.5, width: 640, height: 480, batchSize: 1 });
+    expect(g.initImageKey).toMatch(new RegExp(`^${owner.user.id}/inputs/[0-9a-f]{64}\\.png$`));
+    expect(e2e.comfy!.requests).toContain('POST /upload/image');
+    const graph = await promptRan(g.comfyPromptId!);
+    expect(nodesOf(graph, 'LoadImage')[0]!.inputs.image).toMatch(/^genonaut-[0-9a-f]{32}\.png$/);
+    expect(nodesOf(graph, 'VAEEncode')).toHaveLength(1);
+    expect(nodesOf(graph, 'KSampler')[0]!.inputs.denoise).toBe(0.5);
+
+    await expect.poll(() => buttons(played.message() ?? {}).map((b) => b.emoji?.name), { timeout: 10_000 }).toEqual(['🔁', '🎲', '⬆', '🔀', '⭐', '🗑']);
+    const message = () => played.message()!;
+    expect(((message().components ?? []) as unknown[]).length).toBe(2);
+
+    const up = await childOf(g.id, (await owner.click(message(), button(message(), '⬆'), { permissions: member })).response);
+    expect(up).toMatchObject({ parentId: g.id, workflowTemplate: 'upscale', width: 1280, height: 960, seed: g.seed, denoise: defaultImageInput.upscaleStrength });
+    expect(up.initImageKey).toBe(g.outputs[0]!.path);
+    const upGraph = await promptRan(up.comfyPromptId!);
+    expect(nodesOf(upGraph, 'LatentUpscale')[0]!.inputs).toMatchObject({ width: 1280, height: 960 });
+    expect(up.outputs[0]).toMatchObject({ status: 'stored', width: 1280, height: 960 });
+    const upMessage = e2e.sim.message(up.messageId!)!;
+    expect(buttons(upMessage).map((b) => b.emoji?.name)).toContain('🔀');
+
+    const varied = await childOf(g.id, (await owner.click(message(), button(message(), '🔀'), { permissions: member })).response);
+    expect(varied).toMatchObject({ parentId: g.id, workflowTemplate: 'img2img', denoise: 0.55, width: 640, height: 480 });
+    expect(varied.seed).not.toBe(g.seed);
+    expect(varied.initImageKey).toBe(g.outputs[0]!.path);
+
+    const again = await childOf(g.id, (await owner.click(message(), button(message(), '🔁'), { permissions: member })).response);
+    expect(again).toMatchObject({ initImageKey: g.initImageKey, denoise: 0.5, workflowTemplate: 'img2img', seed: g.seed });
+
+    // Someone else's result: refused, nothing queued.
+    const stranger = e2e.playUser();
+    const refused = await stranger.click(message(), button(message(), '⬆'), { permissions: member });
+    expect(isEphemeral(refused.response)).toBe(true);
+    expect(await generationsOf(stranger)).toBe(0);
+  });
+
+  test('too many bytes, too many pixels, or a file that is not a picture: an ephemeral refusal, nothing queued', async () => {
+    const owner = e2e.playUser();
+    const noise = Buffer.from(Array.from({ length: 300 * 300 * 3 }, () => Math.floor(Math.random() * 256)));
+    const heavy = await sharp(noise, { raw: { width: 300, height: 300, channels: 3 } }).png().toBuffer();
+    expect(heavy.byteLength).toBeGreaterThan(imageInput.maxBytes);
+    const huge = await sharp({ create: { width: 2000, height: 1100, channels: 3, background: '#000' } }).png().toBuffer();
+    const fake = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a picture')]);
+    const cases: [Buffer, RegExp][] = [[heavy, /larger than 0\.2 MB/], [huge, /2000×1100, more than 2\.0 megapixels/], [fake, /not a picture we can read/]];
+    for (const [data, why] of cases) {
+      const played = await owner.imagine({ prompt: 'a harbour at dawn', image: attach(data, 'start.png').id }, { permissions: member });
+      expect(isEphemeral(played.response)).toBe(true);
+      expect(refusalText(played.response)).toMatch(why);
+    }
+    expect(await generationsOf(owner)).toBe(0);
+  });
+});
