@@ -13,7 +13,7 @@ import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
 import { loraLimits } from '../validation/lora-list.ts';
 import { parseImagineOptions, imagineLimits, optionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { emptyChoicesHint } from '../validation/registry-state.ts';
-import { defaultStrength, parseStrength, strengthAllowed, strengthLimits } from '../validation/strength.ts';
+import { defaultStrength, parseStrength, strengthLimits, strengthWithoutImage } from '../validation/strength.ts';
 import { startFromAttachment } from '../images/picture-start.ts';
 import { sizePresets } from '../validation/size.ts';
 import { formatLoraList } from '../validation/lora-list.ts';
@@ -85,14 +85,15 @@ function readPicture(interaction: ChatInputCommandInteraction, ctx: BotContext) 
   const checked = parseStrength(strength);
   if (!checked.ok) throw invalidOption(checked.problem);
   if (!image) {
-    if (strength !== null) throw invalidOption({ option: 'strength', allowed: strengthAllowed, message: '`strength`: attach an `image` to change, or leave `strength` out.' });
+    // Without a prompt the form opens, where a picture can be attached: the strength rides along.
+    if (strength !== null && interaction.options.getString('prompt')?.trim()) throw invalidOption(strengthWithoutImage);
     return undefined;
   }
   return startFromAttachment(image, interaction.user.id, checked.value, ctx);
 }
 
 /** No prompt: check the other options now, then open the form carrying them. */
-async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagineOptions, ctx: BotContext): Promise<void> {
+async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagineOptions, ctx: BotContext, strength: number | undefined): Promise<void> {
   const checked = parseImagineOptions({ ...raw, prompt: 'placeholder' }, () => '');
   if (!checked.ok) throw invalidOption(checked.problem);
   const v = checked.value;
@@ -114,6 +115,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
         scheduler: v.scheduler ?? undefined,
         seed: raw.seed ? v.seed : undefined,
         batch: raw.batch ? v.batch : undefined,
+        strength,
       },
       { loras: formatLoraList(v.loras) },
     ),
@@ -133,8 +135,8 @@ export const imagine: SlashCommand = {
     const picture = readPicture(interaction, ctx);
     if (!raw.prompt?.trim()) {
       // The form cannot carry an attachment: a picture needs its prompt in the command.
-      if (picture) throw invalidOption({ ...optionProblem('prompt'), message: '`prompt`: give a prompt with `image` (the larger form cannot carry a picture).' });
-      return openModal(interaction, raw, ctx);
+      if (picture) throw invalidOption({ ...optionProblem('prompt'), message: '`prompt`: give a prompt with `image`, or leave `image` out and attach the picture in the form.' });
+      return openModal(interaction, raw, ctx, interaction.options.getNumber('strength') ?? undefined);
     }
     await submitImagine(interaction, raw, ctx, picture ? { start: picture } : {});
   },

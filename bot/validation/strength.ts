@@ -13,3 +13,5 @@ export function parseStrength(value: number | null | undefined): { ok: true; val
   }
   return { ok: true, value };
 }
+
+export const strengthWithoutImage: OptionProblem = { option: 'strength', allowed: strengthAllowed, message: '`strength`: attach an `image` to change, or leave `strength` out.' };

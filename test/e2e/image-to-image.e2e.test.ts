@@ -102,6 +102,26 @@ describe('image to image through Discord', () => {
     expect(await generationsOf(stranger)).toBe(0);
   });
 
+  test('the larger form takes a picture in its file upload, with the strength given to the command', async () => {
+    const owner = e2e.playUser();
+    const opened = await owner.imagine({ strength: 0.3, steps: 4 }, { permissions: member });
+    expect(opened.response.type).toBe(9);
+    const modal = opened.response.data as { custom_id: string; components: { component?: { type: number; custom_id: string } }[] };
+    expect(modal.components.map((c) => c.component?.type)).toEqual([4, 4, 4, 19]);
+    const picture = await sharp({ create: { width: 512, height: 512, channels: 3, background: '#884422' } }).webp().toBuffer();
+    const submitted = await owner.submitModal(modal.custom_id, { prompt: 'a long careful prompt', negative: '', loras: '', image: attach(picture, 'start.webp').id });
+    expect(isEphemeral(submitted.response), refusalText(submitted.response)).toBe(false);
+    const { rows } = await e2e.db.pool.query<{ id: string }>('select id from generation where user_id = $1', [owner.user.id]);
+    const g = await scheduler.waitFor(rows[0]!.id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
+    expect(g).toMatchObject({ workflowTemplate: 'img2img', denoise: 0.3, width: 512, height: 512, steps: 4 });
+    expect(g.initImageKey).toMatch(/\/inputs\//);
+    // A picture in the command without a prompt cannot ride into the form: refused, with the way out.
+    const refused = await owner.imagine({ image: attach(picture).id }, { permissions: member });
+    expect(isEphemeral(refused.response)).toBe(true);
+    expect(refusalText(refused.response)).toMatch(/attach the picture in the form/);
+    expect(e2e.sim.violations).toEqual([]);
+  });
+
   test('too many bytes, too many pixels, or a file that is not a picture: an ephemeral refusal, nothing queued', async () => {
     const owner = e2e.playUser();
     const noise = Buffer.from(Array.from({ length: 300 * 300 * 3 }, () => Math.floor(Math.random() * 256)));
