@@ -1,5 +1,5 @@
 import { buildWorkflow, isTemplateName, validateWorkflow, type PromptGraph, type TemplateName } from '#shared/comfyui/workflow/index.ts';
-import { buildImg2Img, buildLatentUpscale } from '#shared/comfyui/workflow/image-to-image.ts';
+import { buildImg2Img, buildLatentUpscale, buildModelUpscale, upscaleModelIn } from '#shared/comfyui/workflow/image-to-image.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import type { InstanceRow } from '#shared/db/sql/instances.ts';
 import { ErrorCode } from '#shared/errors.ts';
@@ -36,8 +36,13 @@ export async function buildChecked(ctx: GenerateContext, g: GenerationRow, insta
     denoise: g.denoise,
     filenamePrefix: `genonaut/${g.id}`,
   };
-  const graph: PromptGraph = imageBuilder ? imageBuilder({ ...params, image: initImage! }) : buildWorkflow(g.workflowTemplate as TemplateName, params);
-  const problems = validateWorkflow(graph, await ctx.instances.objectInfo(instance.baseUrl));
+  const objectInfo = await ctx.instances.objectInfo(instance.baseUrl);
+  // ⬆ uses an upscale model where the instance has one, else the latent upscale and second pass.
+  const upscaler = imageBuilder && g.workflowTemplate === 'upscale' ? upscaleModelIn(objectInfo) : undefined;
+  const graph: PromptGraph = upscaler
+    ? buildModelUpscale({ image: initImage!, upscaleModel: upscaler, width: g.width, height: g.height, filenamePrefix: params.filenamePrefix })
+    : imageBuilder ? imageBuilder({ ...params, image: initImage! }) : buildWorkflow(g.workflowTemplate as TemplateName, params);
+  const problems = validateWorkflow(graph, objectInfo);
   if (problems.length > 0) {
     ctx.instances.forgetObjectInfo(instance.baseUrl);
     await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, truncate(problems.map((p) => p.message).join('\n'), 1000)));

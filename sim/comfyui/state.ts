@@ -7,6 +7,7 @@ import type { SimDirs } from './files.ts';
 import { History } from './history.ts';
 import { ModelRegistry } from './models.ts';
 import { baseObjectInfo, nodeDef, type ObjectInfoVersion } from './objectInfo.ts';
+import { upscaleModelNodes } from './upscale-model-nodes.ts';
 import { isDict, pyFloat, type Loose } from './pyjson.ts';
 import { itemTuple, PromptHeap, type QueueItem } from './queue.ts';
 import { SocketHub } from './websocket.ts';
@@ -143,7 +144,7 @@ export class ComfyState {
     };
     return {
       hub: this.hub, models: this.models, dirs: this.dirs, cache: this.cache, previews: this.previews,
-      nodeDef: (c) => nodeDef(baseObjectInfo(this.version), c),
+      nodeDef: (c) => nodeDef(baseObjectInfo(this.version), c) ?? nodeDef(upscaleModelNodes(this.version, []), c),
       secondsPerStep: () => this.secondsPerStep,
       holdIfPaused: async () => {
         while (this.paused && epoch === this.epoch) await new Promise<void>((r) => this.pauseWaiters.push(r));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComfyClient, isLink, validateWorkflow, type PromptGraph, type PromptNode } from '#shared/comfyui/index.ts';
-import { buildImg2Img, buildLatentUpscale, type ImageToImageParams } from '#shared/comfyui/workflow/image-to-image.ts';
+import { buildImg2Img, buildLatentUpscale, buildModelUpscale, upscaleModelIn, type ImageToImageParams } from '#shared/comfyui/workflow/image-to-image.ts';
 import { AppError } from '#shared/errors.ts';
 import { simVersions, startComfySim } from '#sim/comfyui/index.ts';
 import { loadObjectInfo, txt2imgParams } from './fixtures.ts';
@@ -92,6 +92,23 @@ describe.each(simVersions)('image to image against the %s stand-in', (version) =
     expect([img.width, img.height]).toEqual([512, 384]);
     const up = await run(buildLatentUpscale(params({ ...base, width: 600, height: 400, denoise: 0.35, filenamePrefix: `t/${randomUUID()}` })));
     expect([up.width, up.height]).toEqual([600, 400]);
+  });
+
+  it('an instance with an upscale model lists comfy_extras\' upscale nodes; the model upscale validates and runs at the asked size', async () => {
+    expect(upscaleModelIn(await client.objectInfo())).toBeUndefined();
+    sim.setModels('upscale_models', ['RealESRGAN_x2.pth', '4x-UltraSharp.pth']);
+    try {
+      const info = await client.objectInfo();
+      expect(upscaleModelIn(info)).toBe('4x-UltraSharp.pth');
+      const name = await client.uploadImage(await png(320, 240), 'genonaut-up.png');
+      const graph = buildModelUpscale({ image: name, upscaleModel: '4x-UltraSharp.pth', width: 640, height: 480, filenamePrefix: `t/${randomUUID()}` });
+      expect(validateWorkflow(graph, info)).toEqual([]);
+      const out = await run(graph);
+      expect([out.width, out.height]).toEqual([640, 480]);
+      await expect(client.submit(buildModelUpscale({ image: name, upscaleModel: 'missing.pth', width: 640, height: 480, filenamePrefix: 'x' }))).rejects.toThrow(/missing\.pth/);
+    } finally {
+      sim.setModels('upscale_models', []);
+    }
   });
 
   it('ComfyUI refuses a LoadImage of a file that was never uploaded', async () => {

@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../../errors.ts';
+import { comboValues, type ObjectInfo } from '../object-info.ts';
 import { link, type Link, type PromptGraph } from './graph.ts';
 import { GraphBuilder } from './graph-builder.ts';
 import { parseSeed } from './seed.ts';
@@ -63,4 +64,36 @@ export function buildLatentUpscale(params: ImageToImageParams): PromptGraph {
     const encoded = b.add('VAEEncode', { pixels: link(loaded, 0), vae });
     return link(b.add('LatentUpscale', { samples: link(encoded, 0), upscale_method: 'bislerp', width: params.width, height: params.height, crop: 'disabled' }), 0);
   });
+}
+
+export interface ModelUpscaleParams {
+  image: string;
+  /** A file of `models/upscale_models` (e.g. `4x-UltraSharp.pth`). */
+  upscaleModel: string;
+  width: number;
+  height: number;
+  filenamePrefix: string;
+}
+
+/**
+ * Upscale with an upscale model (ESRGAN and the like, comfy_extras' nodes): LoadImage →
+ * UpscaleModelLoader → ImageUpscaleWithModel (the model's own factor) → ImageScale to the size asked.
+ */
+export function buildModelUpscale(params: ModelUpscaleParams): PromptGraph {
+  if (!params.filenamePrefix) throw new AppError(ErrorCode.Validation, 'filenamePrefix is empty — give each job its own prefix');
+  if (!params.image) throw new AppError(ErrorCode.Validation, 'image is empty — upload the starting picture first');
+  const b = new GraphBuilder();
+  const loaded = b.add('LoadImage', { image: params.image }, 'Image to upscale');
+  const model = b.add('UpscaleModelLoader', { model_name: params.upscaleModel });
+  const upscaled = b.add('ImageUpscaleWithModel', { upscale_model: link(model, 0), image: link(loaded, 0) });
+  const sized = b.add('ImageScale', { image: link(upscaled, 0), upscale_method: 'lanczos', width: params.width, height: params.height, crop: 'disabled' });
+  b.add('SaveImage', { images: link(sized, 0), filename_prefix: params.filenamePrefix }, 'Save Image');
+  return b.graph;
+}
+
+/** The upscale model an instance offers (its object_info's UpscaleModelLoader list, first by name); undefined without one. */
+export function upscaleModelIn(info: ObjectInfo): string | undefined {
+  const spec = info.UpscaleModelLoader?.input.required?.model_name;
+  const files = spec ? comboValues(spec)?.filter((f): f is string => typeof f === 'string') : undefined;
+  return files?.length ? [...files].sort()[0] : undefined;
 }
