@@ -76,6 +76,7 @@ describe('image to image through Discord', () => {
 
     await expect.poll(() => buttons(played.message() ?? {}).map((b) => b.emoji?.name), { timeout: 10_000 }).toEqual(['🔁', '🎲', '⬆', '🔀', '⭐', '🗑']);
     const message = () => played.message()!;
+    expect(JSON.stringify(message().embeds)).toContain('a picture, strength 0.5');
     expect(((message().components ?? []) as unknown[]).length).toBe(2);
 
     const up = await childOf(g.id, (await owner.click(message(), button(message(), '⬆'), { permissions: member })).response);
