@@ -170,6 +170,12 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
         initImage = await uploadInitImage(client, bytes, helpers.signal);
       } catch (err) {
         if (helpers.signal.aborted) throw err;
+        // Refused (4xx, e.g. over the instance's upload cap): the picture, not the instance, is the problem.
+        const status = err instanceof AppError ? (err.details as { status?: number } | undefined)?.status : undefined;
+        if (status !== undefined && status >= 400 && status < 500) {
+          await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, `The image server refused the starting picture (HTTP ${status}).`));
+          return 'done';
+        }
         log.warn({ err }, 'could not upload the starting picture; the request is placed again');
         return leaveInstance(ctx, instance.id, g, err);
       }

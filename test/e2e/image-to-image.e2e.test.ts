@@ -123,6 +123,21 @@ describe('image to image through Discord', () => {
     expect(e2e.sim.violations).toEqual([]);
   });
 
+  test('an instance that refuses the upload (413) fails the request with the reason; a 5xx is retried', async () => {
+    const owner = e2e.playUser();
+    const picture = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#123456' } }).png().toBuffer();
+    e2e.comfy!.failNextRequests(1, { status: 413, pathPrefix: '/upload/image' });
+    await owner.imagine({ prompt: 'refused', image: attach(picture).id, steps: 2 }, { permissions: member });
+    const { rows } = await e2e.db.pool.query<{ id: string }>('select id from generation where user_id = $1', [owner.user.id]);
+    const failed = await scheduler.waitFor(rows[0]!.id, ['failed'], { delivered: true, timeoutMs: 20_000 });
+    expect(failed.errorMessage).toMatch(/refused the starting picture \(HTTP 413\)/);
+
+    e2e.comfy!.failNextRequests(1, { status: 503, pathPrefix: '/upload/image' });
+    await owner.imagine({ prompt: 'retried', image: attach(picture).id, steps: 2 }, { permissions: member });
+    const second = (await e2e.db.pool.query<{ id: string }>("select id from generation where user_id = $1 and prompt = 'retried'", [owner.user.id])).rows[0]!;
+    await scheduler.waitFor(second.id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
+  });
+
   test('too many bytes, too many pixels, or a file that is not a picture: an ephemeral refusal, nothing queued', async () => {
     const owner = e2e.playUser();
     const noise = Buffer.from(Array.from({ length: 300 * 300 * 3 }, () => Math.floor(Math.random() * 256)));
