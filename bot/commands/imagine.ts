@@ -9,7 +9,8 @@ import { isNsfwChannel } from '../services/channel-nsfw.ts';
 import { memberRoleIds } from '../services/member-roles.ts';
 import { precheckPolicy } from '../services/policy-precheck.ts';
 import { findModel, lookupRegistryState, modelChoicesFor } from '../services/registry-lookup.ts';
-import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
+import { invalidOption, resolveWorkflow, submitImagine } from '../services/submit-imagine.ts';
+import { workflowChoices } from '../services/workflow-lookup.ts';
 import { loraLimits } from '../validation/lora-list.ts';
 import { parseImagineOptions, imagineLimits, optionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { emptyChoicesHint } from '../validation/registry-state.ts';
@@ -56,6 +57,7 @@ export const imagineData: RESTPostAPIChatInputApplicationCommandsJSONBody = {
       type: ApplicationCommandOptionType.Number, name: 'strength', description: `How much to change the picture (default ${defaultStrength})`,
       min_value: strengthLimits.min, max_value: strengthLimits.max,
     },
+    { type: S, name: 'workflow', description: 'A workflow your server uploaded (default: plain text to image)', autocomplete: true, max_length: 64 },
   ],
 };
 
@@ -75,6 +77,7 @@ function readOptions(interaction: ChatInputCommandInteraction): RawImagineOption
     scheduler: o.getString('scheduler'),
     seed: o.getString('seed'),
     batch: o.getInteger('batch'),
+    workflow: o.getString('workflow'),
   };
 }
 
@@ -104,6 +107,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
     if (!model) throw invalidOption({ ...optionProblem('model'), message: `\`model\`: there is no checkpoint called "${truncate(v.model, 100)}". Pick one from the list.` });
     modelId = model.id;
   }
+  const workflowId = v.workflow ? (await resolveWorkflow(ctx, v.workflow, memberRoleIds(interaction))).id : undefined;
   await interaction.showModal(
     imagineModal(
       {
@@ -116,6 +120,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
         seed: raw.seed ? v.seed : undefined,
         batch: raw.batch ? v.batch : undefined,
         strength,
+        workflowId,
       },
       { loras: formatLoraList(v.loras) },
     ),
@@ -150,6 +155,7 @@ export const imagine: SlashCommand = {
       choices = await modelChoicesFor(ctx.db, kind, typed, { allowNsfw: nsfw, guildId: interaction.guildId, roleIds: memberRoleIds(interaction) });
       if (!choices.length && !typed.trim()) choices = emptyChoicesHint(kind, await lookupRegistryState(ctx.db));
     } else if (focused.name === 'sampler') choices = startsOrContains(comfySamplers, typed).map((s) => ({ name: s, value: s }));
+    else if (focused.name === 'workflow') choices = await workflowChoices(ctx.db, typed, memberRoleIds(interaction));
     else if (focused.name === 'size') {
       const t = typed.trim().toLowerCase();
       choices = sizePresets.filter((p) => !t || p.value.includes(t) || p.label.toLowerCase().includes(t)).map((p) => ({ name: p.label, value: p.value }));

@@ -32,7 +32,8 @@ function fromOutputHandler(action: typeof CustomIdAction.Upscale | typeof Custom
       // Only the owner, as with 🔁 🎲: a new request counted against the presser's own limits.
       const parent = await generationForButton(interaction, generationId, ctx, { audience: 'owner', doing });
       const { start, sameSeed } = plan(parent, index, ctx.imageInput);
-      const options = { ...optionsOf(parent, sameSeed), size: `${start.width}x${start.height}`, batch: 1 };
+      // The built-in image to image / upscale, whatever workflow made the parent.
+      const options = { ...optionsOf(parent, sameSeed), workflow: null, size: `${start.width}x${start.height}`, batch: 1 };
       await submitImagine(interaction, options, ctx, { parentId: parent.id, start: async () => start });
     },
   };

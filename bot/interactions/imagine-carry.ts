@@ -15,6 +15,8 @@ export interface ImagineCarry {
   batch?: number;
   /** Image to image strength, for a picture attached in the form. */
   strength?: number;
+  /** An uploaded workflow template's id. */
+  workflowId?: number;
 }
 
 /** The carried options: raw /imagine options plus the strength, which is checked apart from them. */
@@ -35,6 +37,7 @@ export function encodeCarry(c: ImagineCarry): string {
   if (c.seed !== undefined) tokens.push(`d${c.seed}`);
   if (c.batch !== undefined) tokens.push(`b${c.batch}`);
   if (c.strength !== undefined) tokens.push(`r${Math.round(c.strength * 100) / 100}`);
+  if (c.workflowId !== undefined) tokens.push(`w${c.workflowId}`);
   return tokens.join('_');
 }
 
@@ -44,7 +47,7 @@ function tampered(id: string): AppError {
   });
 }
 
-const tokenShape = /^([mstcahdbr])(\d+(?:\.\d+)?|\d+x\d+)$/;
+const tokenShape = /^([mstcahdbrw])(\d+(?:\.\d+)?|\d+x\d+)$/;
 
 /** The carried options as raw /imagine options (model as `#id`), so they go through the same validation. Pure. */
 export function decodeCarry(id: string): CarriedOptions {
@@ -68,6 +71,7 @@ export function decodeCarry(id: string): CarriedOptions {
       case 'd': raw.seed = value; break;
       case 'b': raw.batch = int(); break;
       case 'r': raw.strength = Number(value); break;
+      case 'w': raw.workflow = `#${int()}`; break;
     }
   }
   return raw;

@@ -29,6 +29,7 @@ export function optionsOf(g: GenerationRow, sameSeed: boolean): RawImagineOption
     scheduler: g.scheduler,
     seed: sameSeed ? g.seed : null,
     batch: g.batchSize,
+    workflow: g.workflowVersionId ? g.workflowTemplate : null,
   };
 }
 

@@ -9,12 +9,14 @@ import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts'
 import { replyInTime } from '../respond/reply-in-time.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
-import { parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
+import { allowedValues, parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
+import { truncate } from '#shared/render/limits.ts';
 import { sizeForPicture } from '../validation/image-size.ts';
 import type { StartImage } from '../images/image-input.ts';
 import { isNsfwChannel } from './channel-nsfw.ts';
 import { memberRoleIds } from './member-roles.ts';
 import { lookupModels } from './registry-lookup.ts';
+import { findUsableWorkflow, type UsableWorkflow } from './workflow-lookup.ts';
 
 const batchWithPicture: OptionProblem = {
   option: 'batch', allowed: '1 when starting from a picture', message: '`batch`: starting from a picture makes one image at a time. Leave `batch` out.',
@@ -22,6 +24,16 @@ const batchWithPicture: OptionProblem = {
 
 export function invalidOption(problem: OptionProblem): AppError {
   return new AppError(ErrorCode.Validation, problem.message, { expose: true, details: { option: problem.option, allowed: problem.allowed } });
+}
+
+/** The workflow template a request names, if the member may use it; a refusal otherwise. */
+export async function resolveWorkflow(ctx: BotContext, workflow: string, roleIds: string[]): Promise<UsableWorkflow> {
+  const found = await findUsableWorkflow(ctx.db, workflow, roleIds);
+  if (!found) {
+    const shown = workflow.startsWith('#') ? 'that workflow' : `"${truncate(workflow, 64)}"`;
+    throw invalidOption({ option: 'workflow', allowed: allowedValues.workflow, message: `\`workflow\`: ${shown} does not exist, is switched off, or is not open to your roles. Pick one from the list.` });
+  }
+  return found;
 }
 
 /**
@@ -53,6 +65,14 @@ export async function submitImagine(
       if (start && !request.size) request = { ...request, size: sizeForPicture(start.width, start.height) };
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
+      const workflow = request.workflow ? await resolveWorkflow(ctx, request.workflow, roleIds) : undefined;
+      if (workflow && !workflow.takesLoras && request.loras.length > 0) {
+        const option = request.loras.length > 1 ? 'loras' : 'lora';
+        throw invalidOption({ option, allowed: allowedValues[option], message: `\`${option}\`: the workflow ${workflow.name} takes no LoRAs. Leave them out or pick another workflow.` });
+      }
+      if (workflow && start && !workflow.takesImage) {
+        throw invalidOption({ option: 'image', allowed: 'a picture, with a workflow that takes one', message: `\`image\`: the workflow ${workflow.name} takes no picture. Leave \`image\` out or pick another workflow.` });
+      }
       const generation = toNewGeneration(request, checked.value, {
         userId: interaction.user.id,
         guildId: interaction.guildId,
@@ -64,7 +84,9 @@ export async function submitImagine(
         attachmentSizeLimit: statedUploadCap(interaction.attachmentSizeLimit),
       });
       if (opts.parentId) generation.parentId = opts.parentId;
-      if (start) Object.assign(generation, { initImageKey: start.key, denoise: start.denoise, workflowTemplate: start.template });
+      if (workflow) Object.assign(generation, { workflowTemplate: workflow.name, workflowVersionId: workflow.versionId });
+      // A picture with an uploaded workflow goes to its init image binding; otherwise the built-in img2img / upscale.
+      if (start) Object.assign(generation, { initImageKey: start.key, denoise: start.denoise, ...(workflow ? {} : { workflowTemplate: start.template }) });
       // The guild's moderation screens it and the limits are checked and consumed in the enqueue
       // transaction; a refusal is an exposed ModerationError or LimitError.
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds });

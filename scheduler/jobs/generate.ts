@@ -268,6 +268,7 @@ async function finish(
 }
 
 function describeModels(g: GenerationRow): string {
-  return [g.checkpoint, ...g.loras.map((l) => l.name)].join(' + ');
+  const models = [g.checkpoint, ...g.loras.map((l) => l.name)].join(' + ');
+  return g.workflowVersionId ? `${models} and every node of the workflow '${g.workflowTemplate}'` : models;
 }
 

@@ -2,6 +2,7 @@
  * How ComfyUI hands a node its inputs: `execution.get_input_data` (links resolved from upstream outputs,
  * hidden inputs added, undeclared literals dropped) and the Python call `obj.FUNCTION(**inputs)`.
  */
+import { CUSTOM_NODES } from './custom-nodes.ts';
 import { isLink } from './graph.ts';
 import type { NodeDef } from './objectInfo.ts';
 import { pyDictGet, pyIndex } from './pycontainers.ts';
@@ -69,7 +70,7 @@ export function inputData(inputs: PyDict, def: NodeDef, outputOf: (id: string) =
 
 /** Binding `FUNCTION(**inputs)`: an unexpected keyword first, then missing positional arguments (CPython's order). */
 export function checkCall(classType: string, inputs: Map<string, InputValue>): void {
-  const fn = FUNCTIONS[classType];
+  const fn = FUNCTIONS[classType] ?? CUSTOM_NODES[classType]?.call;
   if (!fn) throw new PyException('NotImplementedError', `sim/comfyui cannot execute ${classType}`);
   const unexpected = [...inputs.keys()].find((k) => !fn.params.includes(k));
   if (unexpected !== undefined) throw new PyException('TypeError', `${fn.name}() got an unexpected keyword argument '${unexpected}'`);

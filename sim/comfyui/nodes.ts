@@ -39,10 +39,10 @@ export interface NodeResult {
 }
 
 type Inputs = Map<string, unknown>;
-type NodeFn = (inputs: Inputs, ctx: NodeContext) => Promise<NodeResult>;
+export type NodeFn = (inputs: Inputs, ctx: NodeContext) => Promise<NodeResult>;
 
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v instanceof PyFloat ? v.value : Number(v));
-const sym = (v: unknown): Sym => v as Sym;
+export const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v instanceof PyFloat ? v.value : Number(v));
+export const sym = (v: unknown): Sym => v as Sym;
 
 function requireModel(models: ModelRegistry, folder: string, name: unknown): string {
   const file = str(name as PyValue);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { deepCopy, isDict, loads, type PyDict, type PyValue } from './pyjson.ts';
+import { addCustomNodes } from './custom-nodes.ts';
 import type { ModelRegistry } from './models.ts';
 import { upscaleModelNodes } from './upscale-model-nodes.ts';
 
@@ -43,8 +44,8 @@ function setCombo(info: PyDict, classType: string, inputName: string, values: st
 }
 
 /** object_info as a request would see it now: model combos from the installed files, LoadImage from the input dir. */
-export function currentObjectInfo(version: ObjectInfoVersion, models: ModelRegistry, inputImages: string[]): PyDict {
-  const info = deepCopy(baseObjectInfo(version));
+export function currentObjectInfo(version: ObjectInfoVersion, models: ModelRegistry, inputImages: string[], customNodes: readonly string[] = []): PyDict {
+  const info = addCustomNodes(deepCopy(baseObjectInfo(version)), customNodes);
   const checkpoints = models.list('checkpoints') ?? [];
   const loras = models.list('loras') ?? [];
   setCombo(info, 'CheckpointLoaderSimple', 'ckpt_name', checkpoints);

@@ -190,6 +190,18 @@ export class ComfyClient {
     return (await readJson(res, `GET /models/${folder}`)) as string[];
   }
 
+  /** GET /view_metadata/{folder}?filename=: a .safetensors file's `__metadata__`; undefined when it has none (404). */
+  async viewMetadata(folder: string, filename: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    const path = `/view_metadata/${encodeURIComponent(folder)}?${new URLSearchParams({ filename })}`;
+    const res = await this.#http.request(path, { signal });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const body = await readJson(res, `GET /view_metadata/${folder}`);
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  }
+
   async systemStats(signal?: AbortSignal): Promise<SystemStats> {
     return (await this.#getJson('/system_stats', { signal })) as SystemStats;
   }

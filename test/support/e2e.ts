@@ -70,7 +70,7 @@ export interface Player {
   imagine(options?: Record<string, string | number>, where?: Where): Promise<Played>;
   /** Any registered slash command, e.g. `/quota`; raw API options (an array) for subcommands. */
   command(name: string, options?: Record<string, string | number> | unknown[], where?: Where): Promise<Played>;
-  click(message: SimMessage, customId: string, opts?: { componentType?: number; permissions?: string }): Promise<Played>;
+  click(message: SimMessage, customId: string, opts?: { componentType?: number; permissions?: string; roles?: string[] }): Promise<Played>;
   autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
   submitModal(customId: string, fields: Record<string, string>, where?: { channel?: SimChannel }): Promise<Played>;
 }
@@ -163,7 +163,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
           imagine: (options, where) => played(sim.sendCommand({ ...base(where), name: 'imagine', options: toOptions(options) })),
           command: (name, options, where) => played(sim.sendCommand({ ...base(where), name, options: toOptions(options) })),
           click: (message, customId, o = {}) => {
-            const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id), permissions: o.permissions };
+            const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id), permissions: o.permissions, roles: o.roles };
             return played(sim.sendComponent({ ...base(where), message, customId, componentType: o.componentType }));
           },
           autocomplete: (focused, typed, options, where) =>
