@@ -6,7 +6,17 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { defaultImageInput } from '#bot/images/image-input.ts';
 import type { RecordedResponse, SimMessage } from '#sim/discord/index.ts';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { startAdminApi, type RunningAdminApi } from '#admin/start.ts';
+import { discoverModelsJob } from '#scheduler/jobs/discover-models.ts';
+import { createOrm } from '#shared/db/orm.ts';
+import { asDb } from '#shared/db/pool.ts';
+import { ImageLinks } from '#shared/images/image-links.ts';
+import { createLogger } from '#shared/logging.ts';
+import { LocalStorage } from '#shared/storage/local-storage.ts';
 import { startE2E, type E2E, type Player } from '../support/e2e.ts';
+import { jobHelpers } from '../support/scheduler-context.ts';
+import { exportedTxt2Img, exportedTxt2ImgBindings } from '../support/workflow-template-fixture.ts';
 import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
 
 // /imagine image: through the real discord.js client against sim/discord, the scheduler and
@@ -15,6 +25,9 @@ import { startSchedulerHarness, type SchedulerHarness } from '../support/schedul
 
 let e2e: E2E;
 let scheduler: SchedulerHarness;
+let orm: MikroORM;
+let admin: RunningAdminApi;
+const adminToken = 'e2e-admin-token-0123456789abcdef';
 const imageInput = { ...defaultImageInput, maxBytes: 200_000, maxPixels: 2_000_000, varyStrength: 0.55 };
 
 beforeAll(async () => {
@@ -22,8 +35,17 @@ beforeAll(async () => {
   e2e = await startE2E({ comfy: true, imageInput, images: async () => ({ storageDir, baseUrl: 'http://127.0.0.1:8787' }) });
   e2e.comfy!.setSecondsPerStep(0.005);
   scheduler = await startSchedulerHarness({ tdb: e2e.db, discord: e2e.sim, comfyUrls: [e2e.comfy!.url], env: { STORAGE_DIR: storageDir } });
+  await discoverModelsJob.handle(scheduler.scheduler.context, {}, jobHelpers());
+  orm = await createOrm(e2e.db.url);
+  const db = asDb(e2e.db.pool);
+  admin = await startAdminApi({
+    db, orm, adminToken, logger: createLogger({ level: 'silent' }), host: '127.0.0.1', port: 0,
+    images: { storage: new LocalStorage(storageDir), links: new ImageLinks({ db, ttlSeconds: 600, baseUrl: 'http://unused' }) },
+  });
 });
 afterAll(async () => {
+  await admin?.close();
+  await orm?.close();
   await scheduler?.stop();
   await e2e?.stop();
 });
@@ -136,6 +158,41 @@ describe('image to image through Discord', () => {
     await owner.imagine({ prompt: 'retried', image: attach(picture).id, steps: 2 }, { permissions: member });
     const second = (await e2e.db.pool.query<{ id: string }>("select id from generation where user_id = $1 and prompt = 'retried'", [owner.user.id])).rows[0]!;
     await scheduler.waitFor(second.id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
+  });
+
+  test('with an uploaded workflow the picture goes to its init image binding; a workflow without one refuses a picture', async () => {
+    const upload = async (name: string, workflow: unknown, bindings: unknown) => {
+      const res = await fetch(`${admin.url}/api/v1/workflows`, {
+        method: 'POST', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ name, workflow, bindings }),
+      });
+      expect(res.status, await res.clone().text()).toBe(201);
+    };
+    // ComfyUI's default graph turned image to image: LoadImage → VAEEncode instead of EmptyLatentImage.
+    const graph = exportedTxt2Img();
+    delete graph['5'];
+    graph['10'] = { inputs: { image: 'example.png' }, class_type: 'LoadImage', _meta: { title: 'Load Image' } };
+    graph['11'] = { inputs: { pixels: ['10', 0], vae: ['4', 2] }, class_type: 'VAEEncode', _meta: { title: 'VAE Encode' } };
+    graph['3']!.inputs.latent_image = ['11', 0];
+    const { width: _w, height: _h, batchSize: _b, ...bindings } = exportedTxt2ImgBindings();
+    await upload('restyle', graph, { ...bindings, initImage: { node: '10', input: 'image' } });
+    await upload('plain', exportedTxt2Img(), exportedTxt2ImgBindings());
+
+    const owner = e2e.playUser();
+    const picture = await sharp({ create: { width: 512, height: 512, channels: 3, background: '#aa3322' } }).png().toBuffer();
+    const refused = await owner.imagine({ prompt: 'no picture here', image: attach(picture).id, workflow: 'plain' }, { permissions: member });
+    expect(isEphemeral(refused.response)).toBe(true);
+    expect(refusalText(refused.response)).toMatch(/workflow plain takes no picture/);
+    expect(await generationsOf(owner)).toBe(0);
+
+    const played = await owner.imagine({ prompt: 'restyled', image: attach(picture).id, strength: 0.4, workflow: 'restyle', steps: 3 }, { permissions: member });
+    expect(isEphemeral(played.response), refusalText(played.response)).toBe(false);
+    const { rows } = await e2e.db.pool.query<{ id: string }>('select id from generation where user_id = $1', [owner.user.id]);
+    const g = await scheduler.waitFor(rows[0]!.id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
+    expect(g).toMatchObject({ workflowTemplate: 'restyle', denoise: 0.4 });
+    expect(g.workflowVersionId).not.toBeNull();
+    const ran = await promptRan(g.comfyPromptId!);
+    expect(ran['10']!.inputs.image).toMatch(/^genonaut-[0-9a-f]{32}\.png$/);
+    expect(ran['3']!.inputs).toMatchObject({ denoise: 0.4, steps: 3 });
   });
 
   test('too many bytes, too many pixels, or a file that is not a picture: an ephemeral refusal, nothing queued', async () => {
