@@ -58,6 +58,7 @@ export const generationResponse = z
     loras: z.array(z.object({ name: z.string(), strengthModel: z.number(), strengthClip: z.number() })),
     vae: z.string().nullable(), width: z.int(), height: z.int(), batchSize: z.int(), seed: z.string().describe('0 … 2^64−1 as a decimal string'),
     steps: z.int(), cfg: z.number(), sampler: z.string(), scheduler: z.string(), denoise: z.number(), workflowTemplate: z.string(),
+    initImageKey: z.string().nullable().describe('storage key of the picture it started from (img2img, upscale); null for text to image'),
     status: z.enum(generationStatuses), progress: z.number().min(0).max(1), comfyInstanceId: z.int().nullable(), comfyPromptId: z.uuid().nullable(),
     generateJobId: z.uuid().nullable(), errorCode: z.string().nullable(), errorMessage: z.string().nullable(), attempts: z.int(),
     outputs: z.array(output), parentId: z.uuid().nullable(), chargedAt: nullableDateTime, createdAt: dateTime, startedAt: nullableDateTime,

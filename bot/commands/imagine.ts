@@ -14,6 +14,8 @@ import { workflowChoices } from '../services/workflow-lookup.ts';
 import { loraLimits } from '../validation/lora-list.ts';
 import { parseImagineOptions, imagineLimits, optionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { emptyChoicesHint } from '../validation/registry-state.ts';
+import { defaultStrength, parseStrength, strengthLimits, strengthWithoutImage } from '../validation/strength.ts';
+import { startFromAttachment } from '../images/picture-start.ts';
 import { sizePresets } from '../validation/size.ts';
 import { formatLoraList } from '../validation/lora-list.ts';
 import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
@@ -50,6 +52,11 @@ export const imagineData: RESTPostAPIChatInputApplicationCommandsJSONBody = {
       type: ApplicationCommandOptionType.Integer, name: 'batch', description: 'How many images',
       min_value: imagineLimits.batch.min, max_value: imagineLimits.batch.max,
     },
+    { type: ApplicationCommandOptionType.Attachment, name: 'image', description: 'A picture to start from (image to image)' },
+    {
+      type: ApplicationCommandOptionType.Number, name: 'strength', description: `How much to change the picture (default ${defaultStrength})`,
+      min_value: strengthLimits.min, max_value: strengthLimits.max,
+    },
     { type: S, name: 'workflow', description: 'A workflow your server uploaded (default: plain text to image)', autocomplete: true, max_length: 64 },
   ],
 };
@@ -74,8 +81,22 @@ function readOptions(interaction: ChatInputCommandInteraction): RawImagineOption
   };
 }
 
+/** The `image` option as a starting point at `strength`; undefined without one. */
+function readPicture(interaction: ChatInputCommandInteraction, ctx: BotContext) {
+  const image = interaction.options.getAttachment('image');
+  const strength = interaction.options.getNumber('strength');
+  const checked = parseStrength(strength);
+  if (!checked.ok) throw invalidOption(checked.problem);
+  if (!image) {
+    // Without a prompt the form opens, where a picture can be attached: the strength rides along.
+    if (strength !== null && interaction.options.getString('prompt')?.trim()) throw invalidOption(strengthWithoutImage);
+    return undefined;
+  }
+  return startFromAttachment(image, interaction.user.id, checked.value, ctx);
+}
+
 /** No prompt: check the other options now, then open the form carrying them. */
-async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagineOptions, ctx: BotContext): Promise<void> {
+async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagineOptions, ctx: BotContext, strength: number | undefined): Promise<void> {
   const checked = parseImagineOptions({ ...raw, prompt: 'placeholder' }, () => '');
   if (!checked.ok) throw invalidOption(checked.problem);
   const v = checked.value;
@@ -98,6 +119,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
         scheduler: v.scheduler ?? undefined,
         seed: raw.seed ? v.seed : undefined,
         batch: raw.batch ? v.batch : undefined,
+        strength,
         workflowId,
       },
       { loras: formatLoraList(v.loras) },
@@ -115,8 +137,13 @@ export const imagine: SlashCommand = {
   preconditions: [guildOnly],
   async run(interaction, ctx) {
     const raw = readOptions(interaction);
-    if (!raw.prompt?.trim()) return openModal(interaction, raw, ctx);
-    await submitImagine(interaction, raw, ctx);
+    const picture = readPicture(interaction, ctx);
+    if (!raw.prompt?.trim()) {
+      // The form cannot carry an attachment: a picture needs its prompt in the command.
+      if (picture) throw invalidOption({ ...optionProblem('prompt'), message: '`prompt`: give a prompt with `image`, or leave `image` out and attach the picture in the form.' });
+      return openModal(interaction, raw, ctx, interaction.options.getNumber('strength') ?? undefined);
+    }
+    await submitImagine(interaction, raw, ctx, picture ? { start: picture } : {});
   },
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);

@@ -13,6 +13,8 @@ import { storageNotice } from '#shared/render/storage-notice.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { allowedValues, parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { truncate } from '#shared/render/limits.ts';
+import { sizeForPicture } from '../validation/image-size.ts';
+import type { StartImage } from '../images/image-input.ts';
 import { isNsfwChannel } from './channel-nsfw.ts';
 import { memberRoleIds } from './member-roles.ts';
 import { lookupModels } from './registry-lookup.ts';
@@ -22,6 +24,10 @@ async function storageFailingSince(db: BotContext['db']): Promise<Date | null> {
   const { text, values } = readStorageHealth();
   return (await db.executeSql<StorageHealthRow>(text, values)).rows[0]?.failingSince ?? null;
 }
+
+const batchWithPicture: OptionProblem = {
+  option: 'batch', allowed: '1 when starting from a picture', message: '`batch`: starting from a picture makes one image at a time. Leave `batch` out.',
+};
 
 export function invalidOption(problem: OptionProblem): AppError {
   return new AppError(ErrorCode.Validation, problem.message, { expose: true, details: { option: problem.option, allowed: problem.allowed } });
@@ -39,7 +45,7 @@ export async function resolveWorkflow(ctx: BotContext, workflow: string, roleIds
 
 /**
  * The one path from options to a queued generation, shared by the slash command, the modal and the
- * 🔁 🎲 buttons (which pass `parentId`): validate, check models, check and consume limits, insert
+ * 🔁 🎲 ⬆ 🔀 buttons (which pass `parentId`), with `start` the picture to begin from: validate, check models, check and consume limits, insert
  * row + job in one transaction, reply "Queued — #N in line". A reply Discord fails (5xx) after the
  * request was queued is followed up once Discord answers, never queued again.
  */
@@ -47,11 +53,12 @@ export async function submitImagine(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction,
   raw: RawImagineOptions,
   ctx: BotContext,
-  opts: { parentId?: string } = {},
+  opts: { parentId?: string; start?: () => Promise<StartImage> } = {},
 ): Promise<void> {
   const parsed = parseImagineOptions(raw);
   if (!parsed.ok) throw invalidOption(parsed.problem);
-  const request = parsed.value;
+  let request = parsed.value;
+  if (opts.start && request.batch > 1) throw invalidOption(batchWithPicture);
   const allowNsfw = isNsfwChannel(interaction);
   const roleIds = memberRoleIds(interaction);
   const log = ctx.logger.child({ interactionId: interaction.id });
@@ -60,12 +67,18 @@ export async function submitImagine(
   const reply = replyInTime(
     interaction,
     async () => {
+      // Downloading and checking a picture takes a while: inside the deferral.
+      const start = opts.start ? await opts.start() : undefined;
+      if (start && !request.size) request = { ...request, size: sizeForPicture(start.width, start.height) };
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
       const workflow = request.workflow ? await resolveWorkflow(ctx, request.workflow, roleIds) : undefined;
       if (workflow && !workflow.takesLoras && request.loras.length > 0) {
         const option = request.loras.length > 1 ? 'loras' : 'lora';
         throw invalidOption({ option, allowed: allowedValues[option], message: `\`${option}\`: the workflow ${workflow.name} takes no LoRAs. Leave them out or pick another workflow.` });
+      }
+      if (workflow && start && !workflow.takesImage) {
+        throw invalidOption({ option: 'image', allowed: 'a picture, with a workflow that takes one', message: `\`image\`: the workflow ${workflow.name} takes no picture. Leave \`image\` out or pick another workflow.` });
       }
       const generation = toNewGeneration(request, checked.value, {
         userId: interaction.user.id,
@@ -79,6 +92,8 @@ export async function submitImagine(
       });
       if (opts.parentId) generation.parentId = opts.parentId;
       if (workflow) Object.assign(generation, { workflowTemplate: workflow.name, workflowVersionId: workflow.versionId });
+      // A picture with an uploaded workflow goes to its init image binding; otherwise the built-in img2img / upscale.
+      if (start) Object.assign(generation, { initImageKey: start.key, denoise: start.denoise, ...(workflow ? {} : { workflowTemplate: start.template }) });
       // The guild's moderation screens it and the limits are checked and consumed in the enqueue
       // transaction; a refusal is an exposed ModerationError or LimitError.
       const queued = await ctx.enqueuer.enqueue(generation, { roleIds });

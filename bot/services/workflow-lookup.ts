@@ -8,6 +8,8 @@ export interface UsableWorkflow {
   versionId: number;
   /** Its bindings say where a LoRA chain goes. */
   takesLoras: boolean;
+  /** Its bindings have an init image input (image to image). */
+  takesImage: boolean;
 }
 
 /** Workflow templates this member may use whose name contains what they typed (for autocomplete). */

@@ -12,6 +12,7 @@ import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
+import { readInitImage, uploadInitImage } from '../generation/init-image.ts';
 import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
 import { stepTimer } from '../generation/step-timer.ts';
 import { storeWithRetry } from '../generation/storage-retry.ts';
@@ -174,7 +175,28 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
   const log = helpers.logger.child({ promptId: g.comfyPromptId, instance: instance.name });
   const client = ctx.instances.client(instance.baseUrl);
   if (submit) {
-    const graph = await buildChecked(ctx, g, instance);
+    let initImage: string | undefined;
+    if (g.initImageKey) {
+      const bytes = await readInitImage(ctx.storage, g);
+      if (!bytes) {
+        await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.NotFound, 'The picture this request starts from is no longer stored.'));
+        return 'done';
+      }
+      try {
+        initImage = await uploadInitImage(client, bytes, helpers.signal);
+      } catch (err) {
+        if (helpers.signal.aborted) throw err;
+        // Refused (4xx, e.g. over the instance's upload cap): the picture, not the instance, is the problem.
+        const status = err instanceof AppError ? (err.details as { status?: number } | undefined)?.status : undefined;
+        if (status !== undefined && status >= 400 && status < 500) {
+          await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, `The image server refused the starting picture (HTTP ${status}).`));
+          return 'done';
+        }
+        log.warn({ err }, 'could not upload the starting picture; the request is placed again');
+        return leaveInstance(ctx, instance.id, g, err);
+      }
+    }
+    const graph = await buildChecked(ctx, g, instance, initImage);
     if (!graph) return 'done';
     await ctx.__test__?.checkpoint?.('before-submit', g.id);
     try {

@@ -37,6 +37,8 @@ const FUNCTIONS: Record<string, { name: string; params: string[]; required: numb
   SaveImage: { name: 'SaveImage.save_images', params: ['images', 'filename_prefix', 'prompt', 'extra_pnginfo'], required: 1 },
   PreviewImage: { name: 'SaveImage.save_images', params: ['images', 'filename_prefix', 'prompt', 'extra_pnginfo'], required: 1 },
   LoadImage: { name: 'LoadImage.load_image', params: ['image'], required: 1 },
+  UpscaleModelLoader: { name: 'UpscaleModelLoader.load_model', params: ['model_name'], required: 1 },
+  ImageUpscaleWithModel: { name: 'ImageUpscaleWithModel.upscale', params: ['upscale_model', 'image'], required: 2 },
 };
 
 /** A value a node receives: a Python value, an upstream output object, or None for a missing link. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { deepCopy, isDict, loads, type PyDict, type PyValue } from './pyjson.ts';
 import { addCustomNodes } from './custom-nodes.ts';
 import type { ModelRegistry } from './models.ts';
+import { upscaleModelNodes } from './upscale-model-nodes.ts';
 
 export type ObjectInfoVersion = 'default' | 'newer';
 
@@ -52,6 +53,8 @@ export function currentObjectInfo(version: ObjectInfoVersion, models: ModelRegis
   setCombo(info, 'LoraLoaderModelOnly', 'lora_name', loras);
   setCombo(info, 'VAELoader', 'vae_name', vaeList(models));
   setCombo(info, 'LoadImage', 'image', inputImages);
+  const upscaleModels = models.list('upscale_models') ?? [];
+  if (upscaleModels.length) for (const [name, def] of upscaleModelNodes(version, upscaleModels)) info.set(name, def);
   return info;
 }
 

@@ -7,6 +7,7 @@ import type { SimDirs } from './files.ts';
 import { History } from './history.ts';
 import { ModelRegistry } from './models.ts';
 import { baseObjectInfo, nodeDef, type ObjectInfoVersion } from './objectInfo.ts';
+import { upscaleModelNodes } from './upscale-model-nodes.ts';
 import { addCustomNodes } from './custom-nodes.ts';
 import { DEFAULT_MODEL_METADATA } from './models.ts';
 import { deepCopy, isDict, pyFloat, type Loose, type PyDict } from './pyjson.ts';
@@ -156,7 +157,7 @@ export class ComfyState {
     };
     return {
       hub: this.hub, models: this.models, dirs: this.dirs, cache: this.cache, previews: this.previews,
-      nodeDef: (c) => nodeDef(this.nodeDefinitions, c),
+      nodeDef: (c) => nodeDef(this.nodeDefinitions, c) ?? nodeDef(upscaleModelNodes(this.version, []), c),
       secondsPerStep: () => this.secondsPerStep,
       holdIfPaused: async () => {
         while (this.paused && epoch === this.epoch) await new Promise<void>((r) => this.pauseWaiters.push(r));

@@ -206,6 +206,20 @@ export class ComfyClient {
     return (await this.#getJson('/system_stats', { signal })) as SystemStats;
   }
 
+  /**
+   * `POST /upload/image` (multipart) into the input folder; answers the name `LoadImage` takes. Same
+   * name and same bytes reuse the file there, so a retry or a second run uploads nothing new.
+   */
+  async uploadImage(bytes: Uint8Array, filename: string, signal?: AbortSignal): Promise<string> {
+    const form = new FormData();
+    form.set('image', new Blob([bytes], { type: 'image/png' }), filename);
+    form.set('type', 'input');
+    const res = await this.#http.request('/upload/image', { method: 'POST', body: form, signal, timeoutMs: 60_000, context: { upload: filename } });
+    const data = asObject(await readJson(res, 'POST /upload/image'));
+    if (typeof data.name !== 'string' || !data.name) throw new AppError(ErrorCode.ComfyUnavailable, 'ComfyUI answered POST /upload/image without a file name');
+    return typeof data.subfolder === 'string' && data.subfolder ? `${data.subfolder}/${data.name}` : data.name;
+  }
+
   /** Streams an output file from /view. The caller must consume or destroy the stream. */
   async openOutput(ref: ImageRef, signal?: AbortSignal): Promise<Readable> {
     const query = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder ?? '', type: ref.type ?? 'output' });

@@ -8,8 +8,8 @@ import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST';
-  /** Already-serialized JSON body. */
-  body?: string;
+  /** Already-serialized JSON body, or a multipart form (fetch sets its content type). */
+  body?: string | FormData;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Log context, e.g. `{ promptId }`. */
@@ -112,7 +112,7 @@ export class HttpTransport {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.#opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const headers: Record<string, string> = {};
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (typeof opts.body === 'string') headers['content-type'] = 'application/json';
     if (this.#opts.authorization) headers.authorization = this.#opts.authorization;
     return fetch(this.url(path), { method, body: opts.body, headers, signal });
   }

@@ -27,7 +27,7 @@ describe('commands:deploy', () => {
     expect(quota?.name).toBe('quota');
     expect(quota?.options ?? []).toEqual([]);
     expect(imagine?.name).toBe('imagine');
-    expect(imagine?.options?.map((o) => o.name)).toEqual(['prompt', 'negative', 'model', 'lora', 'lora_strength', 'size', 'steps', 'cfg', 'sampler', 'scheduler', 'seed', 'batch', 'workflow']);
+    expect(imagine?.options?.map((o) => o.name)).toEqual(['prompt', 'negative', 'model', 'lora', 'lora_strength', 'size', 'steps', 'cfg', 'sampler', 'scheduler', 'seed', 'batch', 'image', 'strength', 'workflow']);
     expect(imagine?.options?.filter((o) => o.autocomplete).map((o) => o.name)).toEqual(['model', 'lora', 'size', 'sampler', 'workflow']);
     expect(sim.commands()).toEqual([]);
     const puts = sim.requests.filter((r) => r.method === 'PUT' && r.path.includes(`/guilds/${guild.id}/commands`));

@@ -12,6 +12,7 @@ import { startDiscordSim, type DiscordSim, type DiscordSimOptions, type Recorded
 import { registerCommands } from '#bot/register-commands.ts';
 import { startBot, type RunningBot } from '#bot/start-bot.ts';
 import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
+import type { ImageInputSettings } from '#bot/images/image-input.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 
 export interface SeededModels {
@@ -42,6 +43,8 @@ export interface E2EOptions {
    * once the database exists, e.g. to start the admin API first. Default: an empty temp directory.
    */
   images?: (db: TestDatabase) => Promise<{ storageDir: string; baseUrl: string }>;
+  /** The bot's picture caps and vary/upscale strengths (default: the configuration's defaults). */
+  imageInput?: ImageInputSettings;
   /** Serve the bot's /metrics and /readyz on a free loopback port (bot.metricsUrl). */
   botMetrics?: boolean;
 }
@@ -143,7 +146,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     const images = { storage: new LocalStorage(imageSetup.storageDir), links: new ImageLinks({ db: asDb(db.pool), ttlSeconds: 600, baseUrl: imageSetup.baseUrl }) };
     const bot = await startBot({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000, deferAfterMs: opts.deferAfterMs,
-      limits: opts.limits, limitClock: opts.limitClock, images, ...(opts.botMetrics ? { metricsListen: { host: '127.0.0.1', port: 0 } } : {}),
+      limits: opts.limits, limitClock: opts.limitClock, images, ...(opts.imageInput ? { imageInput: opts.imageInput } : {}), ...(opts.botMetrics ? { metricsListen: { host: '127.0.0.1', port: 0 } } : {}),
     });
     cleanups.push(() => bot.stop());
     await sim.waitForBot();

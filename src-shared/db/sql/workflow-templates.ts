@@ -62,7 +62,7 @@ export function templateChoices(typed: string, roleIds: string[], limit: number)
 export function usableTemplateVersion(nameOrId: string, roleIds: string[]): SqlStatement {
   const byId = /^#(\d{1,9})$/.exec(nameOrId);
   return {
-    text: `select t.id, t.name, v.id as "versionId", (v.bindings ? 'loras') as "takesLoras" from workflow_template t
+    text: `select t.id, t.name, v.id as "versionId", (v.bindings ? 'loras') as "takesLoras", (v.bindings ? 'initImage') as "takesImage" from workflow_template t
       join lateral (select id, bindings from workflow_template_version where template_id = t.id order by version desc limit 1) v on true
       where ${byId ? 't.id = $1::int' : 't.name = $1'} and t.enabled and ${allowedFor('$2')}`,
     values: [byId ? Number(byId[1]) : nameOrId, roleIds],
