@@ -8,6 +8,7 @@ import { createBotClient } from './client.ts';
 import { commands, componentHandlers, modalHandlers } from './command-list.ts';
 import type { BotContext } from './context.ts';
 import { summarizeInteraction } from './listeners/interaction-summary.ts';
+import { rememberInteractionPayloads } from './listeners/interaction-payloads.ts';
 import { watchUnreadInteractions, type UnreadOutcome } from './listeners/unread-interactions.ts';
 import { answerUnread, unreadableMessage, unsupportedMessage } from './respond/answer-unread.ts';
 import { deferAfterMs } from './respond/reply-in-time.ts';
@@ -68,6 +69,7 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
     const message = outcome.kind === 'threw' ? unreadableMessage : unsupportedMessage;
     router.track(answerUnread(client.rest, (payload ?? {}) as Record<string, unknown>, message, logger));
   };
+  if (!rememberInteractionPayloads(client)) logger.warn('cannot read interaction payloads through discord.js; channels count as not age-restricted and members as without roles');
   if (!watchUnreadInteractions(client, onUnread)) logger.warn('cannot watch discord.js interaction parsing; unreadable interactions will go unanswered');
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.ShardError, (err, shardId) => logger.error({ err, shardId }, 'gateway connection error'));

@@ -33,7 +33,6 @@ export async function submitImagine(
   const parsed = parseImagineOptions(raw);
   if (!parsed.ok) throw invalidOption(parsed.problem);
   const request = parsed.value;
-  const allowNsfw = isNsfwChannel(interaction);
   const roleIds = memberRoleIds(interaction);
   const log = ctx.logger.child({ interactionId: interaction.id });
   let generationId = '';
@@ -41,6 +40,7 @@ export async function submitImagine(
   const reply = replyInTime(
     interaction,
     async () => {
+      const allowNsfw = await isNsfwChannel(interaction);
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
       const generation = toNewGeneration(request, checked.value, {
