@@ -13,6 +13,7 @@ import { watchUnreadInteractions, type UnreadOutcome } from './listeners/unread-
 import { answerUnread, unreadableMessage, unsupportedMessage } from './respond/answer-unread.ts';
 import { deferAfterMs } from './respond/reply-in-time.ts';
 import { createInteractionRouter } from './router.ts';
+import { ReplyBookkeeping } from './services/reply-bookkeeping.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { Limiter, type LimiterSettings } from '#shared/limits/limiter.ts';
 import { watchDiscordRest } from '#shared/observability/registry.ts';
@@ -53,8 +54,10 @@ export interface RunningBot {
 export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const logger = deps.logger.child({ component: 'bot' });
   const limiter = deps.limits ? new Limiter(deps.limits, deps.limitClock) : Limiter.unlimited();
+  const db = asDb(deps.pool);
   const ctx: BotContext = {
-    pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
+    pool: deps.pool, db, boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
+    replies: new ReplyBookkeeping(db, deps.boss, logger),
     applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs, images: deps.images,
   };
   const metrics = createBotMetrics();

@@ -1,9 +1,7 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import { statedUploadCap } from '#shared/discord/upload-cap.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
-import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { BotContext } from '../context.ts';
-import { setGenerationMessage } from '../db/generation-queries.ts';
 import { queuedMessage, type MessageBody } from '#shared/render/queued-message.ts';
 import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
 import { replyInTime } from '../respond/reply-in-time.ts';
@@ -60,7 +58,7 @@ export async function submitImagine(
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
       // The limiter's count of everyone waiting (no line scan here): an upper bound the scheduler
-      // replaces with the real place and an ETA once the reply exists (see announceLineMoved below).
+      // replaces with the real place and an ETA once the reply exists (see ctx.replies below).
       queuedBody = queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false });
       return queuedBody;
     },
@@ -77,11 +75,8 @@ export async function submitImagine(
     const stillWaiting = async () => ['queued', 'running'].includes((await new GenerationRepository(ctx.db).get(id)).status);
     messageId = await followUpQueued(interaction, queuedBody, id, log, stillWaiting);
   }
-  if (messageId) {
-    const { text, values } = setGenerationMessage(generationId, messageId);
-    await ctx.db.executeSql(text, values).catch((err: unknown) => log.warn({ err, generationId }, 'could not store the message id'));
-  }
   // Now that the reply exists the scheduler can show its real place and ETA (and those it moved
-  // back, fair order lets a newcomer's first request pass a heavy user's later ones).
-  if (generationId) await announceLineMoved(ctx.boss).catch((err: unknown) => log.warn({ err }, 'could not announce the line move'));
+  // back, fair order lets a newcomer's first request pass a heavy user's later ones); its message id
+  // is stored for edits after the token expires. Batched with the other replies of the moment.
+  if (generationId) await ctx.replies.record(generationId, messageId);
 }
