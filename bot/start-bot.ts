@@ -50,13 +50,19 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/**
+ * A burst of a few hundred /imagine goes into one enqueue transaction rather than several of 100
+ * side by side: its p99 was lower on the 2-core bench machine (bench/interaction-latency.ts).
+ */
+const enqueueBatchMax = 250;
+
 /** Logs the bot in and resolves once discord.js is ready (READY plus every GUILD_CREATE). */
 export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const logger = deps.logger.child({ component: 'bot' });
   const limiter = deps.limits ? new Limiter(deps.limits, deps.limitClock) : Limiter.unlimited();
   const db = asDb(deps.pool);
   const ctx: BotContext = {
-    pool: deps.pool, db, boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
+    pool: deps.pool, db, boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter, maxBatch: enqueueBatchMax }), limiter, logger,
     replies: new ReplyBookkeeping(db, deps.boss, logger),
     applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs, images: deps.images,
   };
