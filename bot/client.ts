@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, Options, type Guild, type GuildMember, type User } from 'discord.js';
+import { Client, Options, type Guild, type GuildMember, type User } from 'discord.js';
 
 export interface BotClientOptions {
   apiBase: string;
@@ -9,12 +9,14 @@ export interface BotClientOptions {
 const isSelf = (entity: User | GuildMember) => entity.id === entity.client.user.id;
 
 /**
- * discord.js client for an interaction-only bot: intent Guilds only, and caches limited to what
- * interactions need (guilds, channels, roles, overwrites) so 1 000 guilds stay well under 200 MB.
+ * discord.js client for an interaction-only bot: no intents at all. Interactions are not gated by any
+ * intent and carry what the bot needs (the channel with its age restriction, the member's roles and
+ * permissions, the guild id), so the guild, channel and role caches stay empty whatever the number of
+ * guilds (see bot/listeners/interaction-channels.ts). The other caches are off too.
  */
 export function createBotClient(opts: BotClientOptions): Client {
   return new Client({
-    intents: [GatewayIntentBits.Guilds],
+    intents: [],
     rest: { api: opts.apiBase },
     waitGuildTimeout: opts.waitGuildTimeoutMs ?? 15_000,
     makeCache: Options.cacheWithLimits({

@@ -7,6 +7,7 @@ import type { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import type { Limiter } from '#shared/limits/limiter.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { ImageInputSettings } from './images/image-input.ts';
+import type { ReplyBookkeeping } from './services/reply-bookkeeping.ts';
 
 /** What every handler may use; handed in by start-bot, never imported as a global. */
 export interface BotContext {
@@ -18,6 +19,8 @@ export interface BotContext {
   enqueuer: GenerationEnqueuer;
   /** The same limiter the enqueuer checks with; /quota reads it. */
   limiter: Limiter;
+  /** Stores a "Queued" reply's message id and announces the line move, batched across concurrent replies. */
+  replies: ReplyBookkeeping;
   logger: Logger;
   applicationId: string;
   /** Defer a reply whose work takes longer than this (see respond/reply-in-time.ts). */

@@ -1,53 +1,10 @@
-import { shardMetricsPort } from './shard-plan.ts';
-import { loadConfigOrExit } from '#shared/config.ts';
-import { limiterSettingsFrom } from '#shared/limits/settings.ts';
-import { asDb, createPool } from '#shared/db/pool.ts';
-import { imageLinksFromConfig } from '#shared/images/image-links.ts';
-import { openStorage } from '#shared/storage/create-storage.ts';
-import { probeDatabase } from '#shared/db/ensure-database.ts';
-import { createLogger } from '#shared/logging.ts';
-import { describeStartupError, guardStartup, startupContextFrom } from '#shared/startup-errors.ts';
-import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
-import { startBoss } from '#shared/queue/boss.ts';
-import { startBot } from './start-bot.ts';
-import { imageInputFrom } from './images/image-input.ts';
+// `npm run bot`: the Discord gateway process. The compile cache is switched on before anything else
+// is loaded: with it Node reads the stripped TypeScript of a previous start (or of the image build,
+// scripts/warm-compile-cache.ts) instead of loading its type stripper, WebAssembly whose memory is
+// never given back, which saves the bot ~20 MB of RSS and start-up time. NODE_COMPILE_CACHE names
+// the folder (default: the OS temp folder); NODE_DISABLE_COMPILE_CACHE=1 switches it off.
+import { enableCompileCache } from 'node:module';
 
-/** `npm run bot`: the Discord gateway process. Producer only; the scheduler does the work. */
-const config = loadConfigOrExit('bot');
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
-const startupGuard = guardStartup(logger, startupContextFrom(config));
-const pool = createPool(config.DATABASE_URL);
-await probeDatabase(pool);
-const storage = await openStorage(config);
-const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
-let bot;
-try {
-  bot = await startBot({
-    token: config.DISCORD_TOKEN,
-    applicationId: config.DISCORD_APPLICATION_ID,
-    apiBase: config.DISCORD_API_BASE,
-    pool,
-    boss,
-    logger,
-    limits: limiterSettingsFrom(config),
-    imageInput: imageInputFrom(config),
-    images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
-    ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: shardMetricsPort(config.BOT_METRICS_PORT, process.env.SHARDS) } } : {}),
-  });
-} catch (err) {
-  const line = describeStartupError(err, startupContextFrom(config));
-  if (line) process.stderr.write(`bot: ${line}\n`);
-  else logger.fatal({ err }, 'bot could not log in');
-  await boss.stop({ graceful: false }).catch(() => {});
-  await pool.end().catch(() => {});
-  process.exit(1);
-}
-const running = bot;
-
-const shutdown = stopOnSignals(logger, async () => {
-  await running.stop();
-  await boss.stop({ graceful: true, timeout: 5_000 });
-  await pool.end();
-}, { forceAfterMs: 10_000 });
-startupGuard();
-guardProcess(logger, shutdown);
+enableCompileCache();
+const { runBot } = await import('./run-bot.ts');
+await runBot();

@@ -104,28 +104,31 @@ export function createInteractionRouter(opts: RouterOptions): InteractionRouter 
   }
 
   async function outcomeOf(interaction: Interaction): Promise<InteractionOutcome> {
-    const log = ctx.logger.child({ interactionId: interaction.id, userId: interaction.user?.id, type: interaction.type });
+    // Made only when something is logged: most interactions log nothing here, and a child logger's
+    // bindings are sanitised when it is made.
+    const log = () => ctx.logger.child({ interactionId: interaction.id, userId: interaction.user?.id, type: interaction.type });
     try {
       if (interaction.isChatInputCommand()) return await chatInput(interaction);
       else if (interaction.isAutocomplete()) await autocomplete(interaction);
       else if (interaction.isMessageComponent()) await component(interaction);
       else if (interaction.isModalSubmit()) await modal(interaction);
       else {
-        log.warn('interaction of a kind this bot does not handle');
-        if (interaction.isRepliable()) await replyEphemeral(interaction, unsupportedMessage, log);
+        log().warn('interaction of a kind this bot does not handle');
+        if (interaction.isRepliable()) await replyEphemeral(interaction, unsupportedMessage, log());
       }
       return 'ok';
     } catch (thrown) {
       const err = fromDiscordInputError(thrown);
       if (interaction.isAutocomplete()) {
-        log.warn({ err }, 'autocomplete failed');
+        log().warn({ err }, 'autocomplete failed');
         if (!interaction.responded) await interaction.respond([]).catch(() => {});
         return 'error';
       }
       const refused = err instanceof AppError && err.expose;
-      if (refused) log.info({ code: err.code, details: err.details }, err.message);
-      else log.error({ err }, 'interaction failed');
-      if (interaction.isRepliable()) await replyEphemeral(interaction, userFacingMessage(err), log);
+      const errorLog = log();
+      if (refused) errorLog.info({ code: err.code, details: err.details }, err.message);
+      else errorLog.error({ err }, 'interaction failed');
+      if (interaction.isRepliable()) await replyEphemeral(interaction, userFacingMessage(err), errorLog);
       return refused ? 'refused' : 'error';
     }
   }

@@ -8,11 +8,13 @@ import { createBotClient } from './client.ts';
 import { commands, componentHandlers, modalHandlers } from './command-list.ts';
 import type { BotContext } from './context.ts';
 import { summarizeInteraction } from './listeners/interaction-summary.ts';
+import { rememberInteractionPayloads } from './listeners/interaction-payloads.ts';
 import { watchUnreadInteractions, type UnreadOutcome } from './listeners/unread-interactions.ts';
 import { answerUnread, unreadableMessage, unsupportedMessage } from './respond/answer-unread.ts';
 import { deferAfterMs } from './respond/reply-in-time.ts';
 import { defaultImageInput, type ImageInputSettings } from './images/image-input.ts';
 import { createInteractionRouter } from './router.ts';
+import { ReplyBookkeeping } from './services/reply-bookkeeping.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { Limiter, type LimiterSettings } from '#shared/limits/limiter.ts';
 import { watchDiscordRest } from '#shared/observability/registry.ts';
@@ -51,12 +53,20 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+/**
+ * A burst of a few hundred /imagine goes into one enqueue transaction rather than several of 100
+ * side by side: its p99 was lower on the 2-core bench machine (bench/interaction-latency.ts).
+ */
+const enqueueBatchMax = 250;
+
 /** Logs the bot in and resolves once discord.js is ready (READY plus every GUILD_CREATE). */
 export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const logger = deps.logger.child({ component: 'bot' });
   const limiter = deps.limits ? new Limiter(deps.limits, deps.limitClock) : Limiter.unlimited();
+  const db = asDb(deps.pool);
   const ctx: BotContext = {
-    pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
+    pool: deps.pool, db, boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter, maxBatch: enqueueBatchMax }), limiter, logger,
+    replies: new ReplyBookkeeping(db, deps.boss, logger),
     applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs, images: deps.images,
     imageInput: deps.imageInput ?? defaultImageInput,
   };
@@ -72,6 +82,7 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
     const message = outcome.kind === 'threw' ? unreadableMessage : unsupportedMessage;
     router.track(answerUnread(client.rest, (payload ?? {}) as Record<string, unknown>, message, logger));
   };
+  if (!rememberInteractionPayloads(client)) logger.warn('cannot read interaction payloads through discord.js; channels count as not age-restricted and members as without roles');
   if (!watchUnreadInteractions(client, onUnread)) logger.warn('cannot watch discord.js interaction parsing; unreadable interactions will go unanswered');
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.ShardError, (err, shardId) => logger.error({ err, shardId }, 'gateway connection error'));

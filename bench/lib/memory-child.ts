@@ -1,12 +1,9 @@
 // Child of bench/bot-memory.ts: logs one client in to the sim, waits for every guild, prints its memory as JSON.
-//   node --expose-gc bench/lib/memory-child.ts <bare|genonaut> <apiBase> <token> <guilds>
+//   node --expose-gc bench/lib/memory-child.ts bare <apiBase> <token> <guilds>
 import { Client, Events, GatewayIntentBits } from 'discord.js';
-import { createBotClient } from '#bot/client.ts';
 
 const [kind, apiBase, token, guilds] = process.argv.slice(2) as [string, string, string, string];
-const client = kind === 'bare'
-  ? new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiBase }, waitGuildTimeout: 15_000 })
-  : createBotClient({ apiBase, waitGuildTimeoutMs: 15_000 });
+const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: apiBase }, waitGuildTimeout: 15_000 });
 const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
 await client.login(token);
 await ready;

@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType, InteractionContextType, MessageFlags } from 'discord.js';
 import { ApplicationCommandType, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord-api-types/v10';
-import { generationStatuses, type GenerationStatus } from '#shared/db/entities/generation.ts';
+import { generationStatuses, type GenerationStatus } from '#shared/db/value-lists.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
 import type { SlashCommand } from '../handler-types.ts';

@@ -148,7 +148,7 @@ export const imagine: SlashCommand = {
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
     const typed = String(focused.value);
-    const nsfw = isNsfwChannel(interaction);
+    const nsfw = await isNsfwChannel(interaction);
     let choices: { name: string; value: string }[] = [];
     if (focused.name === 'model' || focused.name === 'lora') {
       const kind = focused.name === 'model' ? 'checkpoint' : 'lora';

@@ -23,7 +23,7 @@ export const models: SlashCommand = {
   data: modelsData,
   preconditions: [guildOnly],
   async run(interaction, ctx) {
-    const stmt = modelsOffered({ allowNsfw: isNsfwChannel(interaction), guildId: interaction.guildId, roleIds: memberRoleIds(interaction) });
+    const stmt = modelsOffered({ allowNsfw: await isNsfwChannel(interaction), guildId: interaction.guildId, roleIds: memberRoleIds(interaction) });
     const { rows } = await ctx.db.executeSql<OfferedModel>(stmt.text, stmt.values);
     await interaction.reply({ ...modelsView(rows), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },

@@ -1,6 +1,14 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 
-/** Remembers the message that shows a generation, so delivery can edit it after the token expires. */
-export function setGenerationMessage(generationId: string, messageId: string): SqlStatement {
-  return { text: `update generation set message_id = $2, updated_at = now() where id = $1 and message_id is null`, values: [generationId, messageId] };
+/**
+ * Remembers the messages that show generations, so delivery can edit them after the token expires.
+ * One statement for any number of replies (a burst's replies are stored together).
+ */
+export function setGenerationMessages(pairs: readonly { generationId: string; messageId: string }[]): SqlStatement {
+  return {
+    text: `update generation g set message_id = v.message_id, updated_at = now()
+      from unnest($1::uuid[], $2::text[]) as v(id, message_id)
+      where g.id = v.id and g.message_id is null`,
+    values: [pairs.map((p) => p.generationId), pairs.map((p) => p.messageId)],
+  };
 }

@@ -1,5 +1,5 @@
 import { AppError, ErrorCode } from '#shared/errors.ts';
-import { generationStatuses, type GenerationStatus } from '#shared/db/entities/generation.ts';
+import { generationStatuses, type GenerationStatus } from '#shared/db/value-lists.ts';
 import type { HistoryPosition } from '../db/history-queries.ts';
 
 /** What a `/generations` page button carries: the filters and where the next page starts. */

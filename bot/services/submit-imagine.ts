@@ -1,9 +1,7 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import { statedUploadCap } from '#shared/discord/upload-cap.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
-import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { BotContext } from '../context.ts';
-import { setGenerationMessage } from '../db/generation-queries.ts';
 import { queuedMessage, type MessageBody } from '#shared/render/queued-message.ts';
 import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
 import { replyInTime } from '../respond/reply-in-time.ts';
@@ -59,7 +57,6 @@ export async function submitImagine(
   if (!parsed.ok) throw invalidOption(parsed.problem);
   let request = parsed.value;
   if (opts.start && request.batch > 1) throw invalidOption(batchWithPicture);
-  const allowNsfw = isNsfwChannel(interaction);
   const roleIds = memberRoleIds(interaction);
   const log = ctx.logger.child({ interactionId: interaction.id });
   let generationId = '';
@@ -70,6 +67,7 @@ export async function submitImagine(
       // Downloading and checking a picture takes a while: inside the deferral.
       const start = opts.start ? await opts.start() : undefined;
       if (start && !request.size) request = { ...request, size: sizeForPicture(start.width, start.height) };
+      const allowNsfw = await isNsfwChannel(interaction);
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
       const workflow = request.workflow ? await resolveWorkflow(ctx, request.workflow, roleIds) : undefined;
@@ -100,7 +98,7 @@ export async function submitImagine(
       generationId = queued.generation.id;
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
       // The limiter's count of everyone waiting (no line scan here): an upper bound the scheduler
-      // replaces with the real place and an ETA once the reply exists (see announceLineMoved below).
+      // replaces with the real place and an ETA once the reply exists (see ctx.replies below).
       queuedBody = queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false }, storageNotice(await storageFailingSince(ctx.db)));
       return queuedBody;
     },
@@ -117,11 +115,8 @@ export async function submitImagine(
     const stillWaiting = async () => ['queued', 'running'].includes((await new GenerationRepository(ctx.db).get(id)).status);
     messageId = await followUpQueued(interaction, queuedBody, id, log, stillWaiting);
   }
-  if (messageId) {
-    const { text, values } = setGenerationMessage(generationId, messageId);
-    await ctx.db.executeSql(text, values).catch((err: unknown) => log.warn({ err, generationId }, 'could not store the message id'));
-  }
   // Now that the reply exists the scheduler can show its real place and ETA (and those it moved
-  // back, fair order lets a newcomer's first request pass a heavy user's later ones).
-  if (generationId) await announceLineMoved(ctx.boss).catch((err: unknown) => log.warn({ err }, 'could not announce the line move'));
+  // back, fair order lets a newcomer's first request pass a heavy user's later ones); its message id
+  // is stored for edits after the token expires. Batched with the other replies of the moment.
+  if (generationId) await ctx.replies.record(generationId, messageId);
 }

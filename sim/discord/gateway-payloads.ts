@@ -1,6 +1,6 @@
 import type { ApplicationFlags, GatewayGuildCreateDispatchData, GatewayReadyDispatchData } from 'discord-api-types/v10';
 import type { SimState } from './state.ts';
-import type { SimGuild } from './types.ts';
+import type { SimChannel, SimGuild } from './types.ts';
 
 /** Every permission bit set that a normal bot role would carry (as in NOTES §1.2). */
 export const DEFAULT_PERMISSIONS = '2248473465835073';
@@ -74,4 +74,16 @@ export function guildCreatePayload(state: SimState, guild: SimGuild): GatewayGui
     guild_scheduled_events: [],
     soundboard_sounds: [],
   } as unknown as GatewayGuildCreateDispatchData;
+}
+
+/** A channel as Discord's REST API shows it: a text channel (type 0), or a public thread (type 11), which has no `nsfw` of its own. */
+export function apiChannel(channel: SimChannel, isoNow: string): Record<string, unknown> {
+  const common = { id: channel.id, guild_id: channel.guildId, name: channel.name, flags: 0, last_message_id: null, rate_limit_per_user: 0 };
+  if (channel.parentId) {
+    return {
+      ...common, type: 11, parent_id: channel.parentId, message_count: 0, member_count: 0, total_message_sent: 0,
+      thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: isoNow, locked: false },
+    };
+  }
+  return { ...common, type: 0, nsfw: channel.nsfw, position: 0, permission_overwrites: [], topic: null, parent_id: null };
 }

@@ -24,6 +24,16 @@ export interface GatewaySession {
 
 const MAX_REPLAY = 1_000;
 
+/** Dispatches Discord sends only to sessions that asked for their intent (the rest, e.g. INTERACTION_CREATE, go to every session). */
+const GUILDS_INTENT = 1;
+const guildsIntentEvents = new Set([
+  'GUILD_CREATE', 'GUILD_UPDATE', 'GUILD_DELETE', 'GUILD_ROLE_CREATE', 'GUILD_ROLE_UPDATE', 'GUILD_ROLE_DELETE',
+  'CHANNEL_CREATE', 'CHANNEL_UPDATE', 'CHANNEL_DELETE', 'CHANNEL_PINS_UPDATE',
+  'THREAD_CREATE', 'THREAD_UPDATE', 'THREAD_DELETE', 'THREAD_LIST_SYNC', 'THREAD_MEMBER_UPDATE', 'THREAD_MEMBERS_UPDATE', 'STAGE_INSTANCE_CREATE',
+  'STAGE_INSTANCE_UPDATE', 'STAGE_INSTANCE_DELETE',
+]);
+const wants = (session: GatewaySession, t: string) => !guildsIntentEvents.has(t) || (session.intents & GUILDS_INTENT) !== 0;
+
 export function shardOf(guildId: string, shardCount: number): number {
   return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
 }
@@ -116,7 +126,8 @@ export class GatewayServer {
     this.sessions.set(session.id, session);
     const guilds = [...this.#state.guilds.values()].filter((g) => shardOf(g.id, shard[1]) === shard[0]);
     this.#push(session, 'READY', readyPayload(this.#state, { sessionId: session.id, resumeUrl: this.url, shard, guilds }));
-    for (const g of guilds) this.#push(session, 'GUILD_CREATE', guildCreatePayload(this.#state, g));
+    // READY still lists every guild (as unavailable); their GUILD_CREATEs belong to the Guilds intent.
+    if (wants(session, 'GUILD_CREATE')) for (const g of guilds) this.#push(session, 'GUILD_CREATE', guildCreatePayload(this.#state, g));
     this.#readyCount += 1;
     for (const w of this.#readyWaiters) w();
     this.#readyWaiters.clear();
@@ -135,7 +146,7 @@ export class GatewayServer {
   dispatch(t: string, d: unknown, guildId?: string | null): void {
     for (const session of this.sessions.values()) {
       const target = guildId ? shardOf(guildId, session.shard[1]) : 0;
-      if (target !== session.shard[0]) continue;
+      if (target !== session.shard[0] || !wants(session, t)) continue;
       this.#push(session, t, d);
     }
   }

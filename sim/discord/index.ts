@@ -19,7 +19,7 @@ import { registerUserRoutes } from './rest/routes/users.ts';
 import { registerWebhookRoutes } from './rest/routes/webhooks.ts';
 import { API_PREFIX, handleApiRequest, type RestDeps } from './rest/server.ts';
 import { SimState } from './state.ts';
-import type {
+import type { SimChannel,
   AutocompleteInteractionOptions, CommandInteractionOptions, ComponentInteractionOptions, DiscordSimOptions, ModalSubmitOptions,
   RateLimitInjection, RawInteractionOptions, RecordedRequest, SentInteraction, ServerErrorInjection, SimGuild, SimMessage, SimUser, Violation,
 } from './types.ts';
@@ -49,6 +49,8 @@ export interface DiscordSim {
   readonly playground: Playground | undefined;
   addGuild(opts?: { name?: string; ownerId?: string; channels?: { name?: string; nsfw?: boolean }[]; roles?: number; emojis?: number; uploadLimitBytes?: number }): SimGuild;
   addUser(opts?: { username?: string }): SimUser;
+  /** A public thread in one of a guild's text channels; send interactions from it with `channel: thread`. */
+  addThread(opts: { parent: SimChannel; name?: string }): SimChannel;
   /** Stores a file as if a user uploaded it; pass its id as an attachment (type 11) option value. */
   uploadAttachment(opts: { channelId: string; filename: string; contentType?: string; data: Uint8Array }): APIAttachment;
   sendCommand(opts: CommandInteractionOptions): SentInteraction;
@@ -134,6 +136,7 @@ export async function startDiscordSim(opts: DiscordSimOptions = {}): Promise<Dis
       return guild;
     },
     addUser: (o = {}) => state.addUser(o.username ?? `user${state.users.size}`),
+    addThread: (o) => state.addThread(o.parent, o.name ?? 'thread'),
     uploadAttachment: (o) => storeAttachment(state, o.channelId, { filename: o.filename, contentType: o.contentType ?? 'application/octet-stream', bytes: o.data }),
     sendCommand: (o) => interactions.command(o),
     sendAutocomplete: (o) => interactions.autocomplete(o),

@@ -1,6 +1,6 @@
 import type { APIApplicationCommand, APIApplicationCommandOption, APIAttachment } from 'discord-api-types/v10';
 import type { GatewayServer } from './gateway.ts';
-import { DEFAULT_PERMISSIONS } from './gateway-payloads.ts';
+import { apiChannel, DEFAULT_PERMISSIONS } from './gateway-payloads.ts';
 import { interactionToken } from './ids.ts';
 import { toApiMessage } from './messages.ts';
 import type { InteractionRecord, SimState } from './state.ts';
@@ -122,7 +122,10 @@ export class InteractionFactory {
     const permissions = base.memberPermissions ?? DEFAULT_PERMISSIONS;
     return {
       id, application_id: state.applicationId, type, version: 1, token: interactionToken(id), guild_id: guildId,
-      channel: { id: channel.id, type: 0, guild_id: guildId, name: channel.name, nsfw: channel.nsfw, position: 0, permissions, flags: 0, last_message_id: null, parent_id: null, rate_limit_per_user: 0, topic: null },
+      // The partial channel Discord sends with an interaction; a thread's carries no nsfw (its parent's applies).
+      channel: channel.parentId
+        ? { ...apiChannel(channel, state.clock.iso()), permissions }
+        : { id: channel.id, type: 0, guild_id: guildId, name: channel.name, nsfw: channel.nsfw, position: 0, permissions, flags: 0, last_message_id: null, parent_id: null, rate_limit_per_user: 0, topic: null },
       channel_id: channel.id,
       member: {
         user: state.apiUser(base.user), roles: base.memberRoles ?? [], permissions, joined_at: state.clock.iso(), deaf: false, mute: false, flags: 0,

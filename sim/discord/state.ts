@@ -75,6 +75,13 @@ export class SimState {
     return guild;
   }
 
+  /** A public thread in a guild text channel (not listed in the guild's channels, like Discord's GUILD_CREATE `channels`). */
+  addThread(parent: SimChannel, name: string): SimChannel {
+    const thread: SimChannel = { id: this.ids.next(), name, guildId: parent.guildId, nsfw: false, parentId: parent.id };
+    this.channels.set(thread.id, thread);
+    return thread;
+  }
+
   commandsFor(guildId?: string): APIApplicationCommand[] {
     if (!guildId) return this.globalCommands;
     let list = this.guildCommands.get(guildId);

@@ -26,7 +26,10 @@ export interface SimChannel {
   id: string;
   name: string;
   guildId: string;
+  /** A thread has no flag of its own (Discord sends none): it inherits its parent's. */
   nsfw: boolean;
+  /** Set for a thread (a public thread, type 11): the text channel it belongs to. */
+  parentId?: string;
 }
 
 export interface SimGuild {

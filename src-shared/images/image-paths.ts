@@ -1,4 +1,4 @@
-import { jpegFallbackSize, thumbnailSizes } from './thumbnails.ts';
+import { jpegFallbackSize, thumbnailSizes } from './thumbnail-sizes.ts';
 
 /** The thumbnails a URL can name: `<size>.webp` for each size and `<size>.jpg` for the JPEG fallback. */
 export const thumbnailNames = [...thumbnailSizes.map((s) => `${s}.webp` as const), `${jpegFallbackSize}.jpg` as const];

@@ -1,8 +1,7 @@
 import sharp from 'sharp';
+import { jpegFallbackSize, thumbnailSizes } from './thumbnail-sizes.ts';
 
-export const thumbnailSizes = [256, 512, 1024] as const;
-/** Clients that cannot show WebP get one JPEG at this size. */
-export const jpegFallbackSize = 512;
+export { jpegFallbackSize, thumbnailSizes };
 
 export interface Thumbnail {
   size: number;

@@ -1,4 +1,4 @@
-import { RE2 } from 're2-wasm';
+import { createRequire } from 'node:module';
 import type { BlocklistKind } from '#shared/db/entities/guild-moderation.ts';
 import { foldText, stripAccents } from './fold-text.ts';
 
@@ -13,6 +13,12 @@ export const blocklistLimits = { patternMax: 200, entriesPerGuild: 200 } as cons
 interface Matcher {
   test(folded: string): boolean;
 }
+
+type RE2Class = typeof import('re2-wasm').RE2;
+let re2Class: RE2Class | undefined;
+// Loaded (synchronously, it is CommonJS) on the first regex: its WebAssembly memory costs every
+// process megabytes, and most guilds block words or nothing.
+const re2 = (): RE2Class => (re2Class ??= (createRequire(import.meta.url)('re2-wasm') as typeof import('re2-wasm')).RE2);
 
 // Compiled matchers by kind and pattern. re2-wasm never frees a compiled expression, so they are
 // kept (a guild has at most `entriesPerGuild`) and the cache is only emptied when it grows very large.
@@ -38,7 +44,7 @@ function wordMatcher(word: string): Matcher {
  * pattern (never lowercased: `\S` is not `\s`) and it matches case-insensitively.
  */
 function regexMatcher(pattern: string): Matcher {
-  const re = new RE2(stripAccents(pattern), 'iu');
+  const re = new (re2())(stripAccents(pattern), 'iu');
   return { test: (folded) => re.test(folded) };
 }
 

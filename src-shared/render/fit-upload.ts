@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 
 export interface FittedImage {
   data: Buffer;
@@ -16,6 +15,8 @@ const previewSides = [2048, 1024, 512, 256] as const;
  */
 export async function fitUpload(png: Buffer, cap: number): Promise<FittedImage | undefined> {
   if (png.length <= cap) return { data: png, format: 'png', scaled: false };
+  // Loaded on first need: most results fit as they are, and sharp costs the bot tens of MB.
+  const { default: sharp } = await import('sharp');
   const source = sharp(png);
   const full = await source.clone().webp({ quality: 85 }).toBuffer();
   if (full.length <= cap) return { data: full, format: 'webp', scaled: false };

@@ -77,6 +77,19 @@ describe('/imagine', () => {
     expect(row).toMatchObject({ checkpoint: 'after_dark.safetensors', loras: [{ name: 'watercolor.safetensors', strengthModel: 0.8, strengthClip: 0.8 }] });
   });
 
+  test('a thread follows its parent channel: nsfw models in threads of an nsfw channel only (flag read from the interaction and the parent)', async () => {
+    const player = e2e.playUser();
+    const nsfwThread = e2e.sim.addThread({ parent: e2e.nsfwChannel, name: 'late night' });
+    const sfwThread = e2e.sim.addThread({ parent: e2e.channel, name: 'daytime' });
+    const inNsfwThread = await player.imagine({ prompt: 'night city', model: 'after_dark.safetensors' }, { channel: nsfwThread });
+    expect(data(inNsfwThread.response).embeds?.[0]?.title).toMatch(/^Queued/);
+    const inSfwThread = await player.imagine({ prompt: 'night city', model: 'after_dark.safetensors' }, { channel: sfwThread });
+    expect(data(inSfwThread.response).embeds?.[0]?.description).toMatch(/only be used in age-restricted/);
+    const rows = await rowsFor(player.user.id);
+    expect(rows.map((r) => [r.checkpoint, r.channel_id])).toEqual([['after_dark.safetensors', nsfwThread.id]]);
+    expect(e2e.sim.violations).toEqual([]);
+  });
+
   test('50 concurrent /imagine from 50 users are all acknowledged within 3 s: 50 rows, 50 jobs', async () => {
     const players = Array.from({ length: 50 }, () => e2e.playUser());
     const started = Date.now();
@@ -92,6 +105,13 @@ describe('/imagine', () => {
       [players.map((p) => p.user.id)],
     );
     expect(rows[0]).toEqual({ rows: 50, jobs: 50 });
+    // Each reply's message id lands on its own row (the burst's are written together).
+    const shown = Object.fromEntries(results.map(({ ix }, i) => [players[i]!.user.id, ix.original()?.id]));
+    const storedIds = async () => Object.fromEntries((await e2e.db.pool.query(
+      'select user_id, message_id from generation where user_id = any($1)', [players.map((p) => p.user.id)],
+    )).rows.map((r: { user_id: string; message_id: string | null }) => [r.user_id, r.message_id]));
+    await expect.poll(storedIds).toEqual(shown);
+    expect(Object.values(shown).every((id) => typeof id === 'string')).toBe(true);
     // Positions are counted per transaction snapshot, so concurrent requests may share one; all are in range.
     for (const r of results) expect(data(r.response).embeds![0]!.title).toMatch(/^Queued — #([1-9]|[1-9]\d) in line$/);
     expect(e2e.sim.violations).toEqual([]);

@@ -16,6 +16,8 @@ const cwd = mkdtempSync(path.join(tmpdir(), 'gn-shards-'));
 let db: TestDatabase;
 let sim: DiscordSim;
 const guilds: SimGuild[] = [];
+/** Every guild of the stand-in, also the ones made while looking for one on the other shard. */
+const allGuilds: SimGuild[] = [];
 let metricsBase = 0;
 
 beforeAll(async () => {
@@ -23,10 +25,12 @@ beforeAll(async () => {
   metricsBase = await freePortPair();
   sim = await startDiscordSim();
   guilds.push(sim.defaultGuild!);
+  allGuilds.push(sim.defaultGuild!);
   // Guild ids are snowflakes: their shard follows the millisecond they were made in. One guild per shard.
   while (guilds.length < 2) {
     await new Promise((r) => setTimeout(r, 1));
     const guild = sim.addGuild({ name: `Guild ${guilds.length + 1}` });
+    allGuilds.push(guild);
     if (shardOf(guild.id, 2) !== shardOf(guilds[0]!.id, 2)) guilds.push(guild);
   }
   for (const guild of guilds) await registerCommands({ token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, guildId: guild.id });
@@ -93,7 +97,7 @@ describe('the bot under ShardingManager with 2 shards', () => {
       expect(sessions.map((s) => s.shard).sort()).toEqual([[0, 2], [1, 2]]);
       for (const session of sessions) {
         const ready = session.events.find((e) => e.t === 'READY')!.d as { guilds: { id: string }[] };
-        expect(ready.guilds.map((g) => g.id)).toEqual(guilds.filter((g) => shardOf(g.id, 2) === session.shard[0]).map((g) => g.id));
+        expect(ready.guilds.map((g) => g.id).sort()).toEqual(allGuilds.filter((g) => shardOf(g.id, 2) === session.shard[0]).map((g) => g.id).sort());
       }
       const pids = new Set(manager.out().split('\n').filter((l) => l.includes('"bot ready"')).map((l) => (JSON.parse(l) as { pid: number }).pid));
       expect(pids.size).toBe(2);

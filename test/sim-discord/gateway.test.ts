@@ -25,6 +25,24 @@ describe('NOTES §1 pointing discord.js at the fake, and what "ready" needs', ()
     expect(sim.violations).toEqual([]);
   });
 
+  test('without the Guilds intent READY lists the guilds but no GUILD_CREATE follows (then or later); interactions still arrive', async () => {
+    bare = await startDiscordSim();
+    const client = new Client({ intents: [], rest: { api: bare.apiBase } });
+    const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+    const dispatched: string[] = [];
+    client.on('raw', (packet: { t?: string | null }) => void (packet.t && dispatched.push(packet.t)));
+    const interaction = new Promise<string>((resolve) => client.once('interactionCreate', (i) => resolve(i.id)));
+    await client.login(bare.token);
+    await ready;
+    bare.addGuild({ name: 'Later' });
+    const sent = bare.sendComponent({ user: bare.defaultUser!, guild: bare.defaultGuild!, message: { id: '1', channel_id: bare.defaultGuild!.channels[0]!.id, author: bare.botUser, content: '', components: [] } as never, customId: 'x', componentType: 2 });
+    expect(await interaction).toBe(sent.id);
+    expect(dispatched).toContain('READY');
+    expect(dispatched.filter((t) => t.startsWith('GUILD_'))).toEqual([]);
+    expect(client.channels.cache.size).toBe(0);
+    await client.destroy();
+  });
+
   test('§1.2 a wrong token on /gateway/bot rejects login with TokenInvalid', async () => {
     bare = await startDiscordSim();
     const client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: bare.apiBase } });

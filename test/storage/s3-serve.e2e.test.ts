@@ -42,8 +42,8 @@ beforeAll(async () => {
   const config = parseConfig('admin-api', { ...world.h.env, ADMIN_TOKEN: 'x'.repeat(24) });
   const db = asDb(world.tdb.pool);
   const links = new ImageLinks({ db, ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' });
-  streaming = await serveApp({ tdb: world.tdb, orm, images: { storage: createStorage(config), links, serve: 'stream' } });
-  redirecting = await serveApp({ tdb: world.tdb, orm, images: { storage: createStorage(config), links, serve: 'redirect' } });
+  streaming = await serveApp({ tdb: world.tdb, orm, images: { storage: await createStorage(config), links, serve: 'stream' } });
+  redirecting = await serveApp({ tdb: world.tdb, orm, images: { storage: await createStorage(config), links, serve: 'redirect' } });
 
   const { generation } = await world.h.enqueue({ width: 320, height: 256 });
   await world.h.waitFor(generation.id, ['succeeded'], { delivered: true });
@@ -83,7 +83,7 @@ describe('generate → store → thumbnail → serve, with STORAGE_BACKEND=s3', 
     expect(output.thumbnails!.map((t) => t.path).sort()).toEqual([`${folder}thumbs/0_1024.webp`, `${folder}thumbs/0_256.webp`, `${folder}thumbs/0_512.jpg`, `${folder}thumbs/0_512.webp`]);
     expect(await readdir(world.h.storageDir)).toEqual([]);
     // The recorded sha256 is the bucket's bytes'.
-    const stored = await createStorage(parseConfig('scheduler', world.h.env)).get(output.path!);
+    const stored = await (await createStorage(parseConfig('scheduler', world.h.env))).get(output.path!);
     expect(sha256(stored)).toBe(output.sha256);
   });
 

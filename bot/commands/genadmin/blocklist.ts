@@ -1,6 +1,6 @@
 import { ApplicationCommandOptionType, type ChatInputCommandInteraction } from 'discord.js';
 import type { APIApplicationCommandBasicOption, APIApplicationCommandSubcommandGroupOption } from 'discord-api-types/v10';
-import { blocklistKinds, type BlocklistKind } from '#shared/db/entities/guild-moderation.ts';
+import { blocklistKinds, type BlocklistKind } from '#shared/db/value-lists.ts';
 import { blocklistLimits } from '#shared/moderation/blocklist.ts';
 import { addBlock, discordActor, listBlocks, removeBlock } from '#shared/moderation/guild-store.ts';
 import { messageLimits, truncate } from '#shared/render/limits.ts';

@@ -1,8 +1,9 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { ComfyInstanceEntity } from './comfy-instance.ts';
 
-export const generationStatuses = ['queued', 'running', 'cancel_requested', 'succeeded', 'failed', 'cancelled'] as const;
-export type GenerationStatus = (typeof generationStatuses)[number];
+import { generationStatuses, type GenerationStatus } from '../value-lists.ts';
+
+export { generationStatuses, type GenerationStatus };
 
 export interface LoraChoice {
   name: string;

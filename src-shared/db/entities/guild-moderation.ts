@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { blocklistKinds, type BlocklistKind } from '../value-lists.ts';
 
 /** One guild's switches set with /genadmin; a guild without a row is not paused. */
 export const GuildSettingsEntity = defineEntity({
@@ -15,8 +16,7 @@ export const GuildSettingsEntity = defineEntity({
 
 export type GuildSettings = InferEntity<typeof GuildSettingsEntity>;
 
-export const blocklistKinds = ['word', 'regex'] as const;
-export type BlocklistKind = (typeof blocklistKinds)[number];
+export { blocklistKinds, type BlocklistKind };
 
 /** A word or regular expression refused in prompts of one guild (see src-shared/moderation/blocklist.ts). */
 export const GuildBlocklistEntity = defineEntity({

@@ -1,4 +1,5 @@
 import { DiscordErrors } from '../../errors.ts';
+import { apiChannel } from '../../gateway-payloads.ts';
 import type { SimState } from '../../state.ts';
 import type { Router } from '../router.ts';
 
@@ -36,7 +37,7 @@ export function registerUserRoutes(router: Router, state: SimState): void {
     handler: (ctx) => {
       const channel = state.channels.get(ctx.params.channel_id!);
       if (!channel) throw DiscordErrors.unknownChannel();
-      return { status: 200, body: { id: channel.id, type: 0, guild_id: channel.guildId, name: channel.name, nsfw: channel.nsfw, position: 0, permission_overwrites: [], flags: 0, last_message_id: null, rate_limit_per_user: 0, topic: null, parent_id: null } };
+      return { status: 200, body: apiChannel(channel, state.clock.iso()) };
     },
   });
 }
