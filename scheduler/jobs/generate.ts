@@ -89,8 +89,9 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       if (!claim && g.status !== 'queued') return;
       if (claim) {
         ranSomething = true;
-        // Everyone waiting behind it moved up (best effort: the next move repairs a lost one).
-        await announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
+        // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
+        // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
+        void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
         moved(await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
         continue;
       }
