@@ -18,6 +18,7 @@ import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
 import { limitsRouter } from './routes/limits.ts';
 import { modelsRouter } from './routes/models.ts';
+import { workflowsRouter } from './routes/workflows.ts';
 import { newRouter } from './routing.ts';
 
 export interface AdminRouterDeps {
@@ -53,6 +54,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     usersRouter({ queue: deps.queue, storage: deps.images.storage }).routes(),
     instancesRouter({ db: deps.db, orm: deps.orm }).routes(),
     statsRouter({ db: deps.db }).routes(),
+    workflowsRouter({ db: deps.db, logger: deps.logger }).routes(),
     limitsRouter({ db: deps.db, pool: deps.queue?.pool }).routes(),
     docsRouter().routes(),
     consoleRouter().routes(),

@@ -14,6 +14,7 @@ import { keepHandler } from './interactions/keep.ts';
 import { historyPageHandler } from './interactions/history-page.ts';
 import { pageHandler } from './interactions/page.ts';
 import { newSeedHandler, sameSeedHandler } from './interactions/regenerate.ts';
+import { upscaleHandler, varyHandler } from './interactions/from-output.ts';
 import { imagineModalHandler } from './interactions/imagine-modal.ts';
 
 /** Everything the bot answers; deploy-commands registers `commands[].data`. */
@@ -23,6 +24,8 @@ export const componentHandlers: readonly ComponentHandler[] = [
   sameSeedHandler as ComponentHandler,
   newSeedHandler as ComponentHandler,
   pageHandler as ComponentHandler,
+  upscaleHandler as ComponentHandler,
+  varyHandler as ComponentHandler,
   deleteHandler as ComponentHandler,
   keepHandler as ComponentHandler,
   forgetMeConfirmHandler as ComponentHandler,

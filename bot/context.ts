@@ -6,6 +6,7 @@ import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import type { Limiter } from '#shared/limits/limiter.ts';
 import type { Logger } from '#shared/logging.ts';
+import type { ImageInputSettings } from './images/image-input.ts';
 
 /** What every handler may use; handed in by start-bot, never imported as a global. */
 export interface BotContext {
@@ -23,4 +24,6 @@ export interface BotContext {
   deferAfterMs: number;
   /** Stored images and signed links, for ◀ ▶ on a result (the scheduler's storage and link settings). */
   images: { storage: ImageStorage; links: ImageLinks };
+  /** Pictures to start from: size caps and the strengths of 🔀 vary and ⬆ upscale. */
+  imageInput: ImageInputSettings;
 }

@@ -10,6 +10,7 @@ import { describeStartupError, guardStartup, startupContextFrom } from '#shared/
 import { guardProcess, stopOnSignals } from '#shared/shutdown.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from './start-bot.ts';
+import { imageInputFrom } from './images/image-input.ts';
 
 /** `npm run bot`: the Discord gateway process. Producer only; the scheduler does the work. */
 const config = loadConfigOrExit('bot');
@@ -29,6 +30,7 @@ try {
     boss,
     logger,
     limits: limiterSettingsFrom(config),
+    imageInput: imageInputFrom(config),
     images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
     ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: shardMetricsPort(config.BOT_METRICS_PORT, process.env.SHARDS) } } : {}),
   });

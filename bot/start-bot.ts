@@ -11,6 +11,7 @@ import { summarizeInteraction } from './listeners/interaction-summary.ts';
 import { watchUnreadInteractions, type UnreadOutcome } from './listeners/unread-interactions.ts';
 import { answerUnread, unreadableMessage, unsupportedMessage } from './respond/answer-unread.ts';
 import { deferAfterMs } from './respond/reply-in-time.ts';
+import { defaultImageInput, type ImageInputSettings } from './images/image-input.ts';
 import { createInteractionRouter } from './router.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { Limiter, type LimiterSettings } from '#shared/limits/limiter.ts';
@@ -35,6 +36,8 @@ export interface BotDeps {
   limitClock?: () => Date;
   /** Stored images and signed links (◀ ▶ re-render a result with another image of its batch). */
   images: BotContext['images'];
+  /** Image to image settings (configuration); defaults without them. */
+  imageInput?: ImageInputSettings;
   /** Where to serve /metrics, /healthz and /readyz (port 0 = a free one); none without it. */
   metricsListen?: { host: string; port: number };
 }
@@ -55,6 +58,7 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
   const ctx: BotContext = {
     pool: deps.pool, db: asDb(deps.pool), boss: deps.boss, enqueuer: new GenerationEnqueuer(deps.pool, deps.boss, { limiter }), limiter, logger,
     applicationId: deps.applicationId, deferAfterMs: deps.deferAfterMs ?? deferAfterMs, images: deps.images,
+    imageInput: deps.imageInput ?? defaultImageInput,
   };
   const metrics = createBotMetrics();
   const router = createInteractionRouter({ commands, components: componentHandlers, modals: modalHandlers, ctx, onHandled: metrics.onHandled });

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Db } from '#shared/db/pool.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import type { Logger } from '#shared/logging.ts';
+import { registerOutageMetrics } from '#shared/metrics/outage-metrics.ts';
 import { roleRegistry } from '#shared/observability/registry.ts';
 import { instanceHealthNow, oldestWaiting } from './sql/observability.ts';
 
@@ -26,6 +27,8 @@ const endings = ['succeeded', 'failed', 'cancelled'] as const;
  */
 export function createSchedulerMetrics(db: Db, logger: Logger): SchedulerMetrics {
   const registry = roleRegistry('scheduler');
+  // Outage episodes of this process (ComfyUI, PostgreSQL, pg-boss, Discord, storage); the bot has its own Discord series.
+  registerOutageMetrics(registry);
   const generations = new Counter({ name: 'genonaut_generations_total', help: 'Generations ended, by outcome (succeeded, failed, cancelled), counted at delivery', labelNames: ['outcome'], registers: [registry] });
   for (const outcome of endings) generations.inc({ outcome }, 0);
   const wait = new Histogram({ name: 'genonaut_queue_wait_seconds', help: 'Time from request to start on a GPU', buckets: secondsBuckets, registers: [registry] });

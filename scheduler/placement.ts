@@ -40,7 +40,7 @@ async function claimAttempt(pool: pg.Pool, jobId: string, skipLocked: boolean): 
     const [g] = await rows<GenerationRow>(db, nextWaitingGeneration(free.map((i) => i.id)));
     if (!g) return undefined;
     // Which of the free (locked) instances: least loaded, then the one with the checkpoint warm.
-    const fits = new Map((await rows<Candidate>(db, placementCandidates(modelsOf(g)))).map((c) => [c.id, c.hasModels]));
+    const fits = new Map((await rows<Candidate>(db, placementCandidates(modelsOf(g), g.workflowVersionId ?? null))).map((c) => [c.id, c.hasModels]));
     const placement = selectInstance(free.map((i) => ({ ...i, hasModels: fits.get(i.id) ?? false })), g.checkpoint);
     if (!placement.ok) return undefined;
     const generation = await new GenerationRepository(db).transition(
@@ -61,7 +61,7 @@ export type Outlook = Extract<Placement, { ok: false }>['reason'] | 'placeable';
  * never run), the ones that have them are down (probe them), or they are busy (wait).
  */
 export async function outlookOf(db: Db, g: GenerationRow): Promise<{ outlook: Outlook; unhealthy: { id: number; baseUrl: string }[] }> {
-  const candidates = await rows<Candidate>(db, placementCandidates(modelsOf(g)));
+  const candidates = await rows<Candidate>(db, placementCandidates(modelsOf(g), g.workflowVersionId ?? null));
   const placement = selectInstance(candidates, g.checkpoint);
   const unhealthy = candidates.filter((r) => r.hasModels && r.health === 'unhealthy').map((r) => ({ id: r.id, baseUrl: r.baseUrl }));
   return { outlook: placement.ok ? 'placeable' : placement.reason, unhealthy };

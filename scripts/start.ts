@@ -12,6 +12,7 @@ import { startAdminApi } from '#admin/start.ts';
 import { createOrm } from '#shared/db/orm.ts';
 import { asDb } from '#shared/db/pool.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
+import { imageInputFrom } from '#bot/images/image-input.ts';
 import { openStorage } from '#shared/storage/create-storage.ts';
 
 const config = loadConfigOrExit('start');
@@ -36,6 +37,7 @@ const bot = await startBot({
   boss: producer,
   logger: logger.child({ role: 'bot' }),
   limits: limiterSettingsFrom(config),
+  imageInput: imageInputFrom(config),
   images: { storage, links: imageLinksFromConfig(config, asDb(pool)) },
   ...(config.BOT_METRICS_PORT ? { metricsListen: { host: config.METRICS_HOST, port: config.BOT_METRICS_PORT } } : {}),
 });

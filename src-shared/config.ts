@@ -41,6 +41,13 @@ const metricsPort = (fallback: number) =>
     .min(0, { error: 'expected a port between 0 (off) and 65535' })
     .max(65535, { error: 'expected a port between 0 (off) and 65535' })
     .default(fallback);
+const strength = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a strength from 0.05 to 1' })
+    .min(0.05, { error: 'expected a strength from 0.05 to 1' })
+    .max(1, { error: 'expected a strength from 0.05 to 1' })
+    .default(fallback);
+
 const snowflake = z.string().regex(/^\d{17,20}$/, { error: 'expected a Discord snowflake id (17–20 digits)' });
 
 /** Every environment key Genonaut reads. Each role validates only the keys it needs. */
@@ -147,6 +154,19 @@ export const configSchema = z.object({
     .number({ error: 'expected a number of seconds (0 = do not wait)' })
     .min(0, { error: 'expected a number of seconds (0 = do not wait)' })
     .default(20),
+  // Image to image (🔀 vary, ⬆ upscale, /imagine image:): strengths are ComfyUI's denoise.
+  VARY_STRENGTH: strength(0.6),
+  UPSCALE_STRENGTH: strength(0.35),
+  INIT_IMAGE_MAX_MB: z.coerce
+    .number({ error: 'expected a size in MB' })
+    .gt(0, { error: 'expected a size in MB above 0' })
+    .max(100, { error: 'expected at most 100 MB (ComfyUI\'s default upload cap)' })
+    .default(10),
+  INIT_IMAGE_MAX_MEGAPIXELS: z.coerce
+    .number({ error: 'expected a number of megapixels' })
+    .gt(0, { error: 'expected a number of megapixels above 0' })
+    .max(178, { error: 'expected at most 178 megapixels (PIL refuses larger pictures as decompression bombs)' })
+    .default(16),
   // Limits when no policy row says otherwise (src-shared/limits/); 0 = no cap.
   LIMIT_IMAGES_PER_MINUTE: cap('images', 10),
   LIMIT_IMAGES_PER_HOUR: cap('images', 100),
@@ -178,7 +198,8 @@ const storage = ['STORAGE_BACKEND', 'STORAGE_DIR', 'S3_BUCKET', 'S3_PREFIX', 'S3
 /** Who signs image links (scheduler, bot) and who checks them (admin API) must agree on all of these. */
 const imageLinks = [...storage, 'PUBLIC_BASE_URL', 'IMAGE_URL_SECRET', 'IMAGE_URL_TTL_SECONDS'] as const satisfies readonly ConfigKey[];
 // The bot reads stored images and signs links for ◀ ▶ on results.
-const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks, 'METRICS_HOST', 'BOT_METRICS_PORT'] as const satisfies readonly ConfigKey[];
+const imageInput = ['VARY_STRENGTH', 'UPSCALE_STRENGTH', 'INIT_IMAGE_MAX_MB', 'INIT_IMAGE_MAX_MEGAPIXELS'] as const satisfies readonly ConfigKey[];
+const bot = [...common, ...discord, 'DISCORD_DEV_GUILD_ID', ...limits, ...imageLinks, ...imageInput, 'METRICS_HOST', 'BOT_METRICS_PORT'] as const satisfies readonly ConfigKey[];
 const scheduler = [
   ...common,
   ...discord,

@@ -7,6 +7,7 @@ import { generationIdParams, listGenerationsQuery } from '../schemas/generation-
 import { createInstanceBody, instanceIdParams, patchInstanceBody } from '../schemas/instance-schemas.ts';
 import { bulkModelsBody, createModelBody, listModelsQuery, modelIdParams, patchModelBody } from '../schemas/model-schemas.ts';
 import { statsQuery } from '../schemas/stats-schemas.ts';
+import { createWorkflowBody, patchWorkflowBody, workflowIdParams } from '../schemas/workflow-schemas.ts';
 import { userIdParams } from '../schemas/user-schemas.ts';
 import { putPolicyBody } from '../schemas/limit-schemas.ts';
 import { limitScopes } from '../routes/limits.ts';
@@ -46,6 +47,7 @@ export interface ApiOperation {
 const models = `${apiPrefix}/models`;
 const generations = `${apiPrefix}/generations`;
 const instances = `${apiPrefix}/instances`;
+const workflows = `${apiPrefix}/workflows`;
 const json = (description: string, schema: z.ZodType): ApiResponse => ({ description, schema });
 const image: ApiResponse = { description: 'the image bytes (ranges and conditional requests per RFC 9110)', mediaType: 'image/*' };
 /** Not validated by zod: the signature check reads them (images/access.ts). */
@@ -143,6 +145,17 @@ export const apiOperations: ApiOperation[] = [
   { method: 'post', path: `${instances}/:id/disable`, tag: 'instances', summary: 'Stop using it (no probes, no placements)', params: instanceIdParams, responses: { 200: json('disabled', out.instanceResponse) } },
   { method: 'post', path: `${instances}/:id/drain`, tag: 'instances', summary: 'Finish what it runs, take nothing new', params: instanceIdParams, responses: { 200: json('draining', out.instanceResponse) } },
 
+  { method: 'get', path: workflows, tag: 'workflows', summary: 'List workflow templates', responses: { 200: json('every template with its latest version number', out.workflowList) } },
+  {
+    method: 'post', path: workflows, tag: 'workflows', summary: 'Upload a workflow template (a new version when the name exists)',
+    description: 'The body carries the JSON ComfyUI\'s "Export (API)" writes and the bindings: which node input receives each value a generation sets, and after which MODEL/CLIP outputs the LoRA chain goes. It is checked against every enabled instance\'s object_info and stored when at least one can run it.',
+    body: createWorkflowBody, responses: { 201: json('stored', out.workflowCreated) },
+    errors: { 409: 'uploaded twice at the same moment', 422: 'no instance can run it: unknown node class, a binding to a missing node or input, a wrong type (each named per instance)', 503: 'no enabled instance answered' },
+  },
+  { method: 'get', path: `${workflows}/:id`, tag: 'workflows', summary: 'One workflow template with its versions', params: workflowIdParams, responses: { 200: json('the template', out.workflowResponse) } },
+  { method: 'patch', path: `${workflows}/:id`, tag: 'workflows', summary: 'Change roles, description or the switch', params: workflowIdParams, body: patchWorkflowBody, responses: { 200: json('changed', out.workflowResponse) } },
+  { method: 'post', path: `${workflows}/:id/enable`, tag: 'workflows', summary: 'Offer it in /imagine', params: workflowIdParams, responses: { 200: json('enabled', out.workflowResponse) } },
+  { method: 'post', path: `${workflows}/:id/disable`, tag: 'workflows', summary: 'Stop offering it', params: workflowIdParams, responses: { 200: json('disabled', out.workflowResponse) } },
   {
     method: 'get', path: `${apiPrefix}/limits`, tag: 'limits', summary: 'Every limit policy that sets something',
     description: 'Per field the most specific scope wins: the user, then their roles (the most generous), then the guild, then global, then the configured defaults.',

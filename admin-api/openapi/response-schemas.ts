@@ -58,6 +58,7 @@ export const generationResponse = z
     loras: z.array(z.object({ name: z.string(), strengthModel: z.number(), strengthClip: z.number() })),
     vae: z.string().nullable(), width: z.int(), height: z.int(), batchSize: z.int(), seed: z.string().describe('0 … 2^64−1 as a decimal string'),
     steps: z.int(), cfg: z.number(), sampler: z.string(), scheduler: z.string(), denoise: z.number(), workflowTemplate: z.string(),
+    initImageKey: z.string().nullable().describe('storage key of the picture it started from (img2img, upscale); null for text to image'),
     status: z.enum(generationStatuses), progress: z.number().min(0).max(1), comfyInstanceId: z.int().nullable(), comfyPromptId: z.uuid().nullable(),
     generateJobId: z.uuid().nullable(), errorCode: z.string().nullable(), errorMessage: z.string().nullable(), attempts: z.int(),
     outputs: z.array(output), parentId: z.uuid().nullable(), chargedAt: nullableDateTime, createdAt: dateTime, startedAt: nullableDateTime,
@@ -121,6 +122,38 @@ export const readyResponse = z.object({
   }),
   storageFailingSince: z.string().optional().describe('when image writes began to fail'),
 });
+
+const workflowVersion = z
+  .object({
+    id: z.int().describe('the version id generations record'), templateId: z.int(), version: z.int(),
+    graph: z.record(z.string(), z.unknown()).describe('the API-format workflow as uploaded'),
+    bindings: z.record(z.string(), z.unknown()), nodeClasses: z.array(z.string()).describe('every node class it uses; placement needs them all'),
+    createdAt: dateTime,
+  })
+  .meta({ id: 'WorkflowVersion' });
+
+const workflowFields = {
+  id: z.int(), name: z.string(), description: z.string(), enabled: z.boolean(),
+  allowedRoles: z.array(z.string()).describe('role ids that may use it in /imagine; empty = everyone'),
+  latestVersion: z.int().nullable(), createdAt: dateTime, updatedAt: dateTime,
+};
+
+export const workflowList = z.object({ items: z.array(z.object(workflowFields).meta({ id: 'WorkflowSummary' })) }).meta({ id: 'WorkflowList' });
+
+export const workflowResponse = z.object({ ...workflowFields, versions: z.array(workflowVersion).describe('newest first') }).meta({ id: 'Workflow' });
+
+const instanceProblems = z.object({
+  id: z.int(), name: z.string(),
+  problems: z.array(z.object({ binding: z.string().optional(), nodeId: z.string(), classType: z.string().optional(), input: z.string().optional(), code: z.string(), message: z.string() })),
+});
+
+export const workflowCreated = workflowResponse
+  .extend({
+    created: z.object({ version: z.int(), versionId: z.int() }),
+    runsOn: z.array(z.object({ id: z.int(), name: z.string() })).describe('enabled instances that can run it'),
+    refusedBy: z.array(instanceProblems).describe('enabled instances that cannot (e.g. a custom node missing), with why'),
+  })
+  .meta({ id: 'WorkflowCreated' });
 
 export const erasureResponse = z
   .object({

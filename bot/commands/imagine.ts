@@ -9,10 +9,13 @@ import { isNsfwChannel } from '../services/channel-nsfw.ts';
 import { memberRoleIds } from '../services/member-roles.ts';
 import { precheckPolicy } from '../services/policy-precheck.ts';
 import { findModel, lookupRegistryState, modelChoicesFor } from '../services/registry-lookup.ts';
-import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
+import { invalidOption, resolveWorkflow, submitImagine } from '../services/submit-imagine.ts';
+import { workflowChoices } from '../services/workflow-lookup.ts';
 import { loraLimits } from '../validation/lora-list.ts';
 import { parseImagineOptions, imagineLimits, optionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { emptyChoicesHint } from '../validation/registry-state.ts';
+import { defaultStrength, parseStrength, strengthLimits, strengthWithoutImage } from '../validation/strength.ts';
+import { startFromAttachment } from '../images/picture-start.ts';
 import { sizePresets } from '../validation/size.ts';
 import { formatLoraList } from '../validation/lora-list.ts';
 import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
@@ -49,6 +52,12 @@ export const imagineData: RESTPostAPIChatInputApplicationCommandsJSONBody = {
       type: ApplicationCommandOptionType.Integer, name: 'batch', description: 'How many images',
       min_value: imagineLimits.batch.min, max_value: imagineLimits.batch.max,
     },
+    { type: ApplicationCommandOptionType.Attachment, name: 'image', description: 'A picture to start from (image to image)' },
+    {
+      type: ApplicationCommandOptionType.Number, name: 'strength', description: `How much to change the picture (default ${defaultStrength})`,
+      min_value: strengthLimits.min, max_value: strengthLimits.max,
+    },
+    { type: S, name: 'workflow', description: 'A workflow your server uploaded (default: plain text to image)', autocomplete: true, max_length: 64 },
   ],
 };
 
@@ -68,11 +77,26 @@ function readOptions(interaction: ChatInputCommandInteraction): RawImagineOption
     scheduler: o.getString('scheduler'),
     seed: o.getString('seed'),
     batch: o.getInteger('batch'),
+    workflow: o.getString('workflow'),
   };
 }
 
+/** The `image` option as a starting point at `strength`; undefined without one. */
+function readPicture(interaction: ChatInputCommandInteraction, ctx: BotContext) {
+  const image = interaction.options.getAttachment('image');
+  const strength = interaction.options.getNumber('strength');
+  const checked = parseStrength(strength);
+  if (!checked.ok) throw invalidOption(checked.problem);
+  if (!image) {
+    // Without a prompt the form opens, where a picture can be attached: the strength rides along.
+    if (strength !== null && interaction.options.getString('prompt')?.trim()) throw invalidOption(strengthWithoutImage);
+    return undefined;
+  }
+  return startFromAttachment(image, interaction.user.id, checked.value, ctx);
+}
+
 /** No prompt: check the other options now, then open the form carrying them. */
-async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagineOptions, ctx: BotContext): Promise<void> {
+async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagineOptions, ctx: BotContext, strength: number | undefined): Promise<void> {
   const checked = parseImagineOptions({ ...raw, prompt: 'placeholder' }, () => '');
   if (!checked.ok) throw invalidOption(checked.problem);
   const v = checked.value;
@@ -83,6 +107,7 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
     if (!model) throw invalidOption({ ...optionProblem('model'), message: `\`model\`: there is no checkpoint called "${truncate(v.model, 100)}". Pick one from the list.` });
     modelId = model.id;
   }
+  const workflowId = v.workflow ? (await resolveWorkflow(ctx, v.workflow, memberRoleIds(interaction))).id : undefined;
   await interaction.showModal(
     imagineModal(
       {
@@ -94,6 +119,8 @@ async function openModal(interaction: ChatInputCommandInteraction, raw: RawImagi
         scheduler: v.scheduler ?? undefined,
         seed: raw.seed ? v.seed : undefined,
         batch: raw.batch ? v.batch : undefined,
+        strength,
+        workflowId,
       },
       { loras: formatLoraList(v.loras) },
     ),
@@ -110,8 +137,13 @@ export const imagine: SlashCommand = {
   preconditions: [guildOnly],
   async run(interaction, ctx) {
     const raw = readOptions(interaction);
-    if (!raw.prompt?.trim()) return openModal(interaction, raw, ctx);
-    await submitImagine(interaction, raw, ctx);
+    const picture = readPicture(interaction, ctx);
+    if (!raw.prompt?.trim()) {
+      // The form cannot carry an attachment: a picture needs its prompt in the command.
+      if (picture) throw invalidOption({ ...optionProblem('prompt'), message: '`prompt`: give a prompt with `image`, or leave `image` out and attach the picture in the form.' });
+      return openModal(interaction, raw, ctx, interaction.options.getNumber('strength') ?? undefined);
+    }
+    await submitImagine(interaction, raw, ctx, picture ? { start: picture } : {});
   },
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
@@ -123,6 +155,7 @@ export const imagine: SlashCommand = {
       choices = await modelChoicesFor(ctx.db, kind, typed, { allowNsfw: nsfw, guildId: interaction.guildId, roleIds: memberRoleIds(interaction) });
       if (!choices.length && !typed.trim()) choices = emptyChoicesHint(kind, await lookupRegistryState(ctx.db));
     } else if (focused.name === 'sampler') choices = startsOrContains(comfySamplers, typed).map((s) => ({ name: s, value: s }));
+    else if (focused.name === 'workflow') choices = await workflowChoices(ctx.db, typed, memberRoleIds(interaction));
     else if (focused.name === 'size') {
       const t = typed.trim().toLowerCase();
       choices = sizePresets.filter((p) => !t || p.value.includes(t) || p.label.toLowerCase().includes(t)).map((p) => ({ name: p.label, value: p.value }));

@@ -13,10 +13,17 @@ export interface ImagineCarry {
   scheduler?: string;
   seed?: string;
   batch?: number;
+  /** Image to image strength, for a picture attached in the form. */
+  strength?: number;
+  /** An uploaded workflow template's id. */
+  workflowId?: number;
 }
 
+/** The carried options: raw /imagine options plus the strength, which is checked apart from them. */
+export type CarriedOptions = RawImagineOptions & { strength?: number };
+
 /**
- * Compact, underscore-separated tokens: `m12_s1024x768_t30_c7.5_a3_h1_d123_b2` (≤ ~70 chars with a
+ * Compact, underscore-separated tokens: `m12_s1024x768_t30_c7.5_a3_h1_d123_b2_r0.6` (≤ ~76 chars with a
  * 20-digit seed). Samplers and schedulers travel as indexes into ComfyUI's lists; cfg as 2 decimals.
  */
 export function encodeCarry(c: ImagineCarry): string {
@@ -29,6 +36,8 @@ export function encodeCarry(c: ImagineCarry): string {
   if (c.scheduler !== undefined) tokens.push(`h${(comfySchedulers as readonly string[]).indexOf(c.scheduler)}`);
   if (c.seed !== undefined) tokens.push(`d${c.seed}`);
   if (c.batch !== undefined) tokens.push(`b${c.batch}`);
+  if (c.strength !== undefined) tokens.push(`r${Math.round(c.strength * 100) / 100}`);
+  if (c.workflowId !== undefined) tokens.push(`w${c.workflowId}`);
   return tokens.join('_');
 }
 
@@ -38,11 +47,11 @@ function tampered(id: string): AppError {
   });
 }
 
-const tokenShape = /^([mstcahdb])(\d+(?:\.\d+)?|\d+x\d+)$/;
+const tokenShape = /^([mstcahdbrw])(\d+(?:\.\d+)?|\d+x\d+)$/;
 
 /** The carried options as raw /imagine options (model as `#id`), so they go through the same validation. Pure. */
-export function decodeCarry(id: string): RawImagineOptions {
-  const raw: RawImagineOptions = {};
+export function decodeCarry(id: string): CarriedOptions {
+  const raw: CarriedOptions = {};
   if (id === '') return raw;
   for (const token of id.split('_')) {
     const match = tokenShape.exec(token);
@@ -61,6 +70,8 @@ export function decodeCarry(id: string): RawImagineOptions {
       case 'h': raw.scheduler = comfySchedulers[int()] ?? `#${value}`; break;
       case 'd': raw.seed = value; break;
       case 'b': raw.batch = int(); break;
+      case 'r': raw.strength = Number(value); break;
+      case 'w': raw.workflow = `#${int()}`; break;
     }
   }
   return raw;

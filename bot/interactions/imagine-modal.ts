@@ -2,11 +2,13 @@ import { ComponentType, TextInputStyle, type APIModalInteractionResponseCallback
 import type { ModalSubmitInteraction } from 'discord.js';
 import { CustomIdAction, decodeCustomId, encodeCustomId } from '../custom-id.ts';
 import type { ModalHandler } from '../handler-types.ts';
-import { submitImagine } from '../services/submit-imagine.ts';
-import { imagineLimits, type RawImagineOptions } from '../validation/imagine-options.ts';
-import { decodeCarry, encodeCarry, type ImagineCarry } from './imagine-carry.ts';
+import { startFromAttachment } from '../images/picture-start.ts';
+import { invalidOption, submitImagine } from '../services/submit-imagine.ts';
+import { imagineLimits } from '../validation/imagine-options.ts';
+import { parseStrength, strengthWithoutImage } from '../validation/strength.ts';
+import { decodeCarry, encodeCarry, type CarriedOptions, type ImagineCarry } from './imagine-carry.ts';
 
-export const modalFields = { prompt: 'prompt', negative: 'negative', loras: 'loras' } as const;
+export const modalFields = { prompt: 'prompt', negative: 'negative', loras: 'loras', image: 'image' } as const;
 
 /** The long-prompt form: prompt, negative prompt and a LoRA list; other options ride in the custom_id. Pure. */
 export function imagineModal(carry: ImagineCarry, prefill: { loras?: string } = {}): APIModalInteractionResponseCallbackData {
@@ -31,6 +33,10 @@ export function imagineModal(carry: ImagineCarry, prefill: { loras?: string } = 
           placeholder: 'name:0.8, other:0.5', ...(prefill.loras ? { value: prefill.loras } : {}),
         }),
       },
+      {
+        type: ComponentType.Label, label: 'Picture to start from', description: 'Optional: image to image (PNG, JPEG, WebP or GIF)',
+        component: { type: ComponentType.FileUpload, custom_id: modalFields.image, required: false, min_values: 0, max_values: 1 },
+      },
     ],
   } as APIModalInteractionResponseCallbackData;
 }
@@ -44,12 +50,18 @@ function field(interaction: ModalSubmitInteraction, id: string): string | null {
 }
 
 /** Submitting the /imagine modal goes through the same path as the slash command. */
-export const imagineModalHandler: ModalHandler<RawImagineOptions> = {
+export const imagineModalHandler: ModalHandler<CarriedOptions> = {
   action: CustomIdAction.ImagineModal,
   parse(customId) {
     return decodeCarry(decodeCustomId(customId).id);
   },
-  async run(interaction, carried, ctx) {
+  async run(interaction, { strength, ...carried }, ctx) {
+    // Discord sends every field of the form; a form shown before the upload existed has none.
+    const picture = interaction.fields.fields.has(modalFields.image) ? interaction.fields.getUploadedFiles(modalFields.image, false)?.first() : undefined;
+    const checked = parseStrength(strength);
+    if (!checked.ok) throw invalidOption(checked.problem);
+    if (!picture && strength !== undefined) throw invalidOption(strengthWithoutImage);
+    const start = picture ? startFromAttachment(picture, interaction.user.id, checked.value, ctx) : undefined;
     await submitImagine(
       interaction,
       {
@@ -59,6 +71,7 @@ export const imagineModalHandler: ModalHandler<RawImagineOptions> = {
         loras: field(interaction, modalFields.loras),
       },
       ctx,
+      start ? { start } : {},
     );
   },
 };

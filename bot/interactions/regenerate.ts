@@ -1,6 +1,7 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { CustomIdAction, decodeCustomId } from '../custom-id.ts';
 import type { ComponentHandler } from '../handler-types.ts';
+import type { StartImage } from '../images/image-input.ts';
 import { generationForButton } from '../services/generation-access.ts';
 import { submitImagine } from '../services/submit-imagine.ts';
 import { formatLoraList } from '../validation/lora-list.ts';
@@ -28,7 +29,13 @@ export function optionsOf(g: GenerationRow, sameSeed: boolean): RawImagineOption
     scheduler: g.scheduler,
     seed: sameSeed ? g.seed : null,
     batch: g.batchSize,
+    workflow: g.workflowVersionId ? g.workflowTemplate : null,
   };
+}
+
+function startOf(g: GenerationRow): StartImage | undefined {
+  if (!g.initImageKey) return undefined;
+  return { key: g.initImageKey, template: g.workflowTemplate === 'upscale' ? 'upscale' : 'img2img', denoise: g.denoise, width: g.width, height: g.height };
 }
 
 function regenerateHandler(action: typeof CustomIdAction.SameSeed | typeof CustomIdAction.NewSeed): ComponentHandler<RegenerateTarget> {
@@ -41,7 +48,9 @@ function regenerateHandler(action: typeof CustomIdAction.SameSeed | typeof Custo
     async run(interaction, { generationId }, ctx) {
       // Only the owner: a regeneration is a new request counted against the presser's own limits.
       const parent = await generationForButton(interaction, generationId, ctx, { audience: 'owner', doing: 'make it again' });
-      await submitImagine(interaction, optionsOf(parent, sameSeed), ctx, { parentId: parent.id });
+      // A request that started from a picture starts from the same one again, as strongly.
+      const start = startOf(parent);
+      await submitImagine(interaction, optionsOf(parent, sameSeed), ctx, { parentId: parent.id, ...(start ? { start: async () => start } : {}) });
     },
   };
 }

@@ -99,6 +99,7 @@ export function toNewGeneration(request: ImagineRequest, models: CheckedModels, 
     scheduler: request.scheduler ?? cp.defaultScheduler ?? 'normal',
     denoise: 1,
     workflowTemplate: 'txt2img',
+    workflowVersionId: null,
     parentId: null,
   };
 }

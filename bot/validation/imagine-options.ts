@@ -32,6 +32,8 @@ export interface RawImagineOptions {
   scheduler?: string | null;
   seed?: string | null;
   batch?: number | null;
+  /** An uploaded workflow template's name (`#id` when a form carries it). */
+  workflow?: string | null;
 }
 
 /** A checked request; model-dependent defaults (size, steps, cfg, sampler, scheduler) are still open. */
@@ -47,6 +49,8 @@ export interface ImagineRequest {
   scheduler: string | null;
   seed: string;
   batch: number;
+  /** A workflow template by name or `#id`; null = plain text to image. */
+  workflow: string | null;
 }
 
 export interface OptionProblem {
@@ -73,6 +77,7 @@ export const allowedValues = {
   scheduler: `one of ${comfySchedulers.join(', ')}`,
   seed: 'a whole number from 0 to 18446744073709551615',
   batch: `a whole number from ${imagineLimits.batch.min} to ${imagineLimits.batch.max}`,
+  workflow: 'a workflow name from the list',
 } as const satisfies Record<keyof RawImagineOptions, string>;
 
 type OptionName = keyof typeof allowedValues;
@@ -99,6 +104,7 @@ const schema = z.object({
   scheduler: optional(z.preprocess(blankToNull, z.enum(comfySchedulers).nullable())),
   seed: optional(z.preprocess(blankToNull, z.string().trim().regex(/^\d{1,20}$/).refine((s) => /^\d{1,20}$/.test(s) && BigInt(s) <= maxSeed).nullable())),
   batch: optional(z.number().int().min(imagineLimits.batch.min).max(imagineLimits.batch.max)),
+  workflow: optional(z.preprocess(blankToNull, text(64, 1).nullable())),
 });
 
 export function optionProblem(option: OptionName, got?: unknown): OptionProblem {
@@ -167,6 +173,7 @@ export function parseImagineOptions(raw: RawImagineOptions, newSeed: () => strin
       scheduler: v.scheduler,
       seed: v.seed ?? newSeed(),
       batch: v.batch ?? 1,
+      workflow: v.workflow,
     },
   };
 }

@@ -4,6 +4,8 @@ import { lineCap, linePlace, queuedKey, runningKey, type LinePlace } from '#shar
 import { sendLiveEdit } from '#shared/queue/send-live.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import { queuedMessage } from '#shared/render/queued-message.ts';
+import { readStorageHealth, type StorageHealthRow } from '#shared/db/sql/storage-health.ts';
+import { storageNotice } from '#shared/render/storage-notice.ts';
 import type { SchedulerContext } from '../context.ts';
 
 /**
@@ -32,7 +34,10 @@ async function liveMessageFor(ctx: SchedulerContext, g: GenerationRow, known: Li
     const stmt = lineFront(lineCap, [g.id]);
     place = linePlace((await ctx.db.executeSql<LineRow>(stmt.text, stmt.values)).rows[0]);
   }
-  return { body: queuedMessage(g, place) as unknown as Record<string, unknown>, key: queuedKey(place), place };
+  // While image storage fails, intake is held: the waiting member keeps being told why.
+  const health = readStorageHealth();
+  const notice = storageNotice((await ctx.db.executeSql<StorageHealthRow>(health.text, health.values)).rows[0]?.failingSince);
+  return { body: queuedMessage(g, place, notice) as unknown as Record<string, unknown>, key: `${queuedKey(place)}${notice ? ':storage' : ''}`, place };
 }
 
 /**

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { episodeLength, FailureEpisode } from '#shared/failure-episode.ts';
 import type { Logger } from '#shared/logging.ts';
 import { bossNotifyChannel } from '#shared/queue/wake.ts';
+import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
 /** Raised by a trigger when a generation leaves running or an instance changes (migration fair_slots). */
 const slotsChannel = 'genonaut_slots';
@@ -102,6 +103,7 @@ export class SlotSignal {
         return;
       } catch (err) {
         const verdict = this.#outage.failure();
+        countOutageFailure('postgres_listen', verdict);
         if (verdict.report === 'started') this.#logger.error({ err }, 'slot LISTEN reconnect failed; retrying every second (one line when it is back)');
         else if (verdict.report === 'ongoing') this.#logger.error({ err, attempts: verdict.failures }, `slot LISTEN still down after ${episodeLength(verdict.forMs)}`);
         await delay(reconnectDelayMs);

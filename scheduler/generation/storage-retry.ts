@@ -7,6 +7,7 @@ import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { markStorageFailing, markStorageOk, readStorageHealth, type StorageHealthRow } from '#shared/db/sql/storage-health.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
+import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 import type { GenerateContext, JobHelpers, SchedulerContext } from '../context.ts';
 import { failWith, settle } from '../settle.ts';
 import { storeOutputs } from './store-outputs.ts';
@@ -50,6 +51,7 @@ export async function storeWithRetry(
 export async function storageFailed(ctx: SchedulerContext, error: string): Promise<void> {
   const stmt = markStorageFailing(error);
   const wasOk = (await ctx.db.executeSql<{ wasOk: boolean }>(stmt.text, stmt.values)).rows[0]?.wasOk;
+  countOutageFailure('storage', { report: wasOk ? 'started' : 'quiet' });
   if (wasOk) ctx.logger.error({ error }, 'image storage failing: new GPU work is held until a write succeeds; finished outputs wait on ComfyUI');
 }
 

@@ -20,10 +20,9 @@ export async function runDiscovery(ctx: GenerateContext, logger: Logger, signal:
     },
     signal,
   });
-  // The cached loader lists used to validate workflows are stale once files moved.
-  if (summary.added.length || summary.updated.length || summary.retired.length) {
-    for (const url of asked) ctx.instances.forgetObjectInfo(url);
-  }
+  // The cached object_info used to validate workflows is stale once files moved or nodes were installed
+  // (node classes are not in the summary, and discovery fetched object_info anyway).
+  for (const url of new Set(asked)) ctx.instances.forgetObjectInfo(url);
   return summary;
 }
 

@@ -12,6 +12,7 @@ import { announceLineMoved } from '#shared/queue/send-live.ts';
 import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
+import { readInitImage, uploadInitImage } from '../generation/init-image.ts';
 import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
 import { stepTimer } from '../generation/step-timer.ts';
 import { storeWithRetry } from '../generation/storage-retry.ts';
@@ -53,7 +54,11 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // An instance failing under us sends the request back to placement; after a few moves the
     // job fails over to pg-boss's retry (with backoff) rather than spinning.
     let placements = 0;
-    const moved = (result: 'done' | 'requeued') => {
+    // Other jobs' generations this job sent back to placement: their own jobs may have ended (they
+    // saw them placed by us), so this job stays until each is placed again or settled.
+    const adopted = new Set<string>();
+    const moved = (id: string, result: 'done' | 'requeued') => {
+      if (result === 'requeued' && id !== generationId) adopted.add(id);
       if (result === 'requeued' && ++placements >= maxPlacementsPerAttempt) {
         throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
       }
@@ -66,11 +71,11 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       const owned = await placedBy(ctx, helpers.jobId);
       if (owned) {
         ranSomething = true;
-        moved(await resume(ctx, owned, helpersFor(helpers, owned)));
+        moved(owned.id, await resume(ctx, owned, helpersFor(helpers, owned)));
         continue;
       }
       const seen = ctx.slots.version;
-      const g = await repo.get(generationId);
+      const g = await waitingOne(repo, generationId, adopted);
       if (g.status === 'cancel_requested' && !g.comfyPromptId) {
         await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
         continue;
@@ -92,7 +97,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
         // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
         void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
-        moved(await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
+        moved(claim.generation.id, await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
         continue;
       }
       const { outlook, unhealthy } = await outlookOf(ctx.db, g);
@@ -109,6 +114,18 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     }
   },
 };
+
+/** Ours while it waits; else the first adopted generation still waiting for a slot. */
+async function waitingOne(repo: GenerationRepository, generationId: string, adopted: Set<string>): Promise<GenerationRow> {
+  const own = await repo.get(generationId);
+  if (own.status === 'queued' || own.status === 'cancel_requested') return own;
+  for (const id of adopted) {
+    const g = await repo.get(id);
+    if (g.status === 'queued' || (g.status === 'cancel_requested' && !g.comfyPromptId)) return g;
+    adopted.delete(id);
+  }
+  return own;
+}
 
 async function placedBy(ctx: GenerateContext, jobId: string): Promise<GenerationRow | undefined> {
   const stmt = generationPlacedBy(jobId);
@@ -162,7 +179,28 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
   const log = helpers.logger.child({ promptId: g.comfyPromptId, instance: instance.name });
   const client = ctx.instances.client(instance.baseUrl);
   if (submit) {
-    const graph = await buildChecked(ctx, g, instance);
+    let initImage: string | undefined;
+    if (g.initImageKey) {
+      const bytes = await readInitImage(ctx.storage, g);
+      if (!bytes) {
+        await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.NotFound, 'The picture this request starts from is no longer stored.'));
+        return 'done';
+      }
+      try {
+        initImage = await uploadInitImage(client, bytes, helpers.signal);
+      } catch (err) {
+        if (helpers.signal.aborted) throw err;
+        // Refused (4xx, e.g. over the instance's upload cap): the picture, not the instance, is the problem.
+        const status = err instanceof AppError ? (err.details as { status?: number } | undefined)?.status : undefined;
+        if (status !== undefined && status >= 400 && status < 500) {
+          await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, `The image server refused the starting picture (HTTP ${status}).`));
+          return 'done';
+        }
+        log.warn({ err }, 'could not upload the starting picture; the request is placed again');
+        return leaveInstance(ctx, instance.id, g, err);
+      }
+    }
+    const graph = await buildChecked(ctx, g, instance, initImage);
     if (!graph) return 'done';
     await ctx.__test__?.checkpoint?.('before-submit', g.id);
     try {
@@ -250,6 +288,7 @@ async function finish(
 }
 
 function describeModels(g: GenerationRow): string {
-  return [g.checkpoint, ...g.loras.map((l) => l.name)].join(' + ');
+  const models = [g.checkpoint, ...g.loras.map((l) => l.name)].join(' + ');
+  return g.workflowVersionId ? `${models} and every node of the workflow '${g.workflowTemplate}'` : models;
 }
 

@@ -8,6 +8,7 @@ import { ExecutionList } from './graph.ts';
 import { renderPreview } from './images.ts';
 import type { ModelRegistry } from './models.ts';
 import { checkCall, formatValue, inputData, type InputValue } from './node-call.ts';
+import { CUSTOM_NODES } from './custom-nodes.ts';
 import { NODE_FUNCTIONS, type NodeContext, type Sym } from './nodes.ts';
 import type { NodeDef } from './objectInfo.ts';
 import { pyContains, pyGetItem } from './pycontainers.ts';
@@ -174,7 +175,7 @@ class PromptRun {
       this.host.assertAlive();
       if (this.host.takeInterrupt()) throw new InterruptProcessing();
       checkCall(classType, inputs);
-      const result = await NODE_FUNCTIONS[classType]!(inputs, this.context(nodeId));
+      const result = await (NODE_FUNCTIONS[classType] ?? CUSTOM_NODES[classType]!.run)(inputs, this.context(nodeId));
       this.host.assertAlive();
       const ui = result.ui === undefined ? undefined : { output: result.ui, meta: { node_id: nodeId, display_node: nodeId, parent_node: null, real_node_id: nodeId } };
       this.host.cache.set(sig, result.outputs, ui);

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { CUSTOM_NODES, isCustomNode } from './custom-nodes.ts';
 import type { SimDirs } from './files.ts';
 import type { ObjectInfoVersion } from './objectInfo.ts';
 import type { ProxyAccess } from './proxy.ts';
@@ -33,6 +34,10 @@ export interface ComfySimOptions {
   version?: SimVersion;
   /** @deprecated use `version`; 'newer' is the same as version '0.38'. */
   objectInfo?: ObjectInfoVersion;
+  /** Custom node classes installed on this instance only (see custom-nodes.ts, e.g. 'SimImageTint'). */
+  customNodes?: string[];
+  /** `folder/file` → safetensors `__metadata__`, added to the defaults (models.ts DEFAULT_MODEL_METADATA). */
+  modelMetadata?: Record<string, Record<string, string>>;
   /** Test-only: sit behind a reverse proxy with a base path and/or a bearer token. */
   proxy?: ProxyAccess;
 }
@@ -65,6 +70,8 @@ export interface ComfySim {
   failNextRequests(n: number, opts?: { status?: number; pathPrefix?: string }): void;
   dropSockets(opts?: { afterProgressEvents?: number }): void;
   oomNext(n?: number): void;
+  /** Forgets every pending fault (failNextRequests, dropSockets, oomNext). */
+  clearFaults(): void;
   crash(opts?: { keepHistory?: boolean }): Promise<void>;
   restart(): Promise<void>;
   waitFor(event: SimEvent, promptId?: string, timeoutMs?: number): Promise<void>;
@@ -79,11 +86,14 @@ function makeDirs(outputDir: string | undefined): { dirs: SimDirs; base: string 
 }
 
 export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySim> {
+  const unknown = (opts.customNodes ?? []).filter((n) => !isCustomNode(n));
+  if (unknown.length) throw new Error(`sim/comfyui: no custom node ${unknown.join(', ')} (known: ${Object.keys(CUSTOM_NODES).join(', ')})`);
   const { dirs, base } = makeDirs(opts.outputDir);
   await sharp({ create: { width: 64, height: 64, channels: 3, background: '#3a6ea5' } }).png().toFile(path.join(dirs.input, 'example.png'));
   const version: SimVersion = opts.version ?? (opts.objectInfo === 'newer' ? '0.38' : '0.3.64');
   const state = new ComfyState({
     dirs, models: opts.models ?? {}, secondsPerStep: opts.secondsPerStep ?? 0.005, previews: opts.previews ?? false, objectInfo: version === '0.38' ? 'newer' : 'default',
+    customNodes: opts.customNodes, modelMetadata: opts.modelMetadata,
   });
   const host = opts.host ?? '127.0.0.1';
   const server = new ComfyHttpServer(host, opts.port ?? 0, () => state, opts.proxy);
@@ -138,6 +148,7 @@ export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySi
       else state.faults.dropSocketsAfter(o.afterProgressEvents);
     },
     oomNext: (n = 1) => state.faults.oomNext(n),
+    clearFaults: () => state.faults.reset(),
     crash: async (o = {}) => {
       state.crash(o.keepHistory ?? false);
       await server.stopListening(true);

@@ -56,3 +56,19 @@ export class ModelRegistry {
     this.files.get(folder)?.delete(file);
   }
 }
+
+/**
+ * safetensors `__metadata__` of the default files, as their publishers wrote it (`folder/file` →
+ * string map); a file not listed has none, so `/view_metadata` answers 404 for it.
+ */
+export const DEFAULT_MODEL_METADATA: Record<string, Record<string, string>> = {
+  'checkpoints/sd_xl_base_1.0.safetensors': {
+    'modelspec.sai_model_spec': '1.0.0',
+    'modelspec.architecture': 'stable-diffusion-xl-v1-base',
+    'modelspec.implementation': 'https://github.com/Stability-AI/generative-models',
+    'modelspec.title': 'Stable Diffusion XL 1.0 Base',
+    'modelspec.license': 'CreativeML Open RAIL++-M',
+  },
+  'loras/add_detail.safetensors': { ss_network_module: 'networks.lora', ss_v2: 'False', ss_base_model_version: 'sd_v1', ss_network_dim: '16' },
+  'loras/detail_tweaker_xl.safetensors': { ss_network_module: 'networks.lora', ss_v2: 'False', ss_base_model_version: 'sdxl_base_v1-0' },
+};

@@ -2,6 +2,7 @@
  * How ComfyUI hands a node its inputs: `execution.get_input_data` (links resolved from upstream outputs,
  * hidden inputs added, undeclared literals dropped) and the Python call `obj.FUNCTION(**inputs)`.
  */
+import { CUSTOM_NODES } from './custom-nodes.ts';
 import { isLink } from './graph.ts';
 import type { NodeDef } from './objectInfo.ts';
 import { pyDictGet, pyIndex } from './pycontainers.ts';
@@ -36,6 +37,8 @@ const FUNCTIONS: Record<string, { name: string; params: string[]; required: numb
   SaveImage: { name: 'SaveImage.save_images', params: ['images', 'filename_prefix', 'prompt', 'extra_pnginfo'], required: 1 },
   PreviewImage: { name: 'SaveImage.save_images', params: ['images', 'filename_prefix', 'prompt', 'extra_pnginfo'], required: 1 },
   LoadImage: { name: 'LoadImage.load_image', params: ['image'], required: 1 },
+  UpscaleModelLoader: { name: 'UpscaleModelLoader.load_model', params: ['model_name'], required: 1 },
+  ImageUpscaleWithModel: { name: 'ImageUpscaleWithModel.upscale', params: ['upscale_model', 'image'], required: 2 },
 };
 
 /** A value a node receives: a Python value, an upstream output object, or None for a missing link. */
@@ -67,7 +70,7 @@ export function inputData(inputs: PyDict, def: NodeDef, outputOf: (id: string) =
 
 /** Binding `FUNCTION(**inputs)`: an unexpected keyword first, then missing positional arguments (CPython's order). */
 export function checkCall(classType: string, inputs: Map<string, InputValue>): void {
-  const fn = FUNCTIONS[classType];
+  const fn = FUNCTIONS[classType] ?? CUSTOM_NODES[classType]?.call;
   if (!fn) throw new PyException('NotImplementedError', `sim/comfyui cannot execute ${classType}`);
   const unexpected = [...inputs.keys()].find((k) => !fn.params.includes(k));
   if (unexpected !== undefined) throw new PyException('TypeError', `${fn.name}() got an unexpected keyword argument '${unexpected}'`);

@@ -10,9 +10,12 @@ import type { ModelRegistry } from './models.ts';
 import { pyGetItem, pyIter } from './pycontainers.ts';
 import { dumps, PyFloat, repr, str, typeName, type Loose, type PyDict, type PyValue } from './pyjson.ts';
 import { PyException } from './pyops.ts';
+import { upscaleScale } from './upscale-model-nodes.ts';
 
 export interface Sym {
-  kind: 'MODEL' | 'CLIP' | 'VAE' | 'CONDITIONING' | 'LATENT' | 'IMAGE' | 'MASK';
+  kind: 'MODEL' | 'CLIP' | 'VAE' | 'CONDITIONING' | 'LATENT' | 'IMAGE' | 'MASK' | 'UPSCALE_MODEL';
+  /** UPSCALE_MODEL: how many times larger it makes a picture. */
+  scale?: number;
   desc: string;
   width?: number;
   height?: number;
@@ -36,10 +39,10 @@ export interface NodeResult {
 }
 
 type Inputs = Map<string, unknown>;
-type NodeFn = (inputs: Inputs, ctx: NodeContext) => Promise<NodeResult>;
+export type NodeFn = (inputs: Inputs, ctx: NodeContext) => Promise<NodeResult>;
 
-const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v instanceof PyFloat ? v.value : Number(v));
-const sym = (v: unknown): Sym => v as Sym;
+export const num = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : v instanceof PyFloat ? v.value : Number(v));
+export const sym = (v: unknown): Sym => v as Sym;
 
 function requireModel(models: ModelRegistry, folder: string, name: unknown): string {
   const file = str(name as PyValue);
@@ -200,4 +203,13 @@ export const NODE_FUNCTIONS: Record<string, NodeFn> = {
   SaveImage: async (i, ctx) => saveImages(i, ctx, 'output'),
   PreviewImage: async (i, ctx) => saveImages(i, ctx, 'temp'),
   LoadImage: loadImage,
+  UpscaleModelLoader: async (i, ctx) => {
+    const name = requireModel(ctx.models, 'upscale_models', i.get('model_name'));
+    return { outputs: [{ kind: 'UPSCALE_MODEL', desc: `upscaler:${name}`, scale: upscaleScale(name) }] };
+  },
+  ImageUpscaleWithModel: async (i) => {
+    const image = sym(i.get('image'));
+    const scale = sym(i.get('upscale_model')).scale ?? 4;
+    return { outputs: [resized(image, (image.width ?? 8) * scale, (image.height ?? 8) * scale, 1)] };
+  },
 };

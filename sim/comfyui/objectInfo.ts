@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { deepCopy, isDict, loads, type PyDict, type PyValue } from './pyjson.ts';
+import { addCustomNodes } from './custom-nodes.ts';
 import type { ModelRegistry } from './models.ts';
+import { upscaleModelNodes } from './upscale-model-nodes.ts';
 
 export type ObjectInfoVersion = 'default' | 'newer';
 
@@ -42,8 +44,8 @@ function setCombo(info: PyDict, classType: string, inputName: string, values: st
 }
 
 /** object_info as a request would see it now: model combos from the installed files, LoadImage from the input dir. */
-export function currentObjectInfo(version: ObjectInfoVersion, models: ModelRegistry, inputImages: string[]): PyDict {
-  const info = deepCopy(baseObjectInfo(version));
+export function currentObjectInfo(version: ObjectInfoVersion, models: ModelRegistry, inputImages: string[], customNodes: readonly string[] = []): PyDict {
+  const info = addCustomNodes(deepCopy(baseObjectInfo(version)), customNodes);
   const checkpoints = models.list('checkpoints') ?? [];
   const loras = models.list('loras') ?? [];
   setCombo(info, 'CheckpointLoaderSimple', 'ckpt_name', checkpoints);
@@ -51,6 +53,8 @@ export function currentObjectInfo(version: ObjectInfoVersion, models: ModelRegis
   setCombo(info, 'LoraLoaderModelOnly', 'lora_name', loras);
   setCombo(info, 'VAELoader', 'vae_name', vaeList(models));
   setCombo(info, 'LoadImage', 'image', inputImages);
+  const upscaleModels = models.list('upscale_models') ?? [];
+  if (upscaleModels.length) for (const [name, def] of upscaleModelNodes(version, upscaleModels)) info.set(name, def);
   return info;
 }
 

@@ -7,7 +7,10 @@ import type { SimDirs } from './files.ts';
 import { History } from './history.ts';
 import { ModelRegistry } from './models.ts';
 import { baseObjectInfo, nodeDef, type ObjectInfoVersion } from './objectInfo.ts';
-import { isDict, pyFloat, type Loose } from './pyjson.ts';
+import { upscaleModelNodes } from './upscale-model-nodes.ts';
+import { addCustomNodes } from './custom-nodes.ts';
+import { DEFAULT_MODEL_METADATA } from './models.ts';
+import { deepCopy, isDict, pyFloat, type Loose, type PyDict } from './pyjson.ts';
 import { itemTuple, PromptHeap, type QueueItem } from './queue.ts';
 import { SocketHub } from './websocket.ts';
 
@@ -25,6 +28,10 @@ export interface StateOptions {
   secondsPerStep: number;
   previews: boolean;
   objectInfo: ObjectInfoVersion;
+  /** Custom node classes installed on this instance (custom-nodes.ts). */
+  customNodes?: readonly string[];
+  /** `folder/file` → safetensors `__metadata__` (what `/view_metadata` answers). */
+  modelMetadata?: Record<string, Record<string, string>>;
 }
 
 const SENSITIVE_KEYS = ['auth_token_comfy_org', 'api_key_comfy_org'];
@@ -33,6 +40,10 @@ export class ComfyState {
   readonly dirs: SimDirs;
   readonly models: ModelRegistry;
   readonly version: ObjectInfoVersion;
+  readonly customNodes: readonly string[];
+  readonly modelMetadata: Record<string, Record<string, string>>;
+  /** object_info's node definitions as this instance loaded them (core + its custom nodes). */
+  readonly nodeDefinitions: PyDict;
   readonly faults = new Faults();
   readonly history = new History();
   readonly heap = new PromptHeap();
@@ -59,6 +70,9 @@ export class ComfyState {
     this.dirs = opts.dirs;
     this.models = new ModelRegistry(opts.models);
     this.version = opts.objectInfo;
+    this.customNodes = opts.customNodes ?? [];
+    this.modelMetadata = { ...DEFAULT_MODEL_METADATA, ...opts.modelMetadata };
+    this.nodeDefinitions = addCustomNodes(deepCopy(baseObjectInfo(this.version)), this.customNodes);
     this.secondsPerStep = opts.secondsPerStep;
     this.previews = opts.previews;
     this.events.setMaxListeners(0);
@@ -143,7 +157,7 @@ export class ComfyState {
     };
     return {
       hub: this.hub, models: this.models, dirs: this.dirs, cache: this.cache, previews: this.previews,
-      nodeDef: (c) => nodeDef(baseObjectInfo(this.version), c),
+      nodeDef: (c) => nodeDef(this.nodeDefinitions, c) ?? nodeDef(upscaleModelNodes(this.version, []), c),
       secondsPerStep: () => this.secondsPerStep,
       holdIfPaused: async () => {
         while (this.paused && epoch === this.epoch) await new Promise<void>((r) => this.pauseWaiters.push(r));

@@ -168,9 +168,11 @@ class Validator {
         errors.push(fail('value_bigger_than_max', `Value ${str(val)} bigger than max of ${str(max)}`, name, { input_name: name, input_config: config, received_value: val }));
         continue;
       }
-      if (Array.isArray(inputType) && !inputType.some((option) => pyEquals(option, val))) {
-        const big = inputType.length > 20;
-        const listInfo = big ? `(list of length ${inputType.length})` : repr(inputType);
+      // `isinstance(input_type, list) or input_type == io.Combo.io_type` (V3 nodes: the options ride in extra_info).
+      const comboOptions = Array.isArray(inputType) ? inputType : inputType === 'COMBO' ? ((extra.get('options') as PyValue[] | undefined) ?? []) : undefined;
+      if (comboOptions && !comboOptions.some((option) => pyEquals(option, val))) {
+        const big = comboOptions.length > 20;
+        const listInfo = big ? `(list of length ${comboOptions.length})` : repr(comboOptions);
         errors.push(fail('value_not_in_list', 'Value not in list', `${name}: '${str(val)}' not in ${listInfo}`, {
           input_name: name, input_config: big ? null : config, received_value: val,
         }));

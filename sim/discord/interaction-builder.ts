@@ -49,7 +49,12 @@ export class InteractionFactory {
     const shown = this.#state.shownModals.get(opts.customId)?.components ?? [];
     const components = Object.entries(opts.fields).map(([customId, value]) => modalAnswer(shown, customId, value));
     const extra = opts.message ? { message: toApiMessage(opts.message) } : {};
-    return this.#send(5, opts, { custom_id: opts.customId, components }, extra, opts.message?.id);
+    // A file upload (19) answers with attachment ids, described in `resolved.attachments` as for an attachment option.
+    const uploaded = Object.entries(opts.fields)
+      .filter(([customId, value]) => findComponent(shown, customId)?.type === 19 && value)
+      .flatMap(([, value]) => value.split(',').map((id): RawOption => ({ name: 'file', type: 11, value: id })));
+    const resolved = uploaded.length ? this.#resolve(uploaded) : undefined;
+    return this.#send(5, opts, { custom_id: opts.customId, components, ...(resolved ? { resolved } : {}) }, extra, opts.message?.id);
   }
 
   /** Any payload at all: the usual envelope around `data` as given, then `mutate` may break it further. */

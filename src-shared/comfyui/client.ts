@@ -190,8 +190,34 @@ export class ComfyClient {
     return (await readJson(res, `GET /models/${folder}`)) as string[];
   }
 
+  /** GET /view_metadata/{folder}?filename=: a .safetensors file's `__metadata__`; undefined when it has none (404). */
+  async viewMetadata(folder: string, filename: string, signal?: AbortSignal): Promise<Record<string, unknown> | undefined> {
+    const path = `/view_metadata/${encodeURIComponent(folder)}?${new URLSearchParams({ filename })}`;
+    const res = await this.#http.request(path, { signal });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const body = await readJson(res, `GET /view_metadata/${folder}`);
+    return typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  }
+
   async systemStats(signal?: AbortSignal): Promise<SystemStats> {
     return (await this.#getJson('/system_stats', { signal })) as SystemStats;
+  }
+
+  /**
+   * `POST /upload/image` (multipart) into the input folder; answers the name `LoadImage` takes. Same
+   * name and same bytes reuse the file there, so a retry or a second run uploads nothing new.
+   */
+  async uploadImage(bytes: Uint8Array, filename: string, signal?: AbortSignal): Promise<string> {
+    const form = new FormData();
+    form.set('image', new Blob([bytes], { type: 'image/png' }), filename);
+    form.set('type', 'input');
+    const res = await this.#http.request('/upload/image', { method: 'POST', body: form, signal, timeoutMs: 60_000, context: { upload: filename } });
+    const data = asObject(await readJson(res, 'POST /upload/image'));
+    if (typeof data.name !== 'string' || !data.name) throw new AppError(ErrorCode.ComfyUnavailable, 'ComfyUI answered POST /upload/image without a file name');
+    return typeof data.subfolder === 'string' && data.subfolder ? `${data.subfolder}/${data.name}` : data.name;
   }
 
   /** Streams an output file from /view. The caller must consume or destroy the stream. */

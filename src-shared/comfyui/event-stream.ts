@@ -4,6 +4,7 @@ import type { Logger } from '../logging.ts';
 import { episodeLength, FailureEpisode } from '../failure-episode.ts';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
 import { parseBinaryEvent, parseTextEvent, type ComfyEvent } from './events.ts';
+import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
 export interface EventStreamOptions {
   /** http(s) base URL, possibly with a path prefix; the socket is `<base>/ws` with ws(s). */
@@ -121,6 +122,7 @@ export class ComfyEventStream {
       else {
         // An outage is one line when it starts, a reminder a minute, and one when a connect succeeds again.
         const verdict = this.#outage.failure();
+        countOutageFailure('comfyui_websocket', verdict);
         if (verdict.report === 'started') this.#log.warn({ delay }, 'WebSocket connect failed; retrying (one line when it reconnects)');
         else if (verdict.report === 'ongoing') this.#log.error({ failures: verdict.failures }, `WebSocket still cannot connect after ${episodeLength(verdict.forMs)}, ${verdict.failures} attempts`);
         else this.#log.debug({ delay, failures }, 'WebSocket connect failed, retrying');

@@ -4,11 +4,12 @@ import { AppError, ErrorCode } from '../errors.ts';
 import { episodeLength, FailureEpisode } from '../failure-episode.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import { truncate } from '#shared/render/limits.ts';
+import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
 export interface RequestOptions {
   method?: 'GET' | 'POST';
-  /** Already-serialized JSON body. */
-  body?: string;
+  /** Already-serialized JSON body, or a multipart form (fetch sets its content type). */
+  body?: string | FormData;
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Log context, e.g. `{ promptId }`. */
@@ -94,6 +95,7 @@ export class HttpTransport {
 
   #failed(err: unknown): void {
     const verdict = this.#outage.failure();
+    countOutageFailure('comfyui_http', verdict);
     const where = this.#opts.baseUrl;
     if (verdict.report === 'started') this.#opts.logger.warn({ err }, `ComfyUI at ${where} unreachable; retrying (one line when it recovers)`);
     else if (verdict.report === 'ongoing') {
@@ -110,7 +112,7 @@ export class HttpTransport {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.#opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     const headers: Record<string, string> = {};
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (typeof opts.body === 'string') headers['content-type'] = 'application/json';
     if (this.#opts.authorization) headers.authorization = this.#opts.authorization;
     return fetch(this.url(path), { method, body: opts.body, headers, signal });
   }

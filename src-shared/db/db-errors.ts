@@ -13,6 +13,7 @@ const constraintMessages: Record<string, { code: ErrorCode; message: string }> =
   limit_policy_scope_unique: { code: ErrorCode.Conflict, message: 'a limit policy for this scope already exists' },
   generation_seed_range: { code: ErrorCode.Validation, message: 'seed must be between 0 and 18446744073709551615' },
   generation_size_positive: { code: ErrorCode.Validation, message: 'width and height must be positive and batch size 1–16' },
+  workflow_template_version_unique: { code: ErrorCode.Conflict, message: 'another version of this workflow was uploaded at the same moment: upload again' },
   generation_pkey: { code: ErrorCode.Conflict, message: 'a generation with this id already exists' },
 };
 

@@ -24,6 +24,10 @@ export const CustomIdAction = {
   Keep: 'keep',
   /** /forget-me's confirmation: id `<user id>` of the member who asked */
   ForgetMe: 'forget-me',
+  /** ⬆ upscale image n of a generation: id `<generation id>.<n>` (like `page`) */
+  Upscale: 'upscale',
+  /** 🔀 a variation of image n of a generation (image to image at VARY_STRENGTH): id `<generation id>.<n>` */
+  Vary: 'vary',
   /** ◀ ▶ through `/generations`: id `<o|n>.<status|->.<model id|->.<created ms, base 36>.<uuid hex>` */
   History: 'gens',
 } as const;
@@ -31,13 +35,17 @@ export type CustomIdAction = (typeof CustomIdAction)[keyof typeof CustomIdAction
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+const pageShape = new RegExp(`^${uuid.source.slice(1, -1)}\\.(?:0|[1-9]\\d{0,2})$`);
+
 const actionSpecs: Record<CustomIdAction, { version: number; id: RegExp }> = {
   cancel: { version: 1, id: uuid },
   // The modal carries the slash command's other options in a compact, dot-separated form.
   imagine: { version: 1, id: /^[A-Za-z0-9_.-]{0,80}$/ },
   again: { version: 1, id: uuid },
   reroll: { version: 1, id: uuid },
-  page: { version: 1, id: new RegExp(`^${uuid.source.slice(1, -1)}\\.(?:0|[1-9]\\d{0,2})$`) },
+  page: { version: 1, id: pageShape },
+  upscale: { version: 1, id: pageShape },
+  vary: { version: 1, id: pageShape },
   delete: { version: 1, id: uuid },
   keep: { version: 1, id: uuid },
   'forget-me': { version: 1, id: /^\d{17,20}$/ },

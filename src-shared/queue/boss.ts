@@ -28,7 +28,7 @@ export function createBoss(databaseUrl: string, opts: BossOptions = {}): PgBoss 
     monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
   });
   // A PostgreSQL restart makes every poll and maintenance run fail: one outage, a few lines.
-  if (opts.logger) boss.on('error', quietingErrorLog(opts.logger, 'pg-boss (PostgreSQL)'));
+  if (opts.logger) boss.on('error', quietingErrorLog(opts.logger, 'pg-boss (PostgreSQL)', 'pg_boss'));
   boss.on('warning', (warning) => opts.logger?.warn({ warning }, 'pg-boss warning'));
   return boss;
 }

@@ -48,6 +48,8 @@ export function failureText(g: Pick<GenerationRow, 'errorCode' | 'errorMessage' 
     case 'retries_exhausted':
     case 'comfy_unavailable':
       return 'No image server could take this request: they are down or unreachable right now. Try again in a few minutes.';
+    case 'storage_unavailable':
+      return 'The image was made, but our image storage could not save it in time. Please try again in a few minutes; an operator has been alerted.';
     case 'lost':
       return 'This request was lost by the scheduler. Please try again.';
     case 'cancelled':

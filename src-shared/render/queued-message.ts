@@ -47,11 +47,13 @@ function settingsFields(g: QueuedGeneration): NonNullable<APIEmbed['fields']> {
 /**
  * The "Queued — #N in line" message with its Cancel button, and the ETA once the scheduler
  * estimated one. Pure; stays within Discord's embed limits. The bot sends it as the first reply,
- * the scheduler edits it as the line moves.
+ * the scheduler edits it as the line moves. `notice` (e.g. storageNotice) says why the wait is
+ * longer than usual.
  */
-export function queuedMessage(g: QueuedGeneration, place: ShownPlace): MessageBody {
+export function queuedMessage(g: QueuedGeneration, place: ShownPlace, notice?: string): MessageBody {
   const fields = settingsFields(g);
   if (place.etaSeconds !== undefined) fields.unshift({ name: 'Ready in', value: etaText({ ...place, etaSeconds: place.etaSeconds }), inline: false });
+  if (notice) fields.unshift({ name: '⏳ Longer wait', value: truncate(notice, 1024), inline: false });
   return {
     embeds: [
       {

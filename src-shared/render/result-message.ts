@@ -54,7 +54,7 @@ const button = (emoji: string, label: string, customId: string, opts: { style?: 
 /**
  * The result's buttons (custom ids carry only the generation, state comes from the database):
  * ◀ ▶ through a batch (disabled at its ends, so no two buttons share a custom id), 🔁 same seed,
- * 🎲 new seed, ⭐ keep from retention (toggles), 🗑 delete.
+ * 🎲 new seed, ⬆ upscale and 🔀 vary the shown image, ⭐ keep from retention (toggles), 🗑 delete.
  */
 export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, indexes: readonly number[]): unknown[] {
   const at = indexes.indexOf(shown);
@@ -68,10 +68,17 @@ export function resultButtons(g: Pick<GenerationRow, 'id'>, shown: number, index
     ...paging,
     button('🔁', 'Same seed', encodeCustomId(CustomIdAction.SameSeed, g.id)),
     button('🎲', 'New seed', encodeCustomId(CustomIdAction.NewSeed, g.id)),
+    // Of the image shown (its index in the id, as ◀ ▶ do).
+    ...(shown >= 0
+      ? [
+          button('⬆', 'Upscale', encodeCustomId(CustomIdAction.Upscale, pageId(g.id, shown))),
+          button('🔀', 'Vary', encodeCustomId(CustomIdAction.Vary, pageId(g.id, shown))),
+        ]
+      : []),
     button('⭐', 'Keep', encodeCustomId(CustomIdAction.Keep, g.id)),
     button('🗑', 'Delete', encodeCustomId(CustomIdAction.Delete, g.id), { style: 4 }),
   ];
-  // Discord allows five buttons in a row.
+  // Discord allows five buttons in a row (at most 8 here: two rows).
   return [{ type: 1, components: buttons.slice(0, 5) }, ...(buttons.length > 5 ? [{ type: 1, components: buttons.slice(5) }] : [])];
 }
 
@@ -108,6 +115,7 @@ export function renderResult(g: GenerationRow, shown: RenderedFile | undefined, 
     { name: 'Steps', value: String(g.steps), inline: true },
     { name: 'CFG', value: String(g.cfg), inline: true },
     { name: 'Sampler', value: fieldText(`${g.sampler} · ${g.scheduler}`), inline: true },
+    ...(g.initImageKey ? [{ name: 'From', value: g.workflowTemplate === 'upscale' ? 'an upscale of a picture' : `a picture, strength ${g.denoise}`, inline: true }] : []),
     { name: 'LoRAs', value: fieldText(loraLine(g)), inline: false },
     ...(g.negativePrompt.trim() ? [{ name: 'Negative', value: fieldText(g.negativePrompt), inline: false }] : []),
     { name: 'Time', value: seconds(g), inline: true },

@@ -36,3 +36,10 @@ export function assertSafeKey(key: string): void {
   const ok = key.length > 0 && key.length < 512 && key.split('/').every((seg) => /^[A-Za-z0-9_.-]+$/.test(seg) && seg !== '.' && seg !== '..');
   check(ok, 'key', key);
 }
+
+/** `<user id>/inputs/<sha256>.png`: a picture a member gave to start from (erased with the member's folder). */
+export function inputImageKey(userId: string, sha256: string): string {
+  check(snowflake.test(userId), 'userId', userId);
+  check(/^[0-9a-f]{64}$/.test(sha256), 'sha256', sha256);
+  return `${userId}/inputs/${sha256}.png`;
+}

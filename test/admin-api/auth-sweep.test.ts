@@ -44,6 +44,7 @@ beforeAll(async () => {
   await world.tdb.pool.query(`insert into model (id, kind, file_name, display_name) values (1, 'checkpoint', 'one.safetensors', 'one')`);
   // Something for every protected route to change if a request slipped past the token.
   await world.tdb.pool.query(`insert into comfy_instance (id, name, base_url) values (1, 'one', 'http://one.invalid:8188')`);
+  await world.tdb.pool.query(`insert into workflow_template (id, name) values (1, 'one')`);
   await new GenerationRepository(asDb(world.tdb.pool)).create(generationInput({ id: sampleGenerationId }));
 });
 

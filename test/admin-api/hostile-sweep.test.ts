@@ -12,7 +12,8 @@ import { errorCodeOf, rawRequest, type RawRequest, type RawResponse } from './ra
 import { routeTable, type RouteCase } from './route-table.ts';
 
 const requests = 3000;
-const seed = 0x9e3779b9;
+// Any seed works; re-picked when routes were added left one of the statuses below unsampled (see the last assertion).
+const seed = 0x9e3779b1;
 
 /**
  * mulberry32: a seeded PRNG so a failing request can be replayed. Hand-written (five lines)

@@ -32,10 +32,10 @@ describe('custom_id codec', () => {
 
 describe('imagine modal carry', () => {
   test('round trip of every carried option, well under the length cap with a 20-digit seed', () => {
-    const carry = { modelId: 123456, size: { width: 1216, height: 832 }, steps: 150, cfg: 7.25, sampler: 'dpmpp_2m_sde_gpu', scheduler: 'karras', seed: '18446744073709551615', batch: 4 };
+    const carry = { modelId: 123456, size: { width: 1216, height: 832 }, steps: 150, cfg: 7.25, sampler: 'dpmpp_2m_sde_gpu', scheduler: 'karras', seed: '18446744073709551615', batch: 4, workflowId: 999999999 };
     const id = encodeCarry(carry);
     expect(encodeCustomId(CustomIdAction.ImagineModal, id).length).toBeLessThanOrEqual(maxCustomIdLength);
-    expect(decodeCarry(id)).toEqual({ model: '#123456', size: '1216x832', steps: 150, cfg: 7.25, sampler: 'dpmpp_2m_sde_gpu', scheduler: 'karras', seed: '18446744073709551615', batch: 4 });
+    expect(decodeCarry(id)).toEqual({ model: '#123456', size: '1216x832', steps: 150, cfg: 7.25, sampler: 'dpmpp_2m_sde_gpu', scheduler: 'karras', seed: '18446744073709551615', batch: 4, workflow: '#999999999' });
   });
 
   test('an unreadable carry is CustomIdTampered', () => {

@@ -27,8 +27,8 @@ describe('commands:deploy', () => {
     expect(quota?.name).toBe('quota');
     expect(quota?.options ?? []).toEqual([]);
     expect(imagine?.name).toBe('imagine');
-    expect(imagine?.options?.map((o) => o.name)).toEqual(['prompt', 'negative', 'model', 'lora', 'lora_strength', 'size', 'steps', 'cfg', 'sampler', 'scheduler', 'seed', 'batch']);
-    expect(imagine?.options?.filter((o) => o.autocomplete).map((o) => o.name)).toEqual(['model', 'lora', 'size', 'sampler']);
+    expect(imagine?.options?.map((o) => o.name)).toEqual(['prompt', 'negative', 'model', 'lora', 'lora_strength', 'size', 'steps', 'cfg', 'sampler', 'scheduler', 'seed', 'batch', 'image', 'strength', 'workflow']);
+    expect(imagine?.options?.filter((o) => o.autocomplete).map((o) => o.name)).toEqual(['model', 'lora', 'size', 'sampler', 'workflow']);
     expect(sim.commands()).toEqual([]);
     const puts = sim.requests.filter((r) => r.method === 'PUT' && r.path.includes(`/guilds/${guild.id}/commands`));
     expect(puts).toHaveLength(1);

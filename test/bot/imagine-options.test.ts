@@ -19,7 +19,7 @@ describe('parseImagineOptions', () => {
     const result = parseImagineOptions({ prompt: '  a cat  ' }, fixedSeed);
     expect(result).toEqual({
       ok: true,
-      value: { prompt: 'a cat', negative: '', model: null, loras: [], size: null, steps: null, cfg: null, sampler: null, scheduler: null, seed: '7', batch: 1 },
+      value: { prompt: 'a cat', negative: '', model: null, loras: [], size: null, steps: null, cfg: null, sampler: null, scheduler: null, seed: '7', batch: 1, workflow: null },
     });
   });
 
@@ -153,5 +153,18 @@ describe('checkModels / toNewGeneration', () => {
     }, '00000000-0000-4000-8000-000000000000');
     expect(g).toMatchObject({ width: 512, height: 512, steps: 33, cfg: 7, sampler: 'euler', scheduler: 'normal', seed: '7', loras: [{ name: 'l.safetensors', strengthModel: 0.7, strengthClip: 0.7 }] });
     expect(g.interactionTokenExpiresAt?.toISOString()).toBe('2026-01-01T00:15:00.000Z');
+  });
+
+  test('every per-model default applies when the member gives none; what the member gives wins; the family sets the default size', () => {
+    const facts = { userId: '1', guildId: '2', channelId: '3', applicationId: '4', interactionId: '5', interactionToken: 't', createdAt: new Date() };
+    const defaults = { defaultWidth: 832, defaultHeight: 1216, defaultSteps: 30, defaultCfg: 4.5, defaultSampler: 'dpmpp_2m', defaultScheduler: 'karras' };
+    const bare = parseImagineOptions({ prompt: 'x' }, fixedSeed);
+    const given = parseImagineOptions({ prompt: 'x', size: '512x768', steps: 12, cfg: 9, sampler: 'euler', scheduler: 'normal' }, fixedSeed);
+    if (!bare.ok || !given.ok) throw new Error('fixtures must parse');
+    const withDefaults = { checkpoint: model(defaults), loras: [] };
+    expect(toNewGeneration(bare.value, withDefaults, facts)).toMatchObject({ width: 832, height: 1216, steps: 30, cfg: 4.5, sampler: 'dpmpp_2m', scheduler: 'karras', workflowVersionId: null });
+    expect(toNewGeneration(given.value, withDefaults, facts)).toMatchObject({ width: 512, height: 768, steps: 12, cfg: 9, sampler: 'euler', scheduler: 'normal' });
+    expect(toNewGeneration(bare.value, { checkpoint: model({ baseFamily: 'sdxl' }), loras: [] }, facts)).toMatchObject({ width: 1024, height: 1024 });
+    expect(toNewGeneration(bare.value, { checkpoint: model({ baseFamily: 'sd15' }), loras: [] }, facts)).toMatchObject({ width: 512, height: 512 });
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { migrate } from '#shared/db/migrate.ts';
 import { databaseUrl, dropDatabase, uniqueName, withAdminClient } from '../support/db.ts';
 
-const tables = ['abandoned_prompt', 'app_secret', 'audit_log', 'comfy_instance', 'generation', 'guild_blocklist', 'guild_model_disabled', 'guild_settings', 'limit_policy', 'model', 'pending_erasure', 'queue_waiting', 'storage_health', 'user_usage'];
+const tables = ['abandoned_prompt', 'app_secret', 'audit_log', 'comfy_instance', 'generation', 'guild_blocklist', 'guild_model_disabled', 'guild_settings', 'limit_policy', 'model', 'model_family_rule', 'pending_erasure', 'queue_waiting', 'storage_health', 'user_usage', 'workflow_template', 'workflow_template_version'];
 
 async function listTables(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });

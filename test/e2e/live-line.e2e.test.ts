@@ -58,8 +58,9 @@ describe('live place in line', () => {
     await scheduler.waitFor(h1.id, ['running']);
     const h2 = await imagine(heavy, 'heavy two', 20);
     const h3 = await imagine(heavy, 'heavy three', 20);
-    // B runs longest, so C's "#1" stays long enough to be shown whatever the timing.
-    const bb = await imagine(b, 'bee <@123> **bold**', 40);
+    // B runs longest (6 s), so C's "#1" is shown even on a loaded machine: the line-update (debounced
+    // 1 s), the deliver worker's poll and the 1.5 s edit spacing must all fit while B runs.
+    const bb = await imagine(b, 'bee <@123> **bold**', 100);
     const cc = await imagine(c, 'sea', 20);
     // Fair order: each member's first request before the heavy member's second and third, however
     // late they came, and the reply the bot gave at once (a count of everyone waiting) corrected.

@@ -107,6 +107,9 @@ describe('metrics and readiness of every role after an end-to-end generation', (
     expect(sample(texts.scheduler, 'genonaut_queue_oldest_waiting_seconds', {})).toBe(0);
     expect(texts.scheduler).toContain('# TYPE genonaut_comfyui_errors_total counter');
     expect(texts.scheduler).toContain('# TYPE genonaut_instance_up gauge');
+    // Outage episodes are served by the scheduler too (counted by the fault suite, e.g. comfy-restart).
+    expect(texts.scheduler).toContain('# TYPE genonaut_outage_episodes_total counter');
+    expect(texts.scheduler).toContain('# TYPE genonaut_outage_failures_total counter');
   });
 
   test('the admin API reports the shared gauges under its role', () => {

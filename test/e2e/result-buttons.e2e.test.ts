@@ -100,7 +100,7 @@ describe('result buttons', () => {
     const row = await scheduler.repo.get(generationId);
     expect(message().attachments).toHaveLength(1);
     expect(message().content).toMatch(/^\*\*1 \/ 4\*\*/);
-    expect(buttons(message()).map((b) => [b.emoji?.name, Boolean(b.disabled)])).toEqual([['◀', true], ['▶', false], ['🔁', false], ['🎲', false], ['⭐', false], ['🗑', false]]);
+    expect(buttons(message()).map((b) => [b.emoji?.name, Boolean(b.disabled)])).toEqual([['◀', true], ['▶', false], ['🔁', false], ['🎲', false], ['⬆', false], ['🔀', false], ['⭐', false], ['🗑', false]]);
 
     const next = await owner.click(message(), button(message(), '▶'), { permissions: member });
     expect(next.response.type).toBe(6);
@@ -113,7 +113,7 @@ describe('result buttons', () => {
     expect((shown.embeds[0] as { url: string }).url).toContain(`/images/${generationId}/1?`);
     expect(buttons(shown).every((b) => !b.disabled)).toBe(true);
 
-    for (const emoji of ['◀', '▶', '🔁', '🎲', '⭐', '🗑']) {
+    for (const emoji of ['◀', '▶', '🔁', '🎲', '⬆', '🔀', '⭐', '🗑']) {
       const refused = await stranger.click(message(), button(message(), emoji), { permissions: member });
       expect(refused.response.type).toBe(4);
       expect(isEphemeral(refused.response)).toBe(true);
@@ -294,7 +294,7 @@ describe('/generations and /generation', () => {
     await expect.poll(() => recalled.message()?.attachments.length ?? 0, { timeout: 5_000 }).toBe(1);
     const message = recalled.message()!;
     expect((message.embeds[0] as { title: string }).title).toContain('recall me \\_please\\_');
-    expect(buttons(message).map((b) => b.emoji?.name)).toEqual(['🔁', '🎲', '⭐', '🗑']);
+    expect(buttons(message).map((b) => b.emoji?.name)).toEqual(['🔁', '🎲', '⬆', '🔀', '⭐', '🗑']);
     const again = await regeneratedFrom(id!, (await owner.click(message, button(message, '🔁'), { permissions: member })).response);
     expect(again.prompt).toBe('recall me _please_');
 

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '#shared/logging.ts';
 import { startPlayground, type RunningPlayground } from '../../scripts/playground/stack.ts';
@@ -150,6 +151,25 @@ describe('the playground page in a real browser', () => {
     await screenshot(page, 'playground-batch');
 
     expect(await page.title()).toBe('Genonaut playground');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  test('the form takes a picture to start from: the file upload becomes an attachment, the result says it started from it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const problems = pageProblems(page);
+    await page.goto(playground.url);
+    await expect.poll(() => page.locator('#status').textContent(), bot).toBe('live');
+    await type(page, '/imagine steps:4');
+    await expect.poll(() => page.locator('dialog[open] .modal-title').textContent(), bot).toBe('Imagine');
+    await page.locator('dialog[open] textarea[name="prompt"]').fill('a painted harbour');
+    const picture = await sharp({ create: { width: 320, height: 256, channels: 3, background: '#336699' } }).png().toBuffer();
+    await page.locator('dialog[open] input[type="file"]').setInputFiles({ name: 'harbour.png', mimeType: 'image/png', buffer: picture });
+    await page.locator('dialog[open] button[type="submit"]').click();
+    const result = page.locator('.message', { hasText: 'a painted harbour' });
+    await expect.poll(() => result.locator('.embed-field-value').allTextContents(), { timeout: 20_000 }).toContain('a picture, strength 0.6');
+    await expect.poll(() => result.locator('img').evaluateAll((imgs) => imgs.filter((i) => (i as { naturalWidth: number }).naturalWidth > 0).length), bot).toBe(1);
+    await screenshot(page, 'playground-img2img');
     expect(problems).toEqual([]);
     await page.close();
   });

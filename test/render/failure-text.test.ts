@@ -24,6 +24,7 @@ const cases: [string, string, string, RegExp][] = [
   ['failed on the GPU', crashed.code, crashed.message, /failed while making this image\. Try again; if it keeps failing, try another model or fewer LoRAs/],
   ['no server up', 'retries_exhausted', 'The image servers could not finish this request after several tries.', /No image server could take this request.*Try again in a few minutes/],
   ['server unreachable', 'comfy_unavailable', 'connect ECONNREFUSED 10.0.0.5:8188', /No image server could take this request/],
+  ['storage failing past its retry time', 'storage_unavailable', 'Image storage failed for 600 s: ENOSPC: no space left on device, write', /image storage could not save it in time\. Please try again in a few minutes/],
   ['lost', 'lost', 'This request was lost by the scheduler. Please try again.', /Please try again/],
   ['stopped by the server', 'cancelled', 'interrupted', /stopped this request\. Please try again/],
   ['unknown workflow', 'validation_failed', "Unknown workflow template 'x'.", /Run \/imagine again/],

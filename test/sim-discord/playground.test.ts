@@ -119,6 +119,8 @@ describe('sim/discord playground routes', () => {
     await error(await post({ kind: 'command', member: bob.id, name: 'nope' }), 400, /"nope" is not registered/);
     await error(await post({ kind: 'component', member: bob.id, messageId: '1', customId: 'again' }), 404, /^messageId: no message 1/);
     await error(await post({ kind: 'command', member: bob.id, name: 'echo', options: [{ name: 'text', value: 'x'.repeat(70_000) }] }), 413, /over/);
+    const modal = { kind: 'modal', member: bob.id, customId: 'form', fields: {} };
+    await error(await post({ ...modal, files: { image: { filename: 'a.png', base64: 'not base64!' } } }), 400, /^files\.image\.base64:/);
     await error(await fetch(`${base}api/interactions`), 405, /no such playground route/);
     await error(await fetch(`${base}api/nothing`), 404, /no such playground route/);
     await error(await fetch(`${base}api/events`), 400, /^member:/);

@@ -12,6 +12,7 @@ import { startDiscordSim, type DiscordSim, type DiscordSimOptions, type Recorded
 import { registerCommands } from '#bot/register-commands.ts';
 import { startBot, type RunningBot } from '#bot/start-bot.ts';
 import { createTestDatabase, type TestDatabase } from './testDatabase.ts';
+import type { ImageInputSettings } from '#bot/images/image-input.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 
 export interface SeededModels {
@@ -42,6 +43,8 @@ export interface E2EOptions {
    * once the database exists, e.g. to start the admin API first. Default: an empty temp directory.
    */
   images?: (db: TestDatabase) => Promise<{ storageDir: string; baseUrl: string }>;
+  /** The bot's picture caps and vary/upscale strengths (default: the configuration's defaults). */
+  imageInput?: ImageInputSettings;
   /** Serve the bot's /metrics and /readyz on a free loopback port (bot.metricsUrl). */
   botMetrics?: boolean;
 }
@@ -67,7 +70,7 @@ export interface Player {
   imagine(options?: Record<string, string | number>, where?: Where): Promise<Played>;
   /** Any registered slash command, e.g. `/quota`; raw API options (an array) for subcommands. */
   command(name: string, options?: Record<string, string | number> | unknown[], where?: Where): Promise<Played>;
-  click(message: SimMessage, customId: string, opts?: { componentType?: number; permissions?: string }): Promise<Played>;
+  click(message: SimMessage, customId: string, opts?: { componentType?: number; permissions?: string; roles?: string[] }): Promise<Played>;
   autocomplete(focused: string, typed: string, options?: Record<string, string | number>, where?: Where): Promise<Played>;
   submitModal(customId: string, fields: Record<string, string>, where?: { channel?: SimChannel }): Promise<Played>;
 }
@@ -143,7 +146,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
     const images = { storage: new LocalStorage(imageSetup.storageDir), links: new ImageLinks({ db: asDb(db.pool), ttlSeconds: 600, baseUrl: imageSetup.baseUrl }) };
     const bot = await startBot({
       token: sim.token, applicationId: sim.applicationId, apiBase: sim.apiBase, pool: db.pool, boss, logger, waitGuildTimeoutMs: 1_000, deferAfterMs: opts.deferAfterMs,
-      limits: opts.limits, limitClock: opts.limitClock, images, ...(opts.botMetrics ? { metricsListen: { host: '127.0.0.1', port: 0 } } : {}),
+      limits: opts.limits, limitClock: opts.limitClock, images, ...(opts.imageInput ? { imageInput: opts.imageInput } : {}), ...(opts.botMetrics ? { metricsListen: { host: '127.0.0.1', port: 0 } } : {}),
     });
     cleanups.push(() => bot.stop());
     await sim.waitForBot();
@@ -160,7 +163,7 @@ export async function startE2E(opts: E2EOptions = {}): Promise<E2E> {
           imagine: (options, where) => played(sim.sendCommand({ ...base(where), name: 'imagine', options: toOptions(options) })),
           command: (name, options, where) => played(sim.sendCommand({ ...base(where), name, options: toOptions(options) })),
           click: (message, customId, o = {}) => {
-            const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id), permissions: o.permissions };
+            const where = { channel: playGuild.channels.find((c) => c.id === message.channel_id), permissions: o.permissions, roles: o.roles };
             return played(sim.sendComponent({ ...base(where), message, customId, componentType: o.componentType }));
           },
           autocomplete: (focused, typed, options, where) =>

@@ -11,9 +11,14 @@ export interface SchedulerProcess {
 
 /** Runs `node scheduler/main.ts` as a real child process (killed for crash tests). */
 export function spawnScheduler(env: Record<string, string>): SchedulerProcess {
-  const child = spawn(process.execPath, ['scheduler/main.ts'], {
-    // No metrics listener unless a test asks: parallel test files would race for the default port.
-    env: { PATH: process.env.PATH ?? '', SCHEDULER_METRICS_PORT: '0', ...env },
+  return spawnRole('scheduler/main.ts', env);
+}
+
+/** Runs a role's entry point (`bot/main.ts`, `scheduler/main.ts`, …) as a real child process. */
+export function spawnRole(entry: string, env: Record<string, string>): SchedulerProcess {
+  const child = spawn(process.execPath, [entry], {
+    // No metrics listener unless a test asks: parallel test files would race for the default ports.
+    env: { PATH: process.env.PATH ?? '', SCHEDULER_METRICS_PORT: '0', BOT_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -6,7 +6,7 @@ import { pyFloat } from '../pyjson.ts';
 import type { ComfyState } from '../state.ts';
 import type { Route } from './types.ts';
 
-const objectInfo = (state: ComfyState) => currentObjectInfo(state.version, state.models, inputImages(state.dirs.input));
+const objectInfo = (state: ComfyState) => currentObjectInfo(state.version, state.models, inputImages(state.dirs.input), state.customNodes);
 
 function systemStats(state: ComfyState) {
   const newer = state.version === 'newer';
@@ -40,6 +40,17 @@ export const infoRoutes: Route[] = [
       const files = state.models.list(folder!);
       if (!files) return sendEmpty(res, 404);
       sendJson(res, files);
+    },
+  },
+  {
+    // server.py view_metadata: a .safetensors file of the folder whose header has `__metadata__`, else an empty 404.
+    method: 'GET', path: /^\/view_metadata\/([^/]+)$/,
+    handler: (req, res, state, [folder]) => {
+      const filename = req.query.get('filename');
+      if (filename === null || !filename.endsWith('.safetensors') || !state.models.has(folder!, filename)) return sendEmpty(res, 404);
+      const metadata = state.modelMetadata[`${folder}/${filename}`];
+      if (!metadata) return sendEmpty(res, 404);
+      sendJson(res, metadata);
     },
   },
   { method: 'GET', path: '/embeddings', handler: (_q, res, state) => sendJson(res, (state.models.list('embeddings') ?? []).map((f) => f.replace(/\.[^./]*$/, ''))) },

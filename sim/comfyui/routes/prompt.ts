@@ -16,7 +16,7 @@ const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 export function validationEnv(state: ComfyState): ValidationEnv {
   return {
-    objectInfo: currentObjectInfo(state.version, state.models, inputImages(state.dirs.input)),
+    objectInfo: currentObjectInfo(state.version, state.models, inputImages(state.dirs.input), state.customNodes),
     newer: state.version === 'newer',
     inputFileExists: (name) => {
       // folder_paths.exists_annotated_filepath: os.path.exists, so a directory counts.

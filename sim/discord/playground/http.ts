@@ -18,7 +18,14 @@ export function sendError(res: ServerResponse, status: number, message: string):
   sendJson(res, status, { message, code: 0 });
 }
 
-export async function readJson(req: IncomingMessage, cap = 64 * 1024): Promise<unknown> {
+export const jsonBodyCap = 64 * 1024;
+
+export async function readJson(req: IncomingMessage, cap = jsonBodyCap): Promise<unknown> {
+  return (await readJsonSized(req, cap)).value;
+}
+
+/** The parsed body and its size in bytes. */
+export async function readJsonSized(req: IncomingMessage, cap: number): Promise<{ value: unknown; bytes: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -27,7 +34,7 @@ export async function readJson(req: IncomingMessage, cap = 64 * 1024): Promise<u
     chunks.push(chunk);
   }
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown, bytes: size };
   } catch {
     throw new PlaygroundHttpError(400, 'request body is not JSON');
   }

@@ -4,10 +4,11 @@ import type { RequestLog } from '../rest/recorder.ts';
 import type { SimState } from '../state.ts';
 import type { SentInteraction, SimGuild, SimUser } from '../types.ts';
 import { ChannelWatch, visibleTo, type ChannelEvent } from './channel-watch.ts';
-import { PlaygroundHttpError, readJson, sendError, sendJson } from './http.ts';
-import { interactionRequest, type InteractionRequest } from './interaction-request.ts';
+import { jsonBodyCap, PlaygroundHttpError, readJsonSized, sendError, sendJson } from './http.ts';
+import { interactionRequest, maxUploadBytes, type InteractionRequest } from './interaction-request.ts';
 import { PlaygroundMembers, type PlaygroundMember } from './members.ts';
 import { serveStatic } from './static-files.ts';
+import { storeAttachment } from '../uploads.ts';
 
 export const PLAYGROUND_PATH = '/playground';
 /** A little over Discord's 3 s ack deadline: a bot that answers at all has answered by then. */
@@ -80,8 +81,14 @@ export function createPlayground(deps: PlaygroundDeps): Playground & { handle(re
           return deps.interactions.autocomplete({ ...base, name: request.name, options: request.options, focused: request.focused });
         case 'component':
           return deps.interactions.component({ ...base, message: messageOf(request.messageId), customId: request.customId, values: request.values });
-        case 'modal':
-          return deps.interactions.modalSubmit({ ...base, customId: request.customId, fields: request.fields, message: request.messageId ? messageOf(request.messageId) : undefined });
+        case 'modal': {
+          const fields = { ...request.fields };
+          for (const [customId, file] of Object.entries(request.files ?? {})) {
+            const stored = storeAttachment(deps.state, channel.id, { filename: file.filename, contentType: file.contentType ?? 'application/octet-stream', bytes: Buffer.from(file.base64, 'base64') });
+            fields[customId] = stored.id;
+          }
+          return deps.interactions.modalSubmit({ ...base, customId: request.customId, fields, message: request.messageId ? messageOf(request.messageId) : undefined });
+        }
       }
     } catch (err) {
       if (err instanceof PlaygroundHttpError) throw err;
@@ -91,7 +98,11 @@ export function createPlayground(deps: PlaygroundDeps): Playground & { handle(re
   }
 
   async function postInteraction(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const parsed = interactionRequest.safeParse(await readJson(req));
+    // Only a modal with a file upload may be larger than the usual cap: room for one picture (base64).
+    const body = await readJsonSized(req, Math.ceil(maxUploadBytes / 3) * 4 + jsonBodyCap);
+    const withFiles = typeof body.value === 'object' && body.value !== null && (body.value as { files?: unknown }).files !== undefined;
+    if (body.bytes > jsonBodyCap && !withFiles) throw new PlaygroundHttpError(413, `request body over ${jsonBodyCap} bytes`);
+    const parsed = interactionRequest.safeParse(body.value);
     if (!parsed.success) return sendError(res, 400, parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     const sent = send(parsed.data);
     const response = await sent.waitForResponse(RESPONSE_WAIT_MS).catch(() => null);

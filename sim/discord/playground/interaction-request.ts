@@ -15,6 +15,9 @@ const option: z.ZodType<TypedOption> = z.object({
   },
 });
 const asMember = { member: snowflake };
+/** A picture of up to 8 MiB, as base64. */
+export const maxUploadBytes = 8 * 1024 * 1024;
+const maxUploadBase64 = Math.ceil(maxUploadBytes / 3) * 4;
 
 /** What the page may ask the stand-in to send, as one of its members. */
 export const interactionRequest = z.discriminatedUnion('kind', [
@@ -27,6 +30,10 @@ export const interactionRequest = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('modal'), ...asMember, customId: z.string().min(1).max(100), messageId: snowflake.optional(),
     fields: z.record(z.string().max(100), z.string().max(4000)),
+    /** A file upload (19) field's chosen file, sent as base64; stored as an attachment whose id becomes the field's value. */
+    files: z.record(z.string().max(100), z.object({
+      filename: z.string().min(1).max(200), contentType: z.string().max(100).optional(), base64: z.base64().max(maxUploadBase64),
+    })).optional(),
   }),
 ]);
 

@@ -5,8 +5,8 @@ import { comboValues, type ObjectInfo } from '../object-info.ts';
 import { looksLikeModelFile } from './file-safety.ts';
 import { kindSources } from './sources.ts';
 
-/** The two calls discovery needs from an instance. */
-export type InventoryClient = Pick<ComfyClient, 'objectInfo' | 'models'>;
+/** The calls discovery needs from an instance (`viewMetadata` for base families, when the client has it). */
+export type InventoryClient = Pick<ComfyClient, 'objectInfo' | 'models'> & Partial<Pick<ComfyClient, 'viewMetadata'>>;
 
 export type Inventory = Record<ModelKind, string[]>;
 
@@ -16,6 +16,11 @@ export type Inventory = Record<ModelKind, string[]>;
  * any other failure rejects, so a half-answered instance is never taken as "has nothing".
  */
 export async function fetchInventory(client: InventoryClient, signal?: AbortSignal): Promise<Inventory> {
+  return (await fetchInstanceInventory(client, signal)).files;
+}
+
+/** The files per kind, and every node class the instance's object_info offers (custom nodes included). */
+export async function fetchInstanceInventory(client: InventoryClient, signal?: AbortSignal): Promise<{ files: Inventory; nodeClasses: string[] }> {
   const [objectInfo, folders] = await Promise.all([
     client.objectInfo(signal),
     Promise.all(Object.values(kindSources).map((source) => folderFiles(client, source.folder, signal))),
@@ -25,7 +30,7 @@ export async function fetchInventory(client: InventoryClient, signal?: AbortSign
     const fromLoader = 'loader' in source ? loaderFiles(objectInfo, source.loader.node, source.loader.input) : [];
     inventory[kind] = [...new Set([...fromLoader, ...folders[i]!])].filter(looksLikeModelFile).sort();
   });
-  return inventory;
+  return { files: inventory, nodeClasses: Object.keys(objectInfo).sort() };
 }
 
 function loaderFiles(objectInfo: ObjectInfo, node: string, input: string): string[] {

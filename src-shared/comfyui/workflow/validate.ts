@@ -66,6 +66,8 @@ export function validateWorkflow(graph: PromptGraph, objectInfo: ObjectInfo): Wo
   return problems;
 }
 
+const selfValidated: Record<string, readonly string[]> = { LoadImage: ['image'] };
+
 function validateNode(id: string, graph: PromptGraph, objectInfo: ObjectInfo): WorkflowProblem[] {
   const node = graph[id]!;
   const info = objectInfo[node.class_type]!;
@@ -90,6 +92,9 @@ function validateNode(id: string, graph: PromptGraph, objectInfo: ObjectInfo): W
       if (required) found.push(problem(name, 'required_input_missing', say.missing()));
       continue;
     }
+    // ComfyUI skips its own checks of inputs a node validates itself (VALIDATE_INPUTS): LoadImage's file
+    // may have been uploaded after this object_info was read.
+    if (selfValidated[node.class_type]?.includes(name) && !Array.isArray(node.inputs[name])) continue;
     const issue = checkInput(node.inputs[name], spec, graph, objectInfo);
     if (issue) found.push(problem(name, issue.code, issue.text));
   }

@@ -20,6 +20,8 @@ export const ComfyInstanceEntity = defineEntity({
     lastCheckpoint: p.string().length(255).nullable(),
     /** `Authorization` header for a reverse proxy in front of the instance. Secret: hidden from serialization, never logged. */
     proxyAuthorization: p.text().nullable().hidden(),
+    /** Every node class its object_info offered at the last discovery; null = not discovered yet. */
+    nodeClasses: p.json<string[]>().nullable(),
     createdAt: p.datetime(3).defaultRaw('now()'),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },

@@ -55,6 +55,10 @@ export const GenerationEntity = defineEntity({
     scheduler: p.string().length(64),
     denoise: p.double().default(1),
     workflowTemplate: p.string().length(64).default('txt2img'),
+    // Image to image / upscale: the storage key of the picture it starts from (strength = denoise).
+    initImageKey: p.text().nullable(),
+    // An uploaded template's version (workflow_template_version.id); null = the built-in workflowTemplate.
+    workflowVersionId: p.integer().nullable(),
     status: p.enum(() => generationStatuses).default('queued'),
     progress: p.double().default(0),
     comfyInstance: () => p.manyToOne(ComfyInstanceEntity).nullable().deleteRule('set null'),

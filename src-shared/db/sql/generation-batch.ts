@@ -4,7 +4,7 @@ import { generationColumns, type NewGenerationRow } from './generations.ts';
 const recordType = `id uuid, user_id text, guild_id text, channel_id text, application_id text, interaction_id text,
   interaction_token text, interaction_token_expires_at timestamptz, prompt text, negative_prompt text, checkpoint text,
   loras jsonb, vae text, width int, height int, batch_size int, seed numeric, steps int, cfg float8, sampler text,
-  scheduler text, denoise float8, workflow_template text, parent_id uuid, charged_at timestamptz, queue_priority int, attachment_size_limit int`;
+  scheduler text, denoise float8, workflow_template text, parent_id uuid, charged_at timestamptz, queue_priority int, attachment_size_limit int, init_image_key text, workflow_version_id int`;
 
 /** Many generation rows in one statement (seeds travel as strings, never as JS numbers). */
 export function insertGenerations(rows: NewGenerationRow[]): SqlStatement {
@@ -14,11 +14,12 @@ export function insertGenerations(rows: NewGenerationRow[]): SqlStatement {
     prompt: g.prompt, negative_prompt: g.negativePrompt, checkpoint: g.checkpoint, loras: g.loras, vae: g.vae, width: g.width,
     height: g.height, batch_size: g.batchSize, seed: g.seed, steps: g.steps, cfg: g.cfg, sampler: g.sampler, scheduler: g.scheduler,
     denoise: g.denoise, workflow_template: g.workflowTemplate, parent_id: g.parentId, charged_at: g.chargedAt ?? null, queue_priority: g.queuePriority ?? 0,
-    attachment_size_limit: g.attachmentSizeLimit ?? null,
+    attachment_size_limit: g.attachmentSizeLimit ?? null, init_image_key: g.initImageKey ?? null,
+    workflow_version_id: g.workflowVersionId ?? null,
   }));
   const columns = `id, user_id, guild_id, channel_id, application_id, interaction_id, interaction_token, interaction_token_expires_at,
     prompt, negative_prompt, checkpoint, loras, vae, width, height, batch_size, seed, steps, cfg, sampler, scheduler, denoise,
-    workflow_template, parent_id, charged_at, queue_priority, attachment_size_limit`;
+    workflow_template, parent_id, charged_at, queue_priority, attachment_size_limit, init_image_key, workflow_version_id`;
   return {
     text: `insert into generation (${columns}) select ${columns} from jsonb_to_recordset($1::jsonb) as x(${recordType})
       returning ${generationColumns}`,

@@ -9,7 +9,7 @@ export const generationColumns = `
   interaction_token_expires_at as "interactionTokenExpiresAt",
   attachment_size_limit as "attachmentSizeLimit", prompt, negative_prompt as "negativePrompt",
   checkpoint, loras, vae, width, height, batch_size as "batchSize", seed::text as seed, steps, cfg, sampler, scheduler,
-  denoise, workflow_template as "workflowTemplate", status, progress, comfy_instance_id as "comfyInstanceId",
+  denoise, workflow_template as "workflowTemplate", init_image_key as "initImageKey", workflow_version_id as "workflowVersionId", status, progress, comfy_instance_id as "comfyInstanceId",
   comfy_prompt_id as "comfyPromptId", generate_job_id as "generateJobId", error_code as "errorCode", error_message as "errorMessage", attempts, outputs,
   parent_id as "parentId", charged_at as "chargedAt", created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt",
   delivered_at as "deliveredAt", deleted_at as "deletedAt", updated_at as "updatedAt"`;
@@ -40,6 +40,10 @@ export interface NewGenerationRow {
   scheduler: string;
   denoise: number;
   workflowTemplate: string;
+  /** Storage key of the picture an img2img / upscale starts from; absent = txt2img. */
+  initImageKey?: string | null;
+  /** The uploaded workflow template version it is built from; null/absent = the built-in `workflowTemplate`. */
+  workflowVersionId?: number | null;
   parentId: string | null;
   /** When the limiter counted it (set by the enqueue); absent = not counted. */
   chargedAt?: Date | null;
@@ -51,14 +55,14 @@ export function insertGeneration(g: NewGenerationRow): SqlStatement {
   return {
     text: `insert into generation (id, user_id, guild_id, channel_id, application_id, interaction_id, interaction_token,
         interaction_token_expires_at, prompt, negative_prompt, checkpoint, loras, vae, width, height, batch_size, seed,
-        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id, charged_at, queue_priority, attachment_size_limit)
-      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27)
+        steps, cfg, sampler, scheduler, denoise, workflow_template, parent_id, charged_at, queue_priority, attachment_size_limit, init_image_key, workflow_version_id)
+      values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::jsonb,$13,$14,$15,$16,$17::numeric,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29)
       returning ${generationColumns}`,
     values: [
       g.id, g.userId, g.guildId, g.channelId, g.applicationId, g.interactionId, g.interactionToken,
       g.interactionTokenExpiresAt, g.prompt, g.negativePrompt, g.checkpoint, JSON.stringify(g.loras), g.vae, g.width,
       g.height, g.batchSize, g.seed, g.steps, g.cfg, g.sampler, g.scheduler, g.denoise, g.workflowTemplate, g.parentId,
-      g.chargedAt ?? null, g.queuePriority ?? 0, g.attachmentSizeLimit ?? null,
+      g.chargedAt ?? null, g.queuePriority ?? 0, g.attachmentSizeLimit ?? null, g.initImageKey ?? null, g.workflowVersionId ?? null,
     ],
   };
 }

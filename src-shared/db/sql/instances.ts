@@ -1,4 +1,5 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
+import { nodeClassesFit } from './template-placement.ts';
 
 export const instanceColumns = `id, name, base_url as "baseUrl", enabled, draining, max_queue_depth as "maxQueueDepth", health,
   last_error as "lastError", last_seen_at as "lastSeenAt", avg_seconds_per_step as "avgSecondsPerStep",
@@ -72,7 +73,7 @@ export const inFlightOfInstance = `(select count(*)::int from generation g
  * Every enabled instance that is not draining, with its in-flight count and whether it has all the given models.
  * A model with no recorded instances (added by hand) is assumed to be everywhere.
  */
-export function placementCandidates(modelFiles: { kind: string; fileName: string }[]): SqlStatement {
+export function placementCandidates(modelFiles: { kind: string; fileName: string }[], workflowVersionId: number | null = null): SqlStatement {
   return {
     text: `with wanted as (
         select m.instance_ids from model m
@@ -82,9 +83,9 @@ export function placementCandidates(modelFiles: { kind: string; fileName: string
         ${inFlightOfInstance} as "inFlight",
         not exists (
           select 1 from wanted w where jsonb_array_length(w.instance_ids) > 0 and not w.instance_ids @> to_jsonb(i.id)
-        ) as "hasModels"
+        ) and ${nodeClassesFit('$3::int', 'i.id')} as "hasModels"
       from comfy_instance i where i.enabled and not i.draining`,
-    values: [modelFiles.map((m) => m.kind), modelFiles.map((m) => m.fileName)],
+    values: [modelFiles.map((m) => m.kind), modelFiles.map((m) => m.fileName), workflowVersionId],
   };
 }
 
@@ -112,5 +113,13 @@ export function disableInstancesExcept(urls: string[]): SqlStatement {
   return {
     text: `update comfy_instance set enabled = false, updated_at = now() where enabled and not (base_url = any($1::text[]))`,
     values: [urls.map((u) => u.replace(/\/+$/, ''))],
+  };
+}
+
+/** The node classes an instance's object_info offered at discovery (placement of workflow templates reads them). */
+export function setInstanceNodeClasses(id: number, nodeClasses: string[]): SqlStatement {
+  return {
+    text: `update comfy_instance set node_classes = $2::jsonb where id = $1 and node_classes is distinct from $2::jsonb`,
+    values: [id, JSON.stringify(nodeClasses)],
   };
 }

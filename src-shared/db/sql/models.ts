@@ -81,3 +81,26 @@ export function updateDiscoveredModels(rows: DiscoveredModelUpdate[]): SqlStatem
     ],
   };
 }
+
+/** Discovered checkpoints and LoRAs with no base family yet, and where they are. */
+export function modelsWithoutFamily(limit: number): SqlStatement {
+  return {
+    text: `select id, kind, file_name as "fileName", instance_ids as "instanceIds" from model
+      where base_family is null and kind in ('checkpoint', 'lora') and available order by id limit $1`,
+    values: [limit],
+  };
+}
+
+/** Sets base families found by discovery; one an operator set meanwhile wins. */
+export function setModelFamilies(rows: { id: number; family: string }[]): SqlStatement {
+  return {
+    text: `update model m set base_family = u.family, updated_at = now()
+      from unnest($1::int[], $2::text[]) as u(id, family) where m.id = u.id and m.base_family is null`,
+    values: [rows.map((r) => r.id), rows.map((r) => r.family)],
+  };
+}
+
+/** The operator-editable file-name rules, first match first. */
+export function modelFamilyRules(): SqlStatement {
+  return { text: `select pattern, family from model_family_rule order by position, id`, values: [] };
+}

@@ -1,6 +1,7 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 import { generationColumns } from './generations.ts';
 import { inFlightOfInstance, instanceColumns } from './instances.ts';
+import { nodeClassesFit } from './template-placement.ts';
 import { storageWritable } from './storage-health.ts';
 
 /**
@@ -51,7 +52,8 @@ export function nextWaitingGeneration(instanceIds: number[]): SqlStatement {
             where jsonb_array_length(m.instance_ids) > 0 and not m.instance_ids @> to_jsonb(f.instance_id)
               and ((m.kind = 'checkpoint' and m.file_name = g.checkpoint)
                 or (m.kind = 'vae' and m.file_name = g.vae)
-                or (m.kind = 'lora' and m.file_name in (select l->>'name' from jsonb_array_elements(g.loras) l)))))
+                or (m.kind = 'lora' and m.file_name in (select l->>'name' from jsonb_array_elements(g.loras) l))))
+            and ${nodeClassesFit('g.workflow_version_id', 'f.instance_id')})
       order by g.queue_priority desc, g.created_at, g.id
       limit 1
       for update of g skip locked`,

@@ -27,8 +27,8 @@ async function interact(body) {
   if (result.error) return notice(`The stand-in refused: ${result.error}`);
   if (!result.response) return notice('The application did not respond (no answer within 3 s).');
   if (result.response.type === 9) {
-    const values = await showModal($('modal'), result.response.data);
-    if (values) await interact({ kind: 'modal', customId: result.response.data.custom_id, fields: values, messageId: body.messageId });
+    const answer = await showModal($('modal'), result.response.data);
+    if (answer) await interact({ kind: 'modal', customId: result.response.data.custom_id, fields: answer.fields, files: answer.files, messageId: body.messageId });
   }
   return result.response;
 }

@@ -1,5 +1,6 @@
 // A modal the bot showed (callback type 9), as a <dialog>: Label (18) or legacy action-row (1) layouts,
-// text inputs (4) and string selects (3). Resolves with { custom_id: value } or null when dismissed.
+// text inputs (4), string selects (3) and file uploads (19). Resolves with { fields: { custom_id: value },
+// files: { custom_id: { filename, contentType, base64 } } } or null when dismissed.
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,6 +23,13 @@ function field(input, label, description) {
     }
     return box;
   }
+  if (input.type === 19) {
+    const picker = box.appendChild(el('input', 'file-input'));
+    picker.type = 'file';
+    picker.dataset.upload = input.custom_id;
+    picker.required = input.required ?? true;
+    return box;
+  }
   const control = box.appendChild(el(input.style === 2 ? 'textarea' : 'input', 'text-input'));
   control.name = input.custom_id;
   control.value = input.value ?? '';
@@ -30,6 +38,13 @@ function field(input, label, description) {
   if (input.min_length) control.minLength = input.min_length;
   if (input.max_length) control.maxLength = input.max_length;
   return box;
+}
+
+async function toBase64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return window.btoa(binary);
 }
 
 export function showModal(dialog, modal) {
@@ -49,12 +64,17 @@ export function showModal(dialog, modal) {
   submit.type = 'submit';
   return new Promise((resolve) => {
     cancel.addEventListener('click', () => dialog.close(''));
-    form.addEventListener('submit', (e) => {
+    form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const values = {};
-      for (const control of form.querySelectorAll('[name]')) values[control.name] = control.value;
+      const fields = {};
+      for (const control of form.querySelectorAll('[name]')) fields[control.name] = control.value;
+      const files = {};
+      for (const picker of form.querySelectorAll('[data-upload]')) {
+        const file = picker.files?.[0];
+        if (file) files[picker.dataset.upload] = { filename: file.name, contentType: file.type || undefined, base64: await toBase64(file) };
+      }
       dialog.close('submitted');
-      resolve(values);
+      resolve({ fields, files });
     });
     dialog.addEventListener('close', () => resolve(null), { once: true });
     dialog.showModal();
