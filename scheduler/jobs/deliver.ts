@@ -15,8 +15,10 @@ const tokenMarginMs = 30_000;
 /** Posts results, failures and cancellations to Discord, once per generation. */
 export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver' } = {
   name: 'deliver',
-  // One delivery per generation at a time, in order (see sendDelivery).
-  workOptions: () => ({ localConcurrency: 4, groupConcurrency: 1 }),
+  // One delivery per generation at a time, in order (see sendDelivery). Deliveries are Discord round
+  // trips, not CPU: a few workers each take a batch and run it concurrently, so a burst of endings
+  // is posted within a second or two instead of one job per worker per poll.
+  workOptions: () => ({ localConcurrency: 2, batchSize: 16, groupConcurrency: 1 }),
   async handle(ctx, { generationId, kind, place }, { logger }) {
     const repo = new GenerationRepository(ctx.db);
     const g = await repo.find(generationId);

@@ -27,6 +27,7 @@ const fallbackWaitMs = 2000;
 const noInstanceWaitMs = 10_000;
 const probeEveryMs = 2000;
 const maxPlacementsPerAttempt = 5;
+const keepServingMs = 30_000;
 
 /**
  * Runs generations on ComfyUI, resuming from their stored prompt ids after any crash.
@@ -62,6 +63,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
       }
     };
+    const handlerStarted = Date.now();
     let lastProbe = 0;
     let ranSomething = false;
     for (;;) {
@@ -84,18 +86,20 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       }
       // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
       if (g.comfyPromptId && g.comfyInstanceId && (await takeOver(ctx, g.id, helpers.jobId))) continue;
-      // Ours started or ended elsewhere before we ran anything: still run one for whoever deserves a
-      // free slot, as a job that ends at once leaves its worker idle for pg-boss's polling interval.
-      if (g.status !== 'queued' && ranSomething) return;
+      // Ours started or ended elsewhere: keep running whoever deserves a free slot for a while, as a
+      // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
+      // woken only by new work). Bounded, so that a job stays far inside its expiry.
+      if (g.status !== 'queued' && ranSomething && Date.now() - handlerStarted > keepServingMs) return;
       const claim = await claimNextWaiting(ctx.pool, helpers.jobId);
+      if (!claim && g.status !== 'queued') return;
       if (claim) {
         ranSomething = true;
-        // Everyone waiting behind it moved up (best effort: the next move repairs a lost one).
-        await announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
+        // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
+        // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
+        void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
         moved(claim.generation.id, await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
         continue;
       }
-      if (g.status !== 'queued') return;
       const { outlook, unhealthy } = await outlookOf(ctx.db, g);
       if (outlook === 'no_instance_has_models') {
         await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));

@@ -1,0 +1,120 @@
+// Generations per second through one scheduler, its CPU and SQL statements per generation
+// (issue #14), beside anchors measured in the same run: the stand-ins fed directly (rate), and a
+// bare pg-boss worker taking and completing the same number of jobs (CPU, statements). The
+// scheduler and the anchor worker run as child processes with every pg query counted
+// (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
+// thumbnail and the delivery.
+//   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100)
+import { randomUUID } from 'node:crypto';
+import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
+import { createPool } from '#shared/db/pool.ts';
+import { seedInstances } from '#shared/db/sql/instances.ts';
+import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
+import { startDiscordSim } from '#sim/discord/index.ts';
+import { PgBoss } from 'pg-boss';
+import { spawnCounted, type Counters } from './lib/counted-child.ts';
+import { freshDatabase } from './lib/database.ts';
+import { benchLogger, newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
+
+const n = Number(process.env.BENCH_N ?? 600);
+const instances = Number(process.env.BENCH_INSTANCES ?? 4);
+const depth = Number(process.env.BENCH_DEPTH ?? 2);
+const users = Number(process.env.BENCH_USERS ?? 100);
+const goals = { share: 0.8, cpuMs: 5, statements: 10 };
+
+const startSims = (): Promise<ComfySim[]> =>
+  Promise.all(Array.from({ length: instances }, () => startComfySim({ models: { checkpoints: ['base.safetensors'] }, secondsPerStep: 0 })));
+
+const graph = (i: number) =>
+  buildTxt2Img({ checkpoint: 'base.safetensors', loras: [], prompt: `anchor ${i}`, negativePrompt: '', width: 64, height: 64, batchSize: 1, seed: String(i), steps: 4, cfg: 7, sampler: 'euler', scheduler: 'normal', denoise: 1, filenamePrefix: `anchor/${i}` });
+
+/** The stand-ins fed directly: every prompt queued up front, spread over the instances. */
+async function direct(): Promise<number> {
+  const sims = await startSims();
+  const started = Date.now();
+  await Promise.all(
+    sims.map(async (sim, s) => {
+      const client = new ComfyClient({ baseUrl: sim.url, logger: benchLogger });
+      const mine = Math.ceil(n / instances);
+      for (let i = 0; i < mine; i++) await client.submit(graph(s * 100_000 + i), { promptId: randomUUID() });
+      await until(() => sim.executions.filter((e) => e.finishedAt).length === mine, 600_000, 10);
+      await client.close();
+    }),
+  );
+  const rate = (Math.ceil(n / instances) * instances) / ((Date.now() - started) / 1000);
+  await Promise.all(sims.map((s) => s.close()));
+  return rate;
+}
+
+const perJob = (before: Counters, after: Counters) => ({ cpuMs: (after.cpuMs - before.cpuMs) / n, statements: (after.statements - before.statements) / n });
+
+async function bareBoss(url: string) {
+  const worker = await spawnCounted('bench/lib/bare-boss-worker.ts', { DATABASE_URL: url, ANCHOR_CONCURRENCY: String(instances * depth) }, 'anchor worker ready');
+  const boss = new PgBoss({ connectionString: url, schema: 'anchor' });
+  boss.on('error', () => {});
+  await boss.start();
+  const pool = createPool(url);
+  const before = await worker.counters();
+  await boss.insert('anchor', Array.from({ length: n }, (_, i) => ({ data: { i } })));
+  await until(async () => (await pool.query(`select count(*)::int as n from anchor.job where name = 'anchor' and state = 'completed'`)).rows[0].n === n, 600_000, 20);
+  const result = perJob(before, await worker.counters());
+  await worker.stop();
+  await boss.stop({ graceful: false });
+  await pool.end();
+  return result;
+}
+
+async function ours(url: string) {
+  const sims = await startSims();
+  const discord = await startDiscordSim();
+  const pool = createPool(url);
+  const seed = seedInstances(sims.map((s) => s.url));
+  await pool.query(seed.text, seed.values);
+  await pool.query('update comfy_instance set max_queue_depth = $1', [depth]);
+  const scheduler = await spawnCounted('scheduler/main.ts', { ...(process.env.BENCH_COUNT_TOP ? { BENCH_COUNT_TOP: '1' } : {}), ...(await schedulerEnvFor(url, discord, sims.map((s) => s.url))), LOG_LEVEL: 'info' }, 'scheduler started');
+  // Let the startup model discovery finish so that it is not counted against the generations.
+  await until(async () => (await pool.query(`select count(*)::int as n from model where available`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n >= 1, 30_000, 50);
+  await new Promise((r) => setTimeout(r, 2000));
+  const producer = await startBoss(url, { supervise: false });
+  producer.on('error', () => {});
+  const before = await scheduler.counters();
+  const enqueuer = new GenerationEnqueuer(pool, producer);
+  await Promise.all(Array.from({ length: n }, (_, i) => enqueuer.enqueue(newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`) as never)));
+  const settled = async () =>
+    (await pool.query(`select count(*)::int as n from generation where delivered_at is not null`)).rows[0].n === n &&
+    (await pool.query(`select count(*)::int as n from pgboss.job where name in ('thumbnail', 'deliver') and state < 'completed'`)).rows[0].n === 0;
+  await until(settled, 300_000, 50);
+  const after = await scheduler.counters();
+  const counted = perJob(before, after);
+  if (process.env.BENCH_COUNT_TOP) console.log((after as Counters & { top: unknown[] }).top.map((t) => JSON.stringify(t)).join('\n'));
+  const span = (await pool.query<{ s: number; ok: number }>(
+    `select extract(epoch from max(finished_at) - min(started_at)) as s, count(*) filter (where status = 'succeeded')::int as ok from generation`,
+  )).rows[0]!;
+  await scheduler.stop();
+  await producer.stop({ graceful: false });
+  await pool.end();
+  await Promise.all([...sims.map((s) => s.close()), discord.close()]);
+  return { rate: n / Number(span.s), succeeded: span.ok, ...counted };
+}
+
+const db = await freshDatabase('genonaut_bench_throughput');
+try {
+  const directRate = await direct();
+  const anchor = await bareBoss(db.url);
+  const o = await ours(db.url);
+  const f = (v: number) => v.toFixed(1);
+  console.log(`throughput: ${n} generations from ${users} members, ${instances} stand-ins at 0 s/step, depth ${depth} (${instances * depth} slots)`);
+  console.log(`generations/s        anchor (stand-ins fed directly) ${f(directRate)}/s   genonaut ${f(o.rate)}/s = ${f((o.rate / directRate) * 100)} % (goal ≥ ${goals.share * 100} %)`);
+  console.log(`CPU per generation   anchor (bare pg-boss job) ${anchor.cpuMs.toFixed(2)} ms   genonaut scheduler ${o.cpuMs.toFixed(2)} ms (goal ≤ ${goals.cpuMs} ms)`);
+  console.log(`SQL per generation   anchor (bare pg-boss job) ${f(anchor.statements)}   genonaut scheduler ${f(o.statements)} (goal ≤ ${goals.statements})`);
+  const met = o.succeeded === n && o.rate >= goals.share * directRate && o.cpuMs <= goals.cpuMs && o.statements <= goals.statements;
+  console.log(`goals: ${met ? 'met' : 'NOT met'}${o.succeeded === n ? '' : ` (${n - o.succeeded} did not succeed)`}`);
+} catch (err) {
+  console.error(err);
+  process.exitCode = 1;
+} finally {
+  await db.drop();
+}
+process.exit();

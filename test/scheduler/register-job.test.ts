@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { startBoss } from '#shared/queue/boss.ts';
+import { sendDelivery } from '#shared/queue/send-delivery.ts';
+import { sendLiveEdit } from '#shared/queue/send-live.ts';
+import { sendJob } from '#shared/queue/send.ts';
+import { registerJob } from '#scheduler/register-job.ts';
+import type { GenerateContext } from '#scheduler/context.ts';
+import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { createSchedulerContext } from '../support/scheduler-context.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let boss: PgBoss;
+let ctx: GenerateContext;
+let discord: DiscordSim;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  boss = await startBoss(tdb.url, { supervise: false });
+  discord = await startDiscordSim();
+  ctx = await createSchedulerContext({ tdb, boss, discord });
+});
+afterAll(async () => {
+  await boss.stop({ graceful: false });
+  await discord.close();
+  await tdb.drop();
+});
+
+test('a batched queue runs its batch concurrently and settles each job alone: one failure retries only itself', async () => {
+  const ids = Array.from({ length: 4 }, () => randomUUID());
+  const failing = ids[2]!;
+  const started: string[] = [];
+  let release!: () => void;
+  const allStarted = new Promise<void>((r) => (release = r));
+  for (const generationId of ids) await sendJob(boss, 'thumbnail', { generationId });
+  await registerJob(ctx, {
+    name: 'thumbnail',
+    workOptions: () => ({ batchSize: 4, pollingIntervalSeconds: 0.5 }),
+    async handle(_ctx, { generationId }) {
+      started.push(generationId);
+      if (started.length === ids.length) release();
+      // Every job of the batch is running before any ends: they run side by side, not one by one.
+      await allStarted;
+      if (generationId === failing) throw new Error('this one fails');
+    },
+  });
+  await allStarted;
+  const states = async () => {
+    const rows = (await tdb.pool.query<{ gid: string; state: string }>(`select data->>'generationId' as gid, state from pgboss.job where name = 'thumbnail'`)).rows;
+    return Object.fromEntries(rows.map((r) => [r.gid, r.state]));
+  };
+  await expect.poll(states, { timeout: 10_000 }).toEqual(Object.fromEntries(ids.map((id) => [id, id === failing ? 'retry' : 'completed'])));
+  await boss.offWork('thumbnail');
+});
+
+test('an ending is delivered ahead of waiting live edits of other messages', async () => {
+  const waiting = Array.from({ length: 3 }, () => randomUUID());
+  for (const id of waiting) await sendLiveEdit(boss, id);
+  const ended = randomUUID();
+  await sendDelivery(boss, ended, 'result');
+  const [first] = await boss.fetch('deliver', { groupConcurrency: 1 });
+  expect(first!.data).toMatchObject({ generationId: ended, kind: 'result' });
+});
