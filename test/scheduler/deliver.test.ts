@@ -84,7 +84,7 @@ describe('deliver', () => {
     expect(original.attachments[0]!.filename).toBe(`${g.id.slice(0, 8)}_0.png`);
     expect(original.content).toMatch(/^\*\*1 \/ 2\*\* · Full size: /);
     const customIds = (original.components as { components: { custom_id: string }[] }[]).flatMap((r) => r.components.map((c) => c.custom_id));
-    expect(customIds).toEqual([`page:v1:${g.id}.0`, `page:v1:${g.id}.1`, `again:v1:${g.id}`, `reroll:v1:${g.id}`, `keep:v1:${g.id}`, `delete:v1:${g.id}`]);
+    expect(customIds).toEqual([`page:v1:${g.id}.0`, `page:v1:${g.id}.1`, `again:v1:${g.id}`, `reroll:v1:${g.id}`, `upscale:v1:${g.id}.0`, `vary:v1:${g.id}.0`, `keep:v1:${g.id}`, `delete:v1:${g.id}`]);
     expect(original.embeds[0]).toMatchObject({ title: expect.stringContaining('a fox in the snow') });
     expect(JSON.stringify(original.embeds[0])).toContain('18446744073709551615');
     expect(h.sim.violations).toEqual([]);
