@@ -6,6 +6,17 @@ import type { MessageBody } from '#shared/render/queued-message.ts';
 export const deferAfterMs = 1_500;
 
 /**
+ * When to defer a reply whose work starts now: Discord's 3 s count from the interaction's creation,
+ * so a handler that did work first (a button's owner check reads the database) has less left. Never
+ * later than `deferAfter`; a clock behind Discord's only makes it the usual `deferAfter`. Pure.
+ */
+export function deferAfterFor(createdTimestamp: number, deferAfter: number, now = Date.now()): number {
+  if (deferAfter <= 0) return deferAfter;
+  const spent = Math.max(0, now - createdTimestamp);
+  return Math.max(1, deferAfter - spent);
+}
+
+/**
  * Runs `work` and replies with its message. If the work is still running after `deferAfterMs`, the
  * interaction is deferred first and the reply becomes an edit, so a slow database never loses a
  * request (`deferAfter <= 0` defers before the work). Returns the id of the message that now shows the result (null if Discord did not say).

@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { BotContext } from '../context.ts';
 import { queuedMessage, type MessageBody } from '#shared/render/queued-message.ts';
 import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
-import { replyInTime } from '../respond/reply-in-time.ts';
+import { deferAfterFor, replyInTime } from '../respond/reply-in-time.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { readStorageHealth, type StorageHealthRow } from '#shared/db/sql/storage-health.ts';
 import { storageNotice } from '#shared/render/storage-notice.ts';
@@ -103,7 +103,7 @@ export async function submitImagine(
       return queuedBody;
     },
     log,
-    ctx.deferAfterMs,
+    deferAfterFor(interaction.createdTimestamp, ctx.deferAfterMs),
   );
   let messageId: string | null;
   try {
