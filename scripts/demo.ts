@@ -23,6 +23,7 @@ import { startComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type SentInteraction, type SimMessage } from '#sim/discord/index.ts';
 import { openDemoDatabase } from './demo/database.ts';
 import { buttonCustomIds, messageLines } from './demo/show.ts';
+import { stopOnSignals } from './demo/stop-on-signal.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', name: 'demo' });
@@ -31,34 +32,13 @@ const disarmStartupGuard = guardStartup(logger, startup);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const member = (line: string) => say(`  │ ${line}`);
 
-// Everything started is stopped in reverse order, on the way out or on Ctrl-C / SIGTERM.
-const cleanups: (() => Promise<unknown>)[] = [];
-let stopping: Promise<void> | undefined;
-const stopAll = () =>
-  (stopping ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  })());
-let signalled = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    signalled = true;
-    // Ctrl-C reaches PostgreSQL too: connections it closes now are expected, not a crash.
-    disarmStartupGuard();
-    process.on('uncaughtException', (err) => logger.debug({ err }, 'while stopping'));
-    say(`\n${signal}: stopping`);
-    const force = setTimeout(() => process.exit(130), 15_000);
-    void stopAll().then(() => {
-      clearTimeout(force);
-      process.exit(130);
-    });
-  });
-}
+const { cleanups, stopAll, signalled } = stopOnSignals({ logger, say, disarmStartupGuard });
 
 try {
   await run();
 } catch (err) {
   await stopAll();
-  if (signalled) process.exit(130); // a Ctrl-C reaches PostgreSQL too, so work in flight fails: expected
+  if (signalled()) process.exit(130); // a Ctrl-C reaches PostgreSQL too, so work in flight fails: expected
   exitIfStartupProblem(err, startup, 'demo');
   logger.fatal({ err }, 'demo failed');
   process.exit(1);

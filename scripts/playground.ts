@@ -8,6 +8,7 @@ import { createLogger } from '#shared/logging.ts';
 import { exitIfStartupProblem, guardStartup, type StartupContext } from '#shared/startup-errors.ts';
 import { openDemoDatabase } from './demo/database.ts';
 import { startPlayground } from './playground/stack.ts';
+import { stopOnSignals } from './demo/stop-on-signal.ts';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 const { values } = parseArgs({ options: { port: { type: 'string', default: '3300' }, 'seconds-per-step': { type: 'string', default: '0.1' } } });
@@ -25,28 +26,14 @@ const startup: StartupContext = { databaseUrl: process.env.DATABASE_URL, listenP
 const disarmStartupGuard = guardStartup(logger, startup);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-const cleanups: (() => Promise<unknown>)[] = [];
-let stopping: Promise<void> | undefined;
-const stopAll = () =>
-  (stopping ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  })());
-let signalled = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    signalled = true;
+const { cleanups, stopAll, signalled } = stopOnSignals({
+  logger,
+  say,
+  disarmStartupGuard,
+  onSignal: () => {
     quiet = true;
-    // Ctrl-C reaches PostgreSQL too: connections it closes now are expected, not a crash.
-    disarmStartupGuard();
-    process.on('uncaughtException', (err) => logger.debug({ err }, 'while stopping'));
-    say(`\n${signal}: stopping`);
-    const force = setTimeout(() => process.exit(130), 15_000);
-    void stopAll().then(() => {
-      clearTimeout(force);
-      process.exit(130);
-    });
-  });
-}
+  },
+});
 
 try {
   const database = await openDemoDatabase(process.env.DATABASE_URL, say);
@@ -58,7 +45,7 @@ try {
   say(`\nplayground ready: open ${playground.url}\n(Ctrl-C stops everything)`);
 } catch (err) {
   await stopAll();
-  if (signalled) process.exit(130);
+  if (signalled()) process.exit(130);
   exitIfStartupProblem(err, startup, 'playground');
   logger.fatal({ err }, 'playground failed');
   process.exit(1);
