@@ -10,7 +10,7 @@ import { registerCommands } from '#bot/register-commands.ts';
 import { startComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type SimUser } from '#sim/discord/index.ts';
 import { seedModels } from '../test/support/e2e.ts';
-import { freePort } from '../test/support/free-port.ts';
+import { freePort } from '../scripts/demo/free-port.ts';
 import { freshDatabase } from './lib/database.ts';
 import { schedulerEnvFor, until } from './lib/stack.ts';
 

@@ -1,9 +1,8 @@
 import type { RouterContext } from '@koa/router';
-import { AppError, ErrorCode } from '#shared/errors.ts';
 import type { ImageStorage, OpenedObject } from '#shared/storage/storage.ts';
 import type { ImageAccess } from './access.ts';
-import { evaluatePreconditions } from './preconditions.ts';
 import type { ResolvedImage } from './resolve-image.ts';
+import { imagePreconditions } from './respond.ts';
 
 /** A presigned link lives this long at most, and never longer than the signed link that led to it. */
 export const presignedSeconds = 300;
@@ -20,19 +19,7 @@ export async function redirectToStore(
   opened: OpenedObject & { sha256: string },
   access: ImageAccess,
 ): Promise<void> {
-  const etag = `"${opened.sha256}"`;
-  const lastModified = new Date(Math.floor(opened.modifiedAt.getTime() / 1000) * 1000);
-  const outcome = evaluatePreconditions(
-    {
-      ifMatch: ctx.get('if-match') || undefined,
-      ifUnmodifiedSince: ctx.get('if-unmodified-since') || undefined,
-      ifNoneMatch: ctx.get('if-none-match') || undefined,
-      ifModifiedSince: ctx.get('if-modified-since') || undefined,
-    },
-    etag,
-    lastModified,
-  );
-  if (outcome === 'failed') throw new AppError(ErrorCode.PreconditionFailed, 'If-Match or If-Unmodified-Since does not hold for this image');
+  const { etag, outcome } = imagePreconditions(ctx, opened);
   const left = access.by === 'link' ? access.expires - Math.floor(Date.now() / 1000) : presignedSeconds;
   const expiresInSeconds = Math.max(1, Math.min(presignedSeconds, left));
   if (outcome === 'not-modified') {

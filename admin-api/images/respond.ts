@@ -10,12 +10,10 @@ import type { ResolvedImage } from './resolve-image.ts';
 const yearSeconds = 365 * 86_400;
 
 /**
- * Answers with a verified, opened image: 412/304 from the preconditions, 416 or 206 from Range,
- * else 200. Headers that describe a success are set only on the way to one, so an error keeps the
- * API's `no-store` and JSON type. The opened file is closed by its body, here on a 304, and by the
- * caller when this throws.
+ * The image's validators (its sha256 as ETag, Last-Modified to the second) and what the request's
+ * conditional headers make of them; 412 when If-Match or If-Unmodified-Since does not hold.
  */
-export function respond(ctx: RouterContext, image: ResolvedImage, opened: OpenedObject & { sha256: string }, access: ImageAccess): void {
+export function imagePreconditions(ctx: RouterContext, opened: OpenedObject & { sha256: string }): { etag: string; lastModified: Date; outcome: 'proceed' | 'not-modified' } {
   const etag = `"${opened.sha256}"`;
   const lastModified = new Date(Math.floor(opened.modifiedAt.getTime() / 1000) * 1000);
   const outcome = evaluatePreconditions(
@@ -29,6 +27,17 @@ export function respond(ctx: RouterContext, image: ResolvedImage, opened: Opened
     lastModified,
   );
   if (outcome === 'failed') throw new AppError(ErrorCode.PreconditionFailed, 'If-Match or If-Unmodified-Since does not hold for this image');
+  return { etag, lastModified, outcome };
+}
+
+/**
+ * Answers with a verified, opened image: 412/304 from the preconditions, 416 or 206 from Range,
+ * else 200. Headers that describe a success are set only on the way to one, so an error keeps the
+ * API's `no-store` and JSON type. The opened file is closed by its body, here on a 304, and by the
+ * caller when this throws.
+ */
+export function respond(ctx: RouterContext, image: ResolvedImage, opened: OpenedObject & { sha256: string }, access: ImageAccess): void {
+  const { etag, lastModified, outcome } = imagePreconditions(ctx, opened);
   ctx.set('ETag', etag);
   ctx.set('Last-Modified', lastModified.toUTCString());
   ctx.set('Accept-Ranges', 'bytes');

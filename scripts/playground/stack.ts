@@ -15,7 +15,7 @@ import { startBoss } from '#shared/queue/boss.ts';
 import { startScheduler } from '#scheduler/start-scheduler.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
-import { freePort } from '../demo/database.ts';
+import { freePort } from '../demo/free-port.ts';
 
 export interface PlaygroundOptions {
   databaseUrl: string;

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createPool } from '#shared/db/pool.ts';
 import { migrate } from '#shared/db/migrate.ts';
 import { allowTraversal } from '../../scripts/demo/allow-traversal.ts';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../scripts/demo/free-port.ts';
 import type { TestDatabase } from './testDatabase.ts';
 
 export interface EmbeddedServer {
