@@ -1,8 +1,9 @@
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
-import { clearExpiredTokens, expireBatch, pruneGenerationRows, sizeCapBoundary, type ExpiryLimit, type RetentionBoundary } from '#shared/db/sql/retention.ts';
+import { clearExpiredTokens, expireBatch, pruneGenerationRows, sizeCapBoundary, unneededInputPictures, type ExpiryLimit, type RetentionBoundary } from '#shared/db/sql/retention.ts';
 import { pruneIdleUsage } from '#shared/limits/counters.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import { deleteKeys } from '#shared/storage/delete-keys.ts';
+import { isInputImageKey } from '#shared/storage/keys.ts';
 import { keysGone } from '#shared/storage/output-keys.ts';
 import { countActiveGenerationsOf, pendingErasures } from '#shared/db/sql/erasure.ts';
 import { eraseMember } from '#shared/erasure/erase-member.ts';
@@ -39,7 +40,9 @@ export const cleanupJob: JobDefinition<JobPayload<'cleanup'>> & { name: 'cleanup
       let pruned = 0;
       for (let n = retentionBatch; n === retentionBatch; pruned += n) {
         const prune = pruneGenerationRows(daysAgo(rowDays), retentionBatch);
-        n = (await ctx.db.executeSql(prune.text, prune.values)).rowCount ?? 0;
+        const { rows } = await ctx.db.executeSql<{ initImageKey: string | null }>(prune.text, prune.values);
+        n = rows.length;
+        await releaseInputPictures(ctx, rows);
       }
       if (pruned) logger.info({ pruned }, 'pruned old generation rows');
     }
@@ -68,11 +71,25 @@ async function expire(ctx: SchedulerContext, bound: ExpiryLimit): Promise<number
   let after: { createdAt: Date; id: string } | null = null;
   for (;;) {
     const stmt = expireBatch(bound, after, retentionBatch);
-    const { rows } = await ctx.db.executeSql<{ id: string; createdAt: Date; before: GenerationOutput[]; after: GenerationOutput[] }>(stmt.text, stmt.values);
+    const { rows } = await ctx.db.executeSql<{ id: string; createdAt: Date; initImageKey: string | null; before: GenerationOutput[]; after: GenerationOutput[] }>(stmt.text, stmt.values);
     const keys = rows.flatMap((r) => keysGone(r.before, r.after));
     await deleteKeys(ctx.storage, keys);
+    await releaseInputPictures(ctx, rows);
     removed += rows.reduce((n, r) => n + r.before.filter((o) => o.status === 'stored').length - r.after.filter((o) => o.status === 'stored').length, 0);
     if (rows.length < retentionBatch) return removed;
     after = rows.reduce((last, r) => (r.createdAt.getTime() > last.createdAt.getTime() || (r.createdAt.getTime() === last.createdAt.getTime() && r.id > last.id) ? r : last));
   }
+}
+
+/**
+ * Deletes the pictures members started from once no generation needs them (see
+ * `unneededInputPictures`), checked when outputs expire or rows go. A member who sends the same
+ * picture again while it is being released gets a clear "no longer stored" failure, never a wrong image.
+ */
+async function releaseInputPictures(ctx: SchedulerContext, rows: { initImageKey: string | null }[]): Promise<void> {
+  const candidates = [...new Set(rows.flatMap((r) => (r.initImageKey && isInputImageKey(r.initImageKey) ? [r.initImageKey] : [])))];
+  if (!candidates.length) return;
+  const stmt = unneededInputPictures(candidates);
+  const unneeded = (await ctx.db.executeSql<{ key: string }>(stmt.text, stmt.values)).rows.map((r) => r.key);
+  await deleteKeys(ctx.storage, unneeded);
 }

@@ -43,3 +43,6 @@ export function inputImageKey(userId: string, sha256: string): string {
   check(/^[0-9a-f]{64}$/.test(sha256), 'sha256', sha256);
   return `${userId}/inputs/${sha256}.png`;
 }
+
+/** A key made by `inputImageKey` (an upscale starts from another generation's output key instead). */
+export const isInputImageKey = (key: string): boolean => /^\d+\/inputs\/[0-9a-f]{64}\.png$/.test(key);

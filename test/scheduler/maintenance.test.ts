@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { startBoss } from '#shared/queue/boss.ts';
-import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
+import { generationPrefix, inputImageKey, originalKey } from '#shared/storage/keys.ts';
 import { cleanupJob } from '#scheduler/jobs/cleanup.ts';
 import { eraseMember } from '#shared/erasure/erase-member.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
@@ -44,8 +44,8 @@ beforeEach(async () => {
 const png = (seed: number) => sharp({ create: { width: 128, height: 96, channels: 3, background: { r: seed, g: 40, b: 90 } } }).png().toBuffer();
 
 /** A succeeded generation whose outputs are really stored; `corrupt` indexes are truncated files. */
-async function storedGeneration(opts: { outputs?: number; corrupt?: number[]; createdAt?: Date; kept?: number[] } = {}) {
-  const g = await repo.create(newGeneration(discord, { batchSize: opts.outputs ?? 1 }));
+async function storedGeneration(opts: { outputs?: number; corrupt?: number[]; createdAt?: Date; kept?: number[]; initImageKey?: string } = {}) {
+  const g = await repo.create(newGeneration(discord, { batchSize: opts.outputs ?? 1, ...(opts.initImageKey ? { initImageKey: opts.initImageKey } : {}) }));
   if (opts.createdAt) await tdb.pool.query('update generation set created_at = $2 where id = $1', [g.id, opts.createdAt]);
   const row = await repo.get(g.id);
   const prefix = generationPrefix(row.userId, row.createdAt, row.id);
@@ -93,6 +93,26 @@ describe('cleanup (retention)', () => {
     expect((await repo.get(recent.id)).outputs[0]!.status).toBe('stored');
   });
 
+  test('by age: a picture a member started from goes with the last output that needs it; one a kept, recent or unfinished generation uses stays', async () => {
+    const old = new Date(Date.now() - 40 * 86_400_000);
+    const picture = async (n: number) => {
+      const key = inputImageKey(newGeneration(discord).userId, createHash('sha256').update(`picture ${n}`).digest('hex'));
+      await ctx.storage.put(key, await png(n));
+      return key;
+    };
+    const [alone, sharedWithRecent, sharedWithKept, sharedWithQueued] = [await picture(1), await picture(2), await picture(3), await picture(4)];
+    await storedGeneration({ createdAt: old, initImageKey: alone });
+    for (const key of [sharedWithRecent, sharedWithKept, sharedWithQueued]) await storedGeneration({ createdAt: old, initImageKey: key });
+    await storedGeneration({ initImageKey: sharedWithRecent });
+    await storedGeneration({ createdAt: old, kept: [0], initImageKey: sharedWithKept });
+    const queued = await repo.create(newGeneration(discord, { initImageKey: sharedWithQueued }));
+    await tdb.pool.query('update generation set created_at = $2 where id = $1', [queued.id, old]);
+
+    await cleanupJob.handle(ctx, {}, jobHelpers());
+    expect(await ctx.storage.stat(alone)).toBeUndefined();
+    for (const key of [sharedWithRecent, sharedWithKept, sharedWithQueued]) expect(await ctx.storage.stat(key)).toBeDefined();
+  });
+
   test('by total size: the oldest unkept go first until under the cap', async () => {
     const sized = await createSchedulerContext({ tdb, boss, discord, env: { RETENTION_DAYS: '0', STORAGE_MAX_GB: String(1 / 1024 ** 3) } });
     sized.storage = ctx.storage;
@@ -111,6 +131,11 @@ describe('cleanup (tokens and rows)', () => {
     const pruning = await createSchedulerContext({ tdb, boss, discord, env: { RETENTION_DAYS: '0', GENERATION_ROW_RETENTION_DAYS: '10' } });
     pruning.storage = ctx.storage;
     const old = new Date(Date.now() - 11 * 86_400_000);
+    const startedFrom = inputImageKey(newGeneration(discord).userId, createHash('sha256').update('row picture').digest('hex'));
+    await ctx.storage.put(startedFrom, await png(7));
+    const failed = await repo.create(newGeneration(discord, { initImageKey: startedFrom }));
+    await repo.transition(failed.id, 'failed');
+    await tdb.pool.query('update generation set created_at = $2 where id = $1', [failed.id, old]);
     const gone = await storedGeneration({ createdAt: old });
     const kept = await storedGeneration({ createdAt: old, kept: [0] });
     const running = await repo.create(newGeneration(discord));
@@ -124,6 +149,8 @@ describe('cleanup (tokens and rows)', () => {
     const left = new Map(rows.map((r) => [r.id, r.interaction_token]));
     expect(left.has(gone.id)).toBe(false);
     expect(await ctx.storage.stat(gone.outputs[0]!.path!)).toBeUndefined();
+    expect(left.has(failed.id)).toBe(false);
+    expect(await ctx.storage.stat(startedFrom)).toBeUndefined();
     expect(left.get(kept.id)).toBe('tok-live');
     expect(await ctx.storage.stat(kept.outputs[0]!.path!)).toBeDefined();
     expect(left.has(running.id)).toBe(true);

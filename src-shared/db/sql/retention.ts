@@ -66,7 +66,7 @@ export function expireBatch(bound: ExpiryLimit, after: { createdAt: Date; id: st
             then e.o || '{"status": "expired", "thumbnails": []}'::jsonb else e.o end order by e.n)
           from jsonb_array_elements(g.outputs) with ordinality e(o, n))
       from batch b where g.id = b.id
-      returning g.id, g.created_at as "createdAt", b.outputs as before, g.outputs as after`,
+      returning g.id, g.created_at as "createdAt", g.init_image_key as "initImageKey", b.outputs as before, g.outputs as after`,
     values: [olderThan, through?.createdAt ?? null, through?.id ?? null, through?.index ?? null, after?.createdAt ?? null, after?.id ?? null, limit],
   };
 }
@@ -90,7 +90,22 @@ export function pruneGenerationRows(olderThan: Date, limit: number): SqlStatemen
         select id from generation
         where ${finished} and created_at < $1
           and not exists (select 1 from jsonb_array_elements(outputs) o where o->>'status' = 'stored')
-        limit $2)`,
+        limit $2)
+      returning init_image_key as "initImageKey"`,
     values: [olderThan, limit],
+  };
+}
+
+/**
+ * Of these pictures members gave to start from, the ones no generation needs any more: none that
+ * uses it is still unfinished or still has a stored output (a ⭐ kept result keeps its picture).
+ */
+export function unneededInputPictures(keys: string[]): SqlStatement {
+  return {
+    text: `select k.key from unnest($1::text[]) k(key)
+      where not exists (
+        select 1 from generation g where g.init_image_key = k.key
+          and (not g.${finished} or exists (select 1 from jsonb_array_elements(g.outputs) o where o->>'status' = 'stored')))`,
+    values: [keys],
   };
 }
