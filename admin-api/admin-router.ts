@@ -18,6 +18,7 @@ import { docsRouter } from './routes/docs.ts';
 import { statsRouter } from './routes/stats.ts';
 import { limitsRouter } from './routes/limits.ts';
 import { modelsRouter } from './routes/models.ts';
+import { modelFamilyRulesRouter } from './routes/model-family-rules.ts';
 import { workflowsRouter } from './routes/workflows.ts';
 import { newRouter } from './routing.ts';
 
@@ -56,6 +57,7 @@ export function adminRouter(deps: AdminRouterDeps): Router {
     statsRouter({ db: deps.db }).routes(),
     workflowsRouter({ db: deps.db, logger: deps.logger }).routes(),
     limitsRouter({ db: deps.db, pool: deps.queue?.pool }).routes(),
+    modelFamilyRulesRouter({ db: deps.db, pool: deps.queue?.pool }).routes(),
     docsRouter().routes(),
     consoleRouter().routes(),
     imagesRouter({ ...deps.images, db: deps.db, adminToken: deps.adminToken, logger: deps.logger }).routes(),

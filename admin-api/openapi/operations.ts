@@ -10,6 +10,8 @@ import { statsQuery } from '../schemas/stats-schemas.ts';
 import { createWorkflowBody, patchWorkflowBody, workflowIdParams } from '../schemas/workflow-schemas.ts';
 import { userIdParams } from '../schemas/user-schemas.ts';
 import { putPolicyBody } from '../schemas/limit-schemas.ts';
+import { putFamilyRulesBody } from '../schemas/model-family-rule-schemas.ts';
+import { familyRulesPath } from '../routes/model-family-rules.ts';
 import { limitScopes } from '../routes/limits.ts';
 import * as out from './response-schemas.ts';
 
@@ -175,6 +177,17 @@ export const apiOperations: ApiOperation[] = [
       { method: 'delete', path, tag: 'limits', summary: `Unset every limit of ${what}`, params, responses: { 204: { description: 'nothing set here any more' } }, errors: writeErrors },
     ];
   }),
+
+  {
+    method: 'get', path: familyRulesPath, tag: 'models', summary: 'The file-name rules that give a discovered model its base family',
+    description: 'Used when a model\'s safetensors header names no architecture: the first rule whose pattern matches the file name decides.',
+    responses: { 200: json('the rules, in the order they are tried', out.familyRuleList) },
+  },
+  {
+    method: 'put', path: familyRulesPath, tag: 'models', summary: 'Replace the file-name family rules',
+    description: 'The whole ordered list. Applies to models without a family at the next discovery pass (or `POST /api/v1/models/refresh`); a family set through the models API is never overwritten. Audited as `model_family_rules.set` with before and after.',
+    body: putFamilyRulesBody, responses: { 200: json('stored, in order', out.familyRuleList) }, errors: { 503: 'this admin API has no database pool for writes' },
+  },
 
   { method: 'get', path: `${apiPrefix}/stats`, tag: 'stats', summary: 'Counts, rates, the line and wait/run percentiles since a time', query: statsQuery, responses: { 200: json('statistics', out.statsResponse) } },
 

@@ -181,3 +181,13 @@ export const limitPolicy = z
 
 export const limitPolicyWrite = limitPolicy.extend({ before: policyValues }).meta({ id: 'LimitPolicyWrite' });
 export const limitPolicyList = z.object({ items: z.array(limitPolicy.extend({ updatedAt: dateTime })) }).meta({ id: 'LimitPolicyList' });
+
+export const familyRuleList = z
+  .object({
+    items: z.array(z.object({
+      position: z.int().describe('order: the lowest matching position decides'),
+      pattern: z.string().describe('regular expression, matched case-insensitively against the file name'),
+      family: z.string(),
+    })),
+  })
+  .meta({ id: 'ModelFamilyRuleList' });
