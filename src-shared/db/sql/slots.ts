@@ -59,16 +59,43 @@ export interface SlotOffer extends InstanceRow {
  * count, and the most deserving waiting generation (fair priority, then age) that one of the free
  * ones can run, row-locked (one another scheduler is claiming is skipped), with on each row whether
  * that instance can run it. The generation's full row comes back from the claiming update.
+ *
+ * O(checkpoints waiting), not O(line): the line is read per checkpoint (generation_queued_checkpoint_idx;
+ * the distinct checkpoints by a skip scan), only for checkpoints a free instance has, the front of
+ * each that a free instance can run, and the best of those fronts. Requests for a checkpoint no free
+ * instance has, however many, are never walked past (those whose LoRA, VAE or workflow nodes do not
+ * fit are, within their checkpoint's line).
  */
 export function slotOffers(lockedIds: number[]): SqlStatement {
   return {
-    text: `with up as (
+    text: `with recursive up as (
         select i.*, ${inFlightOfInstance} as in_flight from comfy_instance i where i.id = any($1::int[])),
+      checkpoints as (
+        (select checkpoint from generation where status = 'queued' and not held order by checkpoint limit 1)
+        union all
+        select (select g.checkpoint from generation g where g.status = 'queued' and not g.held and g.checkpoint > c.checkpoint
+          order by g.checkpoint limit 1)
+        from checkpoints c where c.checkpoint is not null),
+      -- The checkpoints a free instance has (or that are assumed everywhere): a line of requests for
+      -- a checkpoint only busy or absent servers have is never walked.
+      runnable as materialized (
+        select c.checkpoint from checkpoints c
+        where c.checkpoint is not null and not exists (
+          select 1 from model m where m.kind = 'checkpoint' and m.file_name = c.checkpoint and jsonb_array_length(m.instance_ids) > 0
+            and not exists (select 1 from up f where f.in_flight < f.max_queue_depth and m.instance_ids @> to_jsonb(f.id)))),
+      fronts as materialized (
+        select w.* from runnable c cross join lateral (
+          select g.id, g.queue_priority, g.created_at from generation g
+          -- A range, not =, ordered by checkpoint first: only generation_queued_checkpoint_idx gives
+          -- this order, so the planner cannot pick the whole line's index and filter it.
+          where g.checkpoint >= c.checkpoint and g.checkpoint <= c.checkpoint and ${waitingInFairOrder}
+            and exists (select 1 from up f where f.in_flight < f.max_queue_depth and ${runsOn('g', 'f.id')})
+          order by g.checkpoint, g.queue_priority desc, g.created_at, g.id
+          limit 2) w),
       next as (
-        select g.id as waiting_id, g.checkpoint, g.vae, g.loras, g.workflow_version_id from generation g
+        select g.id as waiting_id, g.checkpoint, g.vae, g.loras, g.workflow_version_id from fronts w join generation g on g.id = w.id
         where ${waitingInFairOrder}
-          and exists (select 1 from up f where f.in_flight < f.max_queue_depth and ${runsOn('g', 'f.id')})
-        order by g.queue_priority desc, g.created_at, g.id
+        order by w.queue_priority desc, w.created_at, w.id
         limit 1
         for update of g skip locked)
       select ${instanceColumns}, in_flight as "inFlight", waiting_id as "waitingId", n.checkpoint as "waitingCheckpoint",
