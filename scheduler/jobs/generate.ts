@@ -28,6 +28,9 @@ const noInstanceWaitMs = 10_000;
 const probeEveryMs = 2000;
 const maxPlacementsPerAttempt = 5;
 const keepServingMs = 30_000;
+// How long a worker with nothing left of its own stays as the idle placer: long enough to catch the
+// next request of a steady stream at once, short enough that its job ends soon after the work does.
+const idleServeMs = 1000;
 
 /**
  * Runs generations on ComfyUI, resuming from their stored prompt ids after any crash.
@@ -91,7 +94,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       // woken only by new work). Bounded, so that a job stays far inside its expiry.
       if (g.status !== 'queued' && ranSomething && Date.now() - handlerStarted > keepServingMs) return;
       const claim = (await claimNextWaiting(ctx.pool, helpers.jobId))
-        ?? (g.status !== 'queued' && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, handlerStarted + keepServingMs) : undefined);
+        ?? (g.status !== 'queued' && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
       if (!claim && g.status !== 'queued') return;
       if (claim) {
         ranSomething = true;
@@ -119,7 +122,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
 /**
  * Nothing of ours waits: as this process's one idle placer (see SlotSignal.becomeIdlePlacer), wait
  * for new work or a freed slot and claim it the moment the NOTIFY arrives, without waiting for
- * pg-boss to fetch the new job and its handler to look first. Bounded like keep-serving.
+ * pg-boss to fetch the new job and its handler to look first. Bounded (idleServeMs, keep-serving).
  */
 async function claimWhenIdle(ctx: GenerateContext, helpers: JobHelpers, seen: number, deadline: number): Promise<Claim | undefined> {
   if (!ctx.slots.becomeIdlePlacer()) return undefined;
