@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { withTransaction, type Db } from '#shared/db/pool.ts';
+import { withTransaction, type Db, type SqlStatement } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { placementCandidates, type InstanceRow } from '#shared/db/sql/instances.ts';
-import { countUpInstances, instancesWithLoad, lockUpInstances, nextWaitingGeneration } from '#shared/db/sql/slots.ts';
+import { countUpInstances, lockUpInstances, slotOffers, type SlotOffer } from '#shared/db/sql/slots.ts';
 import { selectInstance, type InstanceCandidate, type Placement } from '#shared/scheduling/select-instance.ts';
 
 export interface Claim {
@@ -30,26 +30,25 @@ export async function claimNextWaiting(pool: pg.Pool, jobId: string): Promise<Cl
 async function claimAttempt(pool: pg.Pool, jobId: string, skipLocked: boolean): Promise<Claim | 'contended' | undefined> {
   return withTransaction(pool, async (db) => {
     const locked = (await rows<{ id: number }>(db, lockUpInstances(skipLocked))).map((r) => r.id);
-    const up = locked.length > 0 ? await rows<Candidate>(db, instancesWithLoad(locked)) : [];
-    const free = up.filter((i) => i.inFlight < i.maxQueueDepth);
+    const offers = locked.length > 0 ? await rows<SlotOffer>(db, slotOffers(locked)) : [];
+    const free = offers.filter((i) => i.inFlight < i.maxQueueDepth);
     if (free.length === 0) {
       if (!skipLocked) return undefined;
       const [count] = await rows<{ n: number }>(db, countUpInstances());
       return count!.n > locked.length ? 'contended' : undefined;
     }
-    const [g] = await rows<GenerationRow>(db, nextWaitingGeneration(free.map((i) => i.id)));
-    if (!g) return undefined;
+    const waitingId = free[0]!.waitingId;
+    if (!waitingId) return undefined;
     // Which of the free (locked) instances: least loaded, then the one with the checkpoint warm.
-    const fits = new Map((await rows<Candidate>(db, placementCandidates(modelsOf(g), g.workflowVersionId ?? null))).map((c) => [c.id, c.hasModels]));
-    const placement = selectInstance(free.map((i) => ({ ...i, hasModels: fits.get(i.id) ?? false })), g.checkpoint);
+    const placement = selectInstance(free, free[0]!.waitingCheckpoint!);
     if (!placement.ok) return undefined;
     const generation = await new GenerationRepository(db).transition(
-      g.id,
+      waitingId,
       'running',
       { comfyInstanceId: placement.instanceId, comfyPromptId: randomUUID(), generateJobId: jobId, progress: 0, incrementAttempts: true },
       ['queued'],
     );
-    const { inFlight: _inFlight, hasModels: _hasModels, ...instance } = free.find((i) => i.id === placement.instanceId)!;
+    const { inFlight: _inFlight, hasModels: _hasModels, waitingId: _w, waitingCheckpoint: _c, ...instance } = free.find((i) => i.id === placement.instanceId)!;
     return { generation, instance };
   });
 }
@@ -75,6 +74,6 @@ function modelsOf(g: GenerationRow) {
   ];
 }
 
-async function rows<T extends pg.QueryResultRow>(db: Db, stmt: { text: string; values: unknown[] }): Promise<T[]> {
-  return (await db.executeSql<T>(stmt.text, stmt.values)).rows;
+async function rows<T extends pg.QueryResultRow>(db: Db, stmt: SqlStatement): Promise<T[]> {
+  return (await db.executeSql<T>(stmt.text, stmt.values, stmt.name)).rows;
 }

@@ -110,6 +110,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     metricsUrl: metricsServer?.url,
     async stop({ graceful = true } = {}) {
       startup.abort();
+      slots.stopServing();
       await metricsServer?.close();
       await firstDiscovery;
       await boss.stop({ graceful, timeout: 10_000 });

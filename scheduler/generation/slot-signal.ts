@@ -26,6 +26,8 @@ export class SlotSignal {
   #waiters = new Set<() => void>();
   #client: pg.Client | undefined;
   #closed = false;
+  #idlePlacer = false;
+  #serving = true;
   readonly #outage = new FailureEpisode();
   readonly #databaseUrl: string;
   readonly #logger: Logger;
@@ -41,6 +43,32 @@ export class SlotSignal {
 
   get version(): number {
     return this.#version;
+  }
+
+  /**
+   * One worker per process may wait here for work with nothing of its own to do (the idle placer):
+   * woken by the NOTIFY of new work itself, it claims at once instead of after pg-boss's fetch of the
+   * new job. Only while listening (otherwise nothing would wake it) and until stopServing().
+   */
+  becomeIdlePlacer(): boolean {
+    if (this.#idlePlacer || !this.#serving || !this.#client) return false;
+    this.#idlePlacer = true;
+    return true;
+  }
+
+  leaveIdlePlacer(): void {
+    this.#idlePlacer = false;
+  }
+
+  /** Whether idle placers should keep waiting (false once the scheduler stops). */
+  get serving(): boolean {
+    return this.#serving;
+  }
+
+  /** The scheduler is stopping: the idle placer stops waiting so its job can end. */
+  stopServing(): void {
+    this.#serving = false;
+    this.#notify();
   }
 
   /** Resolves on the next signal after `since`, after `timeoutMs` (the fallback), or when aborted. */

@@ -17,7 +17,7 @@ import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../gener
 import { stepTimer } from '../generation/step-timer.ts';
 import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
-import { claimNextWaiting, outlookOf } from '../placement.ts';
+import { claimNextWaiting, outlookOf, type Claim } from '../placement.ts';
 import { failWith, settle, timeoutReason } from '../settle.ts';
 
 
@@ -28,6 +28,9 @@ const noInstanceWaitMs = 10_000;
 const probeEveryMs = 2000;
 const maxPlacementsPerAttempt = 5;
 const keepServingMs = 30_000;
+// How long a worker with nothing left of its own stays as the idle placer: long enough to catch the
+// next request of a steady stream at once, short enough that its job ends soon after the work does.
+const idleServeMs = 1000;
 
 /**
  * Runs generations on ComfyUI, resuming from their stored prompt ids after any crash.
@@ -90,7 +93,8 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
       // woken only by new work). Bounded, so that a job stays far inside its expiry.
       if (g.status !== 'queued' && ranSomething && Date.now() - handlerStarted > keepServingMs) return;
-      const claim = await claimNextWaiting(ctx.pool, helpers.jobId);
+      const claim = (await claimNextWaiting(ctx.pool, helpers.jobId))
+        ?? (g.status !== 'queued' && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
       if (!claim && g.status !== 'queued') return;
       if (claim) {
         ranSomething = true;
@@ -114,6 +118,26 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     }
   },
 };
+
+/**
+ * Nothing of ours waits: as this process's one idle placer (see SlotSignal.becomeIdlePlacer), wait
+ * for new work or a freed slot and claim it the moment the NOTIFY arrives, without waiting for
+ * pg-boss to fetch the new job and its handler to look first. Bounded (idleServeMs, keep-serving).
+ */
+async function claimWhenIdle(ctx: GenerateContext, helpers: JobHelpers, seen: number, deadline: number): Promise<Claim | undefined> {
+  if (!ctx.slots.becomeIdlePlacer()) return undefined;
+  try {
+    for (let since = seen; Date.now() < deadline; since = ctx.slots.version) {
+      await ctx.slots.wait(since, deadline - Date.now(), helpers.signal);
+      if (helpers.signal.aborted || !ctx.slots.serving) return undefined;
+      const claim = await claimNextWaiting(ctx.pool, helpers.jobId);
+      if (claim) return claim;
+    }
+    return undefined;
+  } finally {
+    ctx.slots.leaveIdlePlacer();
+  }
+}
 
 /** Ours while it waits; else the first adopted generation still waiting for a slot. */
 async function waitingOne(repo: GenerationRepository, generationId: string, adopted: Set<string>): Promise<GenerationRow> {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { withTransaction } from '#shared/db/pool.ts';
+import { asDb, withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { countJoined } from '#shared/limits/counters.ts';
 import { LimitError } from '#shared/limits/limit-error.ts';
@@ -30,7 +30,7 @@ export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] 
 
 /**
  * Creates the generation row and its `generate` job in ONE transaction, after the guild's moderation
- * (pause, blocklist, models) has screened it and the limiter has checked and consumed the user's
+ * (pause, blocklist, models; read beside the transaction) has screened it and the limiter has checked and consumed the user's
  * limits in that same transaction: never a row without a job, never a job without a row, never an
  * admitted request that was not counted. A refusal throws ModerationError or LimitError.
  *
@@ -42,8 +42,12 @@ export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] 
  */
 export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
   const limiter = opts.limiter ?? Limiter.unlimited();
+  // The screening reads lock nothing, so they run on their own connections while the transaction
+  // begins (read committed: what they see is what they would see inside it); two round trips fewer.
+  const screening = screenGenerations(asDb(pool), [{ input, roleIds: opts.roleIds ?? [] }]);
+  screening.catch(() => undefined);
   const enqueued = await withTransaction(pool, async (db) => {
-    const [refused] = await screenGenerations(db, [{ input, roleIds: opts.roleIds ?? [] }]);
+    const [refused] = await screening;
     if (refused) throw refused;
     const [admission] = await limiter.admit(db, [limitRequestOf(input, opts.roleIds)]);
     if (!admission!.ok) throw new LimitError(admission!.refusal, admission!.now);

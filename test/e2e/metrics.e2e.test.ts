@@ -86,6 +86,8 @@ describe('metrics and readiness of every role after an end-to-end generation', (
     texts.bot = await scrape(e2e.bot.metricsUrl);
     // Counted once the result is delivered: poll rather than race the deliver job's last statement.
     await until(async () => sample(await scrape(scheduler.scheduler.metricsUrl), 'genonaut_deliveries_total', { kind: 'result', outcome: 'delivered' }) === 1, 5_000, 'the delivery counted');
+    // The generate job that ran it stays a moment as its process's idle placer before it ends.
+    await until(async () => sample(await scrape(scheduler.scheduler.metricsUrl), 'genonaut_jobs_total', { queue: 'generate', outcome: 'done' }) === 1, 5_000, 'the generate job counted');
     texts.scheduler = await scrape(scheduler.scheduler.metricsUrl);
     texts.admin = await scrape(admin.url);
   });

@@ -127,6 +127,9 @@ describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
   });
 
   test('a prompt abandoned on an unreachable instance is removed from its queue before the instance takes new work', async () => {
+    // The generation below has no job of its own: no generate job of an earlier test may be left
+    // idling as the placer (it would claim it the moment the instance is up again).
+    await expect.poll(async () => (await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'generate' and state = 'active'`)).rows[0].n, { timeout: 10_000 }).toBe(0);
     comfyA.pause();
     const a = await idOf(comfyA);
     const g = await h.repo.create(newGeneration(discord, { checkpoint: 'a-only.safetensors' }));

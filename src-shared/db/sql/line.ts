@@ -2,7 +2,7 @@ import type { SqlStatement } from '#shared/db/pool.ts';
 
 /**
  * SQL true when generation `g` can run on instance `instance`: every model it names is on that
- * instance, or has no recorded instances (assumed everywhere). Mirrors nextWaitingGeneration's rule.
+ * instance, or has no recorded instances (assumed everywhere). Mirrors the claim's rule (slots.ts runsOn).
  */
 function runsOn(g: string, instance: string): string {
   return `not exists (
