@@ -91,7 +91,9 @@ export function slotOffers(lockedIds: number[]): SqlStatement {
           where g.checkpoint >= c.checkpoint and g.checkpoint <= c.checkpoint and ${waitingInFairOrder}
             and exists (select 1 from up f where f.in_flight < f.max_queue_depth and ${runsOn('g', 'f.id')})
           order by g.checkpoint, g.queue_priority desc, g.created_at, g.id
-          limit 2) w),
+          -- One more than there can be concurrent claimers (each holds at least one instance's lock,
+          -- and each row-locks one request): the rows others skip-lock can never hide the next in line.
+          limit (select count(*) + 1 from comfy_instance)) w),
       next as (
         select g.id as waiting_id, g.checkpoint, g.vae, g.loras, g.workflow_version_id from fronts w join generation g on g.id = w.id
         where ${waitingInFairOrder}
