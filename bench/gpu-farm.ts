@@ -60,7 +60,7 @@ const secondsPerStep = stepSeconds / compression;
 const arrivals = dayOfTraffic({ members, heavyShare, daySeconds, light: [1, 3], bursts: 2, burstSize: [2, 4], seed: env('BENCH_SEED', 1) });
 const name = 'genonaut_bench_gpu_farm';
 const db = await freshDatabase(name);
-let failed = false;
+let failed: boolean;
 try {
   const sims = await Promise.all(Array.from({ length: instances }, () => startComfySim({ models: { checkpoints: ['base.safetensors'] }, secondsPerStep })));
   const discord = await startDiscordSim();
