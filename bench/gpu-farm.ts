@@ -25,7 +25,8 @@
 // 250 ms, or p99), when slots went out of fair order, or when anything ran or was delivered other
 // than exactly once.
 //   node bench/gpu-farm.ts   (BENCH_INSTANCES=50 BENCH_MEMBERS=500 BENCH_HEAVY_SHARE=0.2 BENCH_DAY_SECONDS=240
-//                             BENCH_STEPS=25 BENCH_STEP_SECONDS=1 BENCH_GPU_COMPRESSION=6 BENCH_SCHEDULERS=2 BENCH_SEED=1)
+//                             BENCH_STEPS=25 BENCH_STEP_SECONDS=1 BENCH_GPU_COMPRESSION=6 BENCH_SCHEDULERS=2 BENCH_SEED=1; BENCH_COUNT_TOP=1 lists
+//                             the scheduler processes' most frequent statements)
 import { cpus } from 'node:os';
 import { createPool } from '#shared/db/pool.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';

@@ -20,7 +20,7 @@
 // Fails (exit 1) when a generation ran twice or not at all on a GPU, was delivered twice or not at
 // all, or when members were served out of the fair order (scheduler/placement.ts: priority, then age).
 //   node bench/scale-out.ts   (BENCH_N=600 BENCH_USERS=100 BENCH_INSTANCES=40 BENCH_SECONDS_PER_STEP=0.05
-//                              BENCH_STEPS=10 BENCH_PROCESSES=1,2,4 BENCH_FAIR_SLACK_MS=500)
+//                              BENCH_STEPS=10 BENCH_PROCESSES=1,2,4 BENCH_FAIR_SLACK_MS=500; BENCH_COUNT_TOP=1 lists the most frequent statements)
 import { createPool } from '#shared/db/pool.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { startBoss } from '#shared/queue/boss.ts';
