@@ -4,11 +4,12 @@
 // generations finish at the rate the scheduler can run them.
 //   node bench/delivery-lag.ts      (BENCH_N=300 BENCH_USERS=100 BENCH_INSTANCES=4)
 import { startComfySim } from '#sim/comfyui/index.ts';
-import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { startDiscordSim } from '#sim/discord/index.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { enqueueGeneration } from '#shared/generation/enqueue.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { freshDatabase } from './lib/database.ts';
+import { deferredInteraction, registerImagine } from './lib/deferred-imagine.ts';
 import { newGenerationFor, schedulerEnvFor, startBenchScheduler, until } from './lib/stack.ts';
 import { formatSummary, summarize } from './lib/stats.ts';
 
@@ -16,28 +17,6 @@ const n = Number(process.env.BENCH_N ?? 300);
 const users = Number(process.env.BENCH_USERS ?? 100);
 const instances = Number(process.env.BENCH_INSTANCES ?? 4);
 const goalP99Ms = 2000;
-
-async function registerImagine(discord: DiscordSim): Promise<void> {
-  const res = await fetch(`${discord.apiBase}/v10/applications/${discord.applicationId}/commands`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json', authorization: `Bot ${discord.token}` },
-    body: JSON.stringify([{ name: 'imagine', description: 'make an image', options: [{ name: 'prompt', description: 'what', type: 3, required: true }] }]),
-  });
-  if (!res.ok) throw new Error(`registering /imagine failed: ${res.status}`);
-}
-
-/** A deferred /imagine, as the bot leaves it: the scheduler edits @original through the token. */
-async function deferredInteraction(discord: DiscordSim, userIndex: number) {
-  const user = discord.addUser({ username: `bench${userIndex}` });
-  const sent = discord.sendCommand({ user, guild: discord.defaultGuild!, name: 'imagine', options: [{ name: 'prompt', type: 3, value: 'bench' }] });
-  const res = await fetch(`${discord.apiBase}/v10/interactions/${sent.id}/${sent.token}/callback`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ type: 5 }),
-  });
-  if (!res.ok) throw new Error(`defer failed: ${res.status} ${await res.text()}`);
-  return { userId: user.id, token: sent.token, interactionId: sent.id };
-}
 
 const db = await freshDatabase('genonaut_bench_delivery_lag');
 try {
@@ -48,7 +27,7 @@ try {
   const producer = await startBoss(db.url, { supervise: false });
   producer.on('error', () => {});
   for (let i = 0; i < n; i++) {
-    const { userId, token, interactionId } = await deferredInteraction(discord, i % users);
+    const { userId, token, interactionId } = await deferredInteraction(discord, discord.addUser({ username: `bench${i % users}` }));
     await enqueueGeneration(pool, producer, newGenerationFor(discord, userId, {
       interactionId, interactionToken: token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000),
     }) as never);

@@ -1,0 +1,31 @@
+/** [start, end) in ms. */
+export type Span = [number, number];
+
+/**
+ * GPU utilisation against demand: at every instant the GPUs that could have been busy are
+ * min(instances, requests made and not yet finished on a GPU); the ones that were busy are the
+ * executions running. Returns busy and possible GPU-milliseconds (their ratio is the utilisation;
+ * their difference is GPU time lost while work waited) and the time with more demand than GPUs.
+ */
+export function utilisation(demand: Span[], busy: Span[], instances: number): { busyMs: number; possibleMs: number; saturatedMs: number } {
+  const events: [number, number, number][] = [];
+  for (const [a, b] of demand) events.push([a, 1, 0], [b, -1, 0]);
+  for (const [a, b] of busy) events.push([a, 0, 1], [b, 0, -1]);
+  events.sort((x, y) => x[0] - y[0]);
+  let d = 0;
+  let u = 0;
+  let last = events[0]?.[0] ?? 0;
+  let busyMs = 0;
+  let possibleMs = 0;
+  let saturatedMs = 0;
+  for (const [t, dd, du] of events) {
+    const dt = t - last;
+    busyMs += Math.min(u, instances) * dt;
+    possibleMs += Math.min(d, instances) * dt;
+    if (d > instances) saturatedMs += dt;
+    d += dd;
+    u += du;
+    last = t;
+  }
+  return { busyMs, possibleMs, saturatedMs };
+}
