@@ -13,8 +13,9 @@ type Payload = JobPayload<'thumbnail'>;
 /** WebP thumbnails (256/512/1024) and a JPEG fallback per output; a corrupt image fails only itself. */
 export const thumbnailJob: JobDefinition<Payload> & { name: 'thumbnail' } = {
   name: 'thumbnail',
-  // A few per fetch (one fetch and one completion per batch); sharp works in its own threads.
-  workOptions: () => ({ localConcurrency: 2, batchSize: 4 }),
+  // Polled once a second (the queue sends no NOTIFY): what a busy second ended is fetched and
+  // completed in batches; sharp works in its own threads.
+  workOptions: () => ({ localConcurrency: 2, batchSize: 8, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }),
   async handle(ctx, payload, { logger }) {
     const todo = await outputsToDo(ctx, payload, logger);
     if (!todo) return;
