@@ -5,6 +5,7 @@ import { AppError, ErrorCode } from '#shared/errors.ts';
 import { withTransaction } from '#shared/db/pool.ts';
 import { abandonedPromptsOf, forgetAbandonedPrompt, recordAbandonedPrompt } from '#shared/db/sql/abandoned-prompts.ts';
 import type { GenerateContext, SchedulerContext } from '../context.ts';
+import { foldSpeeds } from './speed-fold.ts';
 
 /** The only instances that have a request's models are down: ask them again instead of waiting for cron. */
 export async function probeUnhealthy(ctx: GenerateContext, instances: { id: number; baseUrl: string }[]): Promise<void> {
@@ -106,6 +107,6 @@ async function writeRuns(ctx: SchedulerContext, instanceId: number, checkpoint: 
   state.due = undefined;
   state.lastAt = Date.now();
   const speeds = state.speeds.splice(0);
-  const stmt = recordInstanceRuns(instanceId, checkpoint, speeds);
+  const stmt = recordInstanceRuns(instanceId, checkpoint, foldSpeeds(speeds));
   await ctx.db.executeSql(stmt.text, stmt.values);
 }

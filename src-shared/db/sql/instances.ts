@@ -98,12 +98,10 @@ export function markInstanceHealth(id: number, healthy: boolean, error: string |
 }
 
 /**
- * Runs finished on an instance: the checkpoint now warm there (null = unchanged), and the seconds
- * per step measured, in order, folded into its rolling average (each sample weighs 0.2; see
- * foldSpeeds). Nothing measured: the average stays.
+ * Runs finished on an instance: the checkpoint now warm there (null = unchanged), and the speeds
+ * measured since the last write folded into its rolling average (see foldSpeeds; none = it stays).
  */
-export function recordInstanceRuns(id: number, checkpoint: string | null, speeds: number[]): SqlStatement {
-  const fold = foldSpeeds(speeds);
+export function recordInstanceRuns(id: number, checkpoint: string | null, fold: { scale: number; add: number; initial: number } | undefined): SqlStatement {
   return {
     text: `update comfy_instance set last_checkpoint = coalesce($2, last_checkpoint), updated_at = now(),
       avg_seconds_per_step = case when $3::float8 is null then avg_seconds_per_step
@@ -111,23 +109,6 @@ export function recordInstanceRuns(id: number, checkpoint: string | null, speeds
       where id = $1`,
     values: [id, checkpoint, fold?.scale ?? null, fold?.add ?? null, fold?.initial ?? null],
   };
-}
-
-/**
- * avg ← avg·0.8 + s·0.2 applied for each sample s in order is avg·scale + add; with no average yet
- * the first sample starts it, which gives `initial`. Pure.
- */
-export function foldSpeeds(speeds: number[]): { scale: number; add: number; initial: number } | undefined {
-  if (speeds.length === 0) return undefined;
-  let scale = 1;
-  let add = 0;
-  let initial = speeds[0]!;
-  for (const [i, s] of speeds.entries()) {
-    scale *= 0.8;
-    add = add * 0.8 + s * 0.2;
-    if (i > 0) initial = initial * 0.8 + s * 0.2;
-  }
-  return { scale, add, initial };
 }
 
 /** Disables every instance not in `urls` (the demo: a stand-in from an earlier run on another port). */
