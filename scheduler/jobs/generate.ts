@@ -57,7 +57,12 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // Other jobs' generations this job sent back to placement: their own jobs may have ended (they
     // saw them placed by us), so this job stays until each is placed again or settled.
     const adopted = new Set<string>();
+    // Generations placed under this job id are run to the end here, so one is left over only from
+    // an earlier attempt of this job, after a take-over, or when a run handed one back still
+    // placed (its prompt lost there): only then is it looked for, until none is left.
+    let mayOwn = true;
     const moved = (id: string, result: 'done' | 'requeued') => {
+      if (result === 'requeued') mayOwn = true;
       if (result === 'requeued' && id !== generationId) adopted.add(id);
       if (result === 'requeued' && ++placements >= maxPlacementsPerAttempt) {
         throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
@@ -66,9 +71,6 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     const handlerStarted = Date.now();
     let lastProbe = 0;
     let ranSomething = false;
-    // Generations placed under this job id are run to the end here, so one is left over only from
-    // an earlier attempt of this job (checked until none is left) or after a take-over.
-    let mayOwn = true;
     for (;;) {
       helpers.signal.throwIfAborted();
       const owned = mayOwn ? await placedBy(ctx, helpers.jobId) : undefined;
