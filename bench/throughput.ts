@@ -3,7 +3,8 @@
 // bare pg-boss worker taking and completing the same number of jobs (CPU, statements). The
 // scheduler and the anchor worker run as child processes with every pg query counted
 // (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
-// thumbnail and the delivery.
+// thumbnail and the delivery, up to the last of these jobs (its generate job included) completing.
+// BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there.
 //   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100)
 import { randomUUID } from 'node:crypto';
 import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
@@ -84,7 +85,7 @@ async function ours(url: string) {
   await Promise.all(Array.from({ length: n }, (_, i) => enqueuer.enqueue(newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`) as never)));
   const settled = async () =>
     (await pool.query(`select count(*)::int as n from generation where delivered_at is not null`)).rows[0].n === n &&
-    (await pool.query(`select count(*)::int as n from pgboss.job where name in ('thumbnail', 'deliver') and state < 'completed'`)).rows[0].n === 0;
+    (await pool.query(`select count(*)::int as n from pgboss.job where name in ('generate', 'thumbnail', 'deliver') and state < 'completed'`)).rows[0].n === 0;
   await until(settled, 300_000, 50);
   const after = await scheduler.counters();
   const counted = perJob(before, after);

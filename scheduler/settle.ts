@@ -2,7 +2,10 @@ import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import { withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import type { TransitionPatch } from '#shared/db/sql/generations.ts';
+import { succeedGeneration, type TransitionPatch } from '#shared/db/sql/generations.ts';
+import type { GenerationOutput } from '#shared/db/entities/generation.ts';
+import type { Logger } from '#shared/logging.ts';
+import { generationPrefix } from '#shared/storage/keys.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import { sendJob } from '#shared/queue/send.ts';
@@ -22,12 +25,10 @@ export async function settle(
   generationId: string,
   to: Ending,
   patch: TransitionPatch = {},
-  extra?: { thumbnail?: boolean },
 ): Promise<GenerationRow | undefined> {
   try {
     const row = await withTransaction(pool, async (db) => {
       const row = await new GenerationRepository(db).transition(generationId, to, patch);
-      if (extra?.thumbnail) await sendJob(boss, 'thumbnail', { generationId }, { db });
       await sendDelivery(boss, generationId, deliverKind[to], db);
       return row;
     });
@@ -40,6 +41,31 @@ export async function settle(
     if (err instanceof AppError && (err.code === ErrorCode.InvalidTransition || err.code === ErrorCode.NotFound)) return undefined;
     throw err;
   }
+}
+
+/**
+ * A success, the common ending, in as few statements as it can be crash safe with: the status
+ * change with its outputs, the limiter's release and storage's recovery in one statement, and the
+ * thumbnail and result delivery jobs enqueued in the same transaction. False when the generation
+ * had already ended (someone else settled it) or no longer exists.
+ */
+export async function settleSucceeded(ctx: { pool: pg.Pool; boss: PgBoss; logger: Logger }, g: GenerationRow, outputs: GenerationOutput[]): Promise<boolean> {
+  const prefix = generationPrefix(g.userId, g.createdAt, g.id);
+  const stored = outputs.filter((o) => o.status === 'stored' && o.path).map((o) => ({ index: o.index, path: o.path! }));
+  const { succeeded, storageFailingSince } = await withTransaction(ctx.pool, async (db) => {
+    const stmt = succeedGeneration(g.id, outputs);
+    const row = (await db.executeSql<{ succeeded: boolean; storageFailingSince: Date | null }>(stmt.text, stmt.values)).rows[0]!;
+    if (row.succeeded) {
+      if (stored.length > 0) await sendJob(ctx.boss, 'thumbnail', { generationId: g.id, prefix, outputs: stored }, { db });
+      await sendDelivery(ctx.boss, g.id, 'result', db);
+    }
+    return row;
+  });
+  if (storageFailingSince) {
+    ctx.logger.warn({ failingForSeconds: Math.round((Date.now() - storageFailingSince.getTime()) / 1000) }, 'image storage recovered; GPU work resumes');
+  }
+  if (succeeded) await announceLineMoved(ctx.boss).catch(() => undefined);
+  return succeeded;
 }
 
 export const timeoutReason = 'This took too long and was stopped. Try fewer steps, a smaller size or a smaller batch.';

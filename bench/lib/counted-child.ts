@@ -21,7 +21,9 @@ export interface CountedChild {
 export async function spawnCounted(script: string, env: Record<string, string>, ready: string): Promise<CountedChild> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gn-bench-count-'));
   const file = path.join(dir, 'counters.json');
-  const child = spawn(process.execPath, ['--import', './bench/lib/count-queries.ts', script], {
+  // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the child, written when it stops (SIGTERM, see stop()).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', './bench/lib/count-queries.ts', script], {
     env: { PATH: process.env.PATH ?? '', SCHEDULER_METRICS_PORT: '0', ...env, BENCH_COUNT_FILE: file },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -56,6 +58,10 @@ export async function spawnCounted(script: string, env: Record<string, string>, 
       }
     },
     async stop() {
+      if (profile.length > 0 && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      }
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
       await rm(dir, { recursive: true, force: true });

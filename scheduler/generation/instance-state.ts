@@ -1,10 +1,11 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
-import { markInstanceHealth, recordCheckpointRun, selectInstance, type InstanceRow } from '#shared/db/sql/instances.ts';
+import { markInstanceHealth, recordInstanceRuns, selectInstance, type InstanceRow } from '#shared/db/sql/instances.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { withTransaction } from '#shared/db/pool.ts';
 import { abandonedPromptsOf, forgetAbandonedPrompt, recordAbandonedPrompt } from '#shared/db/sql/abandoned-prompts.ts';
 import type { GenerateContext, SchedulerContext } from '../context.ts';
+import { foldSpeeds } from './speed-fold.ts';
 
 /** The only instances that have a request's models are down: ask them again instead of waiting for cron. */
 export async function probeUnhealthy(ctx: GenerateContext, instances: { id: number; baseUrl: string }[]): Promise<void> {
@@ -71,8 +72,41 @@ export async function markHealth(ctx: SchedulerContext, id: number, healthy: boo
   await ctx.db.executeSql(stmt.text, stmt.values);
 }
 
-/** The checkpoint now warm there and, when measured, this run's seconds per step (folded into a rolling average). */
-export async function recordRun(ctx: SchedulerContext, instanceId: number, g: GenerationRow, secondsPerStep: number | null = null): Promise<void> {
-  const stmt = recordCheckpointRun(instanceId, g.checkpoint, secondsPerStep);
+// Speeds measured per instance since its last write, per process (one map per pool, i.e. per database).
+const unwritten = new WeakMap<SchedulerContext['pool'], Map<number, { speeds: number[]; lastAt: number; due?: NodeJS.Timeout }>>();
+const speedWriteGapMs = 1000;
+
+/**
+ * A run finished on `instance` (as read when it was placed or resumed): the checkpoint now warm
+ * there is written at once when it changed (placement prefers it), and the run's seconds per step
+ * (null: not measured) joins the instance's rolling average, written at most once a second per
+ * instance with every speed measured meanwhile (an ETA estimate; a crash loses a second of them).
+ */
+export async function recordRun(ctx: SchedulerContext, instance: InstanceRow, g: GenerationRow, secondsPerStep: number | null = null): Promise<void> {
+  let byInstance = unwritten.get(ctx.pool);
+  if (!byInstance) unwritten.set(ctx.pool, (byInstance = new Map()));
+  let state = byInstance.get(instance.id);
+  if (!state) byInstance.set(instance.id, (state = { speeds: [], lastAt: -Infinity }));
+  if (secondsPerStep !== null) state.speeds.push(secondsPerStep);
+  const checkpointChanged = instance.lastCheckpoint !== g.checkpoint;
+  const wait = state.lastAt + speedWriteGapMs - Date.now();
+  if (checkpointChanged || (state.speeds.length > 0 && wait <= 0 && !state.due)) {
+    await writeRuns(ctx, instance.id, checkpointChanged ? g.checkpoint : null);
+    return;
+  }
+  if (state.speeds.length === 0 || state.due) return;
+  state.due = setTimeout(() => {
+    void writeRuns(ctx, instance.id, null).catch((err: unknown) => ctx.logger.warn({ err }, 'could not record instance speeds'));
+  }, wait);
+  state.due.unref();
+}
+
+async function writeRuns(ctx: SchedulerContext, instanceId: number, checkpoint: string | null): Promise<void> {
+  const state = unwritten.get(ctx.pool)!.get(instanceId)!;
+  clearTimeout(state.due);
+  state.due = undefined;
+  state.lastAt = Date.now();
+  const speeds = state.speeds.splice(0);
+  const stmt = recordInstanceRuns(instanceId, checkpoint, foldSpeeds(speeds));
   await ctx.db.executeSql(stmt.text, stmt.values);
 }

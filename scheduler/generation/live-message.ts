@@ -1,10 +1,9 @@
 import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { claimLiveEdit, forgetLiveShown, lineFront, liveEditState, type LineRow } from '#shared/db/sql/line.ts';
+import { claimLiveEdit, forgetLiveShown, lineFront, type LineRow, type LiveEditClaim } from '#shared/db/sql/line.ts';
 import { lineCap, linePlace, queuedKey, runningKey, type LinePlace } from '#shared/generation/line-place.ts';
 import { sendLiveEdit } from '#shared/queue/send-live.ts';
 import { renderProgress } from '#shared/render/progress-message.ts';
 import { queuedMessage } from '#shared/render/queued-message.ts';
-import { readStorageHealth, type StorageHealthRow } from '#shared/db/sql/storage-health.ts';
 import { storageNotice } from '#shared/render/storage-notice.ts';
 import type { SchedulerContext } from '../context.ts';
 
@@ -14,30 +13,35 @@ import type { SchedulerContext } from '../context.ts';
  */
 export const liveEditGapMs = 1500;
 
+/** A generation as its live edit reads it (selectForLiveEdit). */
+export interface LiveRow extends GenerationRow {
+  /** The place line-update last stored for it; null until it computed one. */
+  linePlace: LinePlace | null;
+  storageFailingSince: Date | null;
+}
 
 interface Wanted {
   body: Record<string, unknown>;
   key: string;
-  place?: LinePlace;
 }
 
 /**
  * What the live message of `g` should show now, or nothing (it ended). A waiting one shows the
- * place line-update computed (`known`, at most a second old), else it is computed here.
+ * place line-update computed (`known` from an older job's payload, else the one stored on the row),
+ * else it is computed here.
  */
-async function liveMessageFor(ctx: SchedulerContext, g: GenerationRow, known: LinePlace | undefined): Promise<Wanted | undefined> {
+async function liveMessageFor(ctx: SchedulerContext, g: LiveRow, known: LinePlace | undefined): Promise<Wanted | undefined> {
   if (g.deliveredAt) return undefined;
   if (g.status === 'running') return { body: renderProgress(g), key: runningKey(g.progress) };
   if (g.status !== 'queued') return undefined;
-  let place = known;
+  let place = known ?? g.linePlace ?? undefined;
   if (!place) {
     const stmt = lineFront(lineCap, [g.id]);
     place = linePlace((await ctx.db.executeSql<LineRow>(stmt.text, stmt.values)).rows[0]);
   }
   // While image storage fails, intake is held: the waiting member keeps being told why.
-  const health = readStorageHealth();
-  const notice = storageNotice((await ctx.db.executeSql<StorageHealthRow>(health.text, health.values)).rows[0]?.failingSince);
-  return { body: queuedMessage(g, place, notice) as unknown as Record<string, unknown>, key: `${queuedKey(place)}${notice ? ':storage' : ''}`, place };
+  const notice = storageNotice(g.storageFailingSince);
+  return { body: queuedMessage(g, place, notice) as unknown as Record<string, unknown>, key: `${queuedKey(place)}${notice ? ':storage' : ''}` };
 }
 
 /**
@@ -47,18 +51,17 @@ async function liveMessageFor(ctx: SchedulerContext, g: GenerationRow, known: Li
  */
 export async function editLiveMessage(
   ctx: SchedulerContext,
-  g: GenerationRow,
+  g: LiveRow,
   known: LinePlace | undefined,
   send: (body: Record<string, unknown>) => Promise<boolean>,
 ): Promise<boolean> {
   const wanted = await liveMessageFor(ctx, g, known);
   if (!wanted) return false;
   const claim = claimLiveEdit(g.id, wanted.key, liveEditGapMs);
-  if (((await ctx.db.executeSql(claim.text, claim.values)).rowCount ?? 0) === 0) {
-    const state = liveEditState(g.id, liveEditGapMs);
-    const [now] = (await ctx.db.executeSql<{ liveShown: string | null; waitMs: number | null }>(state.text, state.values)).rows;
+  const [now] = (await ctx.db.executeSql<LiveEditClaim>(claim.text, claim.values)).rows;
+  if (!now?.claimed) {
     if (!now || now.liveShown === wanted.key) return false;
-    await sendLiveEdit(ctx.boss, g.id, { startAfter: new Date(Date.now() + (now.waitMs ?? 0) + 50), ...(wanted.place ? { place: wanted.place } : {}) });
+    await sendLiveEdit(ctx.boss, g.id, { startAfter: new Date(Date.now() + now.waitMs + 50) });
     return false;
   }
   try {

@@ -19,7 +19,8 @@ export const storageFailedReason = 'The image was made, but it could not be save
 /**
  * Stores the outputs, retrying with backoff for STORAGE_RETRY_SECONDS while storage fails: the
  * images stay on the ComfyUI instance (history + /view), so no GPU work is repeated. Storage is
- * marked failing meanwhile (placement holds new GPU work) and healthy again after a write succeeds.
+ * marked failing meanwhile (placement holds new GPU work), and healthy again by the success that
+ * follows (settleSucceeded, in the same statement as the status change).
  * Undefined: storage failed for the whole retry time and the generation was failed with that reason.
  */
 export async function storeWithRetry(
@@ -42,7 +43,6 @@ export async function storeWithRetry(
       await delay(Math.min(left, backoffDelay(attempt, storageBackoff)), undefined, { signal: helpers.signal });
       continue;
     }
-    await storageWorks(ctx);
     return outputs;
   }
 }

@@ -3,11 +3,12 @@ import { DiscordAPIError, type RawFile } from '@discordjs/rest';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { uploadCap } from '#shared/discord/upload-cap.ts';
 import { markDelivered } from '#shared/db/sql/delivery.ts';
+import { selectForLiveEdit } from '#shared/db/sql/line.ts';
 import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/render/result-message.ts';
 import { renderResultPage } from '#shared/render/result-page.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, SchedulerContext } from '../context.ts';
-import { editLiveMessage } from '../generation/live-message.ts';
+import { editLiveMessage, type LiveRow } from '../generation/live-message.ts';
 
 // Editing through the interaction token needs it to outlive the request; leave a margin.
 const tokenMarginMs = 30_000;
@@ -20,14 +21,15 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
   // is posted within a second or two instead of one job per worker per poll.
   workOptions: () => ({ localConcurrency: 2, batchSize: 16, groupConcurrency: 1 }),
   async handle(ctx, { generationId, kind, place }, { logger }) {
-    const repo = new GenerationRepository(ctx.db);
-    const g = await repo.find(generationId);
-    if (!g) {
-      logger.info('generation erased; nothing to deliver');
+    if (kind === 'live' || kind === 'progress') {
+      const read = selectForLiveEdit(generationId);
+      const live = (await ctx.db.executeSql<LiveRow>(read.text, read.values)).rows[0];
+      if (live) await editLiveMessage(ctx, live, place, (body) => editInPlace(ctx, live, body));
       return;
     }
-    if (kind === 'live' || kind === 'progress') {
-      await editLiveMessage(ctx, g, place, (body) => editInPlace(ctx, g, body));
+    const g = await new GenerationRepository(ctx.db).find(generationId);
+    if (!g) {
+      logger.info('generation erased; nothing to deliver');
       return;
     }
     if (g.deliveredAt) {

@@ -18,7 +18,7 @@ import { stepTimer } from '../generation/step-timer.ts';
 import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimNextWaiting, outlookOf, type Claim } from '../placement.ts';
-import { failWith, settle, timeoutReason } from '../settle.ts';
+import { failWith, settle, settleSucceeded, timeoutReason } from '../settle.ts';
 
 
 // A waiting worker sleeps until a slot frees or work arrives (LISTEN, see SlotSignal); the timeout
@@ -60,7 +60,12 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // Other jobs' generations this job sent back to placement: their own jobs may have ended (they
     // saw them placed by us), so this job stays until each is placed again or settled.
     const adopted = new Set<string>();
+    // Generations placed under this job id are run to the end here, so one is left over only from
+    // an earlier attempt of this job, after a take-over, or when a run handed one back still
+    // placed (its prompt lost there): only then is it looked for, until none is left.
+    let mayOwn = true;
     const moved = (id: string, result: 'done' | 'requeued') => {
+      if (result === 'requeued') mayOwn = true;
       if (result === 'requeued' && id !== generationId) adopted.add(id);
       if (result === 'requeued' && ++placements >= maxPlacementsPerAttempt) {
         throw new AppError(ErrorCode.ComfyUnavailable, `generation ${generationId}: instances kept failing; retrying later`);
@@ -71,12 +76,13 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     let ranSomething = false;
     for (;;) {
       helpers.signal.throwIfAborted();
-      const owned = await placedBy(ctx, helpers.jobId);
+      const owned = mayOwn ? await placedBy(ctx, helpers.jobId) : undefined;
       if (owned) {
         ranSomething = true;
         moved(owned.id, await resume(ctx, owned, helpersFor(helpers, owned)));
         continue;
       }
+      mayOwn = false;
       const seen = ctx.slots.version;
       const g = await waitingOne(repo, generationId, adopted);
       if (g.status === 'cancel_requested' && !g.comfyPromptId) {
@@ -88,7 +94,10 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         return;
       }
       // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
-      if (g.comfyPromptId && g.comfyInstanceId && (await takeOver(ctx, g.id, helpers.jobId))) continue;
+      if (isPlaced(g) && (await takeOver(ctx, g.id, helpers.jobId))) {
+        mayOwn = true;
+        continue;
+      }
       // Ours started or ended elsewhere: keep running whoever deserves a free slot for a while, as a
       // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
       // woken only by new work). Bounded, so that a job stays far inside its expiry.
@@ -150,6 +159,9 @@ async function waitingOne(repo: GenerationRepository, generationId: string, adop
   }
   return own;
 }
+
+/** Placed and not ended: only then can it be taken over (takeOverGeneration's condition). */
+const isPlaced = (g: GenerationRow) => Boolean(g.comfyPromptId && g.comfyInstanceId) && (g.status === 'running' || g.status === 'cancel_requested');
 
 async function placedBy(ctx: GenerateContext, jobId: string): Promise<GenerationRow | undefined> {
   const stmt = generationPlacedBy(jobId);
@@ -305,10 +317,9 @@ async function finish(
   if (outcome.status !== 'success') return;
   const outputs = await storeWithRetry(ctx, g, client, outcome.images, helpers);
   if (!outputs) return;
-  await recordRun(ctx, instance.id, g, secondsPerStep);
+  await recordRun(ctx, instance, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
-  await settle(ctx.pool, ctx.boss, g.id, 'succeeded', { outputs }, { thumbnail: true });
-  helpers.logger.info({ outputs: outputs.length }, 'generation succeeded');
+  if (await settleSucceeded(ctx, g, outputs)) helpers.logger.info({ outputs: outputs.length }, 'generation succeeded');
 }
 
 function describeModels(g: GenerationRow): string {

@@ -1,13 +1,15 @@
-import { lineFront, type LineRow } from '#shared/db/sql/line.ts';
+import { lineFront, saveLinePlaces, type LineRow } from '#shared/db/sql/line.ts';
 import { lineCap, linePlace, queuedKey } from '#shared/generation/line-place.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
-import { sendLiveEdit } from '#shared/queue/send-live.ts';
+import { sendLiveEdits } from '#shared/queue/send-live.ts';
 import type { JobDefinition } from '../context.ts';
+import { liveEditGapMs } from '../generation/live-message.ts';
 
 /**
  * After the line moved (see announceLineMoved): one bounded query for the places at the front of
- * the line, and a live edit for each waiting message whose place or ETA changed. Messages further
- * back already say "50+ ahead" and have nothing new to show until they reach the front.
+ * the line, then for the waiting messages whose place or ETA changed, one statement storing their
+ * places and one insert of the live edits not already waiting. Messages further back already say
+ * "50+ ahead" and have nothing new to show until they reach the front.
  */
 export const lineUpdateJob: JobDefinition<JobPayload<'line-update'>> & { name: 'line-update' } = {
   name: 'line-update',
@@ -17,13 +19,11 @@ export const lineUpdateJob: JobDefinition<JobPayload<'line-update'>> & { name: '
   async handle(ctx, _payload, { logger }) {
     const stmt = lineFront(lineCap);
     const rows = (await ctx.db.executeSql<LineRow>(stmt.text, stmt.values)).rows;
-    let changed = 0;
-    for (const row of rows) {
-      const place = linePlace(row);
-      if (queuedKey(place) === row.liveShown) continue;
-      changed++;
-      await sendLiveEdit(ctx.boss, row.id, { place });
+    const changed = rows.map((row) => ({ id: row.id, place: linePlace(row), shown: row.liveShown })).filter((c) => queuedKey(c.place) !== c.shown);
+    if (changed.length > 0) {
+      const save = saveLinePlaces(changed.map(({ id, place }) => ({ id, place })), liveEditGapMs);
+      await sendLiveEdits(ctx.boss, (await ctx.db.executeSql<{ id: string; waitMs: number }>(save.text, save.values)).rows);
     }
-    logger.debug({ front: rows.length, changed }, 'line places recomputed');
+    logger.debug({ front: rows.length, changed: changed.length }, 'line places recomputed');
   },
 };

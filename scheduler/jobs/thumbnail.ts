@@ -1,34 +1,31 @@
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
-import { withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
-import { lockOutputs, saveOutputs } from '#shared/db/sql/outputs.ts';
+import { mergeOutputs } from '#shared/db/sql/outputs.ts';
 import { makeThumbnails } from '#shared/images/thumbnails.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import { generationPrefix, thumbnailKey } from '#shared/storage/keys.ts';
 import { deleteKeys } from '#shared/storage/delete-keys.ts';
-import type { JobDefinition } from '../context.ts';
+import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
 
 type Update = Pick<GenerationOutput, 'index'> & Partial<GenerationOutput>;
+type Payload = JobPayload<'thumbnail'>;
 
 /** WebP thumbnails (256/512/1024) and a JPEG fallback per output; a corrupt image fails only itself. */
-export const thumbnailJob: JobDefinition<JobPayload<'thumbnail'>> & { name: 'thumbnail' } = {
+export const thumbnailJob: JobDefinition<Payload> & { name: 'thumbnail' } = {
   name: 'thumbnail',
-  workOptions: () => ({ localConcurrency: 2 }),
-  async handle(ctx, { generationId, outputIndex }, { logger }) {
-    const g = await new GenerationRepository(ctx.db).find(generationId);
-    if (!g) {
-      logger.info('generation erased; no thumbnails to make');
-      return;
-    }
-    const prefix = generationPrefix(g.userId, g.createdAt, g.id);
-    const todo = g.outputs.filter((o) => o.status === 'stored' && o.path && !o.thumbnails && (outputIndex === undefined || o.index === outputIndex));
+  // Polled once a second (the queue sends no NOTIFY): what a busy second ended is fetched and
+  // completed in batches; sharp works in its own threads.
+  workOptions: () => ({ localConcurrency: 2, batchSize: 8, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }),
+  async handle(ctx, payload, { logger }) {
+    const todo = await outputsToDo(ctx, payload, logger);
+    if (!todo) return;
     const updates: Update[] = [];
-    for (const output of todo) {
+    for (const output of todo.outputs) {
       try {
-        const thumbs = await makeThumbnails(await ctx.storage.get(output.path!));
+        const thumbs = await makeThumbnails(await ctx.storage.get(output.path));
         const stored = await Promise.all(
           thumbs.map(async (t) => {
-            const put = await ctx.storage.put(thumbnailKey(prefix, output.index, t.size, t.format), t.data);
+            const put = await ctx.storage.put(thumbnailKey(todo.prefix, output.index, t.size, t.format), t.data);
             return { size: t.size, format: t.format, path: put.key, bytes: put.bytes, sha256: put.sha256 };
           }),
         );
@@ -39,15 +36,25 @@ export const thumbnailJob: JobDefinition<JobPayload<'thumbnail'>> & { name: 'thu
       }
     }
     if (updates.length === 0) return;
-    const applied = await withTransaction(ctx.pool, async (db) => {
-      const locked = await db.executeSql<{ outputs: GenerationOutput[] }>(lockOutputs(g.id).text, lockOutputs(g.id).values);
-      // Only onto outputs still stored: retention or an erasure may have removed one meanwhile.
-      const stillStored = new Set((locked.rows[0]?.outputs ?? []).filter((o) => o.status === 'stored').map((o) => o.index));
-      const merged = (locked.rows[0]?.outputs ?? []).map((o) => (stillStored.has(o.index) ? { ...o, ...updates.find((u) => u.index === o.index) } : o));
-      const save = saveOutputs(g.id, merged);
-      await db.executeSql(save.text, save.values);
-      return stillStored;
-    });
+    // One statement, onto outputs still stored only: retention or an erasure may have removed one
+    // meanwhile, or the whole generation (no row): the thumbnails made for those are deleted again.
+    const merge = mergeOutputs(payload.generationId, updates);
+    const applied = new Set((await ctx.db.executeSql<{ stored: number[] }>(merge.text, merge.values)).rows[0]?.stored ?? []);
     await deleteKeys(ctx.storage, updates.filter((u) => !applied.has(u.index)).flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)));
   },
 };
+
+/** What to make: from the payload a success sent, else (older jobs, one output redone) from the row. */
+async function outputsToDo(
+  ctx: SchedulerContext, { generationId, outputIndex, prefix, outputs }: Payload, logger: JobHelpers['logger'],
+): Promise<{ prefix: string; outputs: { index: number; path: string }[] } | undefined> {
+  const wanted = (index: number) => outputIndex === undefined || index === outputIndex;
+  if (prefix && outputs) return { prefix, outputs: outputs.filter((o) => wanted(o.index)) };
+  const g = await new GenerationRepository(ctx.db).find(generationId);
+  if (!g) {
+    logger.info('generation erased; no thumbnails to make');
+    return undefined;
+  }
+  const todo = g.outputs.filter((o) => o.status === 'stored' && o.path && !o.thumbnails && wanted(o.index));
+  return { prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs: todo.map((o) => ({ index: o.index, path: o.path! })) };
+}

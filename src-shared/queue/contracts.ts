@@ -5,7 +5,14 @@ const generationId = z.uuid();
 /** Every job payload, shared by the producer (bot, admin API, scheduler) and the consumer. */
 export const jobSchemas = {
   generate: z.object({ generationId }),
-  thumbnail: z.object({ generationId, outputIndex: z.number().int().min(0).optional() }),
+  thumbnail: z.object({
+    generationId,
+    outputIndex: z.number().int().min(0).optional(),
+    // Sent with a success: where its files go and the outputs stored, so the job need not read the
+    // row first. Absent (older jobs, a single output redone): read from the row.
+    prefix: z.string().min(1).optional(),
+    outputs: z.array(z.object({ index: z.number().int().min(0), path: z.string().min(1) })).optional(),
+  }),
   deliver: z.object({
     generationId,
     // `live`: bring the waiting / progress message up to date (see send-live.ts); `progress` is its

@@ -33,7 +33,9 @@ export const queueDefinitions: QueueDefinition[] = [
     // Woken after the enqueue commits instead (see wakeQueue): notify-on-send serialises commits.
     notify: false,
   },
-  { name: 'thumbnail', policy: 'standard', retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: true },
+  // Found by polling (a second at most), not NOTIFY: the jobs of a busy second are then fetched and
+  // completed as one batch, and a success's transaction sends no NOTIFY for it (see generate).
+  { name: 'thumbnail', policy: 'standard', retryLimit: 3, retryDelay: 2, retryBackoff: true, expireInSeconds: 300, heartbeatSeconds: 10, notify: false },
   {
     name: 'deliver',
     policy: 'standard',

@@ -87,6 +87,8 @@ export const GenerationEntity = defineEntity({
     // The live "#N in line" / progress message: last edit (edits are spaced per message) and what it showed.
     liveEditedAt: p.datetime(3).nullable(),
     liveShown: p.string().length(100).nullable(),
+    // A waiting one's place as line-update last computed it (LinePlace); its live edit shows it.
+    linePlace: p.json<Record<string, unknown>>().nullable(),
     updatedAt: p.datetime(3).defaultRaw('now()'),
   },
   indexes: [

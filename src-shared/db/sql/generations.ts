@@ -213,3 +213,33 @@ export function runningCheck(id: string, progress: number | null): SqlStatement 
     values: [id, progress],
   };
 }
+
+/**
+ * A running generation's success in one statement: the status change with its outputs (only from
+ * running or cancel_requested), the limiter's release of the user's active request (what
+ * countStatusChange does for this change: a succeeded request gives back no images and was not
+ * waiting), and image storage marked healthy again when it was marked failing (these outputs were
+ * just written). `succeeded`: false when the generation had already ended or is gone.
+ * `storageFailingSince`: the failure this write ended, if any.
+ */
+export function succeedGeneration(id: string, outputs: unknown[]): SqlStatement {
+  return {
+    text: `with previous as (select id, status from generation where id = $1 for update),
+      done as (
+        update generation g set status = 'succeeded', outputs = $2::jsonb, progress = 1, finished_at = now(), updated_at = now()
+        from previous where g.id = previous.id and previous.status in ('running', 'cancel_requested')
+        returning g.user_id, g.charged_at),
+      released as (
+        update user_usage u set active = greatest(u.active - 1, 0)
+        from done where u.user_id = done.user_id and done.charged_at is not null
+        returning 1),
+      storage as (
+        update storage_health s set failing_since = null, last_error = null, updated_at = now()
+        from (select failing_since as was from storage_health where id = 1) b
+        where s.id = 1 and s.failing_since is not null
+        returning b.was)
+      select exists (select 1 from done) as "succeeded", (select was from storage) as "storageFailingSince",
+        (select count(*) from released)::int as "released"`,
+    values: [id, JSON.stringify(outputs)],
+  };
+}

@@ -97,14 +97,17 @@ export function markInstanceHealth(id: number, healthy: boolean, error: string |
   };
 }
 
-/** Whether the instance is currently marked unhealthy (its waiting prompts then move elsewhere). */
-export function recordCheckpointRun(id: number, checkpoint: string, secondsPerStep: number | null): SqlStatement {
+/**
+ * Runs finished on an instance: the checkpoint now warm there (null = unchanged), and the speeds
+ * measured since the last write folded into its rolling average (see foldSpeeds; none = it stays).
+ */
+export function recordInstanceRuns(id: number, checkpoint: string | null, fold: { scale: number; add: number; initial: number } | undefined): SqlStatement {
   return {
-    text: `update comfy_instance set last_checkpoint = $2, updated_at = now(),
+    text: `update comfy_instance set last_checkpoint = coalesce($2, last_checkpoint), updated_at = now(),
       avg_seconds_per_step = case when $3::float8 is null then avg_seconds_per_step
-        else coalesce(avg_seconds_per_step * 0.8 + $3::float8 * 0.2, $3::float8) end
+        else coalesce(avg_seconds_per_step * $3::float8 + $4::float8, $5::float8) end
       where id = $1`,
-    values: [id, checkpoint, secondsPerStep],
+    values: [id, checkpoint, fold?.scale ?? null, fold?.add ?? null, fold?.initial ?? null],
   };
 }
 

@@ -1,4 +1,5 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
+import { generationColumns } from './generations.ts';
 
 /**
  * SQL true when generation `g` can run on instance `instance`: every model it names is on that
@@ -74,25 +75,59 @@ export function lineFront(perInstance: number, only?: string[]): SqlStatement {
 
 /**
  * Claims the right to edit a generation's live message now: at most one edit per `gapMs` per
- * message, and none that would show what it already shows. Returns the row when the edit may go.
+ * message, and none that would show what it already shows. One statement either way: `claimed`
+ * says whether the edit may go; when not, what the message shows and how long until the next edit
+ * may go (`waitMs`, 0 = now). No row when the generation is gone.
  */
 export function claimLiveEdit(id: string, shown: string, gapMs: number): SqlStatement {
   return {
-    text: `update generation set live_edited_at = now(), live_shown = $2
-      where id = $1 and live_shown is distinct from $2
-        and (live_edited_at is null or live_edited_at <= now() - make_interval(secs => $3::float8 / 1000))
-      returning id`,
+    text: `with claimed as (
+        update generation set live_edited_at = now(), live_shown = $2
+        where id = $1 and live_shown is distinct from $2
+          and (live_edited_at is null or live_edited_at <= now() - make_interval(secs => $3::float8 / 1000))
+        returning id)
+      select exists (select 1 from claimed) as "claimed", live_shown as "liveShown",
+        coalesce(greatest(0, extract(epoch from (live_edited_at + make_interval(secs => $3::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs"
+      from generation where id = $1`,
     values: [id, shown, gapMs],
   };
 }
 
-/** When the live message may be edited next (null: now), and what it shows. */
-export function liveEditState(id: string, gapMs: number): SqlStatement {
+export interface LiveEditClaim {
+  claimed: boolean;
+  liveShown: string | null;
+  waitMs: number;
+}
+
+/**
+ * A generation as its live edit needs it, in one read: the row, the place line-update last
+ * computed for it, and since when image storage fails (the waiting message says so).
+ */
+export function selectForLiveEdit(id: string): SqlStatement {
   return {
-    text: `select live_shown as "liveShown",
-        greatest(0, extract(epoch from (live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000)::float8 as "waitMs"
+    text: `select ${generationColumns}, line_place as "linePlace",
+        (select failing_since from storage_health where id = 1) as "storageFailingSince"
       from generation where id = $1`,
-    values: [id, gapMs],
+    values: [id],
+  };
+}
+
+/**
+ * Stores the places line-update computed (`{ id, place }`) on the waiting generations, and returns
+ * those that have no live edit waiting to run yet (one waiting will read the place stored here),
+ * each with how long until its message may be edited again (`waitMs`, see claimLiveEdit).
+ */
+export function saveLinePlaces(places: { id: string; place: unknown }[], gapMs: number): SqlStatement {
+  return {
+    text: `with saved as (
+        update generation g set line_place = x.place from jsonb_to_recordset($1::jsonb) as x(id uuid, place jsonb)
+        where g.id = x.id and g.status = 'queued')
+      select g.id,
+        coalesce(greatest(0, extract(epoch from (g.live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs"
+      from jsonb_to_recordset($1::jsonb) as x(id uuid) join generation g on g.id = x.id
+      where g.status = 'queued' and not exists (
+        select 1 from pgboss.job j where j.name = 'deliver' and j.state = 'created' and j.singleton_key = 'live:' || x.id::text)`,
+    values: [JSON.stringify(places), gapMs],
   };
 }
 

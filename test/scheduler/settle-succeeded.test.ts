@@ -1,0 +1,61 @@
+import type { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { asDb, withTransaction } from '#shared/db/pool.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import type { GenerationOutput } from '#shared/db/entities/generation.ts';
+import { enqueueGeneration } from '#shared/generation/enqueue.ts';
+import { Limiter } from '#shared/limits/limiter.ts';
+import { noLimits } from '#shared/limits/policy.ts';
+import { createLogger } from '#shared/logging.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { settleSucceeded } from '#scheduler/settle.ts';
+import { generationInput } from '../support/generation-fixture.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let boss: PgBoss;
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  boss = await startBoss(tdb.url, { supervise: false });
+});
+afterAll(async () => {
+  await boss.stop({ graceful: false });
+  await tdb.drop();
+});
+
+const U = '100000000000000007';
+const logger = createLogger({ level: 'silent' });
+const outputs: GenerationOutput[] = [
+  { index: 0, status: 'stored', path: 'a/0.png', bytes: 10, sha256: 'x', width: 8, height: 8 },
+  { index: 1, status: 'failed', path: 'a/1.png', bytes: 10, sha256: 'y', error: 'image could not be read' },
+];
+
+test('a success in one statement: status and outputs, the limiter released once, storage healthy again, its thumbnail and result jobs with it', async () => {
+  const limiter = new Limiter({ defaults: { ...noLimits, perDay: 10 }, maxWaiting: 0 });
+  const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: U, batchSize: 2 }), { limiter });
+  // A second active request of the same member: a release counted twice would show.
+  await enqueueGeneration(tdb.pool, boss, generationInput({ userId: U, batchSize: 1 }), { limiter });
+  const g = await withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+  await tdb.pool.query(`update storage_health set failing_since = now() - interval '1 minute', last_error = 'disk full' where id = 1`);
+  const usage = async () => (await tdb.pool.query(`select day_count as day, active from user_usage where user_id = $1`, [U])).rows[0];
+  expect(await usage()).toEqual({ day: 3, active: 2 });
+
+  expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs)).toBe(true);
+  const row = await new GenerationRepository(asDb(tdb.pool)).get(g.id);
+  expect(row).toMatchObject({ status: 'succeeded', progress: 1, outputs });
+  expect(row.finishedAt).not.toBeNull();
+  // A success keeps its images counted; only the active request is given back.
+  expect(await usage()).toEqual({ day: 3, active: 1 });
+  expect((await tdb.pool.query(`select failing_since from storage_health where id = 1`)).rows[0].failing_since).toBeNull();
+  const jobs = (await tdb.pool.query(`select name, data from pgboss.job where name in ('thumbnail', 'deliver') and data->>'generationId' = $1 order by name`, [g.id])).rows;
+  expect(jobs).toEqual([
+    { name: 'deliver', data: { generationId: g.id, kind: 'result' } },
+    // Only the stored output, with where its thumbnails go: the job needs no read of the row.
+    { name: 'thumbnail', data: { generationId: g.id, prefix: expect.stringContaining(g.id) as string, outputs: [{ index: 0, path: 'a/0.png' }] } },
+  ]);
+
+  // Settled again (a retried job, another scheduler): nothing changes, nothing is enqueued twice.
+  expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs)).toBe(false);
+  expect(await usage()).toEqual({ day: 3, active: 1 });
+  expect((await tdb.pool.query(`select count(*)::int as n from pgboss.job where data->>'generationId' = $1 and name in ('thumbnail', 'deliver')`, [g.id])).rows[0].n).toBe(2);
+});
