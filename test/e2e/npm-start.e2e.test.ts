@@ -35,6 +35,7 @@ async function npmStart(db: TestDatabase, discord: DiscordSim, env: Record<strin
   const child = spawn(process.execPath, ['scripts/start.ts'], {
     env: {
       PATH: process.env.PATH,
+      TMPDIR: process.env.TMPDIR,
       DATABASE_URL: db.url,
       DISCORD_TOKEN: discord.token,
       DISCORD_APPLICATION_ID: discord.applicationId,
