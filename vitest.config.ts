@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,5 +8,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // expect.poll waits for a state; its 1 s default is a timing assertion on a loaded machine.
+    expect: { poll: { timeout: 10_000 } },
+    // The tests mostly wait (on child processes, stand-ins, Postgres), so twice as many files as
+    // cores run at once; vitest's default (cores - 1) left a 2-core machine at one file at a time.
+    maxWorkers: Math.min(8, availableParallelism() * 2),
   },
 });
