@@ -42,6 +42,12 @@ async function imagine(player: Player, prompt: string, steps: number): Promise<{
   return { played, id: generationIdOf(played.message()!) };
 }
 
+/** The title the bot's reply first showed (the message itself is soon edited as the line moves). A deferred reply shows it in its first edit. */
+function firstShown(played: Played): string {
+  const body = played.response.data as { embeds?: unknown[] } | undefined;
+  return title(body?.embeds ? body : (editsOf(played)[0]?.body as { embeds?: unknown[] } | undefined));
+}
+
 /** Every edit of one reply the scheduler sent through the interaction token, with when it answered. */
 function editsOf(played: Played) {
   const token = played.ix.token;
@@ -71,7 +77,7 @@ describe('live place in line', () => {
     const cc = await imagine(c, 'sea', 20);
     // Fair order: each member's first request before the heavy member's second and third, however
     // late they came, and the reply the bot gave at once (a count of everyone waiting) corrected.
-    expect(title(h3.played.message())).toBe('Queued — #2 in line');
+    expect(firstShown(h3.played)).toBe('Queued — #2 in line');
     await expect.poll(() => [bb, cc, h2, h3].map((x) => title(x.played.message())), { timeout: 10_000 }).toEqual([
       'Queued — #1 in line', 'Queued — #2 in line', 'Queued — #3 in line', 'Queued — #4 in line',
     ]);
