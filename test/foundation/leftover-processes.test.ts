@@ -50,10 +50,14 @@ describe('the next run stops what a killed run left running, and only that', () 
     // A live run beside it: its folder is named for a running process (this one), and something runs in it.
     const liveFolder = mkdtempSync(path.join(root, `${RUN_TMP_PREFIX}p${process.pid}-`));
     const live = sleeper(liveFolder);
+    // Something else merely sitting in the dead folder (a person's shell, say): not the run's, left alone.
+    const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: fake.folder, stdio: 'ignore' });
+    started.push(bystander);
     const found = await findLeftoverProcesses(root);
     expect(found.map((p) => p.pid)).toEqual(expect.arrayContaining([fake.child, fake.postmaster]));
     expect(found.every((p) => p.folder === fake.folder)).toBe(true);
     expect(found.map((p) => p.pid)).not.toContain(live.pid);
+    expect(found.map((p) => p.pid)).not.toContain(bystander.pid);
 
     const { stopped, stuck } = await stopLeftoverProcesses(root);
     expect(stuck).toEqual([]);
@@ -63,7 +67,7 @@ describe('the next run stops what a killed run left running, and only that', () 
 
     expect(await removeLeftoverTempFolders(root)).toEqual([path.basename(fake.folder)]);
     expect([existsSync(fake.folder), existsSync(liveFolder)]).toEqual([false, true]);
-    expect(await isGone(live.pid!)).toBe(false);
-    expect(live.exitCode).toBeNull();
+    expect([await isGone(live.pid!), await isGone(bystander.pid!)]).toEqual([false, false]);
+    expect([live.exitCode, bystander.exitCode]).toEqual([null, null]);
   }, 90_000);
 });

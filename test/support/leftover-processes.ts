@@ -1,9 +1,10 @@
 // A killed test run can leave processes running: an embedded PostgreSQL, a scheduler, bot or
 // stand-in child, a test worker. Each is tied to its run's temp folder (`<tmp>/gn-test-run-p<pid>-…`)
-// by its working directory, an argument (`postgres -D <folder>/…/data`) or an environment value
-// (TMPDIR, which the run sets and everything it starts inherits). Only folders whose run pid is gone
-// count: a live run's processes (another checkout's tests running now) are never touched.
-import { readdir, readFile, readlink } from 'node:fs/promises';
+// by an argument (`postgres -D <folder>/…/data`) or an environment value (TMPDIR, which the run sets
+// and everything it starts inherits). Not by its working directory alone: a person's shell may sit in
+// such a folder. Only folders whose run pid is gone count: a live run's processes (another checkout's
+// tests running now) are never touched.
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pidIsAlive, RUN_TMP_PREFIX } from './leftovers.ts';
 
@@ -20,7 +21,6 @@ interface ProcessInfo {
   state: string;
   cmdline: string[];
   environ: string[];
-  cwd: string | null;
 }
 
 function escapeRegExp(text: string): string {
@@ -33,11 +33,10 @@ export function runFolderOf(value: string, tmp: string): { folder: string; runPi
   return m ? { folder: m[1]!, runPid: Number(m[2]) } : null;
 }
 
-/** The values that can tie a process to a folder: its cwd, its arguments, its environment values. */
-export function pathsOf(info: Pick<ProcessInfo, 'cmdline' | 'environ' | 'cwd'>): string[] {
+/** The values that can tie a process to a folder: its arguments and its environment values. */
+export function pathsOf(info: Pick<ProcessInfo, 'cmdline' | 'environ'>): string[] {
   const afterEquals = (s: string) => (s.includes('=') ? [s.slice(s.indexOf('=') + 1)] : []);
   return [
-    ...(info.cwd ? [info.cwd] : []),
     ...info.cmdline.flatMap((arg) => [arg, ...afterEquals(arg)]),
     ...info.environ.flatMap(afterEquals),
   ];
@@ -56,7 +55,6 @@ async function readProcess(pid: number): Promise<ProcessInfo | null> {
       state: state!,
       cmdline: split(await readFile(`${dir}/cmdline`, 'utf8').catch(() => '')),
       environ: split(await readFile(`${dir}/environ`, 'utf8').catch(() => '')),
-      cwd: await readlink(`${dir}/cwd`).catch(() => null),
     };
   } catch {
     return null; // exited meanwhile
