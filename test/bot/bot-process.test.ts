@@ -29,7 +29,7 @@ afterAll(async () => {
 test('`node bot/main.ts` logs in to the sim, answers /imagine, survives packets discord.js cannot read, and stops cleanly on SIGTERM', async () => {
   child = spawn(process.execPath, ['bot/main.ts'], {
     env: {
-      PATH: process.env.PATH, DATABASE_URL: db.url, DISCORD_TOKEN: sim.token, DISCORD_APPLICATION_ID: sim.applicationId,
+      PATH: process.env.PATH, TMPDIR: process.env.TMPDIR, DATABASE_URL: db.url, DISCORD_TOKEN: sim.token, DISCORD_APPLICATION_ID: sim.applicationId,
       DISCORD_API_BASE: sim.apiBase, LOG_LEVEL: 'info', BOT_METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -47,8 +47,9 @@ test('work placed on an instance that stops answering finishes on the other, onc
     .toBe(2);
   const onA = (await tdb.pool.query<{ id: string; promptId: string }>(
     `select id, comfy_prompt_id as "promptId" from generation where comfy_instance_id = $1 and status = 'running'`, [idA])).rows;
-  const runningOnA = new Set(comfyA.executions.filter((e) => e.status === 'running').map((e) => e.promptId));
   await comfyA.freeze();
+  // What had started on A when it froze (a frozen A starts nothing): the rest of onA waited in its queue.
+  const runningOnA = new Set(comfyA.executions.map((e) => e.promptId));
   const diedAt = Date.now();
   const linesBefore = logs.lines.length;
 
@@ -75,7 +76,9 @@ test('work placed on an instance that stops answering finishes on the other, onc
   expect((await tdb.pool.query('select 1 from abandoned_prompt')).rowCount).toBe(0);
   await comfyA.waitFor('idle', undefined, 5_000);
   const lateOnA = comfyA.executions.filter((e) => onA.some((o) => o.promptId === e.promptId) && !runningOnA.has(e.promptId));
-  expect(lateOnA).toEqual([]); // what waited in A's queue never ran there
+  // What waited in A's queue never ran to an end there: a ComfyUI that comes back starts its own queue
+  // at once, before any client can tell it is back, so one may start; the scheduler interrupts it.
+  expect(lateOnA.filter((e) => e.status !== 'interrupted')).toEqual([]);
   await new Promise((r) => setTimeout(r, 300)); // a late result from A would be collected by now, if anyone listened
 
   const delivered = ids.map((id) => discord.messages(rows.find((r) => r.id === id)!.channelId).filter((m) => JSON.stringify(m.embeds).includes(id)).length);

@@ -17,7 +17,7 @@ let storageDir: string;
 let playground: RunningPlayground;
 let browser: Browser;
 /** How long to wait for something the bot does; two shared cores can be slow, a broken page never gets there. */
-const bot = { timeout: 10_000 };
+const bot = { timeout: 30_000 };
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -52,7 +52,7 @@ async function type(page: Page, line: string): Promise<void> {
   await page.locator('#composer').press('Enter');
 }
 
-describe('the playground page in a real browser', () => {
+describe('the playground page in a real browser', { timeout: 120_000 }, () => {
   test('a member types /imagine, watches it queue and finish with an image, regenerates with 🔁, cancels a queued one; a moderator deletes with 🗑', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const problems = pageProblems(page);

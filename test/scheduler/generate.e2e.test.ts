@@ -47,7 +47,9 @@ const txt2img = {
   sampler: 'euler', scheduler: 'normal', denoise: 1,
 };
 const ranOn = (sim: ComfySim, promptId: string | null) => sim.executions.filter((e) => e.promptId === promptId);
-const pendingIn = async (sim: ComfySim) => ((await (await fetch(`${sim.url}/queue`)).json()) as { queue_pending: unknown[] }).queue_pending.length;
+/** The prompt ids waiting in a ComfyUI's queue (each entry is [number, prompt_id, prompt, extra, outputs]). */
+const pendingIdsIn = async (sim: ComfySim) => ((await (await fetch(`${sim.url}/queue`)).json()) as { queue_pending: [number, string, ...unknown[]][] }).queue_pending.map((p) => p[1]);
+const pendingIn = async (sim: ComfySim) => (await pendingIdsIn(sim)).length;
 
 describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
   test('happy path: stored by user and date with sha256 and size, thumbnails made, delivered once', async () => {
@@ -142,9 +144,11 @@ describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
     expect((await h.repo.get(g.id)).status).toBe('queued');
     expect((await tdb.pool.query('select prompt_id from abandoned_prompt where instance_id = $1', [a])).rows).toEqual([{ prompt_id: promptId }]);
 
+    expect(await pendingIdsIn(comfyA)).toContain(promptId);
     await instanceHealthJob.handle(h.scheduler.context, {}, jobHelpers());
     expect((await tdb.pool.query('select * from abandoned_prompt')).rows).toEqual([]);
-    expect(await pendingIn(comfyA)).toBe(0);
+    // The requeued request itself may be placed on A again once it is clean (a new prompt): only the abandoned one must be gone.
+    expect(await pendingIdsIn(comfyA)).not.toContain(promptId);
     comfyA.resume();
     expect(ranOn(comfyA, promptId)).toHaveLength(0);
     await tdb.pool.query(`update generation set status = 'failed' where id = $1`, [g.id]);

@@ -5,6 +5,7 @@ import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { migrate } from '#shared/db/migrate.ts';
 import { adminDatabaseUrl, databaseUrl, dropDatabase, uniqueName, withAdminClient } from './db.ts';
+import { stopLeftoverProcesses } from './leftover-processes.ts';
 import { dropLeftoverDatabases, removeLeftoverTempFolders, RUN_TAG, RUN_TMP_PREFIX } from './leftovers.ts';
 
 declare module 'vitest' {
@@ -27,10 +28,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       { cause: err },
     );
   }
-  // Leftovers of killed runs first. Then one temp folder per run: TMPDIR is inherited by the test
-  // workers and the processes they start, so every mkdtemp(os.tmpdir()…) lands in it.
-  await dropLeftoverDatabases();
+  // Leftovers of killed runs first: their processes (which hold the folders and connections), their
+  // databases, their folders. Then one temp folder per run: TMPDIR is inherited by the test workers
+  // and the processes they start, so every mkdtemp(os.tmpdir()…) lands in it, and a process a
+  // killed run leaves behind is recognised by it.
   const systemTmp = tmpdir();
+  const { stuck } = await stopLeftoverProcesses(systemTmp);
+  for (const p of stuck) console.warn(`a killed test run left process ${p.pid} (${p.command}) that would not stop`);
+  await dropLeftoverDatabases();
   await removeLeftoverTempFolders(systemTmp);
   const runTmp = mkdtempSync(path.join(systemTmp, `${RUN_TMP_PREFIX}${RUN_TAG}-`));
   chmodSync(runTmp, 0o755); // like /tmp: the demo test's embedded PostgreSQL runs as another user

@@ -18,7 +18,8 @@ export function spawnScheduler(env: Record<string, string>): SchedulerProcess {
 export function spawnRole(entry: string, env: Record<string, string>): SchedulerProcess {
   const child = spawn(process.execPath, [entry], {
     // No metrics listener unless a test asks: parallel test files would race for the default ports.
-    env: { PATH: process.env.PATH ?? '', SCHEDULER_METRICS_PORT: '0', BOT_METRICS_PORT: '0', ...env },
+    // TMPDIR: the run's folder, which ties the child to this run (for cleanup after a killed run).
+    env: { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? '', SCHEDULER_METRICS_PORT: '0', BOT_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
