@@ -10,6 +10,11 @@ describe('fair order', () => {
     for (let i = 0; i < 20; i++) heavy.push((await world.h.enqueue({ userId: '100000000000000900' })).generation.id);
     const light: string[] = [];
     for (let u = 1; u <= 9; u++) light.push((await world.h.enqueue({ userId: `10000000000000091${u}` })).generation.id);
+    // What had been placed while ComfyUI held its queue: a failure message below tells a slot that
+    // freed during the pause (placed before the light members arrived) from an unfair claim.
+    const placedDuringPause = (await world.tdb.pool.query<{ id: string; attempts: number }>(
+      `select id, attempts from generation where id = any($1::uuid[]) and comfy_prompt_id is not null`, [heavy],
+    )).rows.map((r) => `heavy[${heavy.indexOf(r.id)}] (attempts ${r.attempts})`);
     world.comfy.resume();
     for (const id of [...heavy, ...light]) await world.h.waitFor(id, ['succeeded'], { timeoutMs: 30_000 });
 
@@ -22,6 +27,9 @@ describe('fair order', () => {
     expect(startOrder).toHaveLength(29);
     const heavyThird = startOrder.indexOf(heavy[2]!);
     const lightStarts = light.map((id) => startOrder.indexOf(id));
-    expect(Math.max(...lightStarts)).toBeLessThan(heavyThird);
+    const placed = (await world.tdb.pool.query<{ id: string; startedAt: Date; attempts: number }>(
+      `select id, started_at as "startedAt", attempts from generation where id = any($1::uuid[]) order by started_at`, [[...heavy, ...light]],
+    )).rows.map((r) => `${heavy.includes(r.id) ? `heavy[${heavy.indexOf(r.id)}]` : `light[${light.indexOf(r.id)}]`} ${r.startedAt.toISOString()} attempts ${r.attempts}`);
+    expect(Math.max(...lightStarts), `placed during the pause: ${placedDuringPause.join(', ')}\nstart order:\n${placed.join('\n')}`).toBeLessThan(heavyThird);
   });
 });
