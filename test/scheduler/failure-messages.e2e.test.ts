@@ -74,7 +74,10 @@ const cases: Case[] = [
   {
     category: 'no instance up (retries used up)',
     fail: async () => {
-      // What pg-boss does once every attempt found no server to run it: the dead-letter job.
+      // What pg-boss does once every attempt found no server to run it: the dead-letter job. The row
+      // has no job of its own, so no generate job of an earlier case may be left idling as the placer
+      // (it would claim the row and run it).
+      await expect.poll(async () => (await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'generate' and state = 'active'`)).rows[0].n, { timeout: 10_000 }).toBe(0);
       const g = await new GenerationRepository(asDb(tdb.pool)).create(newGeneration(discord, { checkpoint: 'base.safetensors' }));
       await sendJob(h.scheduler.boss, 'generate-dead', { generationId: g.id });
       return g.id;
