@@ -42,6 +42,8 @@ type StartBot = (sim: DiscordSim) => Promise<{ stop(): Promise<void> }>;
 
 interface Measured {
   burst: BurstResult;
+  /** This process's CPU time (user + system) from sending the burst to its last first response (ms): bot and stand-in together. */
+  cpuMs: number;
   /** Interaction → the answer itself on screen: the reply, or the edit of a deferred reply (ms). */
   shown: number[];
 }
@@ -82,8 +84,10 @@ async function measure(startUnderTest: StartBot): Promise<Measured> {
       await sim.waitForBot();
       const warm = Array.from({ length: warmup }, () => sim.addUser());
       for (const user of warm) await imagineBurst(sim, [user], () => 'warm-up');
+      const cpu = process.cpuUsage();
       const burst = await imagineBurst(sim, crowd, prompt);
-      return { burst, shown: await answersShown(sim, burst.sent) };
+      const used = process.cpuUsage(cpu);
+      return { burst, cpuMs: (used.user + used.system) / 1000, shown: await answersShown(sim, burst.sent) };
     } finally {
       await bot.stop();
     }
@@ -106,6 +110,7 @@ try {
   const anchor: number[] = [];
   const okAnchor: number[] = [];
   const ours: number[] = [];
+  const cpu = { ok: 0, anchor: 0, ours: 0 };
   const anchorShown: number[] = [];
   const oursShown: number[] = [];
   console.log(`interaction → first callback, ${users} users sending /imagine in the same tick, ${rounds} rounds, bot pool max ${poolMax}, defer after ${deferAfterMs ?? 'default'} ms (ms, sim-recorded)`);
@@ -113,6 +118,9 @@ try {
     const k = await measure(okBot);
     const a = await measure(anchorBot);
     const o = await measure(ourBot);
+    cpu.ok += k.cpuMs;
+    cpu.anchor += a.cpuMs;
+    cpu.ours += o.cpuMs;
     okAnchor.push(...k.burst.samples);
     anchor.push(...a.burst.samples);
     ours.push(...o.burst.samples);
@@ -132,6 +140,9 @@ try {
   console.log(formatSummary('genonaut: /imagine first response', o));
   const as = summarize(anchorShown);
   const os = summarize(oursShown);
+  const perInteraction = (ms: number) => `${(ms / (users * rounds)).toFixed(2)} ms`;
+  // Less sensitive to a loaded machine than the latencies: what the burst cost this process (the stand-in's share included).
+  console.log(`CPU per interaction, bot and stand-in together: "ok" bot ${perInteraction(cpu.ok)}, anchor ${perInteraction(cpu.anchor)}, genonaut ${perInteraction(cpu.ours)}`);
   // Context, not the goal: a deferred reply shows "thinking…" first and its "Queued" message in an edit.
   console.log(formatSummary('genonaut: /imagine "Queued" shown', os));
   const met = o.p99 <= 1.5 * a.p99 && o.p99 < 150 && os.n === users * rounds;
