@@ -8,6 +8,8 @@ export interface BurstResult {
   failures: number;
   /** First callbacks that were ephemeral (a refusal or an error, never a normal answer here). */
   ephemeral: number;
+  /** The interactions sent, in order (their later responses and edits are in the sim's log). */
+  sent: SentInteraction[];
 }
 
 /**
@@ -34,7 +36,7 @@ export async function buttonBurst(sim: DiscordSim, presses: ButtonPress[], timeo
 
 async function firstResponses(sent: SentInteraction[], timeoutMs: number): Promise<BurstResult> {
   const settled = await Promise.allSettled(sent.map((ix) => ix.waitForResponse(timeoutMs)));
-  const result: BurstResult = { samples: [], types: {}, failures: 0, ephemeral: 0 };
+  const result: BurstResult = { samples: [], types: {}, failures: 0, ephemeral: 0, sent };
   for (const [i, s] of settled.entries()) {
     if (s.status === 'rejected') {
       result.failures += 1;

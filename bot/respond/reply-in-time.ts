@@ -1,6 +1,7 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { Logger } from '#shared/logging.ts';
 import type { MessageBody } from '#shared/render/queued-message.ts';
+import { asApiBody } from './api-body.ts';
 
 /** Discord invalidates an interaction not acknowledged within 3 s; defer well before that. */
 export const deferAfterMs = 1_500;
@@ -38,7 +39,7 @@ export async function replyInTime(
     clearTimeout(timer);
     if (deferring) await deferring;
   }
-  if (interaction.deferred) return (await interaction.editReply(body)).id;
-  const response = await interaction.reply({ ...body, withResponse: true });
+  if (interaction.deferred) return (await interaction.editReply(asApiBody(body))).id;
+  const response = await interaction.reply({ ...asApiBody(body), withResponse: true });
   return response.resource?.message?.id ?? null;
 }

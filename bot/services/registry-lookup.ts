@@ -5,26 +5,15 @@ import type { ImagineRequest } from '../validation/imagine-options.ts';
 import type { RegistryModel } from '../validation/registry-model.ts';
 import type { RegistryState } from '../validation/registry-state.ts';
 import { autocompleteLimits, truncate } from '#shared/render/limits.ts';
-
-const inFlight = new WeakMap<Db, Map<string, Promise<RegistryModel | null>>>();
+import { sharedRead } from './shared-read.ts';
 
 /**
  * One registry row. Identical lookups in flight at the same moment (a burst of /imagine from one
- * channel asks for the same default checkpoint) share one query, whose answer is at most a few
- * milliseconds older than the request; the guild's model rules are screened again in the enqueue
- * transaction.
+ * channel asks for the same default checkpoint) share one query; the guild's model rules are
+ * screened again in the enqueue transaction.
  */
 function one(db: Db, stmt: { text: string; values: unknown[] }): Promise<RegistryModel | null> {
-  let running = inFlight.get(db);
-  if (!running) inFlight.set(db, (running = new Map()));
-  const key = `${stmt.text}\u0000${JSON.stringify(stmt.values)}`;
-  const shared = running.get(key);
-  if (shared) return shared;
-  const query = db.executeSql<RegistryModel>(stmt.text, stmt.values)
-    .then(({ rows }) => rows[0] ?? null)
-    .finally(() => running.delete(key));
-  running.set(key, query);
-  return query;
+  return sharedRead(db, `${stmt.text}\u0000${JSON.stringify(stmt.values)}`, async () => (await db.executeSql<RegistryModel>(stmt.text, stmt.values)).rows[0] ?? null);
 }
 
 export async function lookupRegistryState(db: Db): Promise<RegistryState> {

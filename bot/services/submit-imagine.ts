@@ -6,8 +6,6 @@ import { queuedMessage, type MessageBody } from '#shared/render/queued-message.t
 import { followUpQueued, isDiscordOutage } from '../respond/follow-up-queued.ts';
 import { deferAfterFor, replyInTime } from '../respond/reply-in-time.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
-import { readStorageHealth, type StorageHealthRow } from '#shared/db/sql/storage-health.ts';
-import { storageNotice } from '#shared/render/storage-notice.ts';
 import { checkModels, toNewGeneration } from '../validation/apply-models.ts';
 import { allowedValues, parseImagineOptions, type OptionProblem, type RawImagineOptions } from '../validation/imagine-options.ts';
 import { truncate } from '#shared/render/limits.ts';
@@ -16,12 +14,8 @@ import type { StartImage } from '../images/image-input.ts';
 import { isNsfwChannel } from './channel-nsfw.ts';
 import { memberRoleIds } from './member-roles.ts';
 import { lookupModels } from './registry-lookup.ts';
+import { lookupStorageNotice } from './storage-notice-lookup.ts';
 import { findUsableWorkflow, type UsableWorkflow } from './workflow-lookup.ts';
-
-async function storageFailingSince(db: BotContext['db']): Promise<Date | null> {
-  const { text, values } = readStorageHealth();
-  return (await db.executeSql<StorageHealthRow>(text, values)).rows[0]?.failingSince ?? null;
-}
 
 const batchWithPicture: OptionProblem = {
   option: 'batch', allowed: '1 when starting from a picture', message: '`batch`: starting from a picture makes one image at a time. Leave `batch` out.',
@@ -67,6 +61,8 @@ export async function submitImagine(
       // Downloading and checking a picture takes a while: inside the deferral.
       const start = opts.start ? await opts.start() : undefined;
       if (start && !request.size) request = { ...request, size: sizeForPicture(start.width, start.height) };
+      // Read beside the rest rather than after the enqueue: one round trip fewer before the reply.
+      const notice = lookupStorageNotice(ctx.db, log);
       const allowNsfw = await isNsfwChannel(interaction);
       const checked = checkModels(request, await lookupModels(ctx.db, request, { allowNsfw, guildId: interaction.guildId, roleIds }), allowNsfw);
       if (!checked.ok) throw invalidOption(checked.problem);
@@ -99,7 +95,7 @@ export async function submitImagine(
       log.info({ generationId, jobId: queued.jobId, position: queued.position, parentId: opts.parentId }, 'generation queued');
       // The limiter's count of everyone waiting (no line scan here): an upper bound the scheduler
       // replaces with the real place and an ETA once the reply exists (see ctx.replies below).
-      queuedBody = queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false }, storageNotice(await storageFailingSince(ctx.db)));
+      queuedBody = queuedMessage(queued.generation, { ahead: queued.position - 1, capped: false }, await notice);
       return queuedBody;
     },
     log,

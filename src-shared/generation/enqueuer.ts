@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { withTransaction } from '#shared/db/pool.ts';
+import { asDb, withTransaction } from '#shared/db/pool.ts';
 import type { GenerationRow, NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
 import { AppError } from '#shared/errors.ts';
@@ -27,8 +27,10 @@ interface Waiting {
 /**
  * Enqueues generations with the guarantees of `enqueueGeneration` (limits checked and consumed,
  * row and job commit together, fair priority), but when requests pile up they share one
- * transaction: a burst of 200 /imagine costs a few commits instead of 200. A lone request goes
- * straight through, so it waits for nothing. A request moderation or the limiter refuses is
+ * transaction: a burst of 200 /imagine costs a few commits instead of 200. Requests are gathered
+ * until the event loop's current turn ends (setImmediate): the first of a burst would otherwise go
+ * alone and hold a transaction slot while the rest of its burst, arriving in the same turn, waits
+ * behind it. A lone request waits for nothing else. A request moderation or the limiter refuses is
  * answered with its ModerationError or LimitError and the others go on; if a shared transaction
  * fails, each of its requests is retried on its own, so one bad request cannot fail the others.
  */
@@ -40,6 +42,7 @@ export class GenerationEnqueuer {
   readonly #maxBatch: number;
   readonly #waiting: Waiting[] = [];
   #inFlight = 0;
+  #gathering = false;
 
   constructor(pool: pg.Pool, boss: PgBoss, opts: { limiter?: Limiter; maxInFlight?: number; maxBatch?: number } = {}) {
     this.#pool = pool;
@@ -53,7 +56,12 @@ export class GenerationEnqueuer {
   enqueue(input: NewGeneration, opts: { roleIds?: readonly string[] } = {}): Promise<EnqueuedGeneration> {
     return new Promise((resolve, reject) => {
       this.#waiting.push({ input, roleIds: opts.roleIds ?? [], resolve, reject });
-      this.#pump();
+      if (this.#gathering) return;
+      this.#gathering = true;
+      setImmediate(() => {
+        this.#gathering = false;
+        this.#pump();
+      });
     });
   }
 
@@ -90,8 +98,11 @@ export class GenerationEnqueuer {
   }
 
   async #together(batch: Waiting[]): Promise<(EnqueuedGeneration | Refused)[]> {
+    // As in enqueueGeneration: the screening reads lock nothing, so they run beside the transaction's start.
+    const screening = screenGenerations(asDb(this.#pool), batch);
+    screening.catch(() => undefined);
     return withTransaction(this.#pool, async (db) => {
-      const screened = await screenGenerations(db, batch);
+      const screened = await screening;
       const results: (EnqueuedGeneration | Refused | undefined)[] = [...screened.map((r) => r ?? undefined)];
       const toAdmit = batch.flatMap((w, i) => (screened[i] ? [] : [{ index: i, w }]));
       const admissions = await this.#limiter.admit(db, toAdmit.map(({ w }) => limitRequestOf(w.input, w.roleIds)));

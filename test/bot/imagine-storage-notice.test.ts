@@ -32,3 +32,17 @@ test('/imagine while image storage is failing says the wait is longer; once it w
   expect(fieldsOf(after.response.data).map((f) => f.name)).not.toContainEqual(expect.stringContaining('Longer wait'));
   expect((after.response.data as { embeds: Embed[] }).embeds[0]!.title).toBe('Queued — #2 in line');
 });
+
+test('/imagine when the storage health cannot be read: the request is queued and the reply says so, without a notice', async () => {
+  const player = e2e.playUser();
+  await e2e.db.pool.query(`alter table storage_health rename to storage_health_away`);
+  try {
+    const reply = await player.imagine({ prompt: 'a lighthouse by night' });
+    expect((reply.response.data as { embeds: Embed[] }).embeds[0]!.title).toMatch(/^Queued — #\d+ in line$/);
+    expect(fieldsOf(reply.response.data).map((f) => f.name)).not.toContainEqual(expect.stringContaining('Longer wait'));
+    const { rows } = await e2e.db.pool.query(`select status from generation where prompt = 'a lighthouse by night'`);
+    expect(rows).toEqual([{ status: 'queued' }]);
+  } finally {
+    await e2e.db.pool.query(`alter table storage_health_away rename to storage_health`);
+  }
+});
