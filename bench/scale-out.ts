@@ -20,7 +20,8 @@
 // Fails (exit 1) when a generation ran twice or not at all on a GPU, was delivered twice or not at
 // all, or when members were served out of the fair order (scheduler/placement.ts: priority, then age).
 //   node bench/scale-out.ts   (BENCH_N=600 BENCH_USERS=100 BENCH_INSTANCES=40 BENCH_SECONDS_PER_STEP=0.05
-//                              BENCH_STEPS=10 BENCH_PROCESSES=1,2,4 BENCH_FAIR_SLACK_MS=500; BENCH_COUNT_TOP=1 lists the most frequent statements)
+//                              BENCH_STEPS=10 BENCH_PROCESSES=1,2,4 BENCH_FAIR_SLACK_MS=500; BENCH_COUNT_TOP=1 lists the most frequent statements;
+//                              BENCH_GENERATE_CONCURRENCY=n sets SCHEDULER_GENERATE_CONCURRENCY in every process, 0 = one worker per farm slot)
 import { createPool } from '#shared/db/pool.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { startBoss } from '#shared/queue/boss.ts';
@@ -45,6 +46,8 @@ const goals: Record<number, number> = { 2: 1.6, 4: 2.5 };
 
 interface Round {
   processes: number;
+  /** SCHEDULER_GENERATE_CONCURRENCY of every process (0 = one per farm slot). */
+  workers: string;
   rate: number;
   gpuRate: number;
   gpuBusy: number;
@@ -61,14 +64,16 @@ interface Round {
 }
 
 async function round(processes: number): Promise<Round> {
-  const name = `genonaut_bench_scale_out_${processes}`;
+  const name = `genonaut_bench_scale_out_${processes}_${process.pid}`;
   const db = await freshDatabase(name);
   const sims = await Promise.all(Array.from({ length: instances }, () => startComfySim({ models: { checkpoints: ['base.safetensors'] }, secondsPerStep })));
   const discord = await startDiscordSim();
   const pool = createPool(db.url);
   const producer = await startBoss(db.url, { supervise: false });
   producer.on('error', () => {});
-  const fleet = await startFleet(processes, await schedulerEnvFor(db.url, discord, sims.map((s) => s.url)));
+  // Configured as the README says for k processes (slots ÷ k + 2 generate workers each; one process: the default, one per slot).
+  const concurrency = process.env.BENCH_GENERATE_CONCURRENCY ?? (processes > 1 ? String(Math.ceil((instances * 2) / processes) + 2) : '0');
+  const fleet = await startFleet(processes, { ...(await schedulerEnvFor(db.url, discord, sims.map((s) => s.url))), SCHEDULER_GENERATE_CONCURRENCY: concurrency });
   try {
     // Every process's startup model discovery done, so that it is not counted against the generations.
     await until(async () => (await pool.query(`select count(*)::int as n from model where available`)).rows[0].n >= 1, 60_000, 50);
@@ -102,6 +107,7 @@ async function round(processes: number): Promise<Round> {
     const example = unfair[0] ? describeViolation(unfair, started) : '';
     return {
       processes,
+      workers: concurrency,
       rate: n / Number(span.all),
       gpuRate: n / Number(span.gpu),
       gpuBusy: busyMs / (instances * Number(span.gpu) * 1000),
@@ -141,7 +147,7 @@ try {
         `${goals[k] ? ` (goal ≥ ${goals[k]}×: ${ratio >= goals[k]! ? 'met' : 'NOT met'})` : ''}; ${f1(r.statementsPerGeneration)} SQL statements and ${f1(r.cpuMsPerGeneration)} ms scheduler CPU per generation`,
     );
     console.log(
-      `    machine busy ${pct(r.pg.machineBusy)} of all cores; scheduler processes each ${r.cpuSharePerProcess.map(pct).join(' / ')} of a core; ` +
+      `    generate workers per process ${r.workers === '0' ? `${instances * 2} (one per slot, the default)` : r.workers}; machine busy ${pct(r.pg.machineBusy)} of all cores; scheduler processes each ${r.cpuSharePerProcess.map(pct).join(' / ')} of a core; ` +
         `this process (stand-ins, enqueue) ${pct(r.standInShare)}; our Postgres backends ${pct(r.pg.backendCpuMs / (r.pg.seconds * 1000))} of a core, ${f1(r.pg.transactions / r.pg.seconds)} transactions/s; GPUs busy ${pct(r.gpuBusy)}`,
     );
     console.log(`    backends waiting on a lock: ${r.pg.lockWaitersMean.toFixed(2)} on average, at least one in ${pct(r.pg.lockWaitShare)} of samples ${JSON.stringify(r.pg.lockWaitEvents)}`);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { withTransaction, type Db, type SqlStatement } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { placementCandidates, type InstanceRow } from '#shared/db/sql/instances.ts';
-import { countUpInstances, lockUpInstances, slotOffers, type SlotOffer } from '#shared/db/sql/slots.ts';
+import { claimOn, lockFreeInstance, type ClaimOffer } from '#shared/db/sql/slots.ts';
 import { selectInstance, type InstanceCandidate, type Placement } from '#shared/scheduling/select-instance.ts';
 
 export interface Claim {
@@ -13,43 +14,61 @@ export interface Claim {
 
 type Candidate = InstanceCandidate & InstanceRow;
 
+/** Something to wake when a claim succeeded (SlotSignal): a slot may still be free for another waiter. */
+export interface ClaimWaker {
+  passOn(): void;
+}
+
+// An instance found full under its lock (its count was stale) or with nothing it can run: try the
+// next free one, a few times at most.
+const instancesTriedPerClaim = 3;
+// Every free instance was being claimed by someone else: look again this soon (their claims take a
+// few ms), a few times, rather than wait for their row locks (a convoy) or miss a slot until the
+// next wake-up.
+const contendedRetries = 2;
+const contendedDelayMs = 10;
+
 /**
  * Gives a free slot to the most deserving waiting generation — whichever job's it is — and, in the
  * same transaction, marks it running there under `jobId` with a fresh prompt id, stored BEFORE
  * anything is submitted so a crash can always be resumed from it. Whoever has a free slot decides,
  * in SQL, across every scheduler process: the slot never goes to whichever job happened to poll first.
- * Undefined: no free slot, or nothing waiting fits one.
+ * A claim row-locks the one instance it fills (skipping those others are filling) and re-counts its
+ * work under that lock, so claims on different instances, in any process, never wait for each other.
+ * Undefined: no free slot, or nothing waiting fits one. On success `waker` wakes one more waiter.
  */
-export async function claimNextWaiting(pool: pg.Pool, jobId: string): Promise<Claim | undefined> {
-  const first = await claimAttempt(pool, jobId, true);
-  // Every instance that could have a free slot was being claimed by someone else: wait the few ms
-  // for their locks rather than miss a slot until the next wake-up.
-  return first === 'contended' ? ((await claimAttempt(pool, jobId, false)) as Claim | undefined) : first;
+export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: ClaimWaker): Promise<Claim | undefined> {
+  for (let retry = 0; ; retry++) {
+    const claim = await claimAttempt(pool, jobId);
+    if (claim !== 'contended' || retry >= contendedRetries) {
+      if (claim && claim !== 'contended') waker?.passOn();
+      return claim === 'contended' ? undefined : claim;
+    }
+    await delay(contendedDelayMs);
+  }
 }
 
-async function claimAttempt(pool: pg.Pool, jobId: string, skipLocked: boolean): Promise<Claim | 'contended' | undefined> {
+async function claimAttempt(pool: pg.Pool, jobId: string): Promise<Claim | 'contended' | undefined> {
   return withTransaction(pool, async (db) => {
-    const locked = (await rows<{ id: number }>(db, lockUpInstances(skipLocked))).map((r) => r.id);
-    const offers = locked.length > 0 ? await rows<SlotOffer>(db, slotOffers(locked)) : [];
-    const free = offers.filter((i) => i.inFlight < i.maxQueueDepth);
-    if (free.length === 0) {
-      if (!skipLocked) return undefined;
-      const [count] = await rows<{ n: number }>(db, countUpInstances());
-      return count!.n > locked.length ? 'contended' : undefined;
+    const tried: number[] = [];
+    while (tried.length < instancesTriedPerClaim) {
+      const [locked] = await rows<{ id: number | null; free: number }>(db, lockFreeInstance(tried));
+      if (locked!.id === null) return tried.length === 0 && locked!.free > 0 ? 'contended' : undefined;
+      const [offer] = await rows<ClaimOffer>(db, claimOn(locked!.id));
+      if (!offer) {
+        tried.push(locked!.id);
+        continue;
+      }
+      const { waitingId, ...instance } = offer;
+      const generation = await new GenerationRepository(db).transition(
+        waitingId,
+        'running',
+        { comfyInstanceId: instance.id, comfyPromptId: randomUUID(), generateJobId: jobId, progress: 0, incrementAttempts: true },
+        ['queued'],
+      );
+      return { generation, instance };
     }
-    const waitingId = free[0]!.waitingId;
-    if (!waitingId) return undefined;
-    // Which of the free (locked) instances: least loaded, then the one with the checkpoint warm.
-    const placement = selectInstance(free, free[0]!.waitingCheckpoint!);
-    if (!placement.ok) return undefined;
-    const generation = await new GenerationRepository(db).transition(
-      waitingId,
-      'running',
-      { comfyInstanceId: placement.instanceId, comfyPromptId: randomUUID(), generateJobId: jobId, progress: 0, incrementAttempts: true },
-      ['queued'],
-    );
-    const { inFlight: _inFlight, hasModels: _hasModels, waitingId: _w, waitingCheckpoint: _c, ...instance } = free.find((i) => i.id === placement.instanceId)!;
-    return { generation, instance };
+    return undefined;
   });
 }
 

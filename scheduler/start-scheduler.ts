@@ -63,7 +63,11 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);
   await storeConfiguredAuthorizations(db, config.COMFYUI_AUTHORIZATIONS);
   const instances = (await db.executeSql<InstanceRow>(listInstances().text, [])).rows.filter((i) => i.enabled);
-  const generateConcurrency = Math.max(2, instances.reduce((sum, i) => sum + i.maxQueueDepth, 0));
+  // Each generate worker runs one generation at a time. By default one process can fill every slot of
+  // the farm; with several processes, SCHEDULER_GENERATE_CONCURRENCY keeps each from holding a worker
+  // (and a job) per slot when only their sum needs to cover the slots.
+  const farmSlots = Math.max(2, instances.reduce((sum, i) => sum + i.maxQueueDepth, 0));
+  const generateConcurrency = config.SCHEDULER_GENERATE_CONCURRENCY || farmSlots;
 
   const slots = new SlotSignal(config.DATABASE_URL, logger);
   await slots.listen();
@@ -101,7 +105,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   watchDiscordRest(context.metrics.registry, context.discord);
   const listen = opts.metricsListen === undefined ? (config.SCHEDULER_METRICS_PORT ? { host: config.METRICS_HOST, port: config.SCHEDULER_METRICS_PORT } : null) : opts.metricsListen;
   const metricsServer: RunningMetricsServer | undefined = listen ? await startSchedulerMetricsServer(context, listen) : undefined;
-  logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency }, 'scheduler started');
+  logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency, farmSlots }, 'scheduler started');
 
   return {
     boss,

@@ -101,6 +101,13 @@ export const configSchema = z.object({
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   BOT_METRICS_PORT: metricsPort(9464),
   SCHEDULER_METRICS_PORT: metricsPort(9465),
+  // Generate workers per scheduler process (each runs one generation at a time); 0 = as many as the farm has slots.
+  SCHEDULER_GENERATE_CONCURRENCY: z.coerce
+    .number({ error: 'expected a whole number of generate workers (0 = one per farm slot)' })
+    .int({ error: 'expected a whole number of generate workers (0 = one per farm slot)' })
+    .min(0, { error: 'expected a whole number of generate workers (0 = one per farm slot)' })
+    .max(10_000, { error: 'expected at most 10000 generate workers' })
+    .default(0),
   ADMIN_TOKEN: z.string({ error: 'required: a bearer token of at least 24 characters' }).min(24, {
     error: 'expected a bearer token of at least 24 characters',
   }),
@@ -215,6 +222,7 @@ const scheduler = [
   'STORAGE_RETRY_SECONDS',
   'METRICS_HOST',
   'SCHEDULER_METRICS_PORT',
+  'SCHEDULER_GENERATE_CONCURRENCY',
 ] as const satisfies readonly ConfigKey[];
 // The bot waits (this long at most) for the scheduler's first model discovery only when both share a process.
 const startOnly = ['STARTUP_DISCOVERY_WAIT_SECONDS'] as const satisfies readonly ConfigKey[];

@@ -50,10 +50,9 @@ export async function spawnCounted(script: string, env: Record<string, string>, 
       child.kill('SIGUSR2');
       for (;;) {
         const text = await readFile(file, 'utf8').catch(() => '');
-        if (text) {
-          const parsed = JSON.parse(text) as Counters & { at: number };
-          if (parsed.at >= before) return parsed;
-        }
+        // Caught mid-write (the child rewrites the file on every signal): read again.
+        const parsed = text ? (tryParse(text) as (Counters & { at: number }) | undefined) : undefined;
+        if (parsed && parsed.at >= before) return parsed;
         await new Promise((r) => setTimeout(r, 10));
       }
     },
@@ -67,4 +66,12 @@ export async function spawnCounted(script: string, env: Record<string, string>, 
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

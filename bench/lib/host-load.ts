@@ -43,6 +43,9 @@ export interface PgLoad {
  */
 export async function watchPostgres(adminUrl: string, database: string, everyMs = 200): Promise<{ stop(): Promise<PgLoad> }> {
   const client = new pg.Client({ connectionString: adminUrl });
+  // Connected to the bench's database: when a round fails before stop(), dropping that database
+  // ends this connection, which must not crash the bench and hide the round's own error.
+  client.on('error', () => {});
   await client.connect();
   const xacts = async () =>
     Number((await client.query(`select xact_commit + xact_rollback as n from pg_stat_database where datname = $1`, [database])).rows[0]?.n ?? 0);

@@ -18,6 +18,12 @@ const reconnectDelayMs = 1000;
  * between ends the wait at once, so no wake-up is lost. Until `listen()` (or if it is never called)
  * waits simply last their timeout.
  *
+ * A signal wakes ONE sleeping waiter (the longest waiting), not all: each would run a claim, and a
+ * freed slot needs one claimer, not a herd from every process. A waiter whose claim succeeded
+ * calls `passOn()` to wake the next one (another slot may be free, e.g. after a burst announced by a
+ * single NOTIFY); a claim that finds nothing ends the chain. Stopping and a lost connection still
+ * wake everyone.
+ *
  * Hand-written on pg rather than a LISTEN library: it is one connection, two channels and a
  * reconnect loop, and the lost-wake-up rule above is the part that matters.
  */
@@ -68,6 +74,11 @@ export class SlotSignal {
   /** The scheduler is stopping: the idle placer stops waiting so its job can end. */
   stopServing(): void {
     this.#serving = false;
+    this.#wakeAll();
+  }
+
+  /** A claim succeeded: another slot may be free too, so the next waiter looks. */
+  passOn(): void {
     this.#notify();
   }
 
@@ -91,11 +102,19 @@ export class SlotSignal {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#notify();
+    this.#wakeAll();
     await this.#client?.end().catch(() => undefined);
   }
 
   #notify(): void {
+    this.#version++;
+    const [first] = this.#waiters;
+    if (!first) return;
+    this.#waiters.delete(first);
+    first();
+  }
+
+  #wakeAll(): void {
     this.#version++;
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
@@ -123,7 +142,7 @@ export class SlotSignal {
     await dead.end().catch(() => undefined);
     while (!this.#closed) {
       // Whatever was signalled while disconnected is unknown: wake everyone to look once.
-      this.#notify();
+      this.#wakeAll();
       try {
         await this.#connect();
         const ended = this.#outage.success();

@@ -102,7 +102,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
       // woken only by new work). Bounded, so that a job stays far inside its expiry.
       if (g.status !== 'queued' && ranSomething && Date.now() - handlerStarted > keepServingMs) return;
-      const claim = (await claimNextWaiting(ctx.pool, helpers.jobId))
+      const claim = (await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots))
         ?? (g.status !== 'queued' && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
       if (!claim && g.status !== 'queued') return;
       if (claim) {
@@ -139,7 +139,7 @@ async function claimWhenIdle(ctx: GenerateContext, helpers: JobHelpers, seen: nu
     for (let since = seen; Date.now() < deadline; since = ctx.slots.version) {
       await ctx.slots.wait(since, deadline - Date.now(), helpers.signal);
       if (helpers.signal.aborted || !ctx.slots.serving) return undefined;
-      const claim = await claimNextWaiting(ctx.pool, helpers.jobId);
+      const claim = await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots);
       if (claim) return claim;
     }
     return undefined;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
 import { asDb } from '#shared/db/pool.ts';
-import { lockUpInstances } from '#shared/db/sql/slots.ts';
+import { lockFreeInstance } from '#shared/db/sql/slots.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 import { errorOf, adminApiForFile } from './harness.ts';
@@ -134,8 +134,11 @@ describe('/api/v1/instances', () => {
     const { id } = await create({ name: 'placing', baseUrl: 'http://placing:8188' });
     const placement = await world.tdb.pool.connect();
     try {
+      // A claim's first step, with a request waiting: it row-locks the instance it will fill.
+      await new GenerationRepository(asDb(world.tdb.pool)).create(generationInput());
       await placement.query('begin');
-      await placement.query(lockUpInstances(false).text, lockUpInstances(false).values);
+      const { rows } = await placement.query(lockFreeInstance([]).text, lockFreeInstance([]).values);
+      expect(rows).toEqual([{ id, free: 1 }]);
       let settled = false;
       const drain = world.api.request(`/api/v1/instances/${id}/drain`, { method: 'POST' }).finally(() => (settled = true));
       await delay(400);

@@ -54,6 +54,22 @@ describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
     await slots.wait(seen, never, new AbortController().signal);
   });
 
+  test('a signal wakes one sleeping waiter, not the herd; a successful claim passes it on to the next', { timeout: 10_000 }, async () => {
+    const seen = slots.version;
+    const woke: number[] = [];
+    const aborts = [0, 1, 2].map(() => new AbortController());
+    const waits = aborts.map((a, i) => slots.wait(seen, never, a.signal).then(() => woke.push(i)));
+    await tdb.pool.query(`update comfy_instance set max_queue_depth = 3`);
+    while (woke.length === 0) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(woke).toEqual([0]);
+    slots.passOn();
+    while (woke.length < 2) await new Promise((r) => setTimeout(r, 10));
+    expect(woke).toEqual([0, 1]);
+    aborts[2]!.abort();
+    await Promise.all(waits);
+  });
+
   test('a generation that stays queued, or progress on a running one, wakes nobody', { timeout: 10_000 }, async () => {
     const repo = new GenerationRepository(asDb(tdb.pool));
     const g = await repo.create(generationInput());

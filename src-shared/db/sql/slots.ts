@@ -4,25 +4,8 @@ import { inFlightOfInstance, instanceColumns, type InstanceRow } from './instanc
 import { nodeClassesFit } from './template-placement.ts';
 import { storageWritable } from './storage-health.ts';
 
-/**
- * Row-locks the enabled, not-unhealthy instances for a claiming transaction, in id order; none while
- * image storage fails (new GPU work would only pile up finished-but-unstorable outputs). With
- * `skipLocked`, instances another scheduler is assigning right now are left out, so claims on
- * different instances never wait for each other (no global lock).
- */
-export function lockUpInstances(skipLocked: boolean): SqlStatement {
-  return {
-    text: `select id from comfy_instance where enabled and not draining and health <> 'unhealthy' and ${storageWritable}
-      order by id for update${skipLocked ? ' skip locked' : ''}`,
-    values: [],
-    name: skipLocked ? 'slots.lock-up-skip' : 'slots.lock-up',
-  };
-}
-
-/** How many instances could take work at all (to tell "all busy" from "all being claimed by others"). */
-export function countUpInstances(): SqlStatement {
-  return { text: `select count(*)::int as n from comfy_instance where enabled and not draining and health <> 'unhealthy' and ${storageWritable}`, values: [], name: 'slots.count-up' };
-}
+/** An instance that may take new work: enabled, not draining, not unhealthy, and image storage writable. */
+const isUp = (i: string) => `${i}.enabled and not ${i}.draining and ${i}.health <> 'unhealthy' and ${storageWritable}`;
 
 /**
  * SQL true when generation `g` can run on instance `instance`: every model it names is on that
@@ -44,67 +27,97 @@ const waitingInFairOrder = `g.status = 'queued' and not g.held
         -- A paused guild's work waits (its own job then holds it, see holdIfPaused).
         and not exists (select 1 from guild_settings s where s.guild_id = g.guild_id and s.paused)`;
 
-export interface SlotOffer extends InstanceRow {
-  inFlight: number;
-  /** The most deserving waiting generation one of the free instances can run (the same on every row), or null. */
-  waitingId: string | null;
-  waitingCheckpoint: string | null;
-  /** Whether this instance can run it. */
-  hasModels: boolean;
-}
-
 /**
- * One round trip of a claim, run right AFTER the instances were locked (so the counts include every
- * claim committed by whoever held the locks before us): each locked instance with its in-flight
- * count, and the most deserving waiting generation (fair priority, then age) that one of the free
- * ones can run, row-locked (one another scheduler is claiming is skipped), with on each row whether
- * that instance can run it. The generation's full row comes back from the claiming update.
- *
- * O(checkpoints waiting), not O(line): the line is read per checkpoint (generation_queued_checkpoint_idx;
- * the distinct checkpoints by a skip scan), only for checkpoints a free instance has, the front of
- * each that a free instance can run, and the best of those fronts. Requests for a checkpoint no free
- * instance has, however many, are never walked past (those whose LoRA, VAE or workflow nodes do not
- * fit are, within their checkpoint's line).
+ * The CTEs that find, for the instances of CTE `free` (id, in_flight, max_queue_depth; those with a
+ * free slot), the front of the line each can run: the line read per checkpoint
+ * (generation_queued_checkpoint_idx; the distinct checkpoints by a skip scan), only for checkpoints a
+ * free instance has. O(checkpoints waiting), not O(line): requests for a checkpoint no free instance
+ * has, however many, are never walked past (those whose LoRA, VAE or workflow nodes do not fit are,
+ * within their checkpoint's line). Ends with CTE `fronts` (id, queue_priority, created_at).
  */
-export function slotOffers(lockedIds: number[]): SqlStatement {
-  return {
-    text: `with recursive up as (
-        select i.*, ${inFlightOfInstance} as in_flight from comfy_instance i where i.id = any($1::int[])),
-      checkpoints as (
+const frontsOf = (free: string) => `checkpoints as (
         (select checkpoint from generation where status = 'queued' and not held order by checkpoint limit 1)
         union all
         select (select g.checkpoint from generation g where g.status = 'queued' and not g.held and g.checkpoint > c.checkpoint
           order by g.checkpoint limit 1)
         from checkpoints c where c.checkpoint is not null),
-      -- The checkpoints a free instance has (or that are assumed everywhere): a line of requests for
-      -- a checkpoint only busy or absent servers have is never walked.
       runnable as materialized (
         select c.checkpoint from checkpoints c
         where c.checkpoint is not null and not exists (
           select 1 from model m where m.kind = 'checkpoint' and m.file_name = c.checkpoint and jsonb_array_length(m.instance_ids) > 0
-            and not exists (select 1 from up f where f.in_flight < f.max_queue_depth and m.instance_ids @> to_jsonb(f.id)))),
+            and not exists (select 1 from ${free} f where m.instance_ids @> to_jsonb(f.id)))),
       fronts as materialized (
         select w.* from runnable c cross join lateral (
           select g.id, g.queue_priority, g.created_at from generation g
           -- A range, not =, ordered by checkpoint first: only generation_queued_checkpoint_idx gives
           -- this order, so the planner cannot pick the whole line's index and filter it.
           where g.checkpoint >= c.checkpoint and g.checkpoint <= c.checkpoint and ${waitingInFairOrder}
-            and exists (select 1 from up f where f.in_flight < f.max_queue_depth and ${runsOn('g', 'f.id')})
+            and exists (select 1 from ${free} f where ${runsOn('g', 'f.id')})
           order by g.checkpoint, g.queue_priority desc, g.created_at, g.id
-          -- One more than there can be concurrent claimers (each holds at least one instance's lock,
-          -- and each row-locks one request): the rows others skip-lock can never hide the next in line.
-          limit (select count(*) + 1 from comfy_instance)) w),
+          -- One more than there can be concurrent claimers (each holds one instance's lock, and each
+          -- row-locks one request): the rows others skip-lock can never hide the next in line.
+          limit (select count(*) + 1 from comfy_instance)) w)`;
+
+/**
+ * Step 1 of a claim: row-locks ONE instance with a free slot, the one the most deserving waiting
+ * request would go to (one that can run it, least loaded, then the one that last ran its checkpoint,
+ * then id); instances another claimer holds are skipped (`skip locked`), as are `tried` ones, so
+ * claims never wait for each other and each holds one row, not the farm. The counts here come from
+ * the statement's snapshot, which may predate a claim committed by the previous holder of the
+ * lock: `claimOn`, a later statement, counts again under the lock. No row when nothing waits.
+ * `free`: how many instances looked free (more than 0 with no id: all of them were being claimed).
+ */
+export function lockFreeInstance(tried: number[]): SqlStatement {
+  return {
+    text: `with recursive free as materialized (
+        select * from (select i.id, i.last_checkpoint, i.max_queue_depth, ${inFlightOfInstance} as in_flight
+          from comfy_instance i where ${isUp('i')} and not (i.id = any($1::int[]))) u
+        where in_flight < max_queue_depth),
+      ${frontsOf('free')},
+      best as (
+        select g.id, g.checkpoint, g.vae, g.loras, g.workflow_version_id from fronts w join generation g on g.id = w.id
+        where ${waitingInFairOrder}
+        order by w.queue_priority desc, w.created_at, w.id
+        limit 1)
+      select (select i.id from comfy_instance i join free f on f.id = i.id cross join best b
+          where ${isUp('i')}
+          order by ${runsOn('b', 'i.id')} desc, f.in_flight, f.last_checkpoint is not distinct from b.checkpoint desc, i.id
+          limit 1 for update of i skip locked) as id,
+        (select count(*)::int from free where exists (select 1 from best)) as free`,
+    values: [tried],
+    name: 'slots.lock-free-instance',
+  };
+}
+
+export interface ClaimOffer extends InstanceRow {
+  /** The most deserving waiting generation this instance can run, row-locked. */
+  waitingId: string;
+}
+
+/**
+ * Step 2 of a claim, with `instanceId` row-locked by this transaction (lockFreeInstance): counts its
+ * in-flight work again, in a snapshot taken after the lock, so it includes every claim committed by
+ * whoever held the lock before (depth limits and exactly-once rest on this), and when a slot is free
+ * picks the most deserving waiting generation (fair priority, then age) that this instance can run,
+ * row-locked (one another claimer holds is skipped). No row: the instance is full, no longer up, or
+ * nothing waiting fits it. The generation's full row comes back from the claiming update.
+ */
+export function claimOn(instanceId: number): SqlStatement {
+  return {
+    text: `with recursive free as materialized (
+        select * from (select i.id, i.max_queue_depth, ${inFlightOfInstance} as in_flight
+          from comfy_instance i where i.id = $1 and ${isUp('i')}) u
+        where in_flight < max_queue_depth),
+      ${frontsOf('free')},
       next as (
-        select g.id as waiting_id, g.checkpoint, g.vae, g.loras, g.workflow_version_id from fronts w join generation g on g.id = w.id
+        select g.id as waiting_id from fronts w join generation g on g.id = w.id
         where ${waitingInFairOrder}
         order by w.queue_priority desc, w.created_at, w.id
         limit 1
         for update of g skip locked)
-      select ${instanceColumns}, in_flight as "inFlight", waiting_id as "waitingId", n.checkpoint as "waitingCheckpoint",
-        coalesce(${runsOn('n', 'i.id')}, false) as "hasModels"
-      from up i left join next n on true order by i.id`,
-    values: [lockedIds],
-    name: 'slots.offers',
+      select ${instanceColumns}, n.waiting_id as "waitingId" from comfy_instance i join next n on true where i.id = $1`,
+    values: [instanceId],
+    name: 'slots.claim-on',
   };
 }
 
