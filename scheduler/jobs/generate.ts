@@ -74,56 +74,62 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     const handlerStarted = Date.now();
     let lastProbe = 0;
     let ranSomething = false;
-    for (;;) {
-      helpers.signal.throwIfAborted();
-      const owned = mayOwn ? await placedBy(ctx, helpers.jobId) : undefined;
-      if (owned) {
-        ranSomething = true;
-        moved(owned.id, await resume(ctx, owned, helpersFor(helpers, owned)));
-        continue;
+    // However it ends, the job may have taken a wake-up meant for a freed slot (SlotSignal wakes one
+    // waiter per signal): pass it on, so the slot is not left to the fallback poll.
+    try {
+      for (;;) {
+        helpers.signal.throwIfAborted();
+        const owned = mayOwn ? await placedBy(ctx, helpers.jobId) : undefined;
+        if (owned) {
+          ranSomething = true;
+          moved(owned.id, await resume(ctx, owned, helpersFor(helpers, owned)));
+          continue;
+        }
+        mayOwn = false;
+        const seen = ctx.slots.version;
+        const g = await waitingOne(repo, generationId, adopted);
+        if (g.status === 'cancel_requested' && !g.comfyPromptId) {
+          await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
+          continue;
+        }
+        if (g.status === 'queued' && (await holdIfPaused(ctx, g))) {
+          helpers.logger.info({ guildId: g.guildId }, 'guild paused: generation held until it resumes');
+          return;
+        }
+        // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
+        if (isPlaced(g) && (await takeOver(ctx, g.id, helpers.jobId))) {
+          mayOwn = true;
+          continue;
+        }
+        // Ours started or ended elsewhere: keep running whoever deserves a free slot for a while, as a
+        // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
+        // woken only by new work). Bounded, so that a job stays far inside its expiry.
+        if (g.status !== 'queued' && ranSomething && Date.now() - handlerStarted > keepServingMs) return;
+        const claim = (await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots))
+          ?? (g.status !== 'queued' && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
+        if (!claim && g.status !== 'queued') return;
+        if (claim) {
+          ranSomething = true;
+          // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
+          // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
+          void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
+          moved(claim.generation.id, await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
+          continue;
+        }
+        const { outlook, unhealthy } = await outlookOf(ctx.db, g);
+        if (outlook === 'no_instance_has_models') {
+          await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));
+          return;
+        }
+        if (outlook === 'unavailable' && Date.now() - lastProbe > probeEveryMs) {
+          lastProbe = Date.now();
+          await probeUnhealthy(ctx, unhealthy);
+          continue;
+        }
+        await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : fallbackWaitMs, helpers.signal);
       }
-      mayOwn = false;
-      const seen = ctx.slots.version;
-      const g = await waitingOne(repo, generationId, adopted);
-      if (g.status === 'cancel_requested' && !g.comfyPromptId) {
-        await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
-        continue;
-      }
-      if (g.status === 'queued' && (await holdIfPaused(ctx, g))) {
-        helpers.logger.info({ guildId: g.guildId }, 'guild paused: generation held until it resumes');
-        return;
-      }
-      // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
-      if (isPlaced(g) && (await takeOver(ctx, g.id, helpers.jobId))) {
-        mayOwn = true;
-        continue;
-      }
-      // Ours started or ended elsewhere: keep running whoever deserves a free slot for a while, as a
-      // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
-      // woken only by new work). Bounded, so that a job stays far inside its expiry.
-      if (g.status !== 'queued' && ranSomething && Date.now() - handlerStarted > keepServingMs) return;
-      const claim = (await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots))
-        ?? (g.status !== 'queued' && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
-      if (!claim && g.status !== 'queued') return;
-      if (claim) {
-        ranSomething = true;
-        // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
-        // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
-        void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
-        moved(claim.generation.id, await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
-        continue;
-      }
-      const { outlook, unhealthy } = await outlookOf(ctx.db, g);
-      if (outlook === 'no_instance_has_models') {
-        await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));
-        return;
-      }
-      if (outlook === 'unavailable' && Date.now() - lastProbe > probeEveryMs) {
-        lastProbe = Date.now();
-        await probeUnhealthy(ctx, unhealthy);
-        continue;
-      }
-      await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : fallbackWaitMs, helpers.signal);
+    } finally {
+      ctx.slots.passOn();
     }
   },
 };
