@@ -3,6 +3,7 @@
 // concurrency, runs interleaved. Then the same at 50 000 waiting requests (the check must stay flat), and
 // over-admission checks: many connections racing for one user's last images, and for 100 users' at once.
 // Users are requests in flight at once, sharing one pool of connections (the bot's own pool has 10).
+// "In BEGIN … COMMIT" and the races run the limiter as /imagine does: policies read beside the transaction.
 //   node bench/limiter.ts        (BENCH_SECONDS=2 per run, BENCH_ROUNDS=3, BENCH_USERS=1,10,100, BENCH_POOL=20, BENCH_WAITING=50000)
 import pg from 'pg';
 import { asDb, createPool, withTransaction, type Db } from '#shared/db/pool.ts';
@@ -29,6 +30,13 @@ const labels: Record<Variant, string> = {
   autocommit: 'limiter.admit (policy read + upsert)',
   transaction: 'limiter.admit in BEGIN … COMMIT',
 };
+
+/** As the enqueue runs it: the policies read on another connection while the transaction begins, the consume in it. */
+function admitAsImagine(pool: pg.Pool, limiter: Limiter, req: LimitRequest) {
+  const policies = limiter.limitsFor(asDb(pool), [req]);
+  policies.catch(() => undefined);
+  return withTransaction(pool, async (tx) => limiter.admit(tx, [req], await policies));
+}
 
 /** Runs `users` workers for `seconds`, worker i always for user i; returns operations per second and the count. */
 async function rate(users: number, op: (i: number) => Promise<unknown>): Promise<{ perSecond: number; done: number }> {
@@ -58,7 +66,7 @@ async function throughput(pool: pg.Pool, limiter: Limiter, users: number): Promi
     // Prepared, like the limiter's own statements: the anchor pays no parse or plan either.
     anchor: (i) => pool.query({ name: 'bench.anchor', text: `update bench_counter set n = n + 1 where user_id = $1 returning n`, values: [userId(i)] }),
     autocommit: (i) => limiter.admit(db, [request(i)]),
-    transaction: (i) => withTransaction(pool, (tx) => limiter.admit(tx, [request(i)])),
+    transaction: (i) => admitAsImagine(pool, limiter, request(i)),
   };
   const runs: Record<Variant, number[]> = { anchor: [], autocommit: [], transaction: [] };
   let counted = true;
@@ -82,7 +90,7 @@ async function race(pool: pg.Pool, limiter: Limiter, connections: number, attemp
     Array.from({ length: connections }, async () => {
       while (next < attempts) {
         const k = next++;
-        const [a] = await withTransaction(pool, (tx) => limiter.admit(tx, [request(userOf(k))]));
+        const [a] = await admitAsImagine(pool, limiter, request(userOf(k)));
         if (a!.ok) admitted.set(userId(userOf(k)), (admitted.get(userId(userOf(k))) ?? 0) + 1);
       }
     }),

@@ -1,8 +1,10 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { asDb, withTransaction } from '#shared/db/pool.ts';
-import { GenerationRepository, type GenerationRow, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { countJoined } from '#shared/limits/counters.ts';
+import { mapDbError } from '#shared/db/db-errors.ts';
+import type { GenerationRow, NewGeneration } from '#shared/db/repositories/generation-repository.ts';
+import { insertJoinedGenerations } from '#shared/db/sql/generation-batch.ts';
+import { joinShard } from '#shared/limits/counters.ts';
 import { LimitError } from '#shared/limits/limit-error.ts';
 import { Limiter, type LimitRequest } from '#shared/limits/limiter.ts';
 import { screenGenerations } from '#shared/moderation/screen.ts';
@@ -42,21 +44,30 @@ export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] 
  */
 export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
   const limiter = opts.limiter ?? Limiter.unlimited();
-  // The screening reads lock nothing, so they run on their own connections while the transaction
-  // begins (read committed: what they see is what they would see inside it); two round trips fewer.
+  const request = limitRequestOf(input, opts.roleIds);
+  // The screening reads and the limiter's policy read lock nothing, so they run on their own
+  // connections while the transaction begins (read committed: what they see is what they would see
+  // inside it; why the policies may be read outside: Limiter.admit); three round trips fewer.
   const screening = screenGenerations(asDb(pool), [{ input, roleIds: opts.roleIds ?? [] }]);
   screening.catch(() => undefined);
+  const policies = limiter.limitsFor(asDb(pool), [request]);
+  policies.catch(() => undefined);
   const enqueued = await withTransaction(pool, async (db) => {
     const [refused] = await screening;
     if (refused) throw refused;
-    const [admission] = await limiter.admit(db, [limitRequestOf(input, opts.roleIds)]);
+    const [admission] = await limiter.admit(db, [request], await policies);
     if (!admission!.ok) throw new LimitError(admission!.refusal, admission!.now);
     const priority = -admission!.activeBefore;
-    const generation = await new GenerationRepository(db).create({ ...input, chargedAt: admission!.chargedAt, queuePriority: priority });
-    const jobId = await sendJob(boss, 'generate', { generationId: generation.id }, { db, priority });
-    if (!jobId) throw new Error(`generate job for ${generation.id} was not created`);
-    await countJoined(db, 1);
-    return { generation, jobId, position: admission!.waiting + 1 };
+    // The job first, so the last statement can be the row and the waiting counter together.
+    const jobId = await sendJob(boss, 'generate', { generationId: input.id }, { db, priority });
+    if (!jobId) throw new Error(`generate job for ${input.id} was not created`);
+    const insert = insertJoinedGenerations([{ ...input, chargedAt: admission!.chargedAt, queuePriority: priority }], joinShard());
+    try {
+      const [generation] = (await db.executeSql<GenerationRow>(insert.text, insert.values, insert.name)).rows;
+      return { generation: generation!, jobId, position: admission!.waiting + 1 };
+    } catch (err) {
+      throw mapDbError(err, 'generation');
+    }
   });
   wakeQueue(pool, 'generate');
   return enqueued;

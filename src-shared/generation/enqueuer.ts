@@ -5,8 +5,8 @@ import { asDb, withTransaction } from '#shared/db/pool.ts';
 import type { GenerationRow, NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
 import { AppError } from '#shared/errors.ts';
-import { insertGenerations } from '#shared/db/sql/generation-batch.ts';
-import { countJoined } from '#shared/limits/counters.ts';
+import { insertJoinedGenerations } from '#shared/db/sql/generation-batch.ts';
+import { joinShard } from '#shared/limits/counters.ts';
 import { LimitError } from '#shared/limits/limit-error.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
 import { screenGenerations } from '#shared/moderation/screen.ts';
@@ -98,14 +98,18 @@ export class GenerationEnqueuer {
   }
 
   async #together(batch: Waiting[]): Promise<(EnqueuedGeneration | Refused)[]> {
-    // As in enqueueGeneration: the screening reads lock nothing, so they run beside the transaction's start.
+    // As in enqueueGeneration: the screening and policy reads lock nothing, so they run beside the transaction's start.
+    const requests = batch.map((w) => limitRequestOf(w.input, w.roleIds));
     const screening = screenGenerations(asDb(this.#pool), batch);
     screening.catch(() => undefined);
+    const policies = this.#limiter.limitsFor(asDb(this.#pool), requests);
+    policies.catch(() => undefined);
     return withTransaction(this.#pool, async (db) => {
       const screened = await screening;
+      const limits = await policies;
       const results: (EnqueuedGeneration | Refused | undefined)[] = [...screened.map((r) => r ?? undefined)];
       const toAdmit = batch.flatMap((w, i) => (screened[i] ? [] : [{ index: i, w }]));
-      const admissions = await this.#limiter.admit(db, toAdmit.map(({ w }) => limitRequestOf(w.input, w.roleIds)));
+      const admissions = await this.#limiter.admit(db, toAdmit.map(({ index }) => requests[index]!), toAdmit.map(({ index }) => limits[index]!));
       const admitted = toAdmit.flatMap(({ index, w }, k) => {
         const a = admissions[k]!;
         if (!a.ok) results[index] = new LimitError(a.refusal, a.now);
@@ -113,25 +117,25 @@ export class GenerationEnqueuer {
       });
       if (admitted.length === 0) return results as Refused[];
 
-      const insert = insertGenerations(admitted.map((a) => a.input));
+      // Every admission in one transaction saw the same line; the batch joins it in order.
+      const planned = admitted.map((a, k) => ({
+        index: a.index, input: a.input, jobId: randomUUID(), position: a.admission.waiting + k + 1, priority: -a.admission.activeBefore,
+      }));
+      // The jobs first, so the last statement can be the rows and the waiting counter together.
+      await this.#boss.insert(
+        'generate',
+        planned.map((p) => ({ id: p.jobId, data: parsePayload('generate', { generationId: p.input.id }), priority: p.priority })),
+        { db: db as never },
+      );
+      const insert = insertJoinedGenerations(planned.map((p) => p.input), joinShard());
       let rows: GenerationRow[];
       try {
-        rows = (await db.executeSql<GenerationRow>(insert.text, insert.values)).rows;
+        rows = (await db.executeSql<GenerationRow>(insert.text, insert.values, insert.name)).rows;
       } catch (err) {
         throw mapDbError(err, 'generation');
       }
       const byId = new Map(rows.map((r) => [r.id, r]));
-      // Every admission in one transaction saw the same line; the batch joins it in order.
-      const planned = admitted.map((a, k) => ({
-        index: a.index, generation: byId.get(a.input.id)!, jobId: randomUUID(), position: a.admission.waiting + k + 1, priority: -a.admission.activeBefore,
-      }));
-      await this.#boss.insert(
-        'generate',
-        planned.map((p) => ({ id: p.jobId, data: parsePayload('generate', { generationId: p.generation.id }), priority: p.priority })),
-        { db: db as never },
-      );
-      await countJoined(db, planned.length);
-      for (const { index, generation, jobId, position } of planned) results[index] = { generation, jobId, position };
+      for (const { index, input, jobId, position } of planned) results[index] = { generation: byId.get(input.id)!, jobId, position };
       return results as (EnqueuedGeneration | Refused)[];
     });
   }

@@ -7,13 +7,12 @@ import { transitionEffects, type StatusChange } from './transition-effects.ts';
 export const waitingShards = 16;
 
 /**
- * Requests joined the line. Run last in the transaction: the shard row stays locked until commit,
- * and taking it after the usage rows keeps one lock order everywhere (usage rows, then a shard).
+ * The waiting-counter shard a transaction adds its joining requests to (insertJoinedGenerations,
+ * run last in the enqueue transaction: the shard row stays locked until commit, and taking it after
+ * the usage rows keeps one lock order everywhere: usage rows, then a shard).
  */
-export async function countJoined(db: Db, requests: number): Promise<void> {
-  if (requests === 0) return;
-  const stmt = addWaiting(randomInt(waitingShards), requests);
-  await db.executeSql(stmt.text, stmt.values, stmt.name);
+export function joinShard(): number {
+  return randomInt(waitingShards);
 }
 
 /** Keeps the limiter's counters in step with a status change; must run in that change's transaction. */

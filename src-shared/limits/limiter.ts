@@ -48,9 +48,18 @@ export class Limiter {
   /**
    * Admits or refuses each request, in order; admitted ones are counted against their windows and
    * as active. Several requests of one user are checked one after another, each seeing the others.
+   *
+   * `policies`: the requests' limits (limitsFor), when the caller read them beforehand, e.g. on
+   * another connection while its transaction began (one round trip fewer in the enqueue). That is
+   * safe: policies are configuration, and nothing here relies on reading them inside the
+   * transaction. Read inside it they were never locked either (read committed: a policy change could
+   * commit just after the read, as it can just before). What keeps admissions within the caps is
+   * the consume statement alone: it takes the user's usage row lock and checks the counts against
+   * the caps it is given in that same statement, so concurrent requests of one user serialise on
+   * that lock and each sees the ones admitted before it, wherever the caps were read.
    */
-  async admit(db: Db, requests: readonly LimitRequest[]): Promise<Admission[]> {
-    const limits = await this.limitsFor(db, requests);
+  async admit(db: Db, requests: readonly LimitRequest[], policies?: Limits[]): Promise<Admission[]> {
+    const limits = policies ?? (await this.limitsFor(db, requests));
     const results: (Admission | undefined)[] = requests.map((r, i) => {
       const refusal = checkRequest(limits[i]!, r);
       return refusal ? { ok: false, refusal, now: this.#clock?.() ?? new Date() } : undefined;

@@ -64,6 +64,21 @@ describe('50 parallel requests, each on its own connection', () => {
     expect(usage.rows).toEqual([{ minute_count: 7, active: 7 }]);
   });
 
+  test('caps from a user policy row (read beside the transaction): exactly 4 admitted alone, 4 more through the enqueuer; counted once each', async () => {
+    await tdb.pool.query(`insert into limit_policy (scope, guild_id, subject_id, max_active) values ('user', '', $1, 4)`, [user(3)]);
+    const l = limiter({});
+    const alone = await Promise.allSettled(Array.from({ length: 50 }, () => enqueueGeneration(wide, boss, generationInput({ userId: user(3) }), { limiter: l })));
+    expect((await outcome(alone)).admitted).toBe(4);
+    await tdb.pool.query(`update limit_policy set max_active = 8 where subject_id = $1`, [user(3)]);
+    const enqueuer = new GenerationEnqueuer(wide, boss, { limiter: l, maxInFlight: 4, maxBatch: 10 });
+    const batched = await Promise.allSettled(Array.from({ length: 50 }, () => enqueuer.enqueue(generationInput({ userId: user(3) }))));
+    const { admitted, perUser } = await outcome(batched);
+    expect(admitted).toBe(4);
+    expect(perUser).toEqual([{ user_id: user(3), rows: 8, jobs: 8 }]);
+    const { rows } = await tdb.pool.query(`select (select active from user_usage) as active, (select sum(waiting)::int from queue_waiting) as waiting`);
+    expect(rows[0]).toEqual({ active: 8, waiting: 8 });
+  });
+
   test('one user, 5 at once: exactly 5 admitted; the fair priorities are 0 … -4', async () => {
     const l = limiter({ maxActive: 5 });
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => enqueueGeneration(wide, boss, generationInput({ userId: user(2) }), { limiter: l })));
