@@ -117,7 +117,8 @@ describe('ComfyClient HTTP behaviour', () => {
       json(res, 200, '{"queue_running":[],"queue_pending":[]}');
     });
     closers.push(srv.close);
-    const c = new ComfyClient({ baseUrl: srv.url, logger: new LogTap().logger, timeoutMs: 100, retries: 2, backoff: { baseMs: 10, maxMs: 20 } });
+    // The timeout must outlast a loaded machine's answer to the second call, or that one times out too.
+    const c = new ComfyClient({ baseUrl: srv.url, logger: new LogTap().logger, timeoutMs: 1500, retries: 2, backoff: { baseMs: 10, maxMs: 20 } });
     await expect(c.queue()).resolves.toEqual({ running: [], pending: [] });
     expect(calls).toBe(2);
   });
