@@ -55,6 +55,12 @@ describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
   });
 
   test('a signal wakes one sleeping waiter, not the herd; a successful claim passes it on to the next', { timeout: 10_000 }, async () => {
+    // A notification of an earlier test still on its way would be a second wake-up: start once none
+    // has arrived for 300 ms.
+    for (let before = -1; before !== slots.version; ) {
+      before = slots.version;
+      await new Promise((r) => setTimeout(r, 300));
+    }
     const seen = slots.version;
     const woke: number[] = [];
     const aborts = [0, 1, 2].map(() => new AbortController());

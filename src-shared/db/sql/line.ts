@@ -1,18 +1,6 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 import { generationColumns } from './generations.ts';
-
-/**
- * SQL true when generation `g` can run on instance `instance`: every model it names is on that
- * instance, or has no recorded instances (assumed everywhere). Mirrors the claim's rule (slots.ts runsOn).
- */
-function runsOn(g: string, instance: string): string {
-  return `not exists (
-    select 1 from model m
-    where jsonb_array_length(m.instance_ids) > 0 and not m.instance_ids @> to_jsonb(${instance})
-      and ((m.kind = 'checkpoint' and m.file_name = ${g}.checkpoint)
-        or (m.kind = 'vae' and m.file_name = ${g}.vae)
-        or (m.kind = 'lora' and m.file_name in (select l->>'name' from jsonb_array_elements(${g}.loras) l))))`;
-}
+import { modelsFit } from './models-fit.ts';
 
 export interface LineRow {
   id: string;
@@ -49,12 +37,12 @@ export function lineFront(perInstance: number, only?: string[]): SqlStatement {
           select g.id, g.queue_priority, g.created_at, g.steps from generation g
           where g.status = 'queued' and not g.held
             and not exists (select 1 from guild_settings s where s.guild_id = g.guild_id and s.paused)
-            and ${runsOn('g', 'up.id')}
+            and ${modelsFit('g', 'up.id')}
           order by g.queue_priority desc, g.created_at, g.id
           limit $1) w),
       able as (
         select f.id, array_agg(up.id) as instances from front f join generation g on g.id = f.id
-        join up on ${runsOn('g', 'up.id')} group by f.id),
+        join up on ${modelsFit('g', 'up.id')} group by f.id),
       busy as (
         select g.comfy_instance_id as id, sum(greatest(0, 1 - g.progress) * g.steps)::float8 as steps from generation g
         where g.status in ('running', 'cancel_requested') and g.comfy_instance_id in (select id from up) group by g.comfy_instance_id)

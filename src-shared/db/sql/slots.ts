@@ -1,6 +1,7 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 import { generationColumns } from './generations.ts';
 import { inFlightOfInstance, instanceColumns, type InstanceRow } from './instances.ts';
+import { modelsFit } from './models-fit.ts';
 import { nodeClassesFit } from './template-placement.ts';
 import { storageWritable } from './storage-health.ts';
 
@@ -13,13 +14,7 @@ const isUp = (i: string) => `${i}.enabled and not ${i}.draining and ${i}.health 
  * its uploaded workflow. The rule of placementCandidates' hasModels.
  */
 function runsOn(g: string, instance: string): string {
-  return `not exists (
-      select 1 from model m
-      where jsonb_array_length(m.instance_ids) > 0 and not m.instance_ids @> to_jsonb(${instance})
-        and ((m.kind = 'checkpoint' and m.file_name = ${g}.checkpoint)
-          or (m.kind = 'vae' and m.file_name = ${g}.vae)
-          or (m.kind = 'lora' and m.file_name in (select l->>'name' from jsonb_array_elements(${g}.loras) l))))
-    and ${nodeClassesFit(`${g}.workflow_version_id`, instance)}`;
+  return `${modelsFit(g, instance)} and ${nodeClassesFit(`${g}.workflow_version_id`, instance)}`;
 }
 
 /** The waiting generations a slot may go to, in fair order (priority, then age). */
