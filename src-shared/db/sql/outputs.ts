@@ -4,10 +4,6 @@ export function lockOutputs(generationId: string): SqlStatement {
   return { text: `select outputs from generation where id = $1 for update`, values: [generationId] };
 }
 
-export function saveOutputs(generationId: string, outputs: unknown[]): SqlStatement {
-  return { text: `update generation set outputs = $2::jsonb, updated_at = now() where id = $1`, values: [generationId, JSON.stringify(outputs)] };
-}
-
 /**
  * Merges per-output changes (`{ index, ... }`, e.g. thumbnails) into a generation's outputs in one
  * statement, only onto outputs still stored (retention or an erasure may have removed one since).
