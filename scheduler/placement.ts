@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type pg from 'pg';
 import { withTransaction, type Db, type SqlStatement } from '#shared/db/pool.ts';
-import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import { claimSlot, claimSlotSeparator, installClaimSlot } from '#shared/db/sql/claim-slot.ts';
 import { placementCandidates, type InstanceRow } from '#shared/db/sql/instances.ts';
-import { claimOn, lockFreeInstance, type ClaimOffer } from '#shared/db/sql/slots.ts';
+import { waitingShards } from '#shared/limits/counters.ts';
 import { selectInstance, type InstanceCandidate, type Placement } from '#shared/scheduling/select-instance.ts';
 
 export interface Claim {
@@ -27,6 +28,8 @@ const instancesTriedPerClaim = 3;
 // next wake-up.
 const contendedRetries = 2;
 const contendedDelayMs = 10;
+// A function this database does not have (the claim function of a version not run here before).
+const undefinedFunction = '42883';
 
 /**
  * Gives a free slot to the most deserving waiting generation — whichever job's it is — and, in the
@@ -48,28 +51,29 @@ export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: Cla
   }
 }
 
+/**
+ * One claim attempt, one round trip: the claim function (claim-slot.ts) locks a free instance, counts
+ * its work again under the lock, takes the most deserving request it can run and marks it running,
+ * trying up to `instancesTriedPerClaim` instances, all in the statement's own transaction. Creates
+ * the function first when this database does not have this version's yet.
+ */
 async function claimAttempt(pool: pg.Pool, jobId: string): Promise<Claim | 'contended' | undefined> {
-  return withTransaction(pool, async (db) => {
-    const tried: number[] = [];
-    while (tried.length < instancesTriedPerClaim) {
-      const [locked] = await rows<{ id: number | null; free: number }>(db, lockFreeInstance(tried));
-      if (locked!.id === null) return tried.length === 0 && locked!.free > 0 ? 'contended' : undefined;
-      const [offer] = await rows<ClaimOffer>(db, claimOn(locked!.id));
-      if (!offer) {
-        tried.push(locked!.id);
-        continue;
-      }
-      const { waitingId, ...instance } = offer;
-      const generation = await new GenerationRepository(db).transition(
-        waitingId,
-        'running',
-        { comfyInstanceId: instance.id, comfyPromptId: randomUUID(), generateJobId: jobId, progress: 0, incrementAttempts: true },
-        ['queued'],
-      );
-      return { generation, instance };
-    }
-    return undefined;
+  const stmt = claimSlot(jobId, randomUUID(), instancesTriedPerClaim, randomInt(waitingShards));
+  const query = { name: stmt.name, text: stmt.text, values: stmt.values, rowMode: 'array' as const };
+  const result = await pool.query<unknown[]>(query).catch(async (err: unknown) => {
+    if ((err as { code?: string }).code !== undefinedFunction) throw err;
+    await withTransaction(pool, async (db) => {
+      for (const install of installClaimSlot()) await db.executeSql(install.text, install.values);
+    });
+    return pool.query<unknown[]>(query);
   });
+  const [row] = result.rows;
+  const outcome = row![0] as 'claimed' | 'contended' | 'none';
+  if (outcome !== 'claimed') return outcome === 'contended' ? 'contended' : undefined;
+  const names = result.fields.map((f) => f.name);
+  const separator = names.indexOf(claimSlotSeparator);
+  const record = (from: number, to: number) => Object.fromEntries(names.slice(from, to).map((name, k) => [name, row![from + k]]));
+  return { generation: record(1, separator) as unknown as GenerationRow, instance: record(separator + 1, names.length) as unknown as InstanceRow };
 }
 
 export type Outlook = Extract<Placement, { ok: false }>['reason'] | 'placeable';

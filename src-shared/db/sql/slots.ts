@@ -1,6 +1,6 @@
 import type { SqlStatement } from '#shared/db/pool.ts';
 import { generationColumns } from './generations.ts';
-import { inFlightOfInstance, instanceColumns, type InstanceRow } from './instances.ts';
+import { inFlightOfInstance } from './instances.ts';
 import { modelsFit } from './models-fit.ts';
 import { nodeClassesFit } from './template-placement.ts';
 import { storageWritable } from './storage-health.ts';
@@ -59,14 +59,14 @@ const frontsOf = (free: string) => `checkpoints as (
  * then id); instances another claimer holds are skipped (`skip locked`), as are `tried` ones, so
  * claims never wait for each other and each holds one row, not the farm. The counts here come from
  * the statement's snapshot, which may predate a claim committed by the previous holder of the
- * lock: `claimOn`, a later statement, counts again under the lock. No row when nothing waits.
+ * lock: `claimOnSql`, a later statement, counts again under the lock. No row when nothing waits.
  * `free`: how many instances looked free (more than 0 with no id: all of them were being claimed).
+ * `tried`: an int[] expression (a parameter, or a variable of the claim function, claim-slot.ts).
  */
-export function lockFreeInstance(tried: number[]): SqlStatement {
-  return {
-    text: `with recursive free as materialized (
+export function lockFreeInstanceSql(tried: string): string {
+  return `with recursive free as materialized (
         select * from (select i.id, i.last_checkpoint, i.max_queue_depth, ${inFlightOfInstance} as in_flight
-          from comfy_instance i where ${isUp('i')} and not (i.id = any($1::int[]))) u
+          from comfy_instance i where ${isUp('i')} and not (i.id = any(${tried}))) u
         where in_flight < max_queue_depth),
       ${frontsOf('free')},
       best as (
@@ -78,30 +78,26 @@ export function lockFreeInstance(tried: number[]): SqlStatement {
           where ${isUp('i')}
           order by ${runsOn('b', 'i.id')} desc, f.in_flight, f.last_checkpoint is not distinct from b.checkpoint desc, i.id
           limit 1 for update of i skip locked) as id,
-        (select count(*)::int from free where exists (select 1 from best)) as free`,
-    values: [tried],
-    name: 'slots.lock-free-instance',
-  };
+        (select count(*)::int from free where exists (select 1 from best)) as free`;
 }
 
-export interface ClaimOffer extends InstanceRow {
-  /** The most deserving waiting generation this instance can run, row-locked. */
-  waitingId: string;
+/** Step 1 of a claim on its own (lockFreeInstanceSql), for a transaction of the caller's. */
+export function lockFreeInstance(tried: number[]): SqlStatement {
+  return { text: lockFreeInstanceSql('$1::int[]'), values: [tried], name: 'slots.lock-free-instance' };
 }
 
 /**
- * Step 2 of a claim, with `instanceId` row-locked by this transaction (lockFreeInstance): counts its
- * in-flight work again, in a snapshot taken after the lock, so it includes every claim committed by
- * whoever held the lock before (depth limits and exactly-once rest on this), and when a slot is free
- * picks the most deserving waiting generation (fair priority, then age) that this instance can run,
- * row-locked (one another claimer holds is skipped). No row: the instance is full, no longer up, or
- * nothing waiting fits it. The generation's full row comes back from the claiming update.
+ * Step 2 of a claim, with instance `instanceId` (an int expression) row-locked by this transaction
+ * (lockFreeInstanceSql): counts its in-flight work again, in a snapshot taken after the lock, so it
+ * includes every claim committed by whoever held the lock before (depth limits and exactly-once rest
+ * on this), and when a slot is free picks the most deserving waiting generation (fair priority, then
+ * age) that this instance can run, row-locked (one another claimer holds is skipped). Its one column,
+ * `waiting_id`; no row: the instance is full, no longer up, or nothing waiting fits it.
  */
-export function claimOn(instanceId: number): SqlStatement {
-  return {
-    text: `with recursive free as materialized (
+export function claimOnSql(instanceId: string): string {
+  return `with recursive free as materialized (
         select * from (select i.id, i.max_queue_depth, ${inFlightOfInstance} as in_flight
-          from comfy_instance i where i.id = $1 and ${isUp('i')}) u
+          from comfy_instance i where i.id = ${instanceId} and ${isUp('i')}) u
         where in_flight < max_queue_depth),
       ${frontsOf('free')},
       next as (
@@ -110,10 +106,7 @@ export function claimOn(instanceId: number): SqlStatement {
         order by w.queue_priority desc, w.created_at, w.id
         limit 1
         for update of g skip locked)
-      select ${instanceColumns}, n.waiting_id as "waitingId" from comfy_instance i join next n on true where i.id = $1`,
-    values: [instanceId],
-    name: 'slots.claim-on',
-  };
+      select n.waiting_id from next n`;
 }
 
 /** A generation this job placed and has not finished (a previous attempt of the job crashed). */

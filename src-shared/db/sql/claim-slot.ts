@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import type { SqlStatement } from '#shared/db/pool.ts';
+import { generationColumns } from './generations.ts';
+import { instanceColumns } from './instances.ts';
+import { claimOnSql, lockFreeInstanceSql } from './slots.ts';
+
+/*
+ * A whole claim attempt in ONE round trip: a plpgsql function runs its steps (slots.ts) server-side.
+ *
+ * Why a function and not one statement: the claim must count an instance's work again AFTER locking
+ * it (the previous holder of the lock may have committed a claim since), and one statement has one
+ * snapshot, taken before any of its locks. In plpgsql under READ COMMITTED, a VOLATILE function
+ * takes a fresh snapshot for each statement it runs ("VOLATILE functions obtain a fresh snapshot at
+ * the start of each query they execute", PostgreSQL docs, "Function Volatility Categories"), so
+ * claimOnSql, run after lockFreeInstanceSql, sees every claim committed before the lock: the same
+ * guarantee as the former transaction of separate statements.
+ *
+ * Why not defined in a migration: a migration freezes the SQL text, and the fragments it is built
+ * from (frontsOf, runsOn, inFlightOfInstance, modelsFit...) would drift from it. The function is
+ * built from those fragments at run time instead, and named after a hash of its text: each version
+ * of the code calls (and, when missing, creates) its own function, so schedulers of two versions
+ * side by side (a rolling deploy) never replace each other's, and nothing needs a startup step.
+ * Functions of older versions stay behind, unused (their bodies hold no dependencies but the row
+ * types of generation and comfy_instance).
+ */
+
+const body = `(p_job uuid, p_prompt uuid, p_tries int, p_shard int)
+  returns table (claim_outcome text, claim_generation generation, claim_instance comfy_instance)
+  language plpgsql volatile as $claim$
+declare
+  v_tried int[] := '{}';
+  v_locked int;
+  v_free int;
+  v_waiting uuid;
+  v_claimed generation;
+begin
+  while cardinality(v_tried) < p_tries loop
+    ${lockFreeInstanceSql('v_tried')}
+      into v_locked, v_free;
+    if v_locked is null then
+      return query select case when cardinality(v_tried) = 0 and v_free > 0 then 'contended' else 'none' end,
+        null::generation, null::comfy_instance;
+      return;
+    end if;
+    ${claimOnSql('v_locked')}
+      into v_waiting;
+    if v_waiting is null then
+      v_tried := v_tried || v_locked;
+      continue;
+    end if;
+    -- What GenerationRepository.transition(queued -> running) does: the status change, with the
+    -- prompt id stored in the same commit (a crash can always resume from it)...
+    update generation set status = 'running', progress = 0, comfy_instance_id = v_locked, comfy_prompt_id = p_prompt,
+        generate_job_id = p_job, attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
+      where id = v_waiting and status = 'queued'
+      returning * into v_claimed;
+    if v_claimed.id is null then
+      raise exception 'claim: generation % was locked as queued and is not', v_waiting;
+    end if;
+    -- ...and countStatusChange's (transitionEffects): a counted request leaves the line (addWaiting).
+    if v_claimed.charged_at is not null then
+      insert into queue_waiting (shard, waiting) values (p_shard, -1)
+        on conflict (shard) do update set waiting = queue_waiting.waiting + excluded.waiting;
+    end if;
+    return query select 'claimed', v_claimed, i from comfy_instance i where i.id = v_locked;
+    return;
+  end loop;
+  return query select 'none', null::generation, null::comfy_instance;
+end
+$claim$`;
+
+/** The claim function of this version of the code: `genonaut_claim_slot_` and a hash of its text. */
+export const claimSlotFunction = `genonaut_claim_slot_${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
+
+/**
+ * Creates this version's claim function (idempotent), under a transaction-scoped advisory lock:
+ * concurrent CREATE OR REPLACE of one function fails ("tuple concurrently updated"). Run both in one
+ * transaction.
+ */
+export function installClaimSlot(): SqlStatement[] {
+  return [
+    { text: `select pg_advisory_xact_lock(hashtext('genonaut.claim-slot'))`, values: [] },
+    { text: `create or replace function ${claimSlotFunction}${body}`, values: [] },
+  ];
+}
+
+/** Separates the generation's columns from the instance's in claimSlot's (array-mode) rows. */
+export const claimSlotSeparator = '--instance--';
+
+/**
+ * One claim attempt (see claimNextWaiting): `outcome` 'claimed', 'contended' (every free instance
+ * was being claimed by someone else) or 'none', then the claimed generation's columns
+ * (generationColumns), `claimSlotSeparator`, and its instance's (instanceColumns). Both rows come
+ * from the function: this statement's own snapshot predates the claim. Fails with
+ * undefined_function (42883) until installClaimSlot ran in this database.
+ */
+export function claimSlot(jobId: string, promptId: string, tries: number, shard: number): SqlStatement {
+  return {
+    text: `select c.claim_outcome as outcome, g.*, null as "${claimSlotSeparator}", i.*
+      from ${claimSlotFunction}($1, $2, $3, $4) c
+      cross join lateral (select ${generationColumns} from (select (c.claim_generation).*) generation) g
+      cross join lateral (select ${instanceColumns} from (select (c.claim_instance).*) instance) i`,
+    values: [jobId, promptId, tries, shard],
+    name: `slots.claim-slot`,
+  };
+}

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { asDb } from '#shared/db/pool.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { instanceColumns } from '#shared/db/sql/instances.ts';
+import { startBoss } from '#shared/queue/boss.ts';
+import { claimNextWaiting } from '#scheduler/placement.ts';
+import { generationInput } from '../support/generation-fixture.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+
+let tdb: TestDatabase;
+let boss: PgBoss;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  boss = await startBoss(tdb.url, { supervise: false }); // its schema: in-flight work joins pgboss.job
+});
+afterAll(async () => {
+  await boss?.stop({ graceful: false });
+  await tdb?.drop();
+});
+beforeEach(async () => {
+  await tdb.pool.query('truncate generation, comfy_instance, queue_waiting restart identity cascade');
+});
+
+const repo = () => new GenerationRepository(asDb(tdb.pool));
+const waiting = async () => (await tdb.pool.query(`select coalesce(sum(waiting), 0)::int as n from queue_waiting`)).rows[0].n as number;
+
+async function addInstance(name: string): Promise<number> {
+  const { rows } = await tdb.pool.query(`insert into comfy_instance (name, base_url, max_queue_depth) values ($1, $2, 2) returning id`, [name, `http://${name}:8188`]);
+  return rows[0].id as number;
+}
+
+async function enqueue(overrides: Parameters<typeof generationInput>[0] = {}) {
+  const g = await repo().create(generationInput({ chargedAt: new Date(), ...overrides }));
+  await tdb.pool.query(`insert into queue_waiting (shard, waiting) values (0, 1) on conflict (shard) do update set waiting = queue_waiting.waiting + 1`);
+  return g;
+}
+
+/** Counts the statements claims send through the pool (each is one round trip). */
+async function statementsOf<T>(fn: () => Promise<T>): Promise<{ result: T; statements: number }> {
+  const query = tdb.pool.query.bind(tdb.pool);
+  let statements = 0;
+  tdb.pool.query = ((...args: Parameters<typeof query>) => (statements++, query(...args))) as typeof tdb.pool.query;
+  try {
+    return { result: await fn(), statements };
+  } finally {
+    tdb.pool.query = query;
+  }
+}
+
+describe('claimNextWaiting (one statement: the claim function)', () => {
+  test('schedulers starting together on a database without the claim function each create it, without error', async () => {
+    await addInstance('a');
+    await tdb.pool.query(`do $$ declare f regprocedure; begin
+      for f in select oid::regprocedure from pg_proc where proname like 'genonaut_claim_slot_%' loop execute 'drop function ' || f; end loop; end $$`);
+    const claims = await Promise.all(Array.from({ length: 4 }, () => claimNextWaiting(tdb.pool, randomUUID())));
+    expect(claims).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  test('gives the most deserving request the slot, with its prompt id and the waiting count in the same commit, in one round trip', async () => {
+    const instanceId = await addInstance('a');
+    await claimNextWaiting(tdb.pool, randomUUID()); // the function exists from here on
+    const later = await enqueue({ queuePriority: -1 });
+    const first = await enqueue();
+    await enqueue();
+    expect(await waiting()).toBe(3);
+    const jobId = randomUUID();
+    const { result: claim, statements } = await statementsOf(() => claimNextWaiting(tdb.pool, jobId));
+    expect(statements).toBe(1);
+    expect(claim!.generation.id).toBe(first.id);
+    expect(claim!.generation).toEqual(await repo().get(first.id));
+    expect(claim!.generation).toMatchObject({ status: 'running', comfyInstanceId: instanceId, generateJobId: jobId, attempts: 1, progress: 0 });
+    expect(claim!.generation.comfyPromptId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(claim!.generation.startedAt).toBeInstanceOf(Date);
+    const instance = (await tdb.pool.query(`select ${instanceColumns} from comfy_instance where id = $1`, [instanceId])).rows[0];
+    expect(claim!.instance).toEqual(instance);
+    expect(await waiting()).toBe(2);
+    expect((await repo().get(later.id)).status).toBe('queued');
+  });
+
+  test('nothing waiting: one round trip, nothing claimed', async () => {
+    await addInstance('a');
+    await claimNextWaiting(tdb.pool, randomUUID());
+    const { result, statements } = await statementsOf(() => claimNextWaiting(tdb.pool, randomUUID()));
+    expect([result, statements]).toEqual([undefined, 1]);
+  });
+
+  test('an instance another claim holds is skipped; with every free one held, nothing is claimed (contended)', async () => {
+    const a = await addInstance('a');
+    const b = await addInstance('b');
+    const g = await enqueue();
+    const holder = await tdb.pool.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select id from comfy_instance where id = $1 for update', [a]);
+      const claim = await claimNextWaiting(tdb.pool, randomUUID());
+      expect(claim).toMatchObject({ generation: { id: g.id }, instance: { id: b } });
+      await enqueue();
+      await holder.query('select id from comfy_instance where id = $1 for update', [b]);
+      expect(await claimNextWaiting(tdb.pool, randomUUID())).toBeUndefined();
+      await holder.query('commit');
+      expect(await claimNextWaiting(tdb.pool, randomUUID())).toMatchObject({ instance: { id: a } });
+    } finally {
+      holder.release();
+    }
+  });
+
+  test('an instance at its depth (its work counted in the claim's own snapshot) takes nothing more', async () => {
+    const a = await addInstance('a');
+    await tdb.pool.query('update comfy_instance set max_queue_depth = 1 where id = $1', [a]);
+    const running = await enqueue();
+    const waitingOne = await enqueue();
+    // Placed with no generate job (counts as in flight whatever its job's state), committed by
+    // someone else just before this claim: the instance is full.
+    await tdb.pool.query(`update generation set status = 'running', comfy_instance_id = $2, comfy_prompt_id = gen_random_uuid() where id = $1`, [running.id, a]);
+    expect(await claimNextWaiting(tdb.pool, randomUUID())).toBeUndefined();
+    expect((await repo().get(waitingOne.id)).status).toBe('queued');
+  });
+});
