@@ -55,7 +55,7 @@ export function instancesRouter({ db, orm }: InstancesRouterDeps): Router {
 
   /**
    * Locks instance `id`, applies `change` and audits it, all in one transaction. A placement locks the
-   * instance row it fills too (lockFreeInstance) and reads its state again after the lock, so once a
+   * instance row it fills too (lockFreeInstanceSql) and reads its state again after the lock, so once a
    * drain or disable commits, no placement that read the old state can still be under way.
    */
   async function changeInstance(action: string, id: number, change: (instance: ComfyInstance, em: SqlEntityManager) => Promise<'kept' | 'removed'>): Promise<void> {

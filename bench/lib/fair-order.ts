@@ -10,7 +10,7 @@ export interface Placed {
 }
 
 /**
- * The project's rule (scheduler/placement.ts → claimOn in src-shared/db/sql/slots.ts): higher priority first, then
+ * The project's rule (scheduler/placement.ts → claimOnSql in src-shared/db/sql/slots.ts): higher priority first, then
  * older. Its last tiebreak (id) orders requests made in the same transaction, which no member can
  * tell apart, so "older" must be older by more than the slack to count.
  */
