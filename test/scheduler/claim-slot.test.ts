@@ -57,13 +57,18 @@ describe('claimNextWaiting (one statement: the claim function)', () => {
       for f in select oid::regprocedure from pg_proc where proname like 'genonaut_claim_slot_%' loop execute 'drop function ' || f; end loop; end $$`);
     const claims = await Promise.all(Array.from({ length: 4 }, () => claimNextWaiting(tdb.pool, randomUUID())));
     expect(claims).toEqual([undefined, undefined, undefined, undefined]);
+    // Its signature names no table's row type: migrations may still drop or recreate those tables.
+    const { rows } = await tdb.pool.query(`select count(*)::int as n from pg_depend d join pg_proc p on p.oid = d.objid
+      where p.proname like 'genonaut_claim_slot_%' and d.refobjid in ('generation'::regtype, 'comfy_instance'::regtype)`);
+    expect(rows[0].n).toBe(0);
   });
 
   test('gives the most deserving request the slot, with its prompt id and the waiting count in the same commit, in one round trip', async () => {
     const instanceId = await addInstance('a');
     await claimNextWaiting(tdb.pool, randomUUID()); // the function exists from here on
     const later = await enqueue({ queuePriority: -1 });
-    const first = await enqueue();
+    // Read back from the row's text form: quotes, parentheses, commas, backslashes and JSON survive.
+    const first = await enqueue({ prompt: 'a "quoted" (lighthouse), back\\slash', loras: [{ name: 'detail.safetensors', strengthModel: 0.35, strengthClip: 1 }], cfg: 6.7 });
     await enqueue();
     expect(await waiting()).toBe(3);
     const jobId = randomUUID();

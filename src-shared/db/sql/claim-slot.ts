@@ -20,12 +20,13 @@ import { claimOnSql, lockFreeInstanceSql } from './slots.ts';
  * built from those fragments at run time instead, and named after a hash of its text: each version
  * of the code calls (and, when missing, creates) its own function, so schedulers of two versions
  * side by side (a rolling deploy) never replace each other's, and nothing needs a startup step.
- * Functions of older versions stay behind, unused (their bodies hold no dependencies but the row
- * types of generation and comfy_instance).
+ * Functions of older versions stay behind, unused. The rows come back as text (each row type's
+ * text form, read back exactly by the calling statement's cast): a function whose signature named
+ * the tables' row types would depend on them, and a migration dropping those tables would fail.
  */
 
 const body = `(p_job uuid, p_prompt uuid, p_tries int, p_shard int)
-  returns table (claim_outcome text, claim_generation generation, claim_instance comfy_instance)
+  returns table (claim_outcome text, claim_generation text, claim_instance text)
   language plpgsql volatile as $claim$
 declare
   v_tried int[] := '{}';
@@ -38,8 +39,7 @@ begin
     ${lockFreeInstanceSql('v_tried')}
       into v_locked, v_free;
     if v_locked is null then
-      return query select case when cardinality(v_tried) = 0 and v_free > 0 then 'contended' else 'none' end,
-        null::generation, null::comfy_instance;
+      return query select case when cardinality(v_tried) = 0 and v_free > 0 then 'contended' else 'none' end, null, null;
       return;
     end if;
     ${claimOnSql('v_locked')}
@@ -62,10 +62,10 @@ begin
       insert into queue_waiting (shard, waiting) values (p_shard, -1)
         on conflict (shard) do update set waiting = queue_waiting.waiting + excluded.waiting;
     end if;
-    return query select 'claimed', v_claimed, i from comfy_instance i where i.id = v_locked;
+    return query select 'claimed', v_claimed::text, i::text from comfy_instance i where i.id = v_locked;
     return;
   end loop;
-  return query select 'none', null::generation, null::comfy_instance;
+  return query select 'none', null, null;
 end
 $claim$`;
 
@@ -98,8 +98,8 @@ export function claimSlot(jobId: string, promptId: string, tries: number, shard:
   return {
     text: `select c.claim_outcome as outcome, g.*, null as "${claimSlotSeparator}", i.*
       from ${claimSlotFunction}($1, $2, $3, $4) c
-      cross join lateral (select ${generationColumns} from (select (c.claim_generation).*) generation) g
-      cross join lateral (select ${instanceColumns} from (select (c.claim_instance).*) instance) i`,
+      cross join lateral (select ${generationColumns} from (select (c.claim_generation::generation).*) generation) g
+      cross join lateral (select ${instanceColumns} from (select (c.claim_instance::comfy_instance).*) instance) i`,
     values: [jobId, promptId, tries, shard],
     name: `slots.claim-slot`,
   };
