@@ -100,7 +100,8 @@ async function ours(url: string) {
   return { rate: n / Number(span.s), succeeded: span.ok, ...counted };
 }
 
-const db = await freshDatabase('genonaut_bench_throughput');
+// BENCH_DB_NAME: a database of its own when several runs share one server.
+const db = await freshDatabase(process.env.BENCH_DB_NAME ?? 'genonaut_bench_throughput');
 try {
   const directRate = await direct();
   const anchor = await bareBoss(db.url);

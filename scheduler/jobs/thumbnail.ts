@@ -10,13 +10,22 @@ import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts'
 type Update = Pick<GenerationOutput, 'index'> & Partial<GenerationOutput>;
 type Payload = JobPayload<'thumbnail'>;
 
+/** The thumbnails a fetched batch made, merged into their generations in one statement at its end. */
+export interface ThumbnailBatch {
+  merges: { generationId: string; updates: Update[] }[];
+}
+
 /** WebP thumbnails (256/512/1024) and a JPEG fallback per output; a corrupt image fails only itself. */
-export const thumbnailJob: JobDefinition<Payload> & { name: 'thumbnail' } = {
+export const thumbnailJob: JobDefinition<Payload, ThumbnailBatch> & { name: 'thumbnail' } = {
   name: 'thumbnail',
   // Polled once a second (the queue sends no NOTIFY): what a busy second ended is fetched and
   // completed in batches; sharp works in its own threads.
   workOptions: () => ({ localConcurrency: 2, batchSize: 8, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }),
-  async handle(ctx, payload, { logger }) {
+  batch: {
+    start: () => Promise.resolve({ merges: [] }),
+    end: (ctx, { merges }) => merge(ctx, merges),
+  },
+  async handle(ctx, payload, { logger, batch }) {
     const todo = await outputsToDo(ctx, payload, logger);
     if (!todo) return;
     const updates: Update[] = [];
@@ -36,13 +45,28 @@ export const thumbnailJob: JobDefinition<Payload> & { name: 'thumbnail' } = {
       }
     }
     if (updates.length === 0) return;
-    // One statement, onto outputs still stored only: retention or an erasure may have removed one
-    // meanwhile, or the whole generation (no row): the thumbnails made for those are deleted again.
-    const merge = mergeOutputs(payload.generationId, updates);
-    const applied = new Set((await ctx.db.executeSql<{ stored: number[] }>(merge.text, merge.values)).rows[0]?.stored ?? []);
-    await deleteKeys(ctx.storage, updates.filter((u) => !applied.has(u.index)).flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)));
+    const made = { generationId: payload.generationId, updates };
+    if (batch) batch.merges.push(made);
+    else await merge(ctx, [made]);
   },
 };
+
+/**
+ * One statement for every generation, onto outputs still stored only: retention or an erasure may
+ * have removed one meanwhile, or the whole generation (no row): the thumbnails made for those are
+ * deleted again.
+ */
+async function merge(ctx: SchedulerContext, made: ThumbnailBatch['merges']): Promise<void> {
+  if (made.length === 0) return;
+  // Two jobs of one generation (a single output redone) in a batch: one entry, both jobs' changes.
+  const byGeneration = new Map<string, Update[]>();
+  for (const m of made) byGeneration.set(m.generationId, [...(byGeneration.get(m.generationId) ?? []), ...m.updates]);
+  const stmt = mergeOutputs([...byGeneration].map(([generationId, updates]) => ({ generationId, updates })));
+  const rows = (await ctx.db.executeSql<{ generationId: string; stored: number[] }>(stmt.text, stmt.values)).rows;
+  const applied = new Map(rows.map((r) => [r.generationId, new Set(r.stored)]));
+  const orphaned = [...byGeneration].flatMap(([id, updates]) => updates.filter((u) => !applied.get(id)?.has(u.index)));
+  await deleteKeys(ctx.storage, orphaned.flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)));
+}
 
 /** What to make: from the payload a success sent, else (older jobs, one output redone) from the row. */
 async function outputsToDo(
