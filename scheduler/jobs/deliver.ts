@@ -9,6 +9,7 @@ import { renderResultPage } from '#shared/render/result-page.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
 import { editLiveMessage, type LiveRow } from '../generation/live-message.ts';
+import { sendThumbnails } from './thumbnail.ts';
 
 // Editing through the interaction token needs it to outlive the request; leave a margin.
 const tokenMarginMs = 30_000;
@@ -33,7 +34,9 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
   workOptions: () => ({ localConcurrency: 2, batchSize: 16, groupConcurrency: 1 }),
   batch: {
     async start(ctx, payloads) {
-      return { rows: await readRows(ctx, [...new Set(payloads.map((p) => p.generationId))]), delivered: [] };
+      const rows = await readRows(ctx, [...new Set(payloads.map((p) => p.generationId))]);
+      await sendThumbnails(ctx, resultsToDeliver(payloads, rows));
+      return { rows, delivered: [] };
     },
     // A crash (or a failed write) after a post and before this runs delivers that ending again on
     // the retry, as it would between a post and its own write: an edit lands the same message, a
@@ -46,7 +49,11 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     },
   },
   async handle(ctx, { generationId, kind, place }, { logger, batch }) {
-    const row = batch ? batch.rows.get(generationId) : (await readRows(ctx, [generationId])).get(generationId);
+    let row = batch?.rows.get(generationId);
+    if (!batch) {
+      row = (await readRows(ctx, [generationId])).get(generationId);
+      if (row) await sendThumbnails(ctx, resultsToDeliver([{ generationId, kind }], new Map([[row.id, row]])));
+    }
     if (kind === 'live' || kind === 'progress') {
       if (row) await editLiveMessage(ctx, row, place, (body) => editInPlace(ctx, row, body));
       return;
@@ -78,6 +85,14 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     }
   },
 };
+
+/** The successes about to be delivered: their thumbnails are enqueued first (see sendThumbnails). */
+function resultsToDeliver(payloads: Payload[], rows: Map<string, GenerationRow>): GenerationRow[] {
+  return payloads.flatMap((p) => {
+    const g = p.kind === 'result' ? rows.get(p.generationId) : undefined;
+    return g && g.status === 'succeeded' && !g.deliveredAt ? [g] : [];
+  });
+}
 
 async function readRows(ctx: SchedulerContext, ids: string[]): Promise<Map<string, LiveRow>> {
   const { text, values } = selectForLiveEdit(ids);

@@ -1,8 +1,9 @@
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
-import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { mergeOutputs } from '#shared/db/sql/outputs.ts';
 import { makeThumbnails } from '#shared/images/thumbnails.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
+import { sendJobs } from '#shared/queue/send.ts';
 import { generationPrefix, thumbnailKey } from '#shared/storage/keys.ts';
 import { deleteKeys } from '#shared/storage/delete-keys.ts';
 import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
@@ -68,7 +69,21 @@ async function merge(ctx: SchedulerContext, made: ThumbnailBatch['merges']): Pro
   await deleteKeys(ctx.storage, orphaned.flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)));
 }
 
-/** What to make: from the payload a success sent, else (older jobs, one output redone) from the row. */
+/**
+ * Enqueues, in one insert, the thumbnails still missing for these succeeded generations, each job
+ * carrying its outputs and where their files go so that it reads nothing. The result delivery
+ * sends them (see the deliver job), not the success itself: one insert per delivery batch instead
+ * of one per success. Enqueued again (a delivery retried before they were merged), they are made
+ * again and merged again: the same files, the same outputs.
+ */
+export async function sendThumbnails(ctx: Pick<SchedulerContext, 'boss'>, gs: GenerationRow[]): Promise<void> {
+  await sendJobs(ctx.boss, 'thumbnail', gs.flatMap((g) => {
+    const outputs = g.outputs.filter((o) => o.status === 'stored' && o.path && !o.thumbnails).map((o) => ({ index: o.index, path: o.path! }));
+    return outputs.length > 0 ? [{ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs }] : [];
+  }));
+}
+
+/** What to make: from the payload (sent with a result delivery), else (older jobs, one output redone) from the row. */
 async function outputsToDo(
   ctx: SchedulerContext, { generationId, outputIndex, prefix, outputs }: Payload, logger: JobHelpers['logger'],
 ): Promise<{ prefix: string; outputs: { index: number; path: string }[] } | undefined> {

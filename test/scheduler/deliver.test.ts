@@ -255,7 +255,7 @@ describe('deliver', () => {
     expect(h.sim.violations.slice(violations)).toEqual([]);
   });
 
-  test('a fetched batch of endings: one read and one write for all of them, each posted once; a failed write posts none twice', async () => {
+  test('a fetched batch of endings: one read, one insert of their thumbnail jobs and one write for all of them, each posted once; a failed write posts none twice', async () => {
     const channelId = h.sim.defaultGuild!.channels[0]!.id;
     const gs = [await succeededGeneration(null, null), await succeededGeneration(null, null), await succeededGeneration(null, null)];
     const count = h.sim.messages(channelId).length;
@@ -283,6 +283,13 @@ describe('deliver', () => {
     expect((writes[0]!.values![0] as string[]).toSorted()).toEqual(ids);
     expect(seen.indexOf(reads[1]!)).toBeGreaterThan(seen.indexOf(writes[0]!));
     expect(h.sim.messages(channelId)).toHaveLength(count + 3);
+    // Their thumbnails, enqueued by the first batch in one insert, each with its stored outputs (the
+    // retry found them still missing and enqueued them again: made twice, merged the same).
+    const thumbs = (await tdb.pool.query<{ data: { generationId: string; prefix: string; outputs: { index: number; path: string }[] }; first: boolean }>(
+      `select data, created_on = min(created_on) over () as first from pgboss.job where name = 'thumbnail' and data->>'generationId' = any($1)`, [ids])).rows;
+    // One insert: the first jobs share its statement's timestamp.
+    expect(thumbs.filter((t) => t.first).map((t) => t.data.generationId).toSorted()).toEqual(ids);
+    for (const g of gs) expect(thumbs.find((t) => t.data.generationId === g.id)!.data).toEqual({ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs: [{ index: 0, path: g.outputs[0]!.path }] });
   }, 30_000);
 
   test('a failure is delivered with its reason', async () => {
