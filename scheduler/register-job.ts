@@ -38,6 +38,10 @@ export async function registerJob<Q extends QueueName, B = never>(ctx: Scheduler
     } catch (err) {
       throw failed(job, err, logger, started);
     }
+    // A batch's job is done once its end hook ran too (below).
+    if (batch === undefined) done(logger, started);
+  };
+  const done = (logger: Logger, started: number) => {
     ctx.metrics.job(def.name, 'done');
     logger.debug({ ms: Math.round(performance.now() - started) }, 'job done');
   };
@@ -72,6 +76,7 @@ export async function registerJob<Q extends QueueName, B = never>(ctx: Scheduler
       if (def.batch && batch !== undefined) {
         try {
           await def.batch.end(ctx, batch);
+          for (const [i, job] of jobs.entries()) if (!outcomes[i]) done(loggerFor(job, job.data), started);
         } catch (err) {
           // Their work was done but not recorded: every job that succeeded runs again.
           for (const [i, job] of jobs.entries()) outcomes[i] ??= failed(job, err, loggerFor(job, job.data), started);
