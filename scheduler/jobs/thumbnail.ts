@@ -59,14 +59,19 @@ export const thumbnailJob: JobDefinition<Payload, ThumbnailBatch> & { name: 'thu
  */
 async function merge(ctx: SchedulerContext, made: ThumbnailBatch['merges']): Promise<void> {
   if (made.length === 0) return;
-  // Two jobs of one generation (a single output redone) in a batch: one entry, both jobs' changes.
-  const byGeneration = new Map<string, Update[]>();
-  for (const m of made) byGeneration.set(m.generationId, [...(byGeneration.get(m.generationId) ?? []), ...m.updates]);
-  const stmt = mergeOutputs([...byGeneration].map(([generationId, updates]) => ({ generationId, updates })));
+  // Two jobs of one generation in a batch (a single output redone, or the same thumbnails enqueued
+  // twice by a retried delivery): one entry with one change per output, the last one made.
+  const byGeneration = new Map<string, Map<number, Update>>();
+  for (const m of made) {
+    const outputs = byGeneration.get(m.generationId) ?? new Map<number, Update>();
+    for (const u of m.updates) outputs.set(u.index, u);
+    byGeneration.set(m.generationId, outputs);
+  }
+  const stmt = mergeOutputs([...byGeneration].map(([generationId, updates]) => ({ generationId, updates: [...updates.values()] })));
   const rows = (await ctx.db.executeSql<{ generationId: string; stored: number[] }>(stmt.text, stmt.values)).rows;
   const applied = new Map(rows.map((r) => [r.generationId, new Set(r.stored)]));
-  const orphaned = [...byGeneration].flatMap(([id, updates]) => updates.filter((u) => !applied.get(id)?.has(u.index)));
-  await deleteKeys(ctx.storage, orphaned.flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)));
+  const orphaned = made.flatMap(({ generationId, updates }) => updates.filter((u) => !applied.get(generationId)?.has(u.index)));
+  await deleteKeys(ctx.storage, [...new Set(orphaned.flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)))]);
 }
 
 /**
