@@ -5,7 +5,7 @@
 // (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
 // thumbnail and the delivery, up to the last of these jobs (its generate job included) completing.
 // BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there.
-//   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100)
+//   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=1: see withReplies)
 import { randomUUID } from 'node:crypto';
 import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
 import { createPool } from '#shared/db/pool.ts';
@@ -13,10 +13,11 @@ import { seedInstances } from '#shared/db/sql/instances.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
-import { startDiscordSim } from '#sim/discord/index.ts';
+import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
 import { PgBoss } from 'pg-boss';
 import { spawnCounted, type Counters } from './lib/counted-child.ts';
 import { freshDatabase } from './lib/database.ts';
+import { deferredInteraction, registerImagine } from './lib/deferred-imagine.ts';
 import { benchLogger, newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
 
 const n = Number(process.env.BENCH_N ?? 600);
@@ -80,9 +81,13 @@ async function ours(url: string) {
   await new Promise((r) => setTimeout(r, 2000));
   const producer = await startBoss(url, { supervise: false });
   producer.on('error', () => {});
+  // BENCH_REPLIES=1: each request a deferred /imagine as the bot leaves it, so live edits and results
+  // edit a real reply in the stand-in (as in production). Without it there is no message to edit: a
+  // live edit forgets what it claimed, and the next line move sends it again.
+  const inputs = process.env.BENCH_REPLIES ? await withReplies(discord) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
   const before = await scheduler.counters();
   const enqueuer = new GenerationEnqueuer(pool, producer);
-  await Promise.all(Array.from({ length: n }, (_, i) => enqueuer.enqueue(newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`) as never)));
+  await Promise.all(inputs.map((input) => enqueuer.enqueue(input as never)));
   const settled = async () =>
     (await pool.query(`select count(*)::int as n from generation where delivered_at is not null`)).rows[0].n === n &&
     (await pool.query(`select count(*)::int as n from pgboss.job where name in ('generate', 'thumbnail', 'deliver') and state < 'completed'`)).rows[0].n === 0;
@@ -100,7 +105,19 @@ async function ours(url: string) {
   return { rate: n / Number(span.s), succeeded: span.ok, ...counted };
 }
 
-const db = await freshDatabase('genonaut_bench_throughput');
+async function withReplies(discord: DiscordSim) {
+  await registerImagine(discord);
+  const members = Array.from({ length: users }, (_, i) => discord.addUser({ username: `member${i}` }));
+  const inputs = [];
+  for (let i = 0; i < n; i++) {
+    const { userId, token, interactionId } = await deferredInteraction(discord, members[i % users]!);
+    inputs.push(newGenerationFor(discord, userId, { interactionId, interactionToken: token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000) }));
+  }
+  return inputs;
+}
+
+// BENCH_DB_NAME: a database of its own when several runs share one server.
+const db = await freshDatabase(process.env.BENCH_DB_NAME ?? 'genonaut_bench_throughput');
 try {
   const directRate = await direct();
   const anchor = await bareBoss(db.url);

@@ -43,16 +43,30 @@ export interface SchedulerTestHooks {
 
 export type GenerateCheckpoint = 'before-submit' | 'after-submit' | 'mid-run' | 'after-finish' | 'mid-download' | 'after-store';
 
-export interface JobHelpers {
+export interface JobHelpers<B = never> {
   logger: Logger;
   jobId: string;
   signal: AbortSignal;
   retryCount: number;
+  /** What the jobs of one fetched batch share (JobDefinition.batch); absent when a job runs alone. */
+  batch?: B;
 }
 
-export interface JobDefinition<P> {
+/**
+ * A batch worker's statements for the whole fetched batch instead of one per job: `start` runs
+ * before its jobs (one read for all of them), `end` after all of them ran and before pg-boss
+ * completes them (one write for all that succeeded). When `end` throws, the jobs that succeeded
+ * fail instead, and are retried like any failure.
+ */
+export interface BatchHooks<P, B> {
+  start(ctx: SchedulerContext, payloads: P[]): Promise<B>;
+  end(ctx: SchedulerContext, batch: B): Promise<void>;
+}
+
+export interface JobDefinition<P, B = never> {
   name: string;
   /** pg-boss work() options for this queue in this process. */
   workOptions?: (ctx: SchedulerContext) => Record<string, unknown>;
-  handle(ctx: SchedulerContext, payload: P, helpers: JobHelpers): Promise<void>;
+  batch?: BatchHooks<P, B>;
+  handle(ctx: SchedulerContext, payload: P, helpers: JobHelpers<B>): Promise<void>;
 }

@@ -5,10 +5,8 @@ import { GenerationRepository, type GenerationRow } from '#shared/db/repositorie
 import { succeedGeneration, type TransitionPatch } from '#shared/db/sql/generations.ts';
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import type { Logger } from '#shared/logging.ts';
-import { generationPrefix } from '#shared/storage/keys.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
-import { sendJob } from '#shared/queue/send.ts';
 import { announceLineMoved } from '#shared/queue/send-live.ts';
 
 type Ending = 'succeeded' | 'failed' | 'cancelled';
@@ -46,19 +44,15 @@ export async function settle(
 /**
  * A success, the common ending, in as few statements as it can be crash safe with: the status
  * change with its outputs, the limiter's release and storage's recovery in one statement, and the
- * thumbnail and result delivery jobs enqueued in the same transaction. False when the generation
- * had already ended (someone else settled it) or no longer exists.
+ * result delivery job enqueued in the same transaction (that delivery enqueues the thumbnails, see
+ * sendThumbnails). False when the generation had already ended (someone else settled it) or no
+ * longer exists.
  */
 export async function settleSucceeded(ctx: { pool: pg.Pool; boss: PgBoss; logger: Logger }, g: GenerationRow, outputs: GenerationOutput[]): Promise<boolean> {
-  const prefix = generationPrefix(g.userId, g.createdAt, g.id);
-  const stored = outputs.filter((o) => o.status === 'stored' && o.path).map((o) => ({ index: o.index, path: o.path! }));
   const { succeeded, storageFailingSince } = await withTransaction(ctx.pool, async (db) => {
     const stmt = succeedGeneration(g.id, outputs);
     const row = (await db.executeSql<{ succeeded: boolean; storageFailingSince: Date | null }>(stmt.text, stmt.values)).rows[0]!;
-    if (row.succeeded) {
-      if (stored.length > 0) await sendJob(ctx.boss, 'thumbnail', { generationId: g.id, prefix, outputs: stored }, { db });
-      await sendDelivery(ctx.boss, g.id, 'result', db);
-    }
+    if (row.succeeded) await sendDelivery(ctx.boss, g.id, 'result', db);
     return row;
   });
   if (storageFailingSince) {

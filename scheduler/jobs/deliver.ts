@@ -1,33 +1,64 @@
 import { Routes } from 'discord-api-types/v10';
 import { DiscordAPIError, type RawFile } from '@discordjs/rest';
-import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
+import type { GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { uploadCap } from '#shared/discord/upload-cap.ts';
 import { markDelivered } from '#shared/db/sql/delivery.ts';
 import { selectForLiveEdit } from '#shared/db/sql/line.ts';
 import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/render/result-message.ts';
 import { renderResultPage } from '#shared/render/result-page.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
-import type { JobDefinition, SchedulerContext } from '../context.ts';
+import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
 import { editLiveMessage, type LiveRow } from '../generation/live-message.ts';
+import { sendThumbnails } from './thumbnail.ts';
 
 // Editing through the interaction token needs it to outlive the request; leave a margin.
 const tokenMarginMs = 30_000;
 
+type Payload = JobPayload<'deliver'>;
+
+/**
+ * What the deliveries of one fetched batch share: their rows, read in one statement before they
+ * run, and the endings posted, recorded as delivered in one statement once all of them ran.
+ */
+export interface DeliverBatch {
+  rows: Map<string, LiveRow>;
+  delivered: { g: GenerationRow; kind: Payload['kind']; files: number; logger: JobHelpers['logger'] }[];
+}
+
 /** Posts results, failures and cancellations to Discord, once per generation. */
-export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver' } = {
+export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver' } = {
   name: 'deliver',
   // One delivery per generation at a time, in order (see sendDelivery). Deliveries are Discord round
   // trips, not CPU: a few workers each take a batch and run it concurrently, so a burst of endings
   // is posted within a second or two instead of one job per worker per poll.
   workOptions: () => ({ localConcurrency: 2, batchSize: 16, groupConcurrency: 1 }),
-  async handle(ctx, { generationId, kind, place }, { logger }) {
+  batch: {
+    async start(ctx, payloads) {
+      const rows = await readRows(ctx, [...new Set(payloads.map((p) => p.generationId))]);
+      await sendThumbnails(ctx, resultsToDeliver(payloads, rows));
+      return { rows, delivered: [] };
+    },
+    // A crash (or a failed write) after a post and before this runs delivers that ending again on
+    // the retry, as it would between a post and its own write: an edit lands the same message, a
+    // post carries the nonce Discord dedupes.
+    async end(ctx, batch) {
+      if (batch.delivered.length === 0) return;
+      const { text, values } = markDelivered(batch.delivered.map((d) => d.g.id));
+      await ctx.db.executeSql(text, values);
+      for (const d of batch.delivered) recordDelivered(ctx, d);
+    },
+  },
+  async handle(ctx, { generationId, kind, place }, { logger, batch }) {
+    let row = batch?.rows.get(generationId);
+    if (!batch) {
+      row = (await readRows(ctx, [generationId])).get(generationId);
+      if (row) await sendThumbnails(ctx, resultsToDeliver([{ generationId, kind }], new Map([[row.id, row]])));
+    }
     if (kind === 'live' || kind === 'progress') {
-      const read = selectForLiveEdit(generationId);
-      const live = (await ctx.db.executeSql<LiveRow>(read.text, read.values)).rows[0];
-      if (live) await editLiveMessage(ctx, live, place, (body) => editInPlace(ctx, live, body));
+      if (row) await editLiveMessage(ctx, row, place, (body) => editInPlace(ctx, row, body));
       return;
     }
-    const g = await new GenerationRepository(ctx.db).find(generationId);
+    const g: GenerationRow | undefined = row;
     if (!g) {
       logger.info('generation erased; nothing to deliver');
       return;
@@ -41,17 +72,38 @@ export const deliverJob: JobDefinition<JobPayload<'deliver'>> & { name: 'deliver
     try {
       const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
       await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
-      const { text, values } = markDelivered(g.id);
-      await ctx.db.executeSql(text, values);
-      logger.info({ kind, files: files.length }, 'delivered');
+      const done = { g, kind, files: files.length, logger };
+      if (batch) batch.delivered.push(done);
+      else {
+        const { text, values } = markDelivered([g.id]);
+        await ctx.db.executeSql(text, values);
+        recordDelivered(ctx, done);
+      }
     } catch (err) {
       ctx.metrics.delivery(kind, 'error');
       throw err;
     }
-    ctx.metrics.delivery(kind, 'delivered');
-    ctx.metrics.generationEnded(g);
   },
 };
+
+/** The successes about to be delivered: their thumbnails are enqueued first (see sendThumbnails). */
+function resultsToDeliver(payloads: Payload[], rows: Map<string, GenerationRow>): GenerationRow[] {
+  return payloads.flatMap((p) => {
+    const g = p.kind === 'result' ? rows.get(p.generationId) : undefined;
+    return g && g.status === 'succeeded' && !g.deliveredAt ? [g] : [];
+  });
+}
+
+async function readRows(ctx: SchedulerContext, ids: string[]): Promise<Map<string, LiveRow>> {
+  const { text, values } = selectForLiveEdit(ids);
+  return new Map((await ctx.db.executeSql<LiveRow>(text, values)).rows.map((r) => [r.id, r]));
+}
+
+function recordDelivered(ctx: SchedulerContext, { g, kind, files, logger }: DeliverBatch['delivered'][number]): void {
+  logger.info({ kind, files }, 'delivered');
+  ctx.metrics.delivery(kind, 'delivered');
+  ctx.metrics.generationEnded(g);
+}
 
 async function resultWithFiles(ctx: SchedulerContext, g: GenerationRow): Promise<{ message: RenderedMessage; files: RawFile[] }> {
   // The cap Discord stated on the interaction that asked for it (its default when none was stated).

@@ -1,8 +1,9 @@
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
-import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { mergeOutputs } from '#shared/db/sql/outputs.ts';
 import { makeThumbnails } from '#shared/images/thumbnails.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
+import { sendJobs } from '#shared/queue/send.ts';
 import { generationPrefix, thumbnailKey } from '#shared/storage/keys.ts';
 import { deleteKeys } from '#shared/storage/delete-keys.ts';
 import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
@@ -10,13 +11,22 @@ import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts'
 type Update = Pick<GenerationOutput, 'index'> & Partial<GenerationOutput>;
 type Payload = JobPayload<'thumbnail'>;
 
+/** The thumbnails a fetched batch made, merged into their generations in one statement at its end. */
+export interface ThumbnailBatch {
+  merges: { generationId: string; updates: Update[] }[];
+}
+
 /** WebP thumbnails (256/512/1024) and a JPEG fallback per output; a corrupt image fails only itself. */
-export const thumbnailJob: JobDefinition<Payload> & { name: 'thumbnail' } = {
+export const thumbnailJob: JobDefinition<Payload, ThumbnailBatch> & { name: 'thumbnail' } = {
   name: 'thumbnail',
   // Polled once a second (the queue sends no NOTIFY): what a busy second ended is fetched and
   // completed in batches; sharp works in its own threads.
   workOptions: () => ({ localConcurrency: 2, batchSize: 8, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }),
-  async handle(ctx, payload, { logger }) {
+  batch: {
+    start: () => Promise.resolve({ merges: [] }),
+    end: (ctx, { merges }) => merge(ctx, merges),
+  },
+  async handle(ctx, payload, { logger, batch }) {
     const todo = await outputsToDo(ctx, payload, logger);
     if (!todo) return;
     const updates: Update[] = [];
@@ -36,15 +46,49 @@ export const thumbnailJob: JobDefinition<Payload> & { name: 'thumbnail' } = {
       }
     }
     if (updates.length === 0) return;
-    // One statement, onto outputs still stored only: retention or an erasure may have removed one
-    // meanwhile, or the whole generation (no row): the thumbnails made for those are deleted again.
-    const merge = mergeOutputs(payload.generationId, updates);
-    const applied = new Set((await ctx.db.executeSql<{ stored: number[] }>(merge.text, merge.values)).rows[0]?.stored ?? []);
-    await deleteKeys(ctx.storage, updates.filter((u) => !applied.has(u.index)).flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)));
+    const made = { generationId: payload.generationId, updates };
+    if (batch) batch.merges.push(made);
+    else await merge(ctx, [made]);
   },
 };
 
-/** What to make: from the payload a success sent, else (older jobs, one output redone) from the row. */
+/**
+ * One statement for every generation, onto outputs still stored only: retention or an erasure may
+ * have removed one meanwhile, or the whole generation (no row): the thumbnails made for those are
+ * deleted again.
+ */
+async function merge(ctx: SchedulerContext, made: ThumbnailBatch['merges']): Promise<void> {
+  if (made.length === 0) return;
+  // Two jobs of one generation in a batch (a single output redone, or the same thumbnails enqueued
+  // twice by a retried delivery): one entry with one change per output, the last one made.
+  const byGeneration = new Map<string, Map<number, Update>>();
+  for (const m of made) {
+    const outputs = byGeneration.get(m.generationId) ?? new Map<number, Update>();
+    for (const u of m.updates) outputs.set(u.index, u);
+    byGeneration.set(m.generationId, outputs);
+  }
+  const stmt = mergeOutputs([...byGeneration].map(([generationId, updates]) => ({ generationId, updates: [...updates.values()] })));
+  const rows = (await ctx.db.executeSql<{ generationId: string; stored: number[] }>(stmt.text, stmt.values)).rows;
+  const applied = new Map(rows.map((r) => [r.generationId, new Set(r.stored)]));
+  const orphaned = made.flatMap(({ generationId, updates }) => updates.filter((u) => !applied.get(generationId)?.has(u.index)));
+  await deleteKeys(ctx.storage, [...new Set(orphaned.flatMap((u) => (u.thumbnails ?? []).map((t) => t.path)))]);
+}
+
+/**
+ * Enqueues, in one insert, the thumbnails still missing for these succeeded generations, each job
+ * carrying its outputs and where their files go so that it reads nothing. The result delivery
+ * sends them (see the deliver job), not the success itself: one insert per delivery batch instead
+ * of one per success. Enqueued again (a delivery retried before they were merged), they are made
+ * again and merged again: the same files, the same outputs.
+ */
+export async function sendThumbnails(ctx: Pick<SchedulerContext, 'boss'>, gs: GenerationRow[]): Promise<void> {
+  await sendJobs(ctx.boss, 'thumbnail', gs.flatMap((g) => {
+    const outputs = g.outputs.filter((o) => o.status === 'stored' && o.path && !o.thumbnails).map((o) => ({ index: o.index, path: o.path! }));
+    return outputs.length > 0 ? [{ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs }] : [];
+  }));
+}
+
+/** What to make: from the payload (sent with a result delivery), else (older jobs, one output redone) from the row. */
 async function outputsToDo(
   ctx: SchedulerContext, { generationId, outputIndex, prefix, outputs }: Payload, logger: JobHelpers['logger'],
 ): Promise<{ prefix: string; outputs: { index: number; path: string }[] } | undefined> {

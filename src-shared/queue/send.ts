@@ -18,3 +18,9 @@ export async function sendJob<Q extends QueueName>(
   const { db, ...rest } = options;
   return boss.send(queue, data, db ? { ...rest, db: db as never } : rest);
 }
+
+/** Several jobs of one queue in one insert (pg-boss `insert`), each payload validated. */
+export async function sendJobs<Q extends QueueName>(boss: PgBoss, queue: Q, payloads: JobPayload<Q>[]): Promise<void> {
+  if (payloads.length === 0) return;
+  await boss.insert(queue, payloads.map((p) => ({ data: parsePayload(queue, p) as object })));
+}

@@ -9,9 +9,11 @@ import { asDb } from '#shared/db/pool.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { GenerationRepository, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { startBoss } from '#shared/queue/boss.ts';
+import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
+import { registerJob } from '#scheduler/register-job.ts';
 import { serveApp, type ServedApp } from '../admin-api/harness.ts';
 import { noisyPng } from '../admin-api/image-fixture.ts';
 import { startHarness, type Harness } from '../sim-discord/helpers.ts';
@@ -252,6 +254,43 @@ describe('deliver', () => {
     expect(sent.original()!.attachments).toHaveLength(1);
     expect(h.sim.violations.slice(violations)).toEqual([]);
   });
+
+  test('a fetched batch of endings: one read, one insert of their thumbnail jobs and one write for all of them, each posted once; a failed write posts none twice', async () => {
+    const channelId = h.sim.defaultGuild!.channels[0]!.id;
+    const gs = [await succeededGeneration(null, null), await succeededGeneration(null, null), await succeededGeneration(null, null)];
+    const count = h.sim.messages(channelId).length;
+    const seen: { text: string; values: unknown[] | undefined }[] = [];
+    let failWrites = 1;
+    const db: typeof ctx.db = {
+      executeSql: (text, values, name) => {
+        seen.push({ text, values });
+        // The batch's one write fails once: all three run again, and find their posts by nonce.
+        if (text.includes('set delivered_at = now()') && failWrites-- > 0) return Promise.reject(new Error('connection lost'));
+        return ctx.db.executeSql(text, values, name);
+      },
+    };
+    for (const g of gs) await sendDelivery(boss, g.id, 'result');
+    // One worker: the three are fetched as one batch (two could split them).
+    await registerJob({ ...ctx, db }, { ...deliverJob, workOptions: (c) => ({ ...deliverJob.workOptions!(c), localConcurrency: 1 }) });
+    const delivered = async () => (await tdb.pool.query<{ n: number }>(`select count(*)::int as n from generation where id = any($1) and delivered_at is not null`, [gs.map((g) => g.id)])).rows[0]!.n;
+    await expect.poll(delivered, { timeout: 20_000 }).toBe(3);
+    await boss.offWork('deliver');
+    // The first batch: one read and one (failed) write, each for all three.
+    const ids = gs.map((g) => g.id).sort();
+    const reads = seen.filter((q) => q.text.includes('"linePlace"'));
+    const writes = seen.filter((q) => q.text.includes('set delivered_at = now()'));
+    expect((reads[0]!.values![0] as string[]).toSorted()).toEqual(ids);
+    expect((writes[0]!.values![0] as string[]).toSorted()).toEqual(ids);
+    expect(seen.indexOf(reads[1]!)).toBeGreaterThan(seen.indexOf(writes[0]!));
+    expect(h.sim.messages(channelId)).toHaveLength(count + 3);
+    // Their thumbnails, enqueued by the first batch in one insert, each with its stored outputs (the
+    // retry found them still missing and enqueued them again: made twice, merged the same).
+    const thumbs = (await tdb.pool.query<{ data: { generationId: string; prefix: string; outputs: { index: number; path: string }[] }; first: boolean }>(
+      `select data, created_on = min(created_on) over () as first from pgboss.job where name = 'thumbnail' and data->>'generationId' = any($1)`, [ids])).rows;
+    // One insert: the first jobs share its statement's timestamp.
+    expect(thumbs.filter((t) => t.first).map((t) => t.data.generationId).toSorted()).toEqual(ids);
+    for (const g of gs) expect(thumbs.find((t) => t.data.generationId === g.id)!.data).toEqual({ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs: [{ index: 0, path: g.outputs[0]!.path }] });
+  }, 30_000);
 
   test('a failure is delivered with its reason', async () => {
     const sent = await deferredInteraction();

@@ -76,6 +76,17 @@ describe('thumbnail', () => {
       expect(createHash('sha256').update(await ctx.storage.get(t.path)).digest('hex')).toBe(t.sha256);
     }
   });
+
+  test('the same thumbnails enqueued twice (a retried delivery) and run in one batch: one merge, each output once', async () => {
+    const g = await storedGeneration({ outputs: 2 });
+    const batch = await thumbnailJob.batch!.start(ctx, []);
+    for (let i = 0; i < 2; i++) await thumbnailJob.handle(ctx, { generationId: g.id }, { ...jobHelpers(), batch });
+    expect((await repo.get(g.id)).outputs.every((o) => !o.thumbnails)).toBe(true);
+    await thumbnailJob.batch!.end(ctx, batch);
+    const after = await repo.get(g.id);
+    expect(after.outputs.map((o) => [o.index, o.status, o.thumbnails?.length])).toEqual([[0, 'stored', 4], [1, 'stored', 4]]);
+    for (const t of after.outputs.flatMap((o) => o.thumbnails!)) expect((await ctx.storage.stat(t.path))?.bytes).toBe(t.bytes);
+  });
 });
 
 describe('cleanup (retention)', () => {

@@ -63,3 +63,36 @@ test('an ending is delivered ahead of waiting live edits of other messages', asy
   const [first] = await boss.fetch('deliver', { groupConcurrency: 1 });
   expect(first!.data).toMatchObject({ generationId: ended, kind: 'result' });
 });
+
+test("a batch's hooks run once around its jobs: one start with every payload, one end after all; a failing end retries the jobs that succeeded", async () => {
+  const ids = Array.from({ length: 3 }, () => randomUUID());
+  for (const generationId of ids) await sendJob(boss, 'thumbnail', { generationId });
+  const events: string[] = [];
+  let endFails = 1;
+  await registerJob(ctx, {
+    name: 'thumbnail',
+    workOptions: () => ({ batchSize: 4, pollingIntervalSeconds: 0.5 }),
+    batch: {
+      start: (_ctx, payloads) => {
+        events.push(`start ${payloads.map((p) => p.generationId).sort().join(',')}`);
+        return Promise.resolve({ ran: [] as string[] });
+      },
+      end: (_ctx, { ran }) => {
+        events.push(`end ${ran.sort().join(',')}`);
+        return endFails-- > 0 ? Promise.reject(new Error('write lost')) : Promise.resolve();
+      },
+    },
+    handle(_ctx, { generationId }, { batch }) {
+      batch!.ran.push(generationId);
+      return Promise.resolve();
+    },
+  });
+  const states = async () => (await tdb.pool.query<{ state: string }>(`select state from pgboss.job where name = 'thumbnail' and data->>'generationId' = any($1)`, [ids])).rows.map((r) => r.state);
+  await expect.poll(states, { timeout: 15_000 }).toEqual(['completed', 'completed', 'completed']);
+  await boss.offWork('thumbnail');
+  const all = ids.toSorted().join(',');
+  expect(events.slice(0, 2)).toEqual([`start ${all}`, `end ${all}`]);
+  // Retried after the failed end, and ran again (one batch or several).
+  expect(events.filter((e) => e.startsWith('end')).length).toBeGreaterThanOrEqual(2);
+  expect((await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'thumbnail' and data->>'generationId' = any($1) and retry_count > 0`, [ids])).rows[0].n).toBe(3);
+});

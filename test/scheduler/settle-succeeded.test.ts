@@ -30,7 +30,7 @@ const outputs: GenerationOutput[] = [
   { index: 1, status: 'failed', path: 'a/1.png', bytes: 10, sha256: 'y', error: 'image could not be read' },
 ];
 
-test('a success in one statement: status and outputs, the limiter released once, storage healthy again, its thumbnail and result jobs with it', async () => {
+test('a success in one statement: status and outputs, the limiter released once, storage healthy again, its result delivery with it', async () => {
   const limiter = new Limiter({ defaults: { ...noLimits, perDay: 10 }, maxWaiting: 0 });
   const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: U, batchSize: 2 }), { limiter });
   // A second active request of the same member: a release counted twice would show.
@@ -48,14 +48,11 @@ test('a success in one statement: status and outputs, the limiter released once,
   expect(await usage()).toEqual({ day: 3, active: 1 });
   expect((await tdb.pool.query(`select failing_since from storage_health where id = 1`)).rows[0].failing_since).toBeNull();
   const jobs = (await tdb.pool.query(`select name, data from pgboss.job where name in ('thumbnail', 'deliver') and data->>'generationId' = $1 order by name`, [g.id])).rows;
-  expect(jobs).toEqual([
-    { name: 'deliver', data: { generationId: g.id, kind: 'result' } },
-    // Only the stored output, with where its thumbnails go: the job needs no read of the row.
-    { name: 'thumbnail', data: { generationId: g.id, prefix: expect.stringContaining(g.id) as string, outputs: [{ index: 0, path: 'a/0.png' }] } },
-  ]);
+  // The thumbnails are enqueued by that delivery (deliver.test.ts).
+  expect(jobs).toEqual([{ name: 'deliver', data: { generationId: g.id, kind: 'result' } }]);
 
   // Settled again (a retried job, another scheduler): nothing changes, nothing is enqueued twice.
   expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs)).toBe(false);
   expect(await usage()).toEqual({ day: 3, active: 1 });
-  expect((await tdb.pool.query(`select count(*)::int as n from pgboss.job where data->>'generationId' = $1 and name in ('thumbnail', 'deliver')`, [g.id])).rows[0].n).toBe(2);
+  expect((await tdb.pool.query(`select count(*)::int as n from pgboss.job where data->>'generationId' = $1 and name in ('thumbnail', 'deliver')`, [g.id])).rows[0].n).toBe(1);
 });

@@ -88,15 +88,15 @@ export interface LiveEditClaim {
 }
 
 /**
- * A generation as its live edit needs it, in one read: the row, the place line-update last
- * computed for it, and since when image storage fails (the waiting message says so).
+ * Generations as their live edits (and deliveries) need them, in one read: the rows, the place
+ * line-update last computed for each, and since when image storage fails (the waiting message says so).
  */
-export function selectForLiveEdit(id: string): SqlStatement {
+export function selectForLiveEdit(ids: string[]): SqlStatement {
   return {
     text: `select ${generationColumns}, line_place as "linePlace",
         (select failing_since from storage_health where id = 1) as "storageFailingSince"
-      from generation where id = $1`,
-    values: [id],
+      from generation where id = any($1::uuid[])`,
+    values: [ids],
   };
 }
 
