@@ -1,19 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { asDb, withTransaction } from '#shared/db/pool.ts';
-import type { GenerationRow, NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { mapDbError } from '#shared/db/db-errors.ts';
+import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { AppError } from '#shared/errors.ts';
-import { insertJoinedGenerations } from '#shared/db/sql/generation-batch.ts';
-import { joinShard } from '#shared/limits/counters.ts';
-import { LimitError } from '#shared/limits/limit-error.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
-import { screenGenerations } from '#shared/moderation/screen.ts';
-import { parsePayload } from '#shared/queue/contracts.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
-import { enqueueGeneration, limitRequestOf, type EnqueuedGeneration } from './enqueue.ts';
-
+import { enqueueGeneration, type EnqueuedGeneration } from './enqueue.ts';
+import { enqueueMany } from './enqueue-many.ts';
 /** A request turned away (limits or the guild's moderation); the others of its batch go on. */
 type Refused = AppError;
 
@@ -97,46 +89,7 @@ export class GenerationEnqueuer {
     await enqueueGeneration(this.#pool, this.#boss, w.input, { limiter: this.#limiter, roleIds: w.roleIds }).then(w.resolve, w.reject);
   }
 
-  async #together(batch: Waiting[]): Promise<(EnqueuedGeneration | Refused)[]> {
-    // As in enqueueGeneration: the screening and policy reads lock nothing, so they run beside the transaction's start.
-    const requests = batch.map((w) => limitRequestOf(w.input, w.roleIds));
-    const screening = screenGenerations(asDb(this.#pool), batch);
-    screening.catch(() => undefined);
-    const policies = this.#limiter.limitsFor(asDb(this.#pool), requests);
-    policies.catch(() => undefined);
-    return withTransaction(this.#pool, async (db) => {
-      const screened = await screening;
-      const limits = await policies;
-      const results: (EnqueuedGeneration | Refused | undefined)[] = [...screened.map((r) => r ?? undefined)];
-      const toAdmit = batch.flatMap((w, i) => (screened[i] ? [] : [{ index: i, w }]));
-      const admissions = await this.#limiter.admit(db, toAdmit.map(({ index }) => requests[index]!), toAdmit.map(({ index }) => limits[index]!));
-      const admitted = toAdmit.flatMap(({ index, w }, k) => {
-        const a = admissions[k]!;
-        if (!a.ok) results[index] = new LimitError(a.refusal, a.now);
-        return a.ok ? [{ index, input: { ...w.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, admission: a }] : [];
-      });
-      if (admitted.length === 0) return results as Refused[];
-
-      // Every admission in one transaction saw the same line; the batch joins it in order.
-      const planned = admitted.map((a, k) => ({
-        index: a.index, input: a.input, jobId: randomUUID(), position: a.admission.waiting + k + 1, priority: -a.admission.activeBefore,
-      }));
-      // The jobs first, so the last statement can be the rows and the waiting counter together.
-      await this.#boss.insert(
-        'generate',
-        planned.map((p) => ({ id: p.jobId, data: parsePayload('generate', { generationId: p.input.id }), priority: p.priority })),
-        { db: db as never },
-      );
-      const insert = insertJoinedGenerations(planned.map((p) => p.input), joinShard());
-      let rows: GenerationRow[];
-      try {
-        rows = (await db.executeSql<GenerationRow>(insert.text, insert.values, insert.name)).rows;
-      } catch (err) {
-        throw mapDbError(err, 'generation');
-      }
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const { index, input, jobId, position } of planned) results[index] = { generation: byId.get(input.id)!, jobId, position };
-      return results as (EnqueuedGeneration | Refused)[];
-    });
+  #together(batch: Waiting[]): Promise<(EnqueuedGeneration | Refused)[]> {
+    return enqueueMany(this.#pool, this.#boss, this.#limiter, batch);
   }
 }
