@@ -6,6 +6,7 @@ import { Limiter } from '#shared/limits/limiter.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
 import { enqueueGeneration, type EnqueuedGeneration } from './enqueue.ts';
 import { enqueueMany } from './enqueue-many.ts';
+
 /** A request turned away (limits or the guild's moderation); the others of its batch go on. */
 type Refused = AppError;
 
@@ -19,10 +20,10 @@ interface Waiting {
 /**
  * Enqueues generations with the guarantees of `enqueueGeneration` (limits checked and consumed,
  * row and job commit together, fair priority), but when requests pile up they share one
- * transaction: a burst of 200 /imagine costs a few commits instead of 200. Requests are gathered
- * until the event loop's current turn ends (setImmediate): the first of a burst would otherwise go
- * alone and hold a transaction slot while the rest of its burst, arriving in the same turn, waits
- * behind it. A lone request waits for nothing else. A request moderation or the limiter refuses is
+ * statement (enqueueMany, its own transaction): a burst of 200 /imagine costs a few commits instead
+ * of 200. Requests are gathered until the event loop's current turn ends (setImmediate): the first
+ * of a burst would otherwise go alone and hold a flush slot while the rest of its burst, arriving in
+ * the same turn, waits behind it. A lone request waits for nothing else. A request moderation or the limiter refuses is
  * answered with its ModerationError or LimitError and the others go on; if a shared transaction
  * fails, each of its requests is retried on its own, so one bad request cannot fail the others.
  */
@@ -32,7 +33,7 @@ export class GenerationEnqueuer {
   readonly #limiter: Limiter;
   readonly #maxInFlight: number;
   readonly #maxBatch: number;
-  readonly #waiting: Waiting[] = [];
+  #waiting: Waiting[] = [];
   #inFlight = 0;
   #gathering = false;
 
@@ -59,13 +60,33 @@ export class GenerationEnqueuer {
 
   #pump(): void {
     while (this.#inFlight < this.#maxInFlight && this.#waiting.length > 0) {
-      const batch = this.#waiting.splice(0, this.#maxBatch);
+      const batch = this.#take();
       this.#inFlight++;
       void this.#flush(batch).finally(() => {
         this.#inFlight--;
         this.#pump();
       });
     }
+  }
+
+  /**
+   * The next batch: the oldest waiting requests, each user's first only. A user's later requests
+   * wait for a following batch, so every batch is the one-statement enqueue (the limiter checks a
+   * user's requests one after another; a user twice would need a transaction of several round
+   * trips). Their priority comes from the limiter's counters, so it is the same either way.
+   */
+  #take(): Waiting[] {
+    const batch: Waiting[] = [];
+    const rest: Waiting[] = [];
+    const users = new Set<string>();
+    for (const w of this.#waiting) {
+      if (batch.length < this.#maxBatch && !users.has(w.input.userId)) {
+        users.add(w.input.userId);
+        batch.push(w);
+      } else rest.push(w);
+    }
+    this.#waiting = rest;
+    return batch;
   }
 
   async #flush(batch: Waiting[]): Promise<void> {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { enqueueGeneration } from '#shared/generation/enqueue.ts';
 import { startBoss } from '#shared/queue/boss.ts';
+import { jobInsertSql } from '#shared/queue/job-insert-sql.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 
@@ -36,6 +37,16 @@ describe('enqueueGeneration', () => {
     expect(await countJobs(a.generation.id)).toBe(1);
     const job = await boss.getJobById('generate', a.jobId);
     expect(job?.data).toEqual({ generationId: a.generation.id });
+  });
+
+  test("pg-boss's insert statement for the generate queue can be embedded: the enqueue is one statement", async () => {
+    // Null would send every enqueue down the transaction of several round trips (a pg-boss upgrade that changed its statement).
+    const sql = await jobInsertSql(boss, 'generate');
+    expect(sql).toMatch(/^\s*insert into pgboss\.\w+/i);
+    const a = await enqueueGeneration(tdb.pool, boss, input({ userId: '100000000000000055' }));
+    const job = await boss.getJobById('generate', a.jobId);
+    expect(job).toMatchObject({ data: { generationId: a.generation.id }, retryLimit: 3, deadLetter: 'generate-dead', priority: 0 });
+    expect(a.generation.chargedAt).toBeInstanceOf(Date);
   });
 
   test('an invalid row (bad seed) creates no job, and the limiter\'s consume is rolled back with it', async () => {
