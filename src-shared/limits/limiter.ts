@@ -28,8 +28,9 @@ export type Admission =
   | { ok: false; refusal: Refusal; now: Date };
 
 /**
- * Check-and-consume for the enqueue transaction (DESIGN §3 usage, §4.1). Every call must run inside
- * the transaction that creates the generations it admits, so a rollback gives everything back.
+ * Check-and-consume for the enqueue transaction (DESIGN §3 usage, §4.1). Every consume must run inside
+ * the transaction that creates the generations it admits, so a rollback gives everything back
+ * (admit inside it; or planConsume's values in the enqueue's one statement, then settle).
  */
 export class Limiter {
   readonly #settings: LimiterSettings;
