@@ -44,8 +44,6 @@ export interface JoiningGeneration {
 /** What enqueueStatement returns per request, in order: the limiter's answer, and the row when admitted (its columns null otherwise). */
 export type EnqueueStatementRow = { _admitted: boolean; _activeBefore: number | null; _waiting: number; _now: Date; _jobsMatch: number } & Record<string, unknown>;
 
-const statementNames = new Map<string, string>();
-
 /**
  * The whole enqueue in one statement, so in one round trip and its own transaction: the limiter's
  * check-and-consume (consumeManyCtes, parameters $1–$8 from Limiter.planConsume, one user at most
@@ -58,6 +56,16 @@ const statementNames = new Map<string, string>();
  * division by zero, as pg-boss's own flow insert guards it, rather than leave a row without its job.
  */
 export function enqueueStatement(jobInsert: string, consumeValues: unknown[], requests: JoiningGeneration[], shard: number): SqlStatement {
+  let statement = enqueueStatements.get(jobInsert);
+  if (!statement) enqueueStatements.set(jobInsert, (statement = enqueueStatementText(jobInsert)));
+  const records = recordsOf(requests.map((r) => r.row), (k) => ({ ord: k + 1, job_id: requests[k]!.jobId, job_data: requests[k]!.jobData }));
+  return { ...statement, values: [...consumeValues, records, shard] };
+}
+
+/** Built once per pg-boss statement (one per queue), prepared once per connection under its name. */
+const enqueueStatements = new Map<string, { text: string; name: string }>();
+
+function enqueueStatementText(jobInsert: string): { text: string; name: string } {
   const fromAdmission: Record<string, string> = { charged_at: 'c.t', queue_priority: '1 - t.active' };
   const readyColumns = columns.split(',').map((c) => c.trim()).map((c) => fromAdmission[c] ? `${fromAdmission[c]} as ${c}` : `x.${c}`).join(', ');
   const jobs = `(select coalesce(json_agg(json_build_object('id', job_id, 'data', job_data, 'priority', queue_priority)), '[]') from ready)`;
@@ -81,10 +89,7 @@ export function enqueueStatement(jobInsert: string, consumeValues: unknown[], re
       from req r cross join c left join taken t on t.user_id = r.user_id
         left join ready x on x.ord = r.ord left join g on g.id = x.id
       order by r.ord`;
-  let name = statementNames.get(jobInsert);
-  if (!name) statementNames.set(jobInsert, (name = `generation.enqueue-${createHash('sha1').update(jobInsert).digest('hex').slice(0, 12)}`));
-  const records = recordsOf(requests.map((r) => r.row), (k) => ({ ord: k + 1, job_id: requests[k]!.jobId, job_data: requests[k]!.jobData }));
-  return { text, values: [...consumeValues, records, shard], name };
+  return { text, name: `generation.enqueue-${createHash('sha1').update(jobInsert).digest('hex').slice(0, 12)}` };
 }
 
 function recordsOf(rows: NewGenerationRow[], extra: (index: number) => object = () => ({})): string {
