@@ -5,7 +5,6 @@ import { asDb, withTransaction } from '#shared/db/pool.ts';
 import { mapDbError } from '#shared/db/db-errors.ts';
 import type { GenerationRow, NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { enqueueStatement, insertJoinedGenerations, type EnqueueStatementRow } from '#shared/db/sql/generation-batch.ts';
-import { AppError } from '#shared/errors.ts';
 import { joinShard } from '#shared/limits/counters.ts';
 import { LimitError } from '#shared/limits/limit-error.ts';
 import type { Limiter, LimitRequest } from '#shared/limits/limiter.ts';
@@ -37,8 +36,8 @@ interface Planned {
 
 /**
  * Enqueues `items` with the guarantees of enqueueGeneration, all or none: each item's answer in
- * order, its refusal (ModerationError, LimitError) or its queued generation. Any other failure
- * throws and nothing is enqueued.
+ * order, its refusal (ModerationError, LimitError) or its queued generation. A failure before the
+ * commit throws and nothing is enqueued; after it (explaining a refusal) it is the refused items' answer.
  *
  * The screening and the limiter's policy read lock nothing, so they run first on their own
  * connections (why the policies may be read outside the consume: Limiter.admit). Then, when each
@@ -46,7 +45,7 @@ interface Planned {
  * two round trips after the request's own lookups where BEGIN, consume, job, rows and COMMIT were
  * five. Otherwise (a user twice, whose requests the limiter checks one after another) a transaction.
  */
-export async function enqueueMany(pool: pg.Pool, boss: PgBoss, limiter: Limiter, items: readonly ScreenItem[]): Promise<(EnqueuedGeneration | AppError)[]> {
+export async function enqueueMany(pool: pg.Pool, boss: PgBoss, limiter: Limiter, items: readonly ScreenItem[]): Promise<(EnqueuedGeneration | Error)[]> {
   const requests = items.map((w) => limitRequestOf(w.input, w.roleIds));
   const screening = screenGenerations(asDb(pool), items);
   screening.catch(() => undefined);
@@ -55,7 +54,7 @@ export async function enqueueMany(pool: pg.Pool, boss: PgBoss, limiter: Limiter,
   const jobInsert = jobInsertSql(boss, 'generate');
   jobInsert.catch(() => undefined);
   const [screened, limits, insert] = await Promise.all([screening, policies, jobInsert]);
-  const results: (EnqueuedGeneration | AppError | undefined)[] = screened.map((r) => r ?? undefined);
+  const results: (EnqueuedGeneration | Error | undefined)[] = screened.map((r) => r ?? undefined);
   const toAdmit = items.flatMap((_, i) => (screened[i] ? [] : [i]));
   const plan = insert ? limiter.planConsume(toAdmit.map((i) => requests[i]!), toAdmit.map((i) => limits[i]!)) : null;
   if (!insert || !plan) return inTransaction(pool, boss, limiter, items, results, toAdmit, requests, limits);
@@ -74,27 +73,32 @@ export async function enqueueMany(pool: pg.Pool, boss: PgBoss, limiter: Limiter,
       throw mapDbError(err, 'generation');
     }
   }
-  const out = rows.map((r, k): ConsumeResult => ({ userId: joining[k]!.input.userId, admitted: r._admitted, activeBefore: r._activeBefore, waiting: r._waiting, now: r._now }));
-  const admissions = await limiter.settle(db, toAdmit.map((i) => requests[i]!), toAdmit.map((i) => limits[i]!), plan, out);
+  // Committed: what follows must not fail the requests just queued (a caller would retry them).
   let k = 0;
   joining.forEach((j, n) => {
-    const a = admissions[plan.pending[n]!]!;
-    if (!a.ok) return;
     const { _admitted, _activeBefore, _waiting, _now, _jobsMatch, ...generation } = rows[n]!;
-    results[j.index] = { generation: generation as unknown as GenerationRow, jobId: j.jobId, position: a.waiting + ++k };
+    if (_admitted) results[j.index] = { generation: generation as unknown as GenerationRow, jobId: j.jobId, position: _waiting + ++k };
   });
+  const out = rows.map((r, n): ConsumeResult => ({ userId: joining[n]!.input.userId, admitted: r._admitted, activeBefore: r._activeBefore, waiting: r._waiting, now: r._now }));
+  // Explaining a refusal reads the user's usage; if that fails, only the refused get the error.
+  const admissions = await limiter.settle(db, toAdmit.map((i) => requests[i]!), toAdmit.map((i) => limits[i]!), plan, out)
+    .catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   toAdmit.forEach((i, n) => {
-    const a = admissions[n]!;
-    if (!a.ok) results[i] = new LimitError(a.refusal, a.now);
+    if (results[i]) return;
+    if (admissions instanceof Error) results[i] = admissions;
+    else {
+      const a = admissions[n]!;
+      if (!a.ok) results[i] = new LimitError(a.refusal, a.now);
+    }
   });
-  return results as (EnqueuedGeneration | AppError)[];
+  return results as (EnqueuedGeneration | Error)[];
 }
 
 /** The general path: the consume, the jobs, then the rows with the waiting counter, in one transaction. */
 async function inTransaction(
-  pool: pg.Pool, boss: PgBoss, limiter: Limiter, items: readonly ScreenItem[], results: (EnqueuedGeneration | AppError | undefined)[],
+  pool: pg.Pool, boss: PgBoss, limiter: Limiter, items: readonly ScreenItem[], results: (EnqueuedGeneration | Error | undefined)[],
   toAdmit: number[], requests: LimitRequest[], limits: Limits[],
-): Promise<(EnqueuedGeneration | AppError)[]> {
+): Promise<(EnqueuedGeneration | Error)[]> {
   return withTransaction(pool, async (db) => {
     const admissions = await limiter.admit(db, toAdmit.map((i) => requests[i]!), toAdmit.map((i) => limits[i]!));
     const admitted = toAdmit.flatMap((index, k) => {
@@ -106,7 +110,7 @@ async function inTransaction(
     const planned = admitted.map(({ index, a }, k): Planned => ({
       index, input: { ...items[index]!.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, jobId: randomUUID(), position: a.waiting + k + 1,
     }));
-    if (!planned.length) return results as AppError[];
+    if (!planned.length) return results as Error[];
     // The jobs first, so the last statement can be the rows and the waiting counter together.
     await boss.insert(
       'generate',
@@ -122,6 +126,6 @@ async function inTransaction(
     }
     const byId = new Map(rows.map((r) => [r.id, r]));
     for (const { index, input, jobId, position } of planned) results[index] = { generation: byId.get(input.id)!, jobId, position };
-    return results as (EnqueuedGeneration | AppError)[];
+    return results as (EnqueuedGeneration | Error)[];
   });
 }

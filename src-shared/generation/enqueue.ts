@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { AppError } from '#shared/errors.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
 import { enqueueMany, type EnqueuedGeneration } from './enqueue-many.ts';
@@ -29,7 +28,7 @@ export interface EnqueueOptions {
  */
 export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
   const [result] = await enqueueMany(pool, boss, opts.limiter ?? Limiter.unlimited(), [{ input, roleIds: opts.roleIds ?? [] }]);
-  if (result instanceof AppError) throw result;
+  if (result instanceof Error) throw result;
   wakeQueue(pool, 'generate');
   return result!;
 }

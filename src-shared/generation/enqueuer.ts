@@ -1,14 +1,13 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
-import { AppError } from '#shared/errors.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
 import { enqueueGeneration, type EnqueuedGeneration } from './enqueue.ts';
 import { enqueueMany } from './enqueue-many.ts';
 
-/** A request turned away (limits or the guild's moderation); the others of its batch go on. */
-type Refused = AppError;
+/** A request turned away (limits or the guild's moderation), or one whose refusal could not be explained; the others of its batch go on. */
+type Refused = Error;
 
 interface Waiting {
   input: NewGeneration;
@@ -98,10 +97,10 @@ export class GenerationEnqueuer {
       await Promise.all(batch.map((w) => this.#alone(w)));
       return;
     }
-    if (results.some((r) => !(r instanceof AppError))) wakeQueue(this.#pool, 'generate');
+    if (results.some((r) => !(r instanceof Error))) wakeQueue(this.#pool, 'generate');
     batch.forEach((w, i) => {
       const r = results[i]!;
-      if (r instanceof AppError) w.reject(r);
+      if (r instanceof Error) w.reject(r);
       else w.resolve(r);
     });
   }
