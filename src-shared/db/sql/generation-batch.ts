@@ -54,6 +54,7 @@ export type EnqueueStatementRow = { _admitted: boolean; _activeBefore: number | 
  * reads), then the shard (a CTE nothing reads runs last, after the main query). A job the insert
  * skipped (its ON CONFLICT; ids are random, so never expected) makes the statement fail with a
  * division by zero, as pg-boss's own flow insert guards it, rather than leave a row without its job.
+ * Each user is there once, so a row is matched to its request by user id (narrower than by `ord`).
  */
 export function enqueueStatement(jobInsert: string, consumeValues: unknown[], requests: JoiningGeneration[], shard: number): SqlStatement {
   let statement = enqueueStatements.get(jobInsert);
@@ -86,8 +87,7 @@ function enqueueStatementText(jobInsert: string): { text: string; name: string }
       )
       select t.user_id is not null as "_admitted", t.active - 1 as "_activeBefore", c.waiting as "_waiting", c.t as "_now",
         1 / ((select count(*) from job) = (select count(*) from g))::int as "_jobsMatch", g.*
-      from req r cross join c left join taken t on t.user_id = r.user_id
-        left join ready x on x.ord = r.ord left join g on g.id = x.id
+      from req r cross join c left join taken t on t.user_id = r.user_id left join g on g."userId" = r.user_id
       order by r.ord`;
   return { text, name: `generation.enqueue-${createHash('sha1').update(jobInsert).digest('hex').slice(0, 12)}` };
 }
