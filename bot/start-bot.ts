@@ -54,7 +54,7 @@ export interface RunningBot {
 }
 
 /**
- * A burst of a few hundred /imagine goes into one enqueue transaction rather than several of 100
+ * A burst of a few hundred /imagine goes into one enqueue statement rather than several of 100
  * side by side: its p99 was lower on the 2-core bench machine (bench/interaction-latency.ts).
  */
 const enqueueBatchMax = 250;

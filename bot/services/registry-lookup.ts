@@ -10,7 +10,7 @@ import { sharedRead } from './shared-read.ts';
 /**
  * One registry row. Identical lookups in flight at the same moment (a burst of /imagine from one
  * channel asks for the same default checkpoint) share one query; the guild's model rules are
- * screened again in the enqueue transaction.
+ * screened again in the enqueue.
  */
 function one(db: Db, stmt: { text: string; values: unknown[] }): Promise<RegistryModel | null> {
   return sharedRead(db, `${stmt.text}\u0000${JSON.stringify(stmt.values)}`, async () => (await db.executeSql<RegistryModel>(stmt.text, stmt.values)).rows[0] ?? null);

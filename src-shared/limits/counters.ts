@@ -7,9 +7,9 @@ import { transitionEffects, type StatusChange } from './transition-effects.ts';
 export const waitingShards = 16;
 
 /**
- * The waiting-counter shard a transaction adds its joining requests to (insertJoinedGenerations,
- * run last in the enqueue transaction: the shard row stays locked until commit, and taking it after
- * the usage rows keeps one lock order everywhere: usage rows, then a shard).
+ * The waiting-counter shard a transaction adds its joining requests to (enqueueStatement or
+ * insertJoinedGenerations, last in the enqueue: the shard row stays locked until commit, and taking
+ * it after the usage rows keeps one lock order everywhere: usage rows, then a shard).
  */
 export function joinShard(): number {
   return randomInt(waitingShards);

@@ -3,7 +3,7 @@ import { checkRequest, explainRefusal, type RequestShape } from './check-request
 import { noLimits, resolveLimits, type Limits, type Member, type PolicyRow } from './policy.ts';
 import { quotaOf, type Quota } from './quota.ts';
 import type { Refusal } from './refusal.ts';
-import { consume, lineNow, policiesFor, usageOf, waitInputs, type ConsumeResult, type ConsumeRow } from './sql.ts';
+import { consume, consumeManyValues, lineNow, policiesFor, usageOf, waitInputs, type ConsumeResult, type ConsumeRow } from './sql.ts';
 import { estimateWaitSeconds } from './wait-estimate.ts';
 import type { UsageRow } from './windows.ts';
 
@@ -16,13 +16,21 @@ export interface LimiterSettings {
 
 export type LimitRequest = Member & RequestShape;
 
+/** Limiter.planConsume: decided holds the refusals made before counting; values are consumeManyCtes' parameters for pending. */
+export interface ConsumePlan {
+  decided: readonly (Admission | undefined)[];
+  pending: readonly number[];
+  values: unknown[];
+}
+
 export type Admission =
   | { ok: true; chargedAt: Date; activeBefore: number; waiting: number }
   | { ok: false; refusal: Refusal; now: Date };
 
 /**
- * Check-and-consume for the enqueue transaction (DESIGN §3 usage, §4.1). Every call must run inside
- * the transaction that creates the generations it admits, so a rollback gives everything back.
+ * Check-and-consume for the enqueue transaction (DESIGN §3 usage, §4.1). Every consume must run inside
+ * the transaction that creates the generations it admits, so a rollback gives everything back
+ * (admit inside it; or planConsume's values in the enqueue's one statement, then settle).
  */
 export class Limiter {
   readonly #settings: LimiterSettings;
@@ -60,23 +68,58 @@ export class Limiter {
    */
   async admit(db: Db, requests: readonly LimitRequest[], policies?: Limits[]): Promise<Admission[]> {
     const limits = policies ?? (await this.limitsFor(db, requests));
-    const results: (Admission | undefined)[] = requests.map((r, i) => {
-      const refusal = checkRequest(limits[i]!, r);
-      return refusal ? { ok: false, refusal, now: this.#clock?.() ?? new Date() } : undefined;
-    });
+    const results = this.#precheck(requests, limits);
     const refused: { index: number; result: ConsumeResult }[] = [];
     for (const round of rounds(requests, results)) {
-      const rows = round.map((i): ConsumeRow => ({ userId: requests[i]!.userId, images: requests[i]!.images, ...windowCaps(limits[i]!) }));
-      const stmt = consume(rows, this.#clock?.() ?? null, this.#settings.maxWaiting);
+      const stmt = consume(this.#consumeRows(requests, limits, round), this.#clock?.() ?? null, this.#settings.maxWaiting);
       const out = (await db.executeSql<ConsumeResult>(stmt.text, stmt.values, stmt.name)).rows;
-      round.forEach((index, k) => {
-        const r = out[k]!;
-        if (r.admitted) results[index] = { ok: true, chargedAt: r.now, activeBefore: r.activeBefore!, waiting: r.waiting };
-        else refused.push({ index, result: r });
-      });
+      refused.push(...this.#record(round, out, results));
     }
     if (refused.length) await this.#explain(db, requests, limits, refused, results);
     return results as Admission[];
+  }
+
+  /**
+   * admit in two halves, for a caller that consumes in a statement of its own (consumeManyCtes with
+   * these values, e.g. the enqueue's one statement): the requests refused before counting anything,
+   * and the consume parameters for the rest (pending, in that order). Null when a user appears
+   * twice among them (one consume counts each user at most once: use admit).
+   */
+  planConsume(requests: readonly LimitRequest[], limits: Limits[]): ConsumePlan | null {
+    const decided = this.#precheck(requests, limits);
+    const [pending = [], ...more] = rounds(requests, decided);
+    if (more.length) return null;
+    return { decided, pending, values: consumeManyValues(this.#consumeRows(requests, limits, pending), this.#clock?.() ?? null, this.#settings.maxWaiting) };
+  }
+
+  /** The second half: the consume's results (in the order of plan.pending) as admissions; refusals explained with db. */
+  async settle(db: Db, requests: readonly LimitRequest[], limits: Limits[], plan: ConsumePlan, out: readonly ConsumeResult[]): Promise<Admission[]> {
+    const results = [...plan.decided];
+    const refused = this.#record(plan.pending, out, results);
+    if (refused.length) await this.#explain(db, requests, limits, refused, results);
+    return results as Admission[];
+  }
+
+  #precheck(requests: readonly LimitRequest[], limits: Limits[]): (Admission | undefined)[] {
+    return requests.map((r, i) => {
+      const refusal = checkRequest(limits[i]!, r);
+      return refusal ? { ok: false, refusal, now: this.#clock?.() ?? new Date() } : undefined;
+    });
+  }
+
+  #consumeRows(requests: readonly LimitRequest[], limits: Limits[], indexes: readonly number[]): ConsumeRow[] {
+    return indexes.map((i): ConsumeRow => ({ userId: requests[i]!.userId, images: requests[i]!.images, ...windowCaps(limits[i]!) }));
+  }
+
+  /** Records the admitted of one consume into results; returns the refused, still to explain. */
+  #record(indexes: readonly number[], out: readonly ConsumeResult[], results: (Admission | undefined)[]) {
+    const refused: { index: number; result: ConsumeResult }[] = [];
+    indexes.forEach((index, k) => {
+      const r = out[k]!;
+      if (r.admitted) results[index] = { ok: true, chargedAt: r.now, activeBefore: r.activeBefore!, waiting: r.waiting };
+      else refused.push({ index, result: r });
+    });
+    return refused;
   }
 
   /** What the member may still do now (for /quota). */

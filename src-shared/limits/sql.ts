@@ -105,11 +105,26 @@ function consumeOne(row: ConsumeRow, now: Date | null, maxWaiting: number): SqlS
 }
 
 function consumeMany(rows: readonly ConsumeRow[], now: Date | null, maxWaiting: number): SqlStatement {
-  const col = <K extends keyof ConsumeRow>(k: K) => rows.map((r) => r[k]);
+  return {
+    text: `with ${consumeManyCtes()}
+      select r.user_id as "userId", t.user_id is not null as admitted, t.active - 1 as "activeBefore", c.waiting, c.t as now
+      from req r cross join c left join taken t on t.user_id = r.user_id
+      order by r.ord`,
+    values: consumeManyValues(rows, now, maxWaiting),
+    name: 'limits.consume',
+  };
+}
+
+/**
+ * The general consume's CTEs, parameters $1–$8 (consumeManyValues): req (the requests, ord from
+ * 1 in the order of rows), c (clock t and line waiting), taken (the admitted users, with
+ * their active count including this request). For a statement that acts on its admissions in the
+ * same round trip (enqueueStatement); the same rules as consume.
+ */
+export function consumeManyCtes(): string {
   const of = (field: string) => `(select r.${field} from req r where r.user_id = excluded.user_id)`;
   const own = { perMinute: 'r.per_minute', perHour: 'r.per_hour', perDay: 'r.per_day', maxActive: 'r.max_active' };
-  return {
-    text: `with req as (
+  return `req as (
         select * from unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[]) with ordinality
           as r(user_id, images, per_minute, per_hour, per_day, max_active, ord)
       ),
@@ -120,13 +135,12 @@ function consumeMany(rows: readonly ConsumeRow[], now: Date | null, maxWaiting: 
         where ($8::int = 0 or c.waiting < $8::int) and ${fitsEmpty('r.images', own)}
         order by r.user_id
         ${consumeOnConflict({ perMinute: of('per_minute'), perHour: of('per_hour'), perDay: of('per_day'), maxActive: of('max_active') })}
-      )
-      select r.user_id as "userId", t.user_id is not null as admitted, t.active - 1 as "activeBefore", c.waiting, c.t as now
-      from req r cross join c left join taken t on t.user_id = r.user_id
-      order by r.ord`,
-    values: [col('userId'), col('images'), col('perMinute'), col('perHour'), col('perDay'), col('maxActive'), now, maxWaiting],
-    name: 'limits.consume',
-  };
+      )`;
+}
+
+export function consumeManyValues(rows: readonly ConsumeRow[], now: Date | null, maxWaiting: number): unknown[] {
+  const col = <K extends keyof ConsumeRow>(k: K) => rows.map((r) => r[k]);
+  return [col('userId'), col('images'), col('perMinute'), col('perHour'), col('perDay'), col('maxActive'), now, maxWaiting];
 }
 
 export function usageOf(userIds: readonly string[]): SqlStatement {

@@ -12,7 +12,7 @@ const modelsOf = (g: NewGeneration) => [{ kind: 'checkpoint', fileName: g.checkp
 
 /**
  * Checks requests against their guild's moderation (pause, blocklist, models switched off, models
- * limited to roles) in the enqueue transaction, before anything is counted or queued. Two
+ * limited to roles) in the enqueue, before anything is counted or queued (enqueueMany). Two
  * statements for the whole batch. Returns the refusal per request (null = may go on).
  */
 export async function screenGenerations(db: Db, items: readonly ScreenItem[]): Promise<(ModerationError | null)[]> {

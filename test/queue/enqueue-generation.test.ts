@@ -2,7 +2,10 @@ import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { enqueueGeneration } from '#shared/generation/enqueue.ts';
+import { enqueueMany } from '#shared/generation/enqueue-many.ts';
+import { Limiter } from '#shared/limits/limiter.ts';
 import { startBoss } from '#shared/queue/boss.ts';
+import { jobInsertSql } from '#shared/queue/job-insert-sql.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 
@@ -36,6 +39,27 @@ describe('enqueueGeneration', () => {
     expect(await countJobs(a.generation.id)).toBe(1);
     const job = await boss.getJobById('generate', a.jobId);
     expect(job?.data).toEqual({ generationId: a.generation.id });
+  });
+
+  test("pg-boss's insert statement for the generate queue can be embedded: the enqueue is one statement", async () => {
+    // Null would send every enqueue down the transaction of several round trips (a pg-boss upgrade that changed its statement).
+    const sql = await jobInsertSql(boss, 'generate');
+    expect(sql).toMatch(/^\s*insert into pgboss\.\w+/i);
+    const a = await enqueueGeneration(tdb.pool, boss, input({ userId: '100000000000000055' }));
+    const job = await boss.getJobById('generate', a.jobId);
+    expect(job).toMatchObject({ data: { generationId: a.generation.id }, retryLimit: 3, deadLetter: 'generate-dead', priority: 0 });
+    expect(a.generation.chargedAt).toBeInstanceOf(Date);
+  });
+
+  test('a user twice in one enqueueMany takes the transaction (the limiter checks them one after another): both queued, priorities 0 and -1', async () => {
+    const twice = '100000000000000066';
+    const items = [input({ userId: twice }), input({ userId: '100000000000000067' }), input({ userId: twice })].map((g) => ({ input: g, roleIds: [] }));
+    const results = await enqueueMany(tdb.pool, boss, Limiter.unlimited(), items);
+    const queued = results.map((r) => (r instanceof Error ? r : r.jobId));
+    const { rows } = await tdb.pool.query<{ id: string; priority: number }>(`select id, priority from pgboss.job where id = any($1::uuid[])`, [queued]);
+    const priority = new Map(rows.map((r) => [r.id, r.priority]));
+    expect(queued.map((id) => priority.get(id as string))).toEqual([0, 0, -1]);
+    expect((await tdb.pool.query(`select count(*)::int as n from generation where id = any($1::uuid[])`, [items.map((i) => i.input.id)])).rows[0].n).toBe(3);
   });
 
   test('an invalid row (bad seed) creates no job, and the limiter\'s consume is rolled back with it', async () => {

@@ -1,5 +1,5 @@
 import type { PgBoss } from 'pg-boss';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { generationInput } from '../support/generation-fixture.ts';
@@ -45,7 +45,7 @@ describe('GenerationEnqueuer', () => {
     expect(rows.every((r) => r.retry_limit === 3 && r.dead_letter === 'generate-dead' && r.heartbeat_seconds === 10)).toBe(true);
   });
 
-  test("fair priority inside a shared transaction: one user's k-th request gets -k", async () => {
+  test("fair priority through the enqueuer: one user's k-th request gets -k", async () => {
     const enqueuer = new GenerationEnqueuer(tdb.pool, boss, { maxInFlight: 1 });
     const heavy = user(900);
     const inputs = [...Array.from({ length: 4 }, () => generationInput({ userId: heavy })), generationInput({ userId: user(901) })];
@@ -53,6 +53,32 @@ describe('GenerationEnqueuer', () => {
     const { rows } = await tdb.pool.query<{ id: string; priority: number }>(`select id, priority from pgboss.job where name = 'generate'`);
     const priority = new Map(rows.map((r) => [r.id, r.priority]));
     expect(results.map((r) => priority.get(r.jobId))).toEqual([0, -1, -2, -3, 0]);
+  });
+
+  test("a user's second request of a burst goes in a later batch, so every batch is one statement", async () => {
+    const enqueuer = new GenerationEnqueuer(tdb.pool, boss, { maxInFlight: 1 });
+    const statements: string[] = [];
+    const query = tdb.pool.query.bind(tdb.pool);
+    const spy = vi.spyOn(tdb.pool, 'query').mockImplementation(((q: unknown, ...rest: unknown[]) => {
+      if (typeof q === 'object' && q && 'name' in q && typeof q.name === 'string') statements.push(q.name);
+      return (query as (...a: unknown[]) => unknown)(q, ...rest);
+    }) as never);
+    try {
+      const inputs = [user(700), user(700), user(701), user(700)].map((u) => generationInput({ userId: u }));
+      const results = await Promise.all(inputs.map((g) => enqueuer.enqueue(g)));
+      const { rows } = await tdb.pool.query<{ id: string; priority: number; queue_priority: number }>(
+        `select j.id, j.priority, g.queue_priority from pgboss.job j join generation g on g.id = (j.data->>'generationId')::uuid where j.name = 'generate'`,
+      );
+      const byJob = new Map(rows.map((r) => [r.id, r]));
+      expect(results.map((r) => byJob.get(r.jobId)?.priority)).toEqual([0, -1, 0, -2]);
+      expect(results.map((r) => byJob.get(r.jobId)?.queue_priority)).toEqual([0, -1, 0, -2]);
+    } finally {
+      spy.mockRestore();
+    }
+    // Three batches (user 700 three times), each one enqueue statement; no transaction of several.
+    expect(statements.filter((n) => n.startsWith('generation.enqueue-'))).toHaveLength(3);
+    expect(statements).not.toContain('limits.consume');
+    expect(statements).not.toContain('generation.insert-joined');
   });
 
   test('one bad request in a shared transaction fails alone; the others are queued', async () => {
