@@ -1,15 +1,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { sendJob } from '#shared/queue/send.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
-import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
+import { newGeneration as newGenerationFor, startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 
 let tdb: TestDatabase;
 let discord: DiscordSim;
 let comfy: ComfySim;
 let h: SchedulerHarness;
-// The first generation's download is held here until the test lets it go.
+// The next generation to reach mid-download (while `holdNext`) is held there until the test lets it go.
+let holdNext = false;
 let heldId: string | undefined;
 let holding!: () => void;
 const held = new Promise<void>((resolve) => (holding = resolve));
@@ -24,7 +27,8 @@ beforeAll(async () => {
     tdb, discord, comfyUrls: [comfy.url],
     __test__: {
       checkpoint: async (name, id) => {
-        if (name !== 'mid-download' || (heldId && heldId !== id)) return;
+        if (name !== 'mid-download' || !holdNext) return;
+        holdNext = false;
         heldId = id;
         holding();
         await released;
@@ -45,6 +49,7 @@ const pending = async () => ((await (await fetch(`${comfy.url}/queue`)).json()) 
 
 describe('a prompt ComfyUI reported finished gives up its slot while its outputs are stored', () => {
   test('depth 1: the next prompt runs while the last one is still being stored, never two at once; each delivered once', { timeout: 60_000 }, async () => {
+    holdNext = true;
     const a = (await h.enqueue({ steps: 2 })).generation;
     await held;
     expect(heldId).toBe(a.id);
@@ -74,5 +79,23 @@ describe('a prompt ComfyUI reported finished gives up its slot while its outputs
     // One at a time on the GPU: each run started after the one before it finished.
     const runs = [...comfy.executions].sort((x, y) => x.startedAt - y.startedAt);
     for (let i = 1; i < runs.length; i++) expect(runs[i]!.startedAt).toBeGreaterThanOrEqual(runs[i - 1]!.finishedAt!);
+  });
+
+  test('resumed after its prompt finished and its slot was given up, but ComfyUI lost it: placed again under a new prompt id, not resubmitted beside whatever took the slot', { timeout: 60_000 }, async () => {
+    const instanceId = (await tdb.pool.query<{ id: number }>('select id from comfy_instance')).rows[0]!.id;
+    const g = await h.repo.create(newGenerationFor(discord));
+    const lost = randomUUID();
+    // Left by a dead scheduler after ComfyUI reported the prompt finished; ComfyUI then restarted (it knows nothing of it).
+    await tdb.pool.query(
+      `update generation set status = 'running', comfy_instance_id = $2, comfy_prompt_id = $3, finished_prompt_id = $3, generate_job_id = $4, started_at = now() where id = $1`,
+      [g.id, instanceId, lost, randomUUID()],
+    );
+    await sendJob(h.scheduler.boss, 'generate', { generationId: g.id });
+    const done = await h.waitFor(g.id, ['succeeded'], { delivered: true, timeoutMs: 30_000 });
+    expect(done.comfyPromptId).not.toBe(lost);
+    expect(comfy.executions.filter((e) => e.promptId === done.comfyPromptId)).toHaveLength(1);
+    expect(comfy.executions.some((e) => e.promptId === lost)).toBe(false);
+    const abandoned = await tdb.pool.query('select 1 from abandoned_prompt where prompt_id = $1 and generation_id = $2', [lost, g.id]);
+    expect(abandoned.rowCount).toBe(1);
   });
 });
