@@ -1,11 +1,14 @@
+import type { ImageRef } from '#shared/comfyui/api-types.ts';
 import type { ComfyClient } from '#shared/comfyui/client.ts';
 import { followPrompt } from '#shared/comfyui/follow-prompt.ts';
 import type { PromptOutcome } from '#shared/comfyui/prompt-outcome.ts';
 import { ComfyValidationError } from '#shared/comfyui/validation-error.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import type { InstanceRow } from '#shared/db/sql/instances.ts';
+import { markPromptFinished, promptFinishedBefore } from '#shared/db/sql/prompt-finished.ts';
 import { generationPlacedBy, takeOverGeneration } from '#shared/db/sql/slots.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
+import { isTerminal } from '#shared/generation/status.ts';
 import { holdIfPaused as holdIfPausedSql } from '#shared/moderation/sql.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import { announceLineMoved } from '#shared/queue/send-live.ts';
@@ -13,8 +16,9 @@ import type { GenerateContext, JobDefinition, JobHelpers } from '../context.ts';
 import { isSettled, lookupPrompt } from '../comfy/follow.ts';
 import { buildChecked } from '../generation/checked-workflow.ts';
 import { readInitImage, uploadInitImage } from '../generation/init-image.ts';
-import { leaveInstance, loadInstance, probeUnhealthy, recordRun } from '../generation/instance-state.ts';
+import { leaveInstance, loadInstance, probeUnhealthy, recordRun, requeue } from '../generation/instance-state.ts';
 import { stepTimer } from '../generation/step-timer.ts';
+import { OutputsBehind } from '../generation/outputs-behind.ts';
 import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimNextWaiting, outlookOf, type Claim } from '../placement.ts';
@@ -61,9 +65,13 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // saw them placed by us), so this job stays until each is placed again or settled.
     const adopted = new Set<string>();
     // Generations placed under this job id are run to the end here, so one is left over only from
-    // an earlier attempt of this job, after a take-over, or when a run handed one back still
-    // placed (its prompt lost there): only then is it looked for, until none is left.
-    let mayOwn = true;
+    // an earlier attempt of this job (pg-boss counts every start after the first in retryCount),
+    // after a take-over, or when a run handed one back still placed (its prompt lost there): only
+    // then is it looked for, until none is left.
+    let mayOwn = helpers.retryCount > 0;
+    // Ours once seen ended (or run to its end here): an ended generation never changes again, so it
+    // is not read again on every turn.
+    let ownEnded = false;
     const moved = (id: string, result: 'done' | 'requeued') => {
       if (result === 'requeued') mayOwn = true;
       if (result === 'requeued' && id !== generationId) adopted.add(id);
@@ -74,51 +82,67 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     const handlerStarted = Date.now();
     let lastProbe = 0;
     let ranSomething = false;
+    const behind = new OutputsBehind();
     // However it ends, the job may have taken a wake-up meant for a freed slot (SlotSignal wakes one
     // waiter per signal): pass it on, so the slot is not left to the fallback poll.
     try {
       for (;;) {
         helpers.signal.throwIfAborted();
+        behind.throwIfFailed();
         const owned = mayOwn ? await placedBy(ctx, helpers.jobId) : undefined;
         if (owned) {
           ranSomething = true;
-          moved(owned.id, await resume(ctx, owned, helpersFor(helpers, owned)));
+          const result = await resume(ctx, owned, helpersFor(helpers, owned));
+          if (result === 'done' && owned.id === generationId) ownEnded = true;
+          moved(owned.id, result);
           continue;
         }
         mayOwn = false;
         const seen = ctx.slots.version;
-        const g = await waitingOne(repo, generationId, adopted);
-        if (g.status === 'cancel_requested' && !g.comfyPromptId) {
-          await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
-          continue;
+        // Within the keep-serving time the job claims first and reads its own generation only when
+        // the claim found nothing: what it claims (the most deserving) does not depend on whether its
+        // own still waits, only whether it then waits or ends does.
+        const serving = Date.now() - handlerStarted <= keepServingMs;
+        let claim = serving ? await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots) : undefined;
+        let waiting: GenerationRow | undefined;
+        if (!claim) {
+          const g = await waitingOne(repo, generationId, ownEnded, adopted);
+          if (g?.id === generationId && isTerminal(g.status)) ownEnded = true;
+          if (g?.status === 'cancel_requested' && !g.comfyPromptId) {
+            await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
+            continue;
+          }
+          if (g?.status === 'queued' && (await holdIfPaused(ctx, g))) {
+            helpers.logger.info({ guildId: g.guildId }, 'guild paused: generation held until it resumes');
+            return;
+          }
+          // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
+          if (g && isPlaced(g) && (await takeOver(ctx, g.id, helpers.jobId))) {
+            mayOwn = true;
+            continue;
+          }
+          // Ours started or ended elsewhere: keep running whoever deserves a free slot for a while, as a
+          // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
+          // woken only by new work). Bounded, so that a job stays far inside its expiry.
+          waiting = g?.status === 'queued' ? g : undefined;
+          if (!waiting && ranSomething && !serving) return;
+          claim = (serving ? undefined : await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots))
+            ?? (!waiting && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
         }
-        if (g.status === 'queued' && (await holdIfPaused(ctx, g))) {
-          helpers.logger.info({ guildId: g.guildId }, 'guild paused: generation held until it resumes');
-          return;
-        }
-        // Placed by another job: its work while that job lives; ours (resumed above) once it is gone.
-        if (isPlaced(g) && (await takeOver(ctx, g.id, helpers.jobId))) {
-          mayOwn = true;
-          continue;
-        }
-        // Ours started or ended elsewhere: keep running whoever deserves a free slot for a while, as a
-        // job that ends leaves its worker idle for pg-boss's polling interval (the generate queue is
-        // woken only by new work). Bounded, so that a job stays far inside its expiry.
-        if (g.status !== 'queued' && ranSomething && Date.now() - handlerStarted > keepServingMs) return;
-        const claim = (await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots))
-          ?? (g.status !== 'queued' && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
-        if (!claim && g.status !== 'queued') return;
         if (claim) {
           ranSomething = true;
           // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
           // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
           void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
-          moved(claim.generation.id, await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true));
+          const result = await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true, behind);
+          if (result === 'done' && claim.generation.id === generationId) ownEnded = true;
+          moved(claim.generation.id, result);
           continue;
         }
-        const { outlook, unhealthy } = await outlookOf(ctx.db, g);
+        if (!waiting) return;
+        const { outlook, unhealthy } = await outlookOf(ctx.db, waiting);
         if (outlook === 'no_instance_has_models') {
-          await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(g)}. Pick another model or ask an operator to install it.`));
+          await settle(ctx.pool, ctx.boss, waiting.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(waiting)}. Pick another model or ask an operator to install it.`));
           return;
         }
         if (outlook === 'unavailable' && Date.now() - lastProbe > probeEveryMs) {
@@ -129,8 +153,10 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : fallbackWaitMs, helpers.signal);
       }
     } finally {
+      await behind.drain();
       ctx.slots.passOn();
     }
+    behind.throwIfFailed();
   },
 };
 
@@ -154,10 +180,13 @@ async function claimWhenIdle(ctx: GenerateContext, helpers: JobHelpers, seen: nu
   }
 }
 
-/** Ours while it waits; else the first adopted generation still waiting for a slot. */
-async function waitingOne(repo: GenerationRepository, generationId: string, adopted: Set<string>): Promise<GenerationRow> {
-  const own = await repo.get(generationId);
-  if (own.status === 'queued' || own.status === 'cancel_requested') return own;
+/**
+ * Ours while it waits; else the first adopted generation still waiting for a slot; else ours as
+ * read, or undefined once it is known to have ended (it is not read again).
+ */
+async function waitingOne(repo: GenerationRepository, generationId: string, ownEnded: boolean, adopted: Set<string>): Promise<GenerationRow | undefined> {
+  const own = ownEnded ? undefined : await repo.get(generationId);
+  if (own && (own.status === 'queued' || own.status === 'cancel_requested')) return own;
   for (const id of adopted) {
     const g = await repo.get(id);
     if (g.status === 'queued' || (g.status === 'cancel_requested' && !g.comfyPromptId)) return g;
@@ -209,6 +238,12 @@ async function resume(ctx: GenerateContext, g: GenerationRow, helpers: JobHelper
       await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
       return 'done';
     }
+    // It had finished there and given up its slot, which another prompt may hold now: submitting it
+    // again would pass the instance's depth, so it goes back to placement.
+    if (await finishedBefore(ctx, g.id)) {
+      await requeue(ctx, g);
+      return 'requeued';
+    }
     return run(ctx, g, instance, helpers, true);
   }
   if (!isSettled(state)) return run(ctx, g, instance, helpers, false);
@@ -217,7 +252,10 @@ async function resume(ctx: GenerateContext, g: GenerationRow, helpers: JobHelper
   return 'done';
 }
 
-async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, helpers: JobHelpers, submit: boolean): Promise<'done' | 'requeued'> {
+/** `behind`: where a success's outputs may be stored while the job goes on (see OutputsBehind). */
+async function run(
+  ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, helpers: JobHelpers, submit: boolean, behind?: OutputsBehind,
+): Promise<'done' | 'requeued'> {
   const log = helpers.logger.child({ promptId: g.comfyPromptId, instance: instance.name });
   const client = ctx.instances.client(instance.baseUrl);
   if (submit) {
@@ -295,10 +333,20 @@ async function run(ctx: GenerateContext, g: GenerationRow, instance: InstanceRow
     }
     // Never started there (a restart lost its queue): the stored prompt id is free to submit again.
     log.warn('instance lost the prompt (restart?); submitting it again');
-    return submit ? 'requeued' : run(ctx, g, instance, helpers, true);
+    return submit ? 'requeued' : run(ctx, g, instance, helpers, true, behind);
   }
-  await finish(ctx, g, instance, client, outcome, helpers, steps.secondsPerStep());
+  await finish(ctx, g, instance, client, outcome, helpers, steps.secondsPerStep(), behind);
   return 'done';
+}
+
+async function markFinished(ctx: GenerateContext, g: GenerationRow): Promise<void> {
+  const stmt = markPromptFinished(g.id, g.comfyPromptId!);
+  await ctx.db.executeSql(stmt.text, stmt.values, stmt.name);
+}
+
+async function finishedBefore(ctx: GenerateContext, id: string): Promise<boolean> {
+  const stmt = promptFinishedBefore(id);
+  return (await ctx.db.executeSql<{ finished: boolean }>(stmt.text, stmt.values)).rows[0]?.finished ?? false;
 }
 
 async function cancelWanted(ctx: GenerateContext, id: string): Promise<boolean> {
@@ -307,7 +355,11 @@ async function cancelWanted(ctx: GenerateContext, id: string): Promise<boolean> 
 
 async function finish(
   ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, client: ComfyClient, outcome: PromptOutcome, helpers: JobHelpers, secondsPerStep: number | null,
+  behind?: OutputsBehind,
 ): Promise<void> {
+  // Finished on ComfyUI: its slot is free for the next prompt while the outputs are stored (a crash
+  // from here on resumes from the stored prompt id all the same).
+  if (outcome.status === 'success') await markFinished(ctx, g);
   await ctx.__test__?.checkpoint?.('after-finish', g.id);
   if (outcome.status === 'interrupted') {
     const wanted = await cancelWanted(ctx, g.id);
@@ -321,7 +373,15 @@ async function finish(
     return;
   }
   if (outcome.status !== 'success') return;
-  const outputs = await storeWithRetry(ctx, g, client, outcome.images, helpers);
+  const store = () => storeAndSettle(ctx, g, instance, client, outcome.images, helpers, secondsPerStep);
+  if (behind) await behind.add(store);
+  else await store();
+}
+
+async function storeAndSettle(
+  ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, client: ComfyClient, images: ImageRef[], helpers: JobHelpers, secondsPerStep: number | null,
+): Promise<void> {
+  const outputs = await storeWithRetry(ctx, g, client, images, helpers);
   if (!outputs) return;
   await recordRun(ctx, instance, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);

@@ -66,6 +66,9 @@ export const GenerationEntity = defineEntity({
     comfyPromptId: p.uuid().nullable().unique(),
     // The pg-boss job that placed it: lets slot accounting tell live work from a dead worker's.
     generateJobId: p.uuid().nullable(),
+    // The prompt id ComfyUI reported finished: while it equals comfyPromptId the outputs are being
+    // stored and the prompt no longer holds a slot on its instance (inFlightOfInstance).
+    finishedPromptId: p.uuid().nullable(),
     errorCode: p.string().length(64).nullable(),
     errorMessage: p.text().nullable(),
     attempts: p.integer().default(0),

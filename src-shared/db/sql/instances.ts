@@ -62,11 +62,13 @@ export function selectInstance(id: number): SqlStatement {
 /**
  * Generations submitted to instance `i` (or about to be) by a job that is still active: a dead
  * scheduler's leftovers (job back in `retry`) do not hold slots, or live workers would wait forever
- * for slots only a retry can free.
+ * for slots only a retry can free. A prompt ComfyUI reported finished (finished_prompt_id names the
+ * current prompt) is no longer in ComfyUI's queue: its outputs are being stored, its slot is free.
  */
 export const inFlightOfInstance = `(select count(*)::int from generation g
     left join pgboss.job j on j.name = 'generate' and j.id = g.generate_job_id
     where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')
+      and g.finished_prompt_id is distinct from g.comfy_prompt_id
       and (g.generate_job_id is null or j.state = 'active'))`;
 
 /**
