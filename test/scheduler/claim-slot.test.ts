@@ -123,4 +123,24 @@ describe('claimNextWaiting (one statement: the claim function)', () => {
     expect(await claimNextWaiting(tdb.pool, randomUUID())).toBeUndefined();
     expect((await repo().get(waitingOne.id)).status).toBe('queued');
   });
+
+  test('the most deserving request is claimed even while another writer holds its row (it is waited for, not skipped)', async () => {
+    await addInstance('a');
+    await claimNextWaiting(tdb.pool, randomUUID());
+    const light = await enqueue();
+    const heavy = await enqueue({ queuePriority: -2 });
+    const holder = await tdb.pool.connect();
+    try {
+      // As line-update does when it stores the places it computed: a short row lock on queued rows.
+      await holder.query('begin');
+      await holder.query('update generation set updated_at = now() where id = $1', [light.id]);
+      const claiming = claimNextWaiting(tdb.pool, randomUUID());
+      await new Promise((r) => setTimeout(r, 200));
+      await holder.query('commit');
+      expect((await claiming)!.generation.id).toBe(light.id);
+      expect((await repo().get(heavy.id)).status).toBe('queued');
+    } finally {
+      holder.release();
+    }
+  });
 });

@@ -50,7 +50,7 @@ const frontsOf = (free: string) => `checkpoints as (
             and exists (select 1 from ${free} f where ${runsOn('g', 'f.id')})
           order by g.checkpoint, g.queue_priority desc, g.created_at, g.id
           -- One more than there can be concurrent claimers (each holds one instance's lock, and each
-          -- row-locks one request): the rows others skip-lock can never hide the next in line.
+          -- row-locks one request): the rows other claims take meanwhile (passed over after waiting for them) can never hide the next in line.
           limit (select count(*) + 1 from comfy_instance)) w)`;
 
 /**
@@ -105,7 +105,12 @@ export function claimOnSql(instanceId: string): string {
         where ${waitingInFairOrder}
         order by w.queue_priority desc, w.created_at, w.id
         limit 1
-        for update of g skip locked)
+        -- Not skip locked: a queued row is also locked briefly by writers that are not claims (the
+        -- line's places, live edits, a pause's hold), and skipping it would hand the slot to whoever
+        -- comes next in line: unfair. Waiting is short (those writers commit at once, and none of
+        -- them waits on an instance), and a row another claim took fails the recheck after the wait,
+        -- so the next in line is locked instead.
+        for update of g)
       select n.waiting_id from next n`;
 }
 
