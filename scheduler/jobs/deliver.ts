@@ -6,9 +6,10 @@ import { markDelivered } from '#shared/db/sql/delivery.ts';
 import { selectForLiveEdit } from '#shared/db/sql/line.ts';
 import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/render/result-message.ts';
 import { renderResultPage } from '#shared/render/result-page.ts';
+import type { LinePlace } from '#shared/generation/line-place.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
-import { editLiveMessage, type LiveRow } from '../generation/live-message.ts';
+import { claimLiveEdits, sendClaimedEdit, type LiveEdit, type LiveRow } from '../generation/live-message.ts';
 import { sendThumbnails } from './thumbnail.ts';
 
 // Editing through the interaction token needs it to outlive the request; leave a margin.
@@ -18,10 +19,12 @@ type Payload = JobPayload<'deliver'>;
 
 /**
  * What the deliveries of one fetched batch share: their rows, read in one statement before they
- * run, and the endings posted, recorded as delivered in one statement once all of them ran.
+ * run, the live edits claimed for them in one statement (taken by the job that sends each), and
+ * the endings posted, recorded as delivered in one statement once all of them ran.
  */
 export interface DeliverBatch {
   rows: Map<string, LiveRow>;
+  live: Map<string, LiveEdit>;
   delivered: { g: GenerationRow; kind: Payload['kind']; files: number; logger: JobHelpers['logger'] }[];
 }
 
@@ -36,7 +39,7 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     async start(ctx, payloads) {
       const rows = await readRows(ctx, [...new Set(payloads.map((p) => p.generationId))]);
       await sendThumbnails(ctx, resultsToDeliver(payloads, rows));
-      return { rows, delivered: [] };
+      return { rows, live: await claimLiveEdits(ctx, liveEditsOf(payloads, rows)), delivered: [] };
     },
     // A crash (or a failed write) after a post and before this runs delivers that ending again on
     // the retry, as it would between a post and its own write: an edit lands the same message, a
@@ -55,7 +58,11 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
       if (row) await sendThumbnails(ctx, resultsToDeliver([{ generationId, kind }], new Map([[row.id, row]])));
     }
     if (kind === 'live' || kind === 'progress') {
-      if (row) await editLiveMessage(ctx, row, place, (body) => editInPlace(ctx, row, body));
+      const live = batch ? batch.live : row ? await claimLiveEdits(ctx, liveEditsOf([{ generationId, kind, place }], new Map([[row.id, row]]))) : undefined;
+      const edit = live?.get(generationId);
+      // Taken, so that a second job of the same message in one batch cannot send it again.
+      live?.delete(generationId);
+      if (row && edit) await sendClaimedEdit(ctx, row.id, edit, (body) => editInPlace(ctx, row, body));
       return;
     }
     const g: GenerationRow | undefined = row;
@@ -85,6 +92,13 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     }
   },
 };
+
+function liveEditsOf(payloads: Payload[], rows: Map<string, LiveRow>): { g: LiveRow; known?: LinePlace }[] {
+  return payloads.flatMap((p) => {
+    const g = p.kind === 'live' || p.kind === 'progress' ? rows.get(p.generationId) : undefined;
+    return g ? [{ g, ...(p.place ? { known: p.place } : {}) }] : [];
+  });
+}
 
 /** The successes about to be delivered: their thumbnails are enqueued first (see sendThumbnails). */
 function resultsToDeliver(payloads: Payload[], rows: Map<string, GenerationRow>): GenerationRow[] {
