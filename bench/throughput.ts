@@ -5,7 +5,7 @@
 // (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
 // thumbnail and the delivery, up to the last of these jobs (its generate job included) completing.
 // BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there.
-//   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=1: see withReplies)
+//   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=0: requests without a reply, see withReplies)
 import { randomUUID } from 'node:crypto';
 import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
 import { createPool } from '#shared/db/pool.ts';
@@ -81,10 +81,10 @@ async function ours(url: string) {
   await new Promise((r) => setTimeout(r, 2000));
   const producer = await startBoss(url, { supervise: false });
   producer.on('error', () => {});
-  // BENCH_REPLIES=1: each request a deferred /imagine as the bot leaves it, so live edits and results
-  // edit a real reply in the stand-in (as in production). Without it there is no message to edit: a
-  // live edit forgets what it claimed, and the next line move sends it again.
-  const inputs = process.env.BENCH_REPLIES ? await withReplies(discord) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
+  // Each request a deferred /imagine as the bot leaves it, so live edits and results edit a real reply
+  // in the stand-in (as in production). BENCH_REPLIES=0: no message to edit (a live edit forgets what
+  // it claimed, and the next line move sends it again), as this bench ran before.
+  const inputs = process.env.BENCH_REPLIES !== '0' ? await withReplies(discord) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
   const before = await scheduler.counters();
   const enqueuer = new GenerationEnqueuer(pool, producer);
   await Promise.all(inputs.map((input) => enqueuer.enqueue(input as never)));
