@@ -88,7 +88,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     let looked = ctx.slots.version;
     const claim = (finished?: FinishedPrompt) => {
       looked = ctx.slots.version;
-      return claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots, finished);
+      return claimNextWaiting(ctx.claimPool, helpers.jobId, ctx.slots, finished);
     };
     try {
       for (;;) {
@@ -380,9 +380,9 @@ async function finish(
 ): Promise<void> {
   // Finished on ComfyUI: its slot is free for the next prompt while the outputs are stored (a crash
   // from here on resumes from the stored prompt id all the same). With the store going behind, the
-  // job's next claim gives the slot up (in its own transaction, see claimNextWaiting) unless a store
-  // still runs behind (the job would wait for it first).
-  if (outcome.status === 'success' && behind?.idle) behind.handOff(g.id, g.comfyPromptId!);
+  // job's next claim gives the slot up (in its own transaction, see claimNextWaiting) unless stores
+  // behind are full (the job would wait for them first).
+  if (outcome.status === 'success' && behind && !behind.full) behind.handOff(g.id, g.comfyPromptId!);
   else if (outcome.status === 'success') await markFinished(ctx, { id: g.id, promptId: g.comfyPromptId! });
   await ctx.__test__?.checkpoint?.('after-finish', g.id);
   if (outcome.status === 'interrupted') {
