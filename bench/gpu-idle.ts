@@ -58,7 +58,10 @@ async function anchor() {
 async function ours(url: string, depth: number) {
   const sims = await startSims();
   const discord = await startDiscordSim();
-  const scheduler = await startBenchScheduler(await schedulerEnvFor(url, discord, sims.map((s) => s.url)));
+  // The worker count follows the farm's slots when the scheduler starts, before the depth below is
+  // set: give it the slots of this depth, as a scheduler started at that depth would have.
+  const env = { ...(await schedulerEnvFor(url, discord, sims.map((s) => s.url))), SCHEDULER_GENERATE_CONCURRENCY: String(Math.max(2, instances * depth)) };
+  const scheduler = await startBenchScheduler(env);
   const pool = createPool(url);
   await pool.query(`update comfy_instance set max_queue_depth = $1`, [depth]);
   const total = instances * perInstance;

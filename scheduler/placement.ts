@@ -15,9 +15,16 @@ export interface Claim {
 
 type Candidate = InstanceCandidate & InstanceRow;
 
-/** Something to wake when a claim succeeded (SlotSignal): a slot may still be free for another waiter. */
+/** Wakes the next waiter (SlotSignal); `version` counts the signals received. */
 export interface ClaimWaker {
+  readonly version: number;
   passOn(): void;
+}
+
+/** The caller's generation whose current prompt ComfyUI reported finished: its slot is given up in the claim's transaction. */
+export interface FinishedPrompt {
+  id: string;
+  promptId: string;
 }
 
 // An instance found full under its lock (its count was stale) or with nothing it can run: try the
@@ -38,14 +45,29 @@ const undefinedFunction = '42883';
  * in SQL, across every scheduler process: the slot never goes to whichever job happened to poll first.
  * A claim row-locks the one instance it fills (skipping those others are filling) and re-counts its
  * work under that lock, so claims on different instances, in any process, never wait for each other.
- * Undefined: no free slot, or nothing waiting fits one. On success `waker` wakes one more waiter.
+ * Undefined: no free slot, or nothing waiting fits one. `finished`: the caller's own prompt that
+ * ComfyUI reported finished, its slot given up in the same transaction (and not announced to other
+ * waiters: this claim looks at it first; the function announces it when it takes no slot).
+ *
+ * When to wake the next waiter (`waker`), so that a free slot with waiting work is never left to the
+ * fallback poll, yet no waiter is woken for nothing. Every change that frees a slot or adds work
+ * either commits a NOTIFY (one waiter wakes and claims, in a snapshot after that commit) or is this
+ * claim's own mark (seen by its own statements). A claim covers what its snapshot saw: if it took a
+ * slot and reports `more` (another instance was free with work, or its instance has room and more
+ * fits it), the next waiter looks. What the snapshot may have missed arrived as a signal during the
+ * claim (its NOTIFY follows its commit): a signal received since `version` was read before the claim
+ * is passed on too. A claim that took nothing passes nothing on: its caller waits from the version read
+ * before the claim (SlotSignal.wait returns at once when it moved) and so looks again itself.
  */
-export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: ClaimWaker): Promise<Claim | undefined> {
+export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: ClaimWaker, finished?: FinishedPrompt): Promise<Claim | undefined> {
+  const since = waker?.version;
   for (let retry = 0; ; retry++) {
-    const claim = await claimAttempt(pool, jobId);
-    if (claim !== 'contended' || retry >= contendedRetries) {
-      if (claim && claim !== 'contended') waker?.passOn();
-      return claim === 'contended' ? undefined : claim;
+    // The mark goes with the first attempt only (it commits whatever the attempt finds).
+    const result = await claimAttempt(pool, jobId, retry === 0 ? finished : undefined);
+    if (result !== 'contended' || retry >= contendedRetries) {
+      if (!result || result === 'contended') return undefined;
+      if (result.more || waker?.version !== since) waker?.passOn();
+      return result.claim;
     }
     await delay(contendedDelayMs);
   }
@@ -57,8 +79,8 @@ export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: Cla
  * trying up to `instancesTriedPerClaim` instances, all in the statement's own transaction. Creates
  * the function first when this database does not have this version's yet.
  */
-async function claimAttempt(pool: pg.Pool, jobId: string): Promise<Claim | 'contended' | undefined> {
-  const stmt = claimSlot(jobId, randomUUID(), instancesTriedPerClaim, randomInt(waitingShards));
+async function claimAttempt(pool: pg.Pool, jobId: string, finished?: FinishedPrompt): Promise<{ claim: Claim; more: boolean } | 'contended' | undefined> {
+  const stmt = claimSlot(jobId, randomUUID(), instancesTriedPerClaim, randomInt(waitingShards), finished);
   const query = { name: stmt.name, text: stmt.text, values: stmt.values, rowMode: 'array' as const };
   const result = await pool.query<unknown[]>(query).catch(async (err: unknown) => {
     if ((err as { code?: string }).code !== undefinedFunction) throw err;
@@ -73,7 +95,10 @@ async function claimAttempt(pool: pg.Pool, jobId: string): Promise<Claim | 'cont
   const names = result.fields.map((f) => f.name);
   const separator = names.indexOf(claimSlotSeparator);
   const record = (from: number, to: number) => Object.fromEntries(names.slice(from, to).map((name, k) => [name, row![from + k]]));
-  return { generation: record(1, separator) as unknown as GenerationRow, instance: record(separator + 1, names.length) as unknown as InstanceRow };
+  return {
+    claim: { generation: record(2, separator) as unknown as GenerationRow, instance: record(separator + 1, names.length) as unknown as InstanceRow },
+    more: row![1] === true,
+  };
 }
 
 export type Outlook = Extract<Placement, { ok: false }>['reason'] | 'placeable';

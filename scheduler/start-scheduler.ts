@@ -69,6 +69,9 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   const farmSlots = Math.max(2, instances.reduce((sum, i) => sum + i.maxQueueDepth, 0));
   const generateConcurrency = config.SCHEDULER_GENERATE_CONCURRENCY || farmSlots;
 
+  // Claims are short and wait for nothing but a queued row's brief lock; a few connections serve a
+  // process's workers (claimPool in context.ts), never closed while idle.
+  const claimPool = createPool(config.DATABASE_URL, { max: 4, idleTimeoutMillis: 0 });
   const slots = new SlotSignal(config.DATABASE_URL, logger);
   await slots.listen();
   const boss = await startBoss(config.DATABASE_URL, { logger, supervise: true, schedule: opts.schedules ?? true, max: 10 });
@@ -85,6 +88,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
     slots,
+    claimPool,
     ...(opts.__test__ ? { __test__: opts.__test__ } : {}),
   };
   for (const job of schedulerJobs) await registerJob(context, job as JobDefinition<never> & { name: never });
@@ -120,6 +124,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
       await boss.stop({ graceful, timeout: 10_000 });
       await slots.close();
       await context.instances.close();
+      await claimPool.end();
       await pool.end();
     },
   };

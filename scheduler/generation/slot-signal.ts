@@ -19,9 +19,10 @@ const reconnectDelayMs = 1000;
  * waits simply last their timeout.
  *
  * A signal wakes ONE sleeping waiter (the longest waiting), not all: each would run a claim, and a
- * freed slot needs one claimer, not a herd from every process. A waiter whose claim succeeded
- * calls `passOn()` to wake the next one (another slot may be free, e.g. after a burst announced by a
- * single NOTIFY); a claim that finds nothing ends the chain. Stopping and a lost connection still
+ * freed slot needs one claimer, not a herd from every process. A claim that succeeded calls
+ * `passOn()` to wake the next one only when another slot may still be free with work for it (the
+ * claim function says so) or a signal arrived during the claim (see claimNextWaiting for why no
+ * wake-up is lost); a claim that finds nothing ends the chain. Stopping and a lost connection still
  * wake everyone.
  *
  * Hand-written on pg rather than a LISTEN library: it is one connection, two channels and a
@@ -77,7 +78,7 @@ export class SlotSignal {
     this.#wakeAll();
   }
 
-  /** A claim succeeded: another slot may be free too, so the next waiter looks. */
+  /** Another slot may be free, or a signal this worker took was not looked at: the next waiter looks. */
   passOn(): void {
     this.#notify();
   }

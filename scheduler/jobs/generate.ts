@@ -21,7 +21,7 @@ import { stepTimer } from '../generation/step-timer.ts';
 import { OutputsBehind } from '../generation/outputs-behind.ts';
 import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
-import { claimNextWaiting, outlookOf, type Claim } from '../placement.ts';
+import { claimNextWaiting, outlookOf, type Claim, type FinishedPrompt } from '../placement.ts';
 import { failWith, settle, settleSucceeded, timeoutReason } from '../settle.ts';
 
 
@@ -83,12 +83,28 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     let lastProbe = 0;
     let ranSomething = false;
     const behind = new OutputsBehind();
-    // However it ends, the job may have taken a wake-up meant for a freed slot (SlotSignal wakes one
-    // waiter per signal): pass it on, so the slot is not left to the fallback poll.
+    // The signal version read before this job's last claim (see claimNextWaiting): a signal since may
+    // have been meant for this job (SlotSignal wakes one waiter per signal).
+    let looked = ctx.slots.version;
+    const claim = (finished?: FinishedPrompt) => {
+      looked = ctx.slots.version;
+      return claimNextWaiting(ctx.claimPool, helpers.jobId, ctx.slots, finished);
+    };
     try {
       for (;;) {
         helpers.signal.throwIfAborted();
         behind.throwIfFailed();
+        // Within the keep-serving time the job claims first and reads its own generation only when
+        // the claim found nothing: what it claims (the most deserving) does not depend on whether its
+        // own still waits, only whether it then waits or ends does.
+        const serving = Date.now() - handlerStarted <= keepServingMs;
+        // The prompt this job just saw finish gives up its slot in that claim; marked on its own when
+        // something else comes first.
+        let handOff = behind.takeHandOff();
+        if (handOff && (mayOwn || !serving)) {
+          await markFinished(ctx, handOff);
+          handOff = undefined;
+        }
         const owned = mayOwn ? await placedBy(ctx, helpers.jobId) : undefined;
         if (owned) {
           ranSomething = true;
@@ -99,13 +115,9 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         }
         mayOwn = false;
         const seen = ctx.slots.version;
-        // Within the keep-serving time the job claims first and reads its own generation only when
-        // the claim found nothing: what it claims (the most deserving) does not depend on whether its
-        // own still waits, only whether it then waits or ends does.
-        const serving = Date.now() - handlerStarted <= keepServingMs;
-        let claim = serving ? await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots) : undefined;
+        let claimed = serving ? await claim(handOff) : undefined;
         let waiting: GenerationRow | undefined;
-        if (!claim) {
+        if (!claimed) {
           const g = await waitingOne(repo, generationId, ownEnded, adopted);
           if (g?.id === generationId && isTerminal(g.status)) ownEnded = true;
           if (g?.status === 'cancel_requested' && !g.comfyPromptId) {
@@ -126,17 +138,17 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
           // woken only by new work). Bounded, so that a job stays far inside its expiry.
           waiting = g?.status === 'queued' ? g : undefined;
           if (!waiting && ranSomething && !serving) return;
-          claim = (serving ? undefined : await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots))
-            ?? (!waiting && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
+          claimed = (serving ? undefined : await claim())
+            ?? (!waiting && adopted.size === 0 ? await claimWhenIdle(ctx, helpers, claim, seen, Math.min(handlerStarted + keepServingMs, Date.now() + idleServeMs)) : undefined);
         }
-        if (claim) {
+        if (claimed) {
           ranSomething = true;
           // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
           // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
           void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
-          const result = await run(ctx, claim.generation, claim.instance, helpersFor(helpers, claim.generation), true, behind);
-          if (result === 'done' && claim.generation.id === generationId) ownEnded = true;
-          moved(claim.generation.id, result);
+          const result = await run(ctx, claimed.generation, claimed.instance, helpersFor(helpers, claimed.generation), true, behind);
+          if (result === 'done' && claimed.generation.id === generationId) ownEnded = true;
+          moved(claimed.generation.id, result);
           continue;
         }
         if (!waiting) return;
@@ -153,8 +165,13 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : fallbackWaitMs, helpers.signal);
       }
     } finally {
+      const handOff = behind.takeHandOff();
+      if (handOff) await markFinished(ctx, handOff).catch((err: unknown) => helpers.logger.warn({ err }, 'could not mark a finished prompt; its slot frees when it settles'));
       await behind.drain();
-      ctx.slots.passOn();
+      // A signal since the job's last claim may have been meant for it (it was the waiter woken, or
+      // the slot freed while every worker was busy): pass it on, so that slot is not left to the
+      // fallback poll. One that came before that claim was covered by it (claimNextWaiting).
+      if (ctx.slots.version !== looked) ctx.slots.passOn();
     }
     behind.throwIfFailed();
   },
@@ -165,14 +182,18 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
  * for new work or a freed slot and claim it the moment the NOTIFY arrives, without waiting for
  * pg-boss to fetch the new job and its handler to look first. Bounded (idleServeMs, keep-serving).
  */
-async function claimWhenIdle(ctx: GenerateContext, helpers: JobHelpers, seen: number, deadline: number): Promise<Claim | undefined> {
+async function claimWhenIdle(
+  ctx: GenerateContext, helpers: JobHelpers, claim: () => Promise<Claim | undefined>, seen: number, deadline: number,
+): Promise<Claim | undefined> {
   if (!ctx.slots.becomeIdlePlacer()) return undefined;
   try {
-    for (let since = seen; Date.now() < deadline; since = ctx.slots.version) {
+    for (let since = seen; Date.now() < deadline; ) {
       await ctx.slots.wait(since, deadline - Date.now(), helpers.signal);
       if (helpers.signal.aborted || !ctx.slots.serving) return undefined;
-      const claim = await claimNextWaiting(ctx.pool, helpers.jobId, ctx.slots);
-      if (claim) return claim;
+      // Read BEFORE the claim: a signal during a claim that finds nothing ends the next wait at once.
+      since = ctx.slots.version;
+      const claimed = await claim();
+      if (claimed) return claimed;
     }
     return undefined;
   } finally {
@@ -339,8 +360,8 @@ async function run(
   return 'done';
 }
 
-async function markFinished(ctx: GenerateContext, g: GenerationRow): Promise<void> {
-  const stmt = markPromptFinished(g.id, g.comfyPromptId!);
+async function markFinished(ctx: GenerateContext, finished: FinishedPrompt): Promise<void> {
+  const stmt = markPromptFinished(finished.id, finished.promptId);
   await ctx.db.executeSql(stmt.text, stmt.values, stmt.name);
 }
 
@@ -358,8 +379,11 @@ async function finish(
   behind?: OutputsBehind,
 ): Promise<void> {
   // Finished on ComfyUI: its slot is free for the next prompt while the outputs are stored (a crash
-  // from here on resumes from the stored prompt id all the same).
-  if (outcome.status === 'success') await markFinished(ctx, g);
+  // from here on resumes from the stored prompt id all the same). With the store going behind, the
+  // job's next claim gives the slot up (in its own transaction, see claimNextWaiting) unless stores
+  // behind are full (the job would wait for them first).
+  if (outcome.status === 'success' && behind && !behind.full) behind.handOff(g.id, g.comfyPromptId!);
+  else if (outcome.status === 'success') await markFinished(ctx, { id: g.id, promptId: g.comfyPromptId! });
   await ctx.__test__?.checkpoint?.('after-finish', g.id);
   if (outcome.status === 'interrupted') {
     const wanted = await cancelWanted(ctx, g.id);

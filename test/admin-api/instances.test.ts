@@ -138,7 +138,7 @@ describe('/api/v1/instances', () => {
       await new GenerationRepository(asDb(world.tdb.pool)).create(generationInput());
       await placement.query('begin');
       const { rows } = await placement.query(lockFreeInstance([]).text, lockFreeInstance([]).values);
-      expect(rows).toEqual([{ id, free: 1 }]);
+      expect(rows).toEqual([{ id, free: 1, more_waiting: false }]);
       let settled = false;
       const drain = world.api.request(`/api/v1/instances/${id}/drain`, { method: 'POST' }).finally(() => (settled = true));
       await delay(400);

@@ -5,8 +5,10 @@ import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { instanceColumns } from '#shared/db/sql/instances.ts';
 import { startBoss } from '#shared/queue/boss.ts';
-import { claimNextWaiting } from '#scheduler/placement.ts';
+import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
+import { claimNextWaiting, type ClaimWaker } from '#scheduler/placement.ts';
 import { generationInput } from '../support/generation-fixture.ts';
+import { testLogger } from '../support/scheduler-context.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 
 let tdb: TestDatabase;
@@ -141,6 +143,85 @@ describe('claimNextWaiting (one statement: the claim function)', () => {
       expect((await repo().get(heavy.id)).status).toBe('queued');
     } finally {
       holder.release();
+    }
+  });
+
+  test('a successful claim wakes the next waiter only while another slot may be free with work for it, or a signal came during it', async () => {
+    const a = await addInstance('a');
+    await addInstance('b');
+    await tdb.pool.query('update comfy_instance set max_queue_depth = 1');
+    let woken = 0;
+    const waker: ClaimWaker = { version: 0, passOn: () => void woken++ };
+    // Placed with no generate job: in flight whatever its job's state (see "at its depth").
+    const place = (id: string, instance: number) =>
+      tdb.pool.query(`update generation set status = 'running', generate_job_id = null, comfy_instance_id = $2 where id = $1`, [id, instance]);
+
+    // Two free instances, two waiting: the first claim leaves a slot with work.
+    await enqueue();
+    await enqueue();
+    const first = await claimNextWaiting(tdb.pool, randomUUID(), waker);
+    await place(first!.generation.id, first!.instance.id);
+    expect(woken).toBe(1);
+    // One free instance left, one waiting: nothing more for anyone.
+    const second = await claimNextWaiting(tdb.pool, randomUUID(), waker);
+    await place(second!.generation.id, second!.instance.id);
+    expect(woken).toBe(1);
+    // Two free instances but one request: nothing more either.
+    await tdb.pool.query(`update generation set status = 'succeeded'`);
+    await enqueue();
+    expect(await claimNextWaiting(tdb.pool, randomUUID(), waker)).toBeDefined();
+    expect(woken).toBe(1);
+    // One instance with room for two more, two waiting: the first claim leaves it room with work.
+    await tdb.pool.query(`update generation set status = 'succeeded'`);
+    await tdb.pool.query('update comfy_instance set enabled = (id = $1), max_queue_depth = 2', [a]);
+    await enqueue();
+    await enqueue();
+    expect(await claimNextWaiting(tdb.pool, randomUUID(), waker)).toBeDefined();
+    expect(woken).toBe(2);
+    // A signal arrived while the claim ran (its snapshot may have missed it): passed on.
+    let version = 0;
+    const moving: ClaimWaker = { get version() { return version++; }, passOn: () => void woken++ };
+    expect(await claimNextWaiting(tdb.pool, randomUUID(), moving)).toBeDefined();
+    expect(woken).toBe(3);
+    // Nothing claimed: nothing passed on (the caller's own wait looks again).
+    expect(await claimNextWaiting(tdb.pool, randomUUID(), moving)).toBeUndefined();
+    expect(woken).toBe(3);
+  });
+
+  test("a finished prompt handed to the claim frees its slot for that claim and wakes nobody; when it takes nothing, one waiter is woken", { timeout: 15_000 }, async () => {
+    const a = await addInstance('a');
+    await tdb.pool.query('update comfy_instance set max_queue_depth = 1');
+    const slots = new SlotSignal(tdb.url, testLogger);
+    await slots.listen();
+    try {
+      const finishing = await enqueue();
+      const promptId = randomUUID();
+      await tdb.pool.query(`update generation set status = 'running', comfy_instance_id = $2, comfy_prompt_id = $3 where id = $1`, [finishing.id, a, promptId]);
+      const next = await enqueue();
+      expect(await claimNextWaiting(tdb.pool, randomUUID())).toBeUndefined(); // full
+      const quiet = async () => {
+        for (let before = -1; before !== slots.version; ) {
+          before = slots.version;
+          await new Promise((r) => setTimeout(r, 300));
+        }
+        return slots.version;
+      };
+
+      let seen = await quiet();
+      const claim = await claimNextWaiting(tdb.pool, randomUUID(), slots, { id: finishing.id, promptId });
+      expect(claim!.generation.id).toBe(next.id);
+      expect((await tdb.pool.query(`select finished_prompt_id from generation where id = $1`, [finishing.id])).rows[0].finished_prompt_id).toBe(promptId);
+      await slots.wait(seen, 500, new AbortController().signal);
+      expect(slots.version).toBe(seen);
+
+      // The next one finishes with nothing left waiting: its slot is announced after all.
+      await tdb.pool.query(`update generation set generate_job_id = null where id = $1`, [next.id]);
+      seen = await quiet();
+      expect(await claimNextWaiting(tdb.pool, randomUUID(), slots, { id: next.id, promptId: claim!.generation.comfyPromptId! })).toBeUndefined();
+      await slots.wait(seen, 10 * 60_000, new AbortController().signal);
+      expect(slots.version).toBeGreaterThan(seen);
+    } finally {
+      await slots.close();
     }
   });
 });

@@ -49,6 +49,8 @@ export async function createSchedulerContext(opts: {
     generateConcurrency: 2,
     // Not listening: waits last their fallback timeout (no connection to close in these tests).
     slots: new SlotSignal(opts.tdb.url, testLogger),
+    // The test database's pool: nothing extra to close.
+    claimPool: opts.tdb.pool,
   };
 }
 

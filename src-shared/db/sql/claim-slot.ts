@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SqlStatement } from '#shared/db/pool.ts';
 import { generationColumns } from './generations.ts';
 import { instanceColumns } from './instances.ts';
+import { markPromptFinishedSql, quietFinishSetting } from './prompt-finished.ts';
 import { claimOnSql, lockFreeInstanceSql } from './slots.ts';
 
 /*
@@ -25,25 +26,44 @@ import { claimOnSql, lockFreeInstanceSql } from './slots.ts';
  * the tables' row types would depend on them, and a migration dropping those tables would fail.
  */
 
-const body = `(p_job uuid, p_prompt uuid, p_tries int, p_shard int)
-  returns table (claim_outcome text, claim_generation text, claim_instance text)
-  language plpgsql volatile as $claim$
+const body = `(p_job uuid, p_prompt uuid, p_tries int, p_shard int, p_finished uuid, p_finished_prompt uuid)
+  returns table (claim_outcome text, claim_more boolean, claim_generation text, claim_instance text)
+  language plpgsql volatile
+  -- The steps' plans are cached per connection; left to choose, Postgres plans them afresh for each
+  -- of a connection's first five calls (custom plans: 15-100 ms of planning on a busy machine, most
+  -- of a hand-off's time) before settling on the generic one (3-8 ms). Their parameters are ids and
+  -- arrays of ids, which no custom plan is better for.
+  set plan_cache_mode = force_generic_plan
+  as $claim$
 declare
   v_tried int[] := '{}';
   v_locked int;
   v_free int;
+  v_more_waiting boolean;
   v_waiting uuid;
+  v_room boolean;
+  v_marked boolean := false;
   v_claimed generation;
 begin
+  -- The caller's own prompt finished on ComfyUI: its slot is given up here, in the claim's own
+  -- transaction, so this claim sees it (its own write) and nobody else is woken for it: the
+  -- trigger's announcement is held back, and sent below only when this claim takes no slot.
+  if p_finished is not null then
+    perform set_config('${quietFinishSetting}', 'on', true);
+    ${markPromptFinishedSql('p_finished', 'p_finished_prompt')};
+    v_marked := found;
+    perform set_config('${quietFinishSetting}', '', true);
+  end if;
   while cardinality(v_tried) < p_tries loop
     ${lockFreeInstanceSql('v_tried')}
-      into v_locked, v_free;
+      into v_locked, v_free, v_more_waiting;
     if v_locked is null then
-      return query select case when cardinality(v_tried) = 0 and v_free > 0 then 'contended' else 'none' end, null, null;
+      if v_marked then perform pg_notify('genonaut_slots', ''); end if;
+      return query select case when cardinality(v_tried) = 0 and v_free > 0 then 'contended' else 'none' end, false, null, null;
       return;
     end if;
     ${claimOnSql('v_locked')}
-      into v_waiting;
+      into v_waiting, v_room;
     if v_waiting is null then
       v_tried := v_tried || v_locked;
       continue;
@@ -62,10 +82,13 @@ begin
       insert into queue_waiting (shard, waiting) values (p_shard, -1)
         on conflict (shard) do update set waiting = queue_waiting.waiting + excluded.waiting;
     end if;
-    return query select 'claimed', v_claimed::text, i::text from comfy_instance i where i.id = v_locked;
+    -- more: another slot may still be free with work for it (another instance was free when this
+    -- claim looked and more than this request waited, or this one has room left and more fits it).
+    return query select 'claimed', (v_free > 1 and v_more_waiting) or coalesce(v_room, false), v_claimed::text, i::text from comfy_instance i where i.id = v_locked;
     return;
   end loop;
-  return query select 'none', null, null;
+  if v_marked then perform pg_notify('genonaut_slots', ''); end if;
+  return query select 'none', false, null, null;
 end
 $claim$`;
 
@@ -89,18 +112,20 @@ export const claimSlotSeparator = '--instance--';
 
 /**
  * One claim attempt (see claimNextWaiting): `outcome` 'claimed', 'contended' (every free instance
- * was being claimed by someone else) or 'none', then the claimed generation's columns
- * (generationColumns), `claimSlotSeparator`, and its instance's (instanceColumns). Both rows come
- * from the function: this statement's own snapshot predates the claim. Fails with
+ * was being claimed by someone else) or 'none'; `more` (claimed: another slot may still be free with
+ * waiting work), then the claimed generation's columns (generationColumns), `claimSlotSeparator`,
+ * and its instance's (instanceColumns). Both rows come from the function: this statement's own
+ * snapshot predates the claim. `finished`: the caller's generation whose current prompt ComfyUI
+ * reported finished (markPromptFinished), marked in the same transaction. Fails with
  * undefined_function (42883) until installClaimSlot ran in this database.
  */
-export function claimSlot(jobId: string, promptId: string, tries: number, shard: number): SqlStatement {
+export function claimSlot(jobId: string, promptId: string, tries: number, shard: number, finished?: { id: string; promptId: string }): SqlStatement {
   return {
-    text: `select c.claim_outcome as outcome, g.*, null as "${claimSlotSeparator}", i.*
-      from ${claimSlotFunction}($1, $2, $3, $4) c
+    text: `select c.claim_outcome as outcome, c.claim_more as more, g.*, null as "${claimSlotSeparator}", i.*
+      from ${claimSlotFunction}($1, $2, $3, $4, $5, $6) c
       cross join lateral (select ${generationColumns} from (select (c.claim_generation::generation).*) generation) g
       cross join lateral (select ${instanceColumns} from (select (c.claim_instance::comfy_instance).*) instance) i`,
-    values: [jobId, promptId, tries, shard],
+    values: [jobId, promptId, tries, shard, finished?.id ?? null, finished?.promptId ?? null],
     name: `slots.claim-slot`,
   };
 }

@@ -60,7 +60,8 @@ const frontsOf = (free: string) => `checkpoints as (
  * claims never wait for each other and each holds one row, not the farm. The counts here come from
  * the statement's snapshot, which may predate a claim committed by the previous holder of the
  * lock: `claimOnSql`, a later statement, counts again under the lock. No row when nothing waits.
- * `free`: how many instances looked free (more than 0 with no id: all of them were being claimed).
+ * `free`: how many instances looked free (more than 0 with no id: all of them were being claimed);
+ * `more_waiting`: more than one request waits that a free instance can run.
  * `tried`: an int[] expression (a parameter, or a variable of the claim function, claim-slot.ts).
  */
 export function lockFreeInstanceSql(tried: string): string {
@@ -78,7 +79,8 @@ export function lockFreeInstanceSql(tried: string): string {
           where ${isUp('i')}
           order by ${runsOn('b', 'i.id')} desc, f.in_flight, f.last_checkpoint is not distinct from b.checkpoint desc, i.id
           limit 1 for update of i skip locked) as id,
-        (select count(*)::int from free where exists (select 1 from best)) as free`;
+        (select count(*)::int from free where exists (select 1 from best)) as free,
+        (select count(*) > 1 from fronts) as more_waiting`;
 }
 
 /** Step 1 of a claim on its own (lockFreeInstanceSql), for a transaction of the caller's. */
@@ -91,8 +93,9 @@ export function lockFreeInstance(tried: number[]): SqlStatement {
  * (lockFreeInstanceSql): counts its in-flight work again, in a snapshot taken after the lock, so it
  * includes every claim committed by whoever held the lock before (depth limits and exactly-once rest
  * on this), and when a slot is free picks the most deserving waiting generation (fair priority, then
- * age) that this instance can run, row-locked (one another claimer holds is skipped). Its one column,
- * `waiting_id`; no row: the instance is full, no longer up, or nothing waiting fits it.
+ * age) that this instance can run, row-locked (waiting for another writer's lock on it). Columns
+ * `waiting_id` and `room` (a slot of this instance stays free after this claim and more waiting work
+ * fits it); no row: the instance is full, no longer up, or nothing waiting fits it.
  */
 export function claimOnSql(instanceId: string): string {
   return `with recursive free as materialized (
@@ -111,7 +114,11 @@ export function claimOnSql(instanceId: string): string {
         -- them waits on an instance), and a row another claim took fails the recheck after the wait,
         -- so the next in line is locked instead.
         for update of g)
-      select n.waiting_id from next n`;
+      select n.waiting_id,
+        -- Room left on this instance after this claim, and more waiting that it can run: another
+        -- waiter may claim here too (the claim function's "more").
+        (select f.in_flight + 1 < f.max_queue_depth from free f) and (select count(*) from fronts) > 1 as room
+      from next n`;
 }
 
 /** A generation this job placed and has not finished (a previous attempt of the job crashed). */
