@@ -19,13 +19,15 @@ type Payload = JobPayload<'deliver'>;
 
 /**
  * What the deliveries of one fetched batch share: their rows, read in one statement before they
- * run, the live edits claimed for them in one statement (taken by the job that sends each), and
- * the endings posted, recorded as delivered in one statement once all of them ran.
+ * run, and the live edits claimed for them in one statement (taken by the job that sends each).
+ * Each ending is recorded as delivered by its own job right after its post, not once for the batch:
+ * a batch runs as long as its slowest post, and a write at its end (or its failure, e.g. a deadlock
+ * with other writers of those rows) sent every ending of the batch again on the retry (seen in
+ * bench/gpu-farm.ts as results edited twice).
  */
 export interface DeliverBatch {
   rows: Map<string, LiveRow>;
   live: Map<string, LiveEdit>;
-  delivered: { g: GenerationRow; kind: Payload['kind']; files: number; logger: JobHelpers['logger'] }[];
 }
 
 /** Posts results, failures and cancellations to Discord, once per generation. */
@@ -39,17 +41,9 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     async start(ctx, payloads) {
       const rows = await readRows(ctx, [...new Set(payloads.map((p) => p.generationId))]);
       await sendThumbnails(ctx, resultsToDeliver(payloads, rows));
-      return { rows, live: await claimLiveEdits(ctx, liveEditsOf(payloads, rows)), delivered: [] };
+      return { rows, live: await claimLiveEdits(ctx, liveEditsOf(payloads, rows)) };
     },
-    // A crash (or a failed write) after a post and before this runs delivers that ending again on
-    // the retry, as it would between a post and its own write: an edit lands the same message, a
-    // post carries the nonce Discord dedupes.
-    async end(ctx, batch) {
-      if (batch.delivered.length === 0) return;
-      const { text, values } = markDelivered(batch.delivered.map((d) => d.g.id));
-      await ctx.db.executeSql(text, values);
-      for (const d of batch.delivered) recordDelivered(ctx, d);
-    },
+    end: () => Promise.resolve(),
   },
   async handle(ctx, { generationId, kind, place }, { logger, batch }) {
     let row = batch?.rows.get(generationId);
@@ -79,13 +73,11 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     try {
       const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
       await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
-      const done = { g, kind, files: files.length, logger };
-      if (batch) batch.delivered.push(done);
-      else {
-        const { text, values } = markDelivered([g.id]);
-        await ctx.db.executeSql(text, values);
-        recordDelivered(ctx, done);
-      }
+      // A crash (or a failed write) between the post and this write delivers the ending again on the
+      // retry: an edit lands on the same message, a channel post carries the nonce Discord dedupes.
+      const { text, values } = markDelivered([g.id]);
+      await ctx.db.executeSql(text, values);
+      recordDelivered(ctx, { g, kind, files: files.length, logger });
     } catch (err) {
       ctx.metrics.delivery(kind, 'error');
       throw err;
@@ -113,7 +105,7 @@ async function readRows(ctx: SchedulerContext, ids: string[]): Promise<Map<strin
   return new Map((await ctx.db.executeSql<LiveRow>(text, values)).rows.map((r) => [r.id, r]));
 }
 
-function recordDelivered(ctx: SchedulerContext, { g, kind, files, logger }: DeliverBatch['delivered'][number]): void {
+function recordDelivered(ctx: SchedulerContext, { g, kind, files, logger }: { g: GenerationRow; kind: Payload['kind']; files: number; logger: JobHelpers['logger'] }): void {
   logger.info({ kind, files }, 'delivered');
   ctx.metrics.delivery(kind, 'delivered');
   ctx.metrics.generationEnded(g);
