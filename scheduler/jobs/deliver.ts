@@ -6,10 +6,9 @@ import { markDelivered } from '#shared/db/sql/delivery.ts';
 import { selectForLiveEdit } from '#shared/db/sql/line.ts';
 import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/render/result-message.ts';
 import { renderResultPage } from '#shared/render/result-page.ts';
-import type { LinePlace } from '#shared/generation/line-place.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
-import { claimLiveEdits, sendClaimedEdit, type LiveEdit, type LiveRow } from '../generation/live-message.ts';
+import { editLiveMessage, type LiveRow } from '../generation/live-message.ts';
 import { sendThumbnails } from './thumbnail.ts';
 
 // Editing through the interaction token needs it to outlive the request; leave a margin.
@@ -19,15 +18,11 @@ type Payload = JobPayload<'deliver'>;
 
 /**
  * What the deliveries of one fetched batch share: their rows, read in one statement before they
- * run, and the live edits claimed for them in one statement (taken by the job that sends each).
- * Each ending is recorded as delivered by its own job right after its post, not once for the batch:
- * a batch runs as long as its slowest post, and a write at its end (or its failure, e.g. a deadlock
- * with other writers of those rows) sent every ending of the batch again on the retry (seen in
- * bench/gpu-farm.ts as results edited twice).
+ * run, and the endings posted, recorded as delivered in one statement once all of them ran.
  */
 export interface DeliverBatch {
   rows: Map<string, LiveRow>;
-  live: Map<string, LiveEdit>;
+  delivered: { g: GenerationRow; kind: Payload['kind']; files: number; logger: JobHelpers['logger'] }[];
 }
 
 /** Posts results, failures and cancellations to Discord, once per generation. */
@@ -41,9 +36,17 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     async start(ctx, payloads) {
       const rows = await readRows(ctx, [...new Set(payloads.map((p) => p.generationId))]);
       await sendThumbnails(ctx, resultsToDeliver(payloads, rows));
-      return { rows, live: await claimLiveEdits(ctx, liveEditsOf(payloads, rows)) };
+      return { rows, delivered: [] };
     },
-    end: () => Promise.resolve(),
+    // A crash (or a failed write) after a post and before this runs delivers that ending again on
+    // the retry, as it would between a post and its own write: an edit lands the same message, a
+    // post carries the nonce Discord dedupes.
+    async end(ctx, batch) {
+      if (batch.delivered.length === 0) return;
+      const { text, values } = markDelivered(batch.delivered.map((d) => d.g.id));
+      await ctx.db.executeSql(text, values);
+      for (const d of batch.delivered) recordDelivered(ctx, d);
+    },
   },
   async handle(ctx, { generationId, kind, place }, { logger, batch }) {
     let row = batch?.rows.get(generationId);
@@ -52,11 +55,7 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
       if (row) await sendThumbnails(ctx, resultsToDeliver([{ generationId, kind }], new Map([[row.id, row]])));
     }
     if (kind === 'live' || kind === 'progress') {
-      const live = batch ? batch.live : row ? await claimLiveEdits(ctx, liveEditsOf([{ generationId, kind, place }], new Map([[row.id, row]]))) : undefined;
-      const edit = live?.get(generationId);
-      // Taken, so that a second job of the same message in one batch cannot send it again.
-      live?.delete(generationId);
-      if (row && edit) await sendClaimedEdit(ctx, row.id, edit, (body) => editInPlace(ctx, row, body));
+      if (row) await editLiveMessage(ctx, row, place, (body) => editInPlace(ctx, row, body));
       return;
     }
     const g: GenerationRow | undefined = row;
@@ -73,24 +72,19 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
     try {
       const { message, files } = kind === 'result' ? await resultWithFiles(ctx, g) : { message: kind === 'failure' ? renderFailure(g) : renderCancelled(g), files: [] };
       await sendMessage(ctx, g, message, files, { allowChannelFallback: true });
-      // A crash (or a failed write) between the post and this write delivers the ending again on the
-      // retry: an edit lands on the same message, a channel post carries the nonce Discord dedupes.
-      const { text, values } = markDelivered([g.id]);
-      await ctx.db.executeSql(text, values);
-      recordDelivered(ctx, { g, kind, files: files.length, logger });
+      const done = { g, kind, files: files.length, logger };
+      if (batch) batch.delivered.push(done);
+      else {
+        const { text, values } = markDelivered([g.id]);
+        await ctx.db.executeSql(text, values);
+        recordDelivered(ctx, done);
+      }
     } catch (err) {
       ctx.metrics.delivery(kind, 'error');
       throw err;
     }
   },
 };
-
-function liveEditsOf(payloads: Payload[], rows: Map<string, LiveRow>): { g: LiveRow; known?: LinePlace }[] {
-  return payloads.flatMap((p) => {
-    const g = p.kind === 'live' || p.kind === 'progress' ? rows.get(p.generationId) : undefined;
-    return g ? [{ g, ...(p.place ? { known: p.place } : {}) }] : [];
-  });
-}
 
 /** The successes about to be delivered: their thumbnails are enqueued first (see sendThumbnails). */
 function resultsToDeliver(payloads: Payload[], rows: Map<string, GenerationRow>): GenerationRow[] {
@@ -105,7 +99,7 @@ async function readRows(ctx: SchedulerContext, ids: string[]): Promise<Map<strin
   return new Map((await ctx.db.executeSql<LiveRow>(text, values)).rows.map((r) => [r.id, r]));
 }
 
-function recordDelivered(ctx: SchedulerContext, { g, kind, files, logger }: { g: GenerationRow; kind: Payload['kind']; files: number; logger: JobHelpers['logger'] }): void {
+function recordDelivered(ctx: SchedulerContext, { g, kind, files, logger }: DeliverBatch['delivered'][number]): void {
   logger.info({ kind, files }, 'delivered');
   ctx.metrics.delivery(kind, 'delivered');
   ctx.metrics.generationEnded(g);

@@ -293,57 +293,6 @@ describe('deliver', () => {
     for (const g of gs) expect(thumbs.find((t) => t.data.generationId === g.id)!.data).toEqual({ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs: [{ index: 0, path: g.outputs[0]!.path }] });
   }, 30_000);
 
-  test("a batch's live edits: one claim for all of them; each sent at most once per edit gap, the early ones queued for later in one insert unless one already waits", async () => {
-    const running = async () => {
-      const sent = await deferredInteraction();
-      const row = await repo.create({
-        id: randomUUID(), userId: h.sim.defaultUser!.id, guildId: h.sim.defaultGuild!.id, channelId: h.sim.defaultGuild!.channels[0]!.id,
-        applicationId: h.sim.applicationId, interactionId: null, interactionToken: sent.token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000),
-        prompt: 'a fox', negativePrompt: '', checkpoint: 'base.safetensors', loras: [], vae: null, width: 64, height: 64, batchSize: 1,
-        seed: '1', steps: 10, cfg: 7, sampler: 'euler', scheduler: 'normal', denoise: 1, workflowTemplate: 'txt2img', parentId: null,
-      });
-      await repo.transition(row.id, 'running');
-      await tdb.pool.query('update generation set progress = 0.4 where id = $1', [row.id]);
-      return { id: row.id, token: sent.token };
-    };
-    const [due, early, earlyWaiting] = [await running(), await running(), await running()];
-    // Two were edited 0.5 s ago (showing something else): too soon for another edit; one of them already has one waiting.
-    await tdb.pool.query(`update generation set live_edited_at = now() - interval '500 milliseconds', live_shown = 'run:0' where id = any($1)`, [[early.id, earlyWaiting.id]]);
-    await boss.insert('deliver', [{ data: { generationId: earlyWaiting.id, kind: 'live' }, singletonKey: `live:${earlyWaiting.id}`, group: { id: earlyWaiting.id }, startAfter: '1 second' }]);
-    const seen: string[] = [];
-    const db: typeof ctx.db = { executeSql: (text, values, name) => (seen.push(text), ctx.db.executeSql(text, values, name)) };
-    const edits = (token: string) => h.sim.requests.filter((r) => r.method === 'PATCH' && r.path.includes(`/${token}/messages/@original`)).length;
-    const runBatch = async (ids: string[]) => {
-      const payloads = ids.map((generationId) => ({ generationId, kind: 'progress' as const }));
-      const batch = await deliverJob.batch!.start({ ...ctx, db }, payloads);
-      await Promise.all(payloads.map((p) => deliverJob.handle({ ...ctx, db }, p, { ...jobHelpers(), batch })));
-      await deliverJob.batch!.end({ ...ctx, db }, batch);
-    };
-    await runBatch([due.id, early.id, earlyWaiting.id]);
-    expect(seen.filter((t) => t.includes('set live_edited_at = now()'))).toHaveLength(1);
-    expect([edits(due.token), edits(early.token), edits(earlyWaiting.token)]).toEqual([1, 0, 0]);
-    expect(h.sim.requests.find((r) => r.method === 'PATCH' && r.path.includes(`/${due.token}/`))!.body).toMatchObject({ embeds: [{ title: '⏳ Generating — 40%' }] });
-    const waiting = async (id: string) =>
-      (await tdb.pool.query<{ inMs: number }>(`select (extract(epoch from start_after - now()) * 1000)::float8 as "inMs" from pgboss.job where name = 'deliver' and state = 'created' and singleton_key = $1`, [`live:${id}`])).rows;
-    // The early one is queued for when its gap has passed (about 1 s from now); the other keeps its one job.
-    expect(await waiting(due.id)).toEqual([]);
-    const [later] = await waiting(early.id);
-    expect(later!.inMs).toBeGreaterThan(500);
-    expect(later!.inMs).toBeLessThan(1600);
-    expect(await waiting(earlyWaiting.id)).toHaveLength(1);
-    // Again at once, with new progress: nothing is sent within the gap, and nothing more is queued.
-    await tdb.pool.query('update generation set progress = 0.6 where id = any($1)', [[due.id, early.id]]);
-    await runBatch([due.id, early.id, earlyWaiting.id]);
-    expect([edits(due.token), edits(early.token), edits(earlyWaiting.token)]).toEqual([1, 0, 0]);
-    expect((await waiting(due.id)).length + (await waiting(early.id)).length + (await waiting(earlyWaiting.id)).length).toBe(3);
-    // Showing what it already shows: no edit and nothing queued, whenever.
-    await tdb.pool.query(`update generation set live_edited_at = now() - interval '2 seconds', progress = 0.4 where id = $1`, [due.id]);
-    await tdb.pool.query(`delete from pgboss.job where name = 'deliver' and singleton_key = $1`, [`live:${due.id}`]);
-    await runBatch([due.id]);
-    expect(edits(due.token)).toBe(1);
-    expect(await waiting(due.id)).toEqual([]);
-  });
-
   test('a failure is delivered with its reason', async () => {
     const sent = await deferredInteraction();
     const row = await repo.create({ ...(await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000))), id: randomUUID() } as never);

@@ -62,37 +62,29 @@ export function lineFront(perInstance: number, only?: string[]): SqlStatement {
 }
 
 /**
- * Claims the right to edit the live messages of many generations now (a deliver batch's), in one
- * statement: at most one edit per `gapMs` per message, and none that would show what it already
- * shows. Per generation still there: `claimed` says whether its edit may go; when not, what its
- * message shows, how long until the next edit may go (`waitMs`, 0 = now) and whether a live edit
- * already waits in the queue to be sent later (`waiting`; that one will show the latest state).
- * Rows are locked in id order, as saveLinePlaces does: two statements updating many of the same
- * waiting generations (a batch's claims, line-update's places) would otherwise deadlock.
+ * Claims the right to edit a generation's live message now: at most one edit per `gapMs` per
+ * message, and none that would show what it already shows. One statement either way: `claimed`
+ * says whether the edit may go; when not, what the message shows and how long until the next edit
+ * may go (`waitMs`, 0 = now). No row when the generation is gone.
  */
-export function claimLiveEdits(edits: { id: string; shown: string }[], gapMs: number): SqlStatement {
+export function claimLiveEdit(id: string, shown: string, gapMs: number): SqlStatement {
   return {
-    text: `with wanted as (select * from jsonb_to_recordset($1::jsonb) as x(id uuid, shown text)),
-      claimed as (
-        update generation g set live_edited_at = now(), live_shown = w.shown
-        from (select g.id, w.shown from generation g join wanted w on w.id = g.id order by g.id for update of g) w
-        where g.id = w.id and g.live_shown is distinct from w.shown
-          and (g.live_edited_at is null or g.live_edited_at <= now() - make_interval(secs => $2::float8 / 1000))
-        returning g.id)
-      select g.id, exists (select 1 from claimed c where c.id = g.id) as "claimed", g.live_shown as "liveShown",
-        coalesce(greatest(0, extract(epoch from (g.live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs",
-        exists (select 1 from pgboss.job j where j.name = 'deliver' and j.state = 'created' and j.singleton_key = 'live:' || g.id::text) as "waiting"
-      from wanted w join generation g on g.id = w.id`,
-    values: [JSON.stringify(edits), gapMs],
+    text: `with claimed as (
+        update generation set live_edited_at = now(), live_shown = $2
+        where id = $1 and live_shown is distinct from $2
+          and (live_edited_at is null or live_edited_at <= now() - make_interval(secs => $3::float8 / 1000))
+        returning id)
+      select exists (select 1 from claimed) as "claimed", live_shown as "liveShown",
+        coalesce(greatest(0, extract(epoch from (live_edited_at + make_interval(secs => $3::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs"
+      from generation where id = $1`,
+    values: [id, shown, gapMs],
   };
 }
 
 export interface LiveEditClaim {
-  id: string;
   claimed: boolean;
   liveShown: string | null;
   waitMs: number;
-  waiting: boolean;
 }
 
 /**
@@ -111,15 +103,12 @@ export function selectForLiveEdit(ids: string[]): SqlStatement {
 /**
  * Stores the places line-update computed (`{ id, place }`) on the waiting generations, and returns
  * those that have no live edit waiting to run yet (one waiting will read the place stored here),
- * each with how long until its message may be edited again (`waitMs`, see claimLiveEdits). Rows
- * are locked in id order (see claimLiveEdits).
+ * each with how long until its message may be edited again (`waitMs`, see claimLiveEdit).
  */
 export function saveLinePlaces(places: { id: string; place: unknown }[], gapMs: number): SqlStatement {
   return {
     text: `with saved as (
-        update generation g set line_place = x.place
-        from (select g.id, x.place from generation g join jsonb_to_recordset($1::jsonb) as x(id uuid, place jsonb) on x.id = g.id
-          where g.status = 'queued' order by g.id for update of g) x
+        update generation g set line_place = x.place from jsonb_to_recordset($1::jsonb) as x(id uuid, place jsonb)
         where g.id = x.id and g.status = 'queued')
       select g.id,
         coalesce(greatest(0, extract(epoch from (g.live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs"
