@@ -124,7 +124,8 @@ export class SlotSignal {
   async #connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.#databaseUrl });
     client.on('notification', (n) => {
-      if (n.channel === slotsChannel || n.payload === 'generate') this.#notify();
+      if (n.channel === slotsChannel && n.payload === 'wake-all') this.#wakeAll();
+      else if (n.channel === slotsChannel || n.payload === 'generate') this.#notify();
     });
     client.on('error', (err) => {
       this.#logger.warn({ err }, 'slot LISTEN connection lost; reconnecting');

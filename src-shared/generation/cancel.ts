@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { withTransaction, type Db } from '#shared/db/pool.ts';
+import { wakeEveryWaiter } from '#shared/db/sql/slots.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { lockGeneration, waitingGenerateJobs } from '#shared/db/sql/generations.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
@@ -37,6 +38,8 @@ export async function requestCancel(
     const ids = (await db.executeSql<{ id: string }>(jobs.text, jobs.values)).rows.map((r) => r.id);
     if (ids.length) await boss.cancel('generate', ids, { db: db as never });
     const row = await repo.transition(generationId, 'cancelled', {}, ['queued']);
+    const wake = wakeEveryWaiter();
+    await db.executeSql(wake.text, wake.values);
     await sendDelivery(boss, generationId, 'cancelled', db);
     await opts.onChange?.(db, status, row);
     return row;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { requestCancel } from '#shared/generation/cancel.ts';
+import { startBoss } from '#shared/queue/boss.ts';
 import { wakeQueue } from '#shared/queue/wake.ts';
 import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
 import { generationInput } from '../support/generation-fixture.ts';
@@ -74,6 +76,26 @@ describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
     expect(woke).toEqual([0, 1]);
     aborts[2]!.abort();
     await Promise.all(waits);
+  });
+
+  test("a waiting request's cancel wakes every waiter (the one whose request it was must see it), not one", { timeout: 10_000 }, async () => {
+    for (let before = -1; before !== slots.version; ) {
+      before = slots.version;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const seen = slots.version;
+    const woke: number[] = [];
+    const waits = [0, 1, 2].map((i) => slots.wait(seen, never, new AbortController().signal).then(() => woke.push(i)));
+    const repo = new GenerationRepository(asDb(tdb.pool));
+    const g = await repo.create(generationInput());
+    const boss = await startBoss(tdb.url, { supervise: false });
+    try {
+      await requestCancel(tdb.pool, boss, g.id);
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+    await Promise.all(waits);
+    expect(woke.toSorted()).toEqual([0, 1, 2]);
   });
 
   test('a generation that stays queued, or progress on a running one, wakes nobody', { timeout: 10_000 }, async () => {

@@ -155,3 +155,12 @@ export function placedByActiveJob(id: string): SqlStatement {
     values: [id],
   };
 }
+
+/**
+ * Wakes every waiting generate worker of every scheduler (SlotSignal's 'wake-all'), sent with a
+ * waiting request's cancel: the trigger's own signal wakes ONE waiter, which may be another job's,
+ * while the job of the cancelled request must see it and end. Rare, so waking all costs little.
+ */
+export function wakeEveryWaiter(): SqlStatement {
+  return { text: `select pg_notify('genonaut_slots', 'wake-all')`, values: [] };
+}
