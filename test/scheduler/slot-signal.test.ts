@@ -24,6 +24,14 @@ afterAll(async () => {
   await tdb.drop();
 });
 
+/** A notification of an earlier test still on its way would be a second wake-up: returns once none has arrived for 300 ms. */
+async function untilQuiet(): Promise<void> {
+  for (let before = -1; before !== slots.version; ) {
+    before = slots.version;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 async function woken(action: () => Promise<unknown>): Promise<void> {
   const seen = slots.version;
   const waiting = slots.wait(seen, never, new AbortController().signal);
@@ -57,12 +65,7 @@ describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
   });
 
   test('a signal wakes one sleeping waiter, not the herd; a successful claim passes it on to the next', { timeout: 10_000 }, async () => {
-    // A notification of an earlier test still on its way would be a second wake-up: start once none
-    // has arrived for 300 ms.
-    for (let before = -1; before !== slots.version; ) {
-      before = slots.version;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await untilQuiet();
     const seen = slots.version;
     const woke: number[] = [];
     const aborts = [0, 1, 2].map(() => new AbortController());
@@ -79,10 +82,7 @@ describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
   });
 
   test("a waiting request's cancel wakes every waiter (the one whose request it was must see it), not one", { timeout: 10_000 }, async () => {
-    for (let before = -1; before !== slots.version; ) {
-      before = slots.version;
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await untilQuiet();
     const seen = slots.version;
     const woke: number[] = [];
     const waits = [0, 1, 2].map((i) => slots.wait(seen, never, new AbortController().signal).then(() => woke.push(i)));
