@@ -2,11 +2,13 @@ import type { PgBoss } from 'pg-boss';
 import type pg from 'pg';
 import { withTransaction } from '#shared/db/pool.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
-import { succeedGeneration, type TransitionPatch } from '#shared/db/sql/generations.ts';
+import { succeedGeneration, succeedGenerationWithJob, type TransitionPatch } from '#shared/db/sql/generations.ts';
 import type { GenerationOutput } from '#shared/db/entities/generation.ts';
 import type { Logger } from '#shared/logging.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
-import { sendDelivery } from '#shared/queue/send-delivery.ts';
+import { finalDeliveryJobJson, sendDelivery } from '#shared/queue/send-delivery.ts';
+import { jobInsertSql, type EmbeddableJobInsert } from '#shared/queue/job-insert-sql.ts';
+import { bossNotifyChannel } from '#shared/queue/wake.ts';
 import { announceLineMoved } from '#shared/queue/send-live.ts';
 
 type Ending = 'succeeded' | 'failed' | 'cancelled';
@@ -42,24 +44,40 @@ export async function settle(
 }
 
 /**
- * A success, the common ending, in as few statements as it can be crash safe with: the status
- * change with its outputs, the limiter's release and storage's recovery in one statement, and the
- * result delivery job enqueued in the same transaction (that delivery enqueues the thumbnails, see
- * sendThumbnails). False when the generation had already ended (someone else settled it) or no
- * longer exists.
+ * A success, the common ending, in one statement: the status change with its outputs, the
+ * limiter's release, storage's recovery and the result's delivery job (that delivery enqueues the
+ * thumbnails, see sendThumbnails); when pg-boss's insert cannot be embedded, the same in a
+ * transaction. False when the generation had already ended (someone else settled it) or no longer
+ * exists.
  */
 export async function settleSucceeded(ctx: { pool: pg.Pool; boss: PgBoss; logger: Logger }, g: GenerationRow, outputs: GenerationOutput[]): Promise<boolean> {
-  const { succeeded, storageFailingSince } = await withTransaction(ctx.pool, async (db) => {
-    const stmt = succeedGeneration(g.id, outputs);
-    const row = (await db.executeSql<{ succeeded: boolean; storageFailingSince: Date | null }>(stmt.text, stmt.values)).rows[0]!;
-    if (row.succeeded) await sendDelivery(ctx.boss, g.id, 'result', db);
-    return row;
-  });
+  const delivery = await jobInsertSql(ctx.boss, 'deliver');
+  const { succeeded, storageFailingSince } = delivery
+    ? await succeedInOneStatement(ctx.pool, g, outputs, delivery)
+    : await withTransaction(ctx.pool, async (db) => {
+        const stmt = succeedGeneration(g.id, outputs);
+        const row = (await db.executeSql<SucceedRow>(stmt.text, stmt.values)).rows[0]!;
+        if (row.succeeded) await sendDelivery(ctx.boss, g.id, 'result', db);
+        return row;
+      });
   if (storageFailingSince) {
     ctx.logger.warn({ failingForSeconds: Math.round((Date.now() - storageFailingSince.getTime()) / 1000) }, 'image storage recovered; GPU work resumes');
   }
   if (succeeded) await announceLineMoved(ctx.boss).catch(() => undefined);
   return succeeded;
+}
+
+type SucceedRow = { succeeded: boolean; storageFailingSince: Date | null };
+
+/** pg-boss's own insert of the delivery job, embedded: no BEGIN, no second statement, no COMMIT. */
+async function succeedInOneStatement(pool: pg.Pool, g: GenerationRow, outputs: GenerationOutput[], delivery: EmbeddableJobInsert): Promise<SucceedRow> {
+  const stmt = succeedGenerationWithJob(g.id, outputs, {
+    insert: delivery.insert,
+    notifyChannel: delivery.notify ? bossNotifyChannel : null,
+    jobs: finalDeliveryJobJson(g.id, 'result'),
+    queue: 'deliver',
+  });
+  return (await pool.query<SucceedRow>({ name: stmt.name, text: stmt.text, values: stmt.values })).rows[0]!;
 }
 
 export const timeoutReason = 'This took too long and was stopped. Try fewer steps, a smaller size or a smaller batch.';

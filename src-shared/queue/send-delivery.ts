@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
-import type { JobPayload } from './contracts.ts';
+import { parsePayload, type JobPayload } from './contracts.ts';
 import { sendJob } from './send.ts';
 
 /**
@@ -17,4 +17,9 @@ export const finalDeliveryPriority = 10;
 export function sendDelivery(boss: PgBoss, generationId: string, kind: JobPayload<'deliver'>['kind'], db?: Db): Promise<string | null> {
   const final = kind === 'result' || kind === 'failure' || kind === 'cancelled';
   return sendJob(boss, 'deliver', { generationId, kind }, { ...(db ? { db } : {}), group: { id: generationId }, ...(final ? { priority: finalDeliveryPriority } : {}) });
+}
+
+/** A final delivery as pg-boss's insert takes it (the JSON sendDelivery's send makes), for embedding in a statement of ours. */
+export function finalDeliveryJobJson(generationId: string, kind: 'result' | 'failure' | 'cancelled'): string {
+  return JSON.stringify([{ data: parsePayload('deliver', { generationId, kind }), priority: finalDeliveryPriority, groupId: generationId }]);
 }

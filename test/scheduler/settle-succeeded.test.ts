@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { asDb, withTransaction } from '#shared/db/pool.ts';
@@ -8,6 +9,10 @@ import { Limiter } from '#shared/limits/limiter.ts';
 import { noLimits } from '#shared/limits/policy.ts';
 import { createLogger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
+import { succeedGenerationWithJob } from '#shared/db/sql/generations.ts';
+import { jobInsertSql } from '#shared/queue/job-insert-sql.ts';
+import { finalDeliveryPriority, sendDelivery } from '#shared/queue/send-delivery.ts';
+import { bossNotifyChannel } from '#shared/queue/wake.ts';
 import { settleSucceeded } from '#scheduler/settle.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
@@ -55,4 +60,36 @@ test('a success in one statement: status and outputs, the limiter released once,
   expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs)).toBe(false);
   expect(await usage()).toEqual({ day: 3, active: 1 });
   expect((await tdb.pool.query(`select count(*)::int as n from pgboss.job where data->>'generationId' = $1 and name in ('thumbnail', 'deliver')`, [g.id])).rows[0].n).toBe(1);
+});
+
+test("pg-boss's insert for the deliver queue (woken on send) can be embedded, so a success is one statement that also wakes the deliver workers", async () => {
+  // Null would send every success down the transaction of four statements (a pg-boss upgrade that changed its statement).
+  const embedded = await jobInsertSql(boss, 'deliver');
+  expect(embedded).toMatchObject({ notify: true, insert: expect.stringMatching(/^insert into pgboss\.\w+/i) });
+  const listener = new pg.Client({ connectionString: tdb.url });
+  await listener.connect();
+  const heard: string[] = [];
+  listener.on('notification', (n) => heard.push(n.payload ?? ''));
+  await listener.query(`listen "${(await tdb.pool.query(`select ${bossNotifyChannel} as c`)).rows[0].c}"`);
+  const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: '100000000000000008' }), { limiter: Limiter.unlimited() });
+  const g = await withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+  expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs)).toBe(true);
+  await expect.poll(() => heard).toContain('deliver');
+  await listener.end();
+  const job = (await tdb.pool.query(`select priority, group_id, data from pgboss.job where name = 'deliver' and data->>'generationId' = $1`, [g.id])).rows;
+  expect(job).toEqual([{ priority: finalDeliveryPriority, group_id: g.id, data: { generationId: g.id, kind: 'result' } }]);
+});
+
+test('a delivery job the insert skipped fails the whole statement: the generation stays running, the limiter untouched', async () => {
+  const embedded = (await jobInsertSql(boss, 'deliver'))!;
+  const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: '100000000000000009' }), { limiter: Limiter.unlimited() });
+  const g = await withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+  // A job id that already exists: pg-boss's ON CONFLICT DO NOTHING skips it.
+  const taken = (await sendDelivery(boss, generation.id, 'progress'))!;
+  const stmt = succeedGenerationWithJob(g.id, outputs, {
+    insert: embedded.insert, notifyChannel: null, queue: 'deliver',
+    jobs: JSON.stringify([{ id: taken, data: { generationId: g.id, kind: 'result' }, groupId: g.id }]),
+  });
+  await expect(tdb.pool.query(stmt.text, stmt.values)).rejects.toThrow(/division by zero/);
+  expect((await new GenerationRepository(asDb(tdb.pool)).get(g.id)).status).toBe('running');
 });

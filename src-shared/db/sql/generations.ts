@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SqlStatement } from '#shared/db/pool.ts';
 import type { GenerationStatus } from '#shared/generation/status.ts';
 import type { KeysetCursor } from '#shared/db/keyset.ts';
@@ -223,8 +224,47 @@ export function runningCheck(id: string, progress: number | null): SqlStatement 
  * `storageFailingSince`: the failure this write ended, if any.
  */
 export function succeedGeneration(id: string, outputs: unknown[]): SqlStatement {
-  return {
-    text: `with previous as (select id, status from generation where id = $1 for update),
+  return { text: `with ${succeedCtes}\n      select ${succeedColumns}`, values: [id, JSON.stringify(outputs)] };
+}
+
+/** A job to insert with a statement: pg-boss's own INSERT (its one parameter, $1, is the jobs' JSON). */
+export interface EmbeddedJob {
+  insert: string;
+  /** The NOTIFY channel expression when the queue's workers are woken on send (pg-boss's notify-on-send). */
+  notifyChannel: string | null;
+  /** The jobs' JSON array, inserted only when the generation succeeded. */
+  jobs: string;
+  /** The queue's name, the NOTIFY payload. */
+  queue: string;
+}
+
+/**
+ * succeedGeneration with the result's delivery job in the same statement (so one round trip, and
+ * still all or nothing): the job is inserted only when this statement ended the generation, and a
+ * job pg-boss's insert skipped (ON CONFLICT) fails the statement (division by zero), so an ending
+ * never commits without its delivery. `jobs`: how many were inserted (0 when it had already ended).
+ */
+export function succeedGenerationWithJob(id: string, outputs: unknown[], job: EmbeddedJob): SqlStatement {
+  const key = `${job.insert}\u0000${job.notifyChannel ?? ''}\u0000${job.queue}`;
+  let statement = succeedWithJobStatements.get(key);
+  if (!statement) {
+    const jobsJson = `(select case when exists (select 1 from done) then $3::text else '[]' end)`;
+    const notified = job.notifyChannel
+      ? `,\n      notified as (select pg_notify(${job.notifyChannel}, '${job.queue.replace(/'/g, "''")}') from job limit 1)`
+      : '';
+    const text = `with ${succeedCtes},
+      job as (${job.insert.replaceAll('$1', () => jobsJson)})${notified}
+      select ${succeedColumns}, (select count(*) from job)::int as "jobs",
+        1 / (not exists (select 1 from done) or (select count(*) from job) = 1)::int as "_jobInserted"${job.notifyChannel ? `, (select count(*) from notified)::int as "notified"` : ''}`;
+    statement = { text, name: `generation.succeed-${createHash('sha1').update(key).digest('hex').slice(0, 12)}` };
+    succeedWithJobStatements.set(key, statement);
+  }
+  return { ...statement, values: [id, JSON.stringify(outputs), job.jobs] };
+}
+
+const succeedWithJobStatements = new Map<string, { text: string; name: string }>();
+
+const succeedCtes = `previous as (select id, status from generation where id = $1 for update),
       done as (
         update generation g set status = 'succeeded', outputs = $2::jsonb, progress = 1, finished_at = now(), updated_at = now()
         from previous where g.id = previous.id and previous.status in ('running', 'cancel_requested')
@@ -237,9 +277,7 @@ export function succeedGeneration(id: string, outputs: unknown[]): SqlStatement 
         update storage_health s set failing_since = null, last_error = null, updated_at = now()
         from (select failing_since as was from storage_health where id = 1) b
         where s.id = 1 and s.failing_since is not null
-        returning b.was)
-      select exists (select 1 from done) as "succeeded", (select was from storage) as "storageFailingSince",
-        (select count(*) from released)::int as "released"`,
-    values: [id, JSON.stringify(outputs)],
-  };
-}
+        returning b.was)`;
+
+const succeedColumns = `exists (select 1 from done) as "succeeded", (select was from storage) as "storageFailingSince",
+        (select count(*) from released)::int as "released"`;
