@@ -12,6 +12,7 @@ import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
+import { IdleWorkers } from './generation/idle-workers.ts';
 import { SlotSignal } from './generation/slot-signal.ts';
 import { cleanupJob } from './jobs/cleanup.ts';
 import { deliverJob } from './jobs/deliver.ts';
@@ -92,6 +93,9 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     ...(opts.__test__ ? { __test__: opts.__test__ } : {}),
   };
   for (const job of schedulerJobs) await registerJob(context, job as JobDefinition<never> & { name: never });
+  // A signal no slot waiter takes (new work, a freed slot) makes one idle generate worker fetch.
+  const idleGenerateWorkers = new IdleWorkers(boss, 'generate');
+  slots.fetcher = () => void idleGenerateWorkers.wakeOne();
   if (opts.schedules ?? true) {
     for (const def of queueDefinitions) if (def.cron && schedulerJobs.some((j) => j.name === def.name)) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
   }

@@ -2,17 +2,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { episodeLength, FailureEpisode } from '#shared/failure-episode.ts';
 import type { Logger } from '#shared/logging.ts';
-import { bossNotifyChannel } from '#shared/queue/wake.ts';
+import { slotsChannel } from '#shared/queue/wake.ts';
 import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
-/** Raised by a trigger when a generation leaves running or an instance changes (migration fair_slots). */
-const slotsChannel = 'genonaut_slots';
 const reconnectDelayMs = 1000;
 
 /**
  * "A slot may have freed, or work arrived": one LISTEN connection per scheduler process, shared by
- * every worker waiting for a slot, so waiting costs no database round trips. Listens to the slot
- * channel and to pg-boss's wake-up channel (new `generate` work, see wakeQueue).
+ * every worker waiting for a slot, so waiting costs no database round trips. One channel
+ * (slotsChannel): a trigger's signal when a generation leaves running or an instance changes
+ * (migration fair_slots), new generate work after an enqueue (wakeGenerate), a cancel's 'wake-all'.
  *
  * Use: read `version` BEFORE looking for a slot, then `wait(version, ...)`: a signal that arrived in
  * between ends the wait at once, so no wake-up is lost. Until `listen()` (or if it is never called)
@@ -25,6 +24,10 @@ const reconnectDelayMs = 1000;
  * wake-up is lost); a claim that finds nothing ends the chain. Stopping and a lost connection still
  * wake everyone.
  *
+ * A signal no waiter is there to take goes to `fetcher` (set by the scheduler: it wakes one idle
+ * pg-boss generate worker, which fetches a job and claims): waiting work whose job no worker holds
+ * yet is not left to the polling interval, and no signal makes the whole pool fetch.
+ *
  * Hand-written on pg rather than a LISTEN library: it is one connection, two channels and a
  * reconnect loop, and the lost-wake-up rule above is the part that matters.
  */
@@ -35,6 +38,7 @@ export class SlotSignal {
   #closed = false;
   #idlePlacer = false;
   #serving = true;
+  #fetcher: (() => void) | undefined;
   readonly #outage = new FailureEpisode();
   readonly #databaseUrl: string;
   readonly #logger: Logger;
@@ -46,6 +50,11 @@ export class SlotSignal {
 
   async listen(): Promise<void> {
     await this.#connect();
+  }
+
+  /** Where a signal goes when no worker waits for it (see the class comment). */
+  set fetcher(fetch: (() => void) | undefined) {
+    this.#fetcher = fetch;
   }
 
   get version(): number {
@@ -110,7 +119,7 @@ export class SlotSignal {
   #notify(): void {
     this.#version++;
     const [first] = this.#waiters;
-    if (!first) return;
+    if (!first) return this.#fetcher?.();
     this.#waiters.delete(first);
     first();
   }
@@ -119,22 +128,21 @@ export class SlotSignal {
     this.#version++;
     for (const wake of this.#waiters) wake();
     this.#waiters.clear();
+    if (this.#serving) this.#fetcher?.();
   }
 
   async #connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.#databaseUrl });
     client.on('notification', (n) => {
-      if (n.channel === slotsChannel && n.payload === 'wake-all') this.#wakeAll();
-      else if (n.channel === slotsChannel || n.payload === 'generate') this.#notify();
+      if (n.payload === 'wake-all') this.#wakeAll();
+      else this.#notify();
     });
     client.on('error', (err) => {
       this.#logger.warn({ err }, 'slot LISTEN connection lost; reconnecting');
       void this.#reconnect(client);
     });
     await client.connect();
-    const { rows } = await client.query<{ channel: string }>(`select ${bossNotifyChannel} as channel`);
     await client.query(`listen ${slotsChannel}`);
-    await client.query(`listen ${client.escapeIdentifier(rows[0]!.channel)}`);
     this.#client = client;
   }
 

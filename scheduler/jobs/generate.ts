@@ -48,12 +48,13 @@ const idleServeMs = 1000;
  */
 export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'generate' } = {
   name: 'generate',
-  // pg-boss waits out the polling interval after a job shorter than it; the minimum (0.5 s) keeps
-  // a worker that just finished from idling while jobs wait (NOTIFY only covers new jobs).
+  // Idle workers are woken one at a time, by a signal no slot waiter took (new work, a freed slot:
+  // SlotSignal's fetcher), so polling is only the safety net: every idle worker of every process
+  // polling at pg-boss's minimum (0.5 s) was most of a quiet farm's statements.
   workOptions: (ctx) => ({
     localConcurrency: (ctx as GenerateContext).generateConcurrency,
-    pollingIntervalSeconds: 0.5,
-    notifyPollingIntervalSeconds: 0.5,
+    pollingIntervalSeconds: 2,
+    notifyPollingIntervalSeconds: 2,
   }),
   async handle(base, { generationId }, helpers) {
     const ctx = base as GenerateContext;

@@ -51,7 +51,7 @@ export async function enqueueMany(pool: pg.Pool, boss: PgBoss, limiter: Limiter,
   screening.catch(() => undefined);
   const policies = limiter.limitsFor(asDb(pool), requests);
   policies.catch(() => undefined);
-  // The generate queue is woken after the commit (wakeQueue), never by its insert: no notify to embed.
+  // The generate queue is woken after the commit (wakeGenerate), never by its insert: no notify to embed.
   const jobInsert = jobInsertSql(boss, 'generate').then((j) => (j && !j.notify ? j.insert : null));
   jobInsert.catch(() => undefined);
   const [screened, limits, insert] = await Promise.all([screening, policies, jobInsert]);

@@ -5,7 +5,7 @@ import { withTransaction, type Db, type SqlStatement } from '#shared/db/pool.ts'
 import { insertAudit } from '#shared/db/sql/audit.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { parsePayload } from '#shared/queue/contracts.ts';
-import { wakeQueue } from '#shared/queue/wake.ts';
+import { wakeGenerate } from '#shared/queue/wake.ts';
 import { blocklistLimits, blocklistPatternProblem, type BlocklistEntry } from './blocklist.ts';
 import {
   deleteBlock, disableModelInGuild, enableModelInGuild, insertBlock, listBlocklist, lockGuildSettings, releaseHeld, setPaused,
@@ -63,7 +63,7 @@ export async function resumeGuild(pool: pg.Pool, boss: PgBoss, guildId: string, 
     await run(db, insertAudit({ actor, action: 'guild.resume', entity: 'guild_settings', entityId: guildId, before, after: { ...after, released: held.length } }));
     return { before, after, released: held.length };
   });
-  if (change.released) wakeQueue(pool, 'generate');
+  if (change.released) wakeGenerate(pool);
   return change;
 }
 

@@ -30,7 +30,7 @@ export const queueDefinitions: QueueDefinition[] = [
     expireInSeconds: 30 * 60,
     deadLetter: 'generate-dead',
     heartbeatSeconds: 10,
-    // Woken after the enqueue commits instead (see wakeQueue): notify-on-send serialises commits.
+    // Woken after the enqueue commits instead, one worker at a time (see wakeGenerate).
     notify: false,
   },
   // Found by polling (a second at most), not NOTIFY: the jobs of a busy second are then fetched and

@@ -4,21 +4,31 @@ import { bossSchema } from './boss.ts';
 // pg-boss's LISTEN channel for a schema (pg-boss plans.notifyChannelSql), computed by Postgres.
 export const bossNotifyChannel = `('pgboss_' || left(encode(sha224('${bossSchema}'::bytea), 'hex'), 24))`;
 
-// Per pool (one database each), per queue.
+/** Where schedulers hear that a slot may have freed or generate work arrived (scheduler SlotSignal). */
+export const slotsChannel = 'genonaut_slots';
+
+// Per pool (one database each), per notification.
 const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promise<void> }>>();
 
 /**
- * Wakes the workers of a queue now (they otherwise find new jobs on their next poll).
+ * New generate work, sent after the enqueue commits: tells every scheduler process (its
+ * SlotSignal), which hands it to ONE worker: one waiting for a slot, else one idle pg-boss worker,
+ * which fetches. Coalesced (one in flight per pool, plus at most one follow-up), so a burst costs a
+ * handful of NOTIFYs; the claims that follow pass the wake-up on while slots and work remain.
  *
  * Why not pg-boss's own notify-on-send: a NOTIFY inside a transaction makes Postgres serialise the
  * COMMITs of all notifying transactions (one global lock held through the WAL flush), so a burst of
- * 200 /imagine enqueues committed one by one. Sent after the commit instead, and coalesced (one in
- * flight per queue, plus at most one follow-up), a burst costs a handful of NOTIFYs.
+ * 200 /imagine enqueues committed one by one. Nor pg-boss's wake-up on its channel after the commit:
+ * that makes every idle generate worker of every process fetch, for one new job.
  */
-export function wakeQueue(pool: pg.Pool, queue: string): void {
-  let queues = inFlight.get(pool);
-  if (!queues) inFlight.set(pool, (queues = new Map()));
-  const current = queues.get(queue);
+export function wakeGenerate(pool: pg.Pool): void {
+  notifyCoalesced(pool, 'new-work', `select pg_notify('${slotsChannel}', 'new-work')`, []);
+}
+
+function notifyCoalesced(pool: pg.Pool, key: string, sql: string, values: unknown[]): void {
+  let pending = inFlight.get(pool);
+  if (!pending) inFlight.set(pool, (pending = new Map()));
+  const current = pending.get(key);
   if (current) {
     current.again = true;
     return;
@@ -28,9 +38,9 @@ export function wakeQueue(pool: pg.Pool, queue: string): void {
     do {
       entry.again = false;
       // Waking is an optimisation (workers also poll), so a failure here is not an error.
-      await pool.query(`select pg_notify(${bossNotifyChannel}, $1)`, [queue]).catch(() => undefined);
+      await pool.query(sql, values).catch(() => undefined);
     } while (entry.again);
-    queues.delete(queue);
+    pending.delete(key);
   })();
-  queues.set(queue, entry);
+  pending.set(key, entry);
 }

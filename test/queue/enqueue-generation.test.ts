@@ -5,6 +5,9 @@ import { enqueueGeneration } from '#shared/generation/enqueue.ts';
 import { enqueueMany } from '#shared/generation/enqueue-many.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
 import { startBoss } from '#shared/queue/boss.ts';
+import { IdleWorkers } from '#scheduler/generation/idle-workers.ts';
+import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
+import { testLogger } from '../support/scheduler-context.ts';
 import { jobInsertSql } from '#shared/queue/job-insert-sql.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 import { generationInput } from '../support/generation-fixture.ts';
@@ -105,20 +108,30 @@ describe('ensureQueues', () => {
   });
 });
 
-describe('wakeQueue', () => {
-  test('a worker polling only every 30 s still gets a new generate job at once: the enqueue wakes it after commit', async () => {
+describe('wakeGenerate', () => {
+  test('one of several workers polling only every 30 s gets a new generate job at once: the enqueue wakes one idle worker (SlotSignal → IdleWorkers), not all', async () => {
     await tdb.pool.query(`update generation set status = 'cancelled'`);
     await tdb.pool.query(`delete from pgboss.job where name = 'generate'`);
+    const slots = new SlotSignal(tdb.url, testLogger);
+    await slots.listen();
+    const idle = new IdleWorkers(boss, 'generate');
+    slots.fetcher = () => void idle.wakeOne();
     const seen = new Promise<string>((resolve) => {
-      void boss.work('generate', { pollingIntervalSeconds: 30, notifyPollingIntervalSeconds: 30 }, async ([job]) => {
+      void boss.work('generate', { pollingIntervalSeconds: 30, notifyPollingIntervalSeconds: 30, localConcurrency: 3 }, async ([job]) => {
         resolve((job!.data as { generationId: string }).generationId);
       });
     });
-    // let the worker's first (empty) fetch happen, so only a wake-up can bring the job in time
+    // let the workers' first (empty) fetches happen, so only a wake-up can bring the job in time
     await new Promise((r) => setTimeout(r, 300));
+    const fetchedBefore = new Map(boss.getWipData().filter((w) => w.name === 'generate').map((w) => [w.id, w.lastFetchedOn]));
+    expect(fetchedBefore.size).toBe(3);
     const { generation } = await enqueueGeneration(tdb.pool, boss, input());
     const picked = await Promise.race([seen, new Promise<string>((_, reject) => setTimeout(() => reject(new Error('not woken')), 5000))]);
     expect(picked).toBe(generation.id);
+    await new Promise((r) => setTimeout(r, 200));
+    const refetched = boss.getWipData().filter((w) => w.name === 'generate' && w.lastFetchedOn !== fetchedBefore.get(w.id));
+    expect(refetched).toHaveLength(1);
     await boss.offWork('generate');
+    await slots.close();
   });
 });

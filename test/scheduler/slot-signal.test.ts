@@ -3,7 +3,7 @@ import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
 import { requestCancel } from '#shared/generation/cancel.ts';
 import { startBoss } from '#shared/queue/boss.ts';
-import { wakeQueue } from '#shared/queue/wake.ts';
+import { wakeGenerate } from '#shared/queue/wake.ts';
 import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 import { testLogger } from '../support/scheduler-context.ts';
@@ -53,8 +53,24 @@ describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
     await woken(() => tdb.pool.query(`update comfy_instance set max_queue_depth = 3`));
   });
 
-  test("new generate work (pg-boss's wake-up after an enqueue) wakes them", { timeout: 10_000 }, async () => {
-    await woken(async () => wakeQueue(tdb.pool, 'generate'));
+  test('new generate work (the wake-up after an enqueue) wakes them', { timeout: 10_000 }, async () => {
+    await woken(async () => wakeGenerate(tdb.pool));
+  });
+
+  test('a signal no waiter takes goes to the fetcher (one idle pg-boss worker fetches); one a waiter takes does not', { timeout: 10_000 }, async () => {
+    await untilQuiet();
+    let fetches = 0;
+    slots.fetcher = () => fetches++;
+    try {
+      const seen = slots.version;
+      wakeGenerate(tdb.pool);
+      while (slots.version === seen) await new Promise((r) => setTimeout(r, 10));
+      expect(fetches).toBe(1);
+      await woken(async () => wakeGenerate(tdb.pool));
+      expect(fetches).toBe(1);
+    } finally {
+      slots.fetcher = undefined;
+    }
   });
 
   test('a signal between reading the version and waiting is not lost', { timeout: 10_000 }, async () => {
