@@ -26,8 +26,14 @@ import { failWith, settle, settleSucceeded, timeoutReason } from '../settle.ts';
 
 
 // A waiting worker sleeps until a slot frees or work arrives (LISTEN, see SlotSignal); the timeout
-// is only a fallback for changes nobody announces (a dead scheduler's job expiring frees its slots).
+// is only a fallback for changes nobody announces (a dead scheduler's job expiring frees its slots),
+// doubled after each wait nothing ended, up to the maximum: every waiting job of a busy farm
+// re-checking every 2 s was a third of its statements.
 const fallbackWaitMs = 2000;
+const maxFallbackWaitMs = 8000;
+// While its request can be placed, a waiting job re-reads its guild's pause and the instances that
+// could run it (outlookOf) at most this often, not on every wake-up.
+const recheckOutlookMs = 10_000;
 const noInstanceWaitMs = 10_000;
 const probeEveryMs = 2000;
 const maxPlacementsPerAttempt = 5;
@@ -87,6 +93,11 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // The signal version read before this job's last claim (see claimNextWaiting): a signal since may
     // have been meant for this job (SlotSignal wakes one waiter per signal).
     let looked = ctx.slots.version;
+    let outlookAt = 0;
+    let lastOutlook: (Awaited<ReturnType<typeof outlookOf>> & { of: string }) | undefined;
+    // Whether what was last read about `id` (its guild's pause, where it could run) may be reused.
+    const outlookFresh = (id: string) => lastOutlook?.of === id && lastOutlook.outlook === 'placeable' && Date.now() - outlookAt < recheckOutlookMs;
+    let quietWaits = 0;
     const claim = (finished?: FinishedPrompt) => {
       looked = ctx.slots.version;
       return claimNextWaiting(ctx.claimPool, helpers.jobId, ctx.slots, finished);
@@ -125,7 +136,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
             await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
             continue;
           }
-          if (g?.status === 'queued' && (await holdIfPaused(ctx, g))) {
+          if (g?.status === 'queued' && !outlookFresh(g.id) && (await holdIfPaused(ctx, g))) {
             helpers.logger.info({ guildId: g.guildId }, 'guild paused: generation held until it resumes');
             return;
           }
@@ -153,7 +164,11 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
           continue;
         }
         if (!waiting) return;
-        const { outlook, unhealthy } = await outlookOf(ctx.db, waiting);
+        if (!lastOutlook || !outlookFresh(waiting.id)) {
+          lastOutlook = { ...(await outlookOf(ctx.db, waiting)), of: waiting.id };
+          outlookAt = Date.now();
+        }
+        const { outlook, unhealthy } = lastOutlook;
         if (outlook === 'no_instance_has_models') {
           await settle(ctx.pool, ctx.boss, waiting.id, 'failed', failWith(ErrorCode.ModelMissing, `No image server has ${describeModels(waiting)}. Pick another model or ask an operator to install it.`));
           return;
@@ -163,7 +178,8 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
           await probeUnhealthy(ctx, unhealthy);
           continue;
         }
-        await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : fallbackWaitMs, helpers.signal);
+        await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : Math.min(fallbackWaitMs * 2 ** quietWaits, maxFallbackWaitMs), helpers.signal);
+        quietWaits = ctx.slots.version === seen ? quietWaits + 1 : 0;
       }
     } finally {
       const handOff = behind.takeHandOff();
