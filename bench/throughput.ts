@@ -86,6 +86,7 @@ async function ours(url: string) {
   // it claimed, and the next line move sends it again), as this bench ran before.
   const inputs = process.env.BENCH_REPLIES !== '0' ? await withReplies(discord) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
   const before = await scheduler.counters();
+  const comfyBefore = comfyRequests(sims);
   const enqueuer = new GenerationEnqueuer(pool, producer);
   await Promise.all(inputs.map((input) => enqueuer.enqueue(input as never)));
   const settled = async () =>
@@ -94,6 +95,7 @@ async function ours(url: string) {
   await until(settled, 300_000, 50);
   const after = await scheduler.counters();
   const counted = perJob(before, after);
+  const comfy = comfyRequestsPerJob(comfyBefore, comfyRequests(sims));
   if (process.env.BENCH_COUNT_TOP) console.log((after as Counters & { top: unknown[] }).top.map((t) => JSON.stringify(t)).join('\n'));
   const span = (await pool.query<{ s: number; ok: number }>(
     `select extract(epoch from max(finished_at) - min(started_at)) as s, count(*) filter (where status = 'succeeded')::int as ok from generation`,
@@ -102,7 +104,19 @@ async function ours(url: string) {
   await producer.stop({ graceful: false });
   await pool.end();
   await Promise.all([...sims.map((s) => s.close()), discord.close()]);
-  return { rate: n / Number(span.s), succeeded: span.ok, ...counted };
+  return { rate: n / Number(span.s), succeeded: span.ok, ...counted, comfy };
+}
+
+/** HTTP requests the stand-ins received, by `METHOD /route`, summed over the instances. */
+function comfyRequests(sims: ComfySim[]): Map<string, number> {
+  const sum = new Map<string, number>();
+  for (const sim of sims) for (const [kind, count] of sim.requestCounts) sum.set(kind, (sum.get(kind) ?? 0) + count);
+  return sum;
+}
+
+function comfyRequestsPerJob(before: Map<string, number>, after: Map<string, number>) {
+  const byKind = [...after].map(([kind, count]) => [kind, (count - (before.get(kind) ?? 0)) / n] as const).filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  return { total: byKind.reduce((t, [, v]) => t + v, 0), byKind };
 }
 
 async function withReplies(discord: DiscordSim) {
@@ -127,6 +141,7 @@ try {
   console.log(`generations/s        anchor (stand-ins fed directly) ${f(directRate)}/s   genonaut ${f(o.rate)}/s = ${f((o.rate / directRate) * 100)} % (goal ≥ ${goals.share * 100} %)`);
   console.log(`CPU per generation   anchor (bare pg-boss job) ${anchor.cpuMs.toFixed(2)} ms   genonaut scheduler ${o.cpuMs.toFixed(2)} ms (goal ≤ ${goals.cpuMs} ms)`);
   console.log(`SQL per generation   anchor (bare pg-boss job) ${f(anchor.statements)}   genonaut scheduler ${f(o.statements)} (goal ≤ ${goals.statements})`);
+  console.log(`ComfyUI HTTP requests per generation   ${o.comfy.total.toFixed(2)} (${o.comfy.byKind.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
   const met = o.succeeded === n && o.rate >= goals.share * directRate && o.cpuMs <= goals.cpuMs && o.statements <= goals.statements;
   console.log(`goals: ${met ? 'met' : 'NOT met'}${o.succeeded === n ? '' : ` (${n - o.succeeded} did not succeed)`}`);
 } catch (err) {

@@ -1,6 +1,7 @@
 import type { ImageRef } from '#shared/comfyui/api-types.ts';
 import type { ComfyClient } from '#shared/comfyui/client.ts';
 import { followPrompt } from '#shared/comfyui/follow-prompt.ts';
+import { recordPromptEvents, type PromptEventsRecording } from '#shared/comfyui/prompt-events-recording.ts';
 import type { PromptOutcome } from '#shared/comfyui/prompt-outcome.ts';
 import { ComfyValidationError } from '#shared/comfyui/validation-error.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
@@ -295,7 +296,8 @@ async function run(
   ctx: GenerateContext, g: GenerationRow, instance: InstanceRow, helpers: JobHelpers, submit: boolean, behind?: OutputsBehind,
 ): Promise<'done' | 'requeued'> {
   const log = helpers.logger.child({ promptId: g.comfyPromptId, instance: instance.name });
-  const client = ctx.instances.client(instance.baseUrl);
+  const { client, events } = ctx.instances.connection(instance.baseUrl);
+  let recorded: PromptEventsRecording | undefined;
   if (submit) {
     let initImage: string | undefined;
     if (g.initImageKey) {
@@ -321,9 +323,12 @@ async function run(
     const graph = await buildChecked(ctx, g, instance, initImage);
     if (!graph) return 'done';
     await ctx.__test__?.checkpoint?.('before-submit', g.id);
+    // From before the submission, so that following it sees every event even of a prompt that ran at once.
+    recorded = recordPromptEvents(events, g.comfyPromptId!);
     try {
       await client.submit(graph, { promptId: g.comfyPromptId!, signal: helpers.signal });
     } catch (err) {
+      recorded.stop();
       if (err instanceof ComfyValidationError) {
         await settle(ctx.pool, ctx.boss, g.id, 'failed', failWith(ErrorCode.ComfyValidation, err.message));
         return 'done';
@@ -332,7 +337,12 @@ async function run(
       log.warn({ err }, 'submit failed; the instance is marked unhealthy and the request placed again');
       return leaveInstance(ctx, instance.id, g, err);
     }
-    await ctx.__test__?.checkpoint?.('after-submit', g.id);
+    try {
+      await ctx.__test__?.checkpoint?.('after-submit', g.id);
+    } catch (err) {
+      recorded.stop();
+      throw err;
+    }
   }
 
   const budgetMs = ctx.config.GENERATION_TIMEOUT_SECONDS * 1000 - (Date.now() - (g.startedAt ?? new Date()).getTime());
@@ -340,8 +350,8 @@ async function run(
   const steps = stepTimer();
   let outcome: PromptOutcome;
   try {
-    const { events } = ctx.instances.connection(instance.baseUrl);
     outcome = await followPrompt(client, events, g.comfyPromptId!, {
+      recorded,
       signal: helpers.signal,
       timeoutMs: Math.max(1000, budgetMs),
       pollIntervalMs: 1000,

@@ -55,6 +55,8 @@ export interface ComfySim {
   readonly executions: SimExecution[];
   /** `METHOD /path` of the latest HTTP requests that reached ComfyUI (oldest first, at most 1000). */
   readonly requests: readonly string[];
+  /** Every HTTP request that reached ComfyUI since start, counted by `METHOD /first-segment` (`GET /history`; `/api/x` counts as `/x`). */
+  readonly requestCounts: ReadonlyMap<string, number>;
   setSecondsPerStep(s: number): void;
   setModels(folder: string, files: string[]): void;
   removeModel(folder: string, file: string): void;
@@ -123,6 +125,7 @@ export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySi
     tempDir: dirs.temp,
     executions: state.executions,
     requests: server.requests,
+    requestCounts: server.requestCounts,
     setSecondsPerStep: (s) => {
       state.secondsPerStep = s;
     },

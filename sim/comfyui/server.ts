@@ -33,6 +33,8 @@ export class ComfyHttpServer {
   private readonly access: ProxyAccess;
   /** `METHOD /path` of the latest requests that got past the proxy (oldest first, at most 1000). */
   readonly requests: string[] = [];
+  /** How many requests got past the proxy, by `METHOD /first-segment` (e.g. `GET /history`), since start. */
+  readonly requestCounts = new Map<string, number>();
   port: number;
 
   constructor(host: string, port: number, getState: () => ComfyState, access: ProxyAccess = {}) {
@@ -105,6 +107,8 @@ export class ComfyHttpServer {
     const r = makeReq(req);
     this.requests.push(`${r.method} ${r.rawPath}`);
     if (this.requests.length > 1000) this.requests.shift();
+    const kind = `${r.method} /${r.path.split('/')[1] ?? ''}`;
+    this.requestCounts.set(kind, (this.requestCounts.get(kind) ?? 0) + 1);
     try {
       const injected = state.faults.takeRequestFailure(new URL(req.url ?? '/', 'http://x').pathname);
       if (injected !== undefined) {

@@ -119,7 +119,6 @@ export class ComfyClient {
       // Newer ComfyUI rejects anything else with invalid_prompt_id (API.md §9).
       throw new AppError(ErrorCode.Validation, `prompt id '${promptId}' is not a lowercase hyphenated UUID — generate one with crypto.randomUUID()`);
     }
-    const log = this.logger.child({ promptId });
     const body = serializePrompt({
       prompt,
       client_id: this.clientId,
@@ -143,14 +142,14 @@ export class ComfyClient {
         }
         if (!seen) return undefined;
         foundAfterRetry = true;
-        log.warn('an earlier attempt of this submission reached ComfyUI; not resubmitting');
+        this.logger.warn({ promptId }, 'an earlier attempt of this submission reached ComfyUI; not resubmitting');
         return new Response('{}', { status: 200 });
       },
     });
     const text = await res.text();
     if (res.status === 400) {
       const err = new ComfyValidationError(asObject(parseJsonLossless(text)), promptId);
-      log.warn({ nodeErrors: err.details.node_errors }, err.message);
+      this.logger.warn({ promptId, nodeErrors: err.details.node_errors }, err.message);
       throw err;
     }
     if (!res.ok) throw unexpected('POST /prompt', res.status, text);
@@ -158,7 +157,7 @@ export class ComfyClient {
     if (data.prompt_id && data.prompt_id !== promptId) {
       throw new AppError(ErrorCode.ComfyExecution, `ComfyUI queued prompt ${data.prompt_id} instead of ${promptId} — is it too old to accept prompt_id?`);
     }
-    log.info({ number: data.number }, 'prompt submitted');
+    this.logger.info({ promptId, number: data.number }, 'prompt submitted');
     return { promptId, number: data.number, nodeErrors: data.node_errors ?? {} };
   }
 

@@ -205,7 +205,7 @@ export class ComfyEventStream {
   }
 
   #parse(raw: WebSocket.RawData, isBinary: boolean): ComfyEvent | undefined {
-    const buffer = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+    const buffer = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
     try {
       return isBinary ? parseBinaryEvent(buffer) : parseTextEvent(buffer.toString('utf8'));
     } catch (err) {

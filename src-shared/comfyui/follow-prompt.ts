@@ -4,6 +4,7 @@ import type { HistoryEntry, NodeOutput, QueueSnapshot } from './api-types.ts';
 import type { ComfyEventStream } from './event-stream.ts';
 import { promptIdOf, type ComfyEvent } from './events.ts';
 import { errorOutcome, outcomeFromHistory, successOutcome, type PromptOutcome } from './prompt-outcome.ts';
+import type { PromptEventsRecording } from './prompt-events-recording.ts';
 import { positionIn } from './queue-position.ts';
 import type { PromptLookup } from './server-kind.ts';
 
@@ -28,6 +29,8 @@ export interface FollowOptions {
   unreachableAfterMs?: number;
   /** Asked while the prompt still waits in the instance's queue; true ⇒ reject with ComfyUnavailable (e.g. the instance was marked unhealthy). */
   leaveWhilePending?: () => boolean;
+  /** The prompt's events recorded since before it was submitted (recordPromptEvents); followed from there. */
+  recorded?: PromptEventsRecording;
 }
 
 /** What following needs from the HTTP client. */
@@ -50,6 +53,8 @@ async function lookupIn(source: PromptStateSource, promptId: string): Promise<Pr
 
 // Two consecutive "nowhere" observations before declaring a prompt lost.
 const absentChecksBeforeUnknown = 2;
+// After an execution_success whose outputs we cannot vouch for, how long to wait for `executing {node: null}` before reading history anyway.
+const collectAfterSuccessMs = 500;
 
 /**
  * Follows one submitted prompt to its end. Events drive it; because messages are lost while
@@ -62,6 +67,11 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
   const deafAfterMs = opts.deafAfterMs ?? 60_000;
   const outputs: Record<string, NodeOutput> = {};
   let running = false;
+  // Connection generation on which this prompt's execution_start arrived: every later event of the
+  // prompt on that same connection reached us too (one socket, one ordered queue on the server).
+  let startedOn: number | undefined;
+  let successSeen = false;
+  let collecting = false;
   let absentStreak = 0;
   let lastAnswerAt = Date.now();
   let lastForcedReconnect = 0;
@@ -83,6 +93,8 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
         resolve(outcome);
       });
     const fail = (err: Error) => end(() => reject(err));
+    const recorded = opts.recorded;
+    if (recorded) cleanups.push(() => recorded.stop());
     const progress = (p: FollowProgress) => {
       try {
         opts.onProgress?.(p);
@@ -92,7 +104,9 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
     };
 
     const collectSuccess = async () => {
-      // History may not be written yet when execution_success arrives (API.md §6); retry briefly.
+      if (collecting) return;
+      collecting = true;
+      // Even on `executing {node: null}` (sent after history is written), retry briefly.
       for (let i = 0; i < 10 && !settled; i++) {
         const entry = await source.history(promptId).catch(() => undefined);
         if (entry) return finish(outcomeFromHistory(promptId, entry, outputs));
@@ -101,7 +115,7 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
       finish(successOutcome(promptId, outputs));
     };
 
-    const onEvent = (event: ComfyEvent) => {
+    const onEvent = (event: ComfyEvent, generation: number) => {
       if (settled) return;
       if (event.type === 'preview' && !event.metadata && running) {
         progress({ stage: 'preview', format: event.format, image: event.image });
@@ -111,10 +125,11 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
       switch (event.type) {
         case 'execution_start':
           running = true;
+          startedOn = generation;
           progress({ stage: 'running' });
           break;
         case 'executing':
-          if (event.data.node === null) void check('executing null');
+          if (event.data.node === null) void (successSeen ? collectSuccess() : check('executing null'));
           else progress({ stage: 'running', node: event.data.node });
           break;
         case 'progress':
@@ -126,9 +141,17 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
         case 'executed':
           if (event.data.output) outputs[event.data.node] = event.data.output;
           break;
-        case 'execution_success':
-          void collectSuccess();
+        case 'execution_success': {
+          // Seen from execution_start on, without a reconnect: the `executed` events carried every
+          // output (cached output nodes included, API.md §5.2), so history has nothing to add.
+          if (startedOn === generation && Object.keys(outputs).length > 0) return finish(successOutcome(promptId, outputs));
+          // History may not be written yet (API.md §6); it is by `executing {node: null}`, which
+          // collects it, or after this wait should that message be lost.
+          successSeen = true;
+          const wait = setTimeout(() => void collectSuccess(), collectAfterSuccessMs);
+          cleanups.push(() => clearTimeout(wait));
           break;
+        }
         case 'execution_error':
           if (event.data.exception_type === 'ExecutionBlocked') break; // does not end the prompt
           finish(errorOutcome(promptId, event.data));
@@ -203,7 +226,6 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
       return checking;
     };
 
-    cleanups.push(stream.subscribe(onEvent));
     cleanups.push(stream.onConnect(({ generation }) => void check(`connected #${generation}`)));
     // A hung lookup (a frozen server) must not hold the unreachable verdict back: judge on each tick.
     const poll = setInterval(() => {
@@ -224,7 +246,13 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
       opts.signal.addEventListener('abort', onAbort, { once: true });
       cleanups.push(() => opts.signal?.removeEventListener('abort', onAbort));
     }
+    // Last, as replaying a recording may already finish the prompt.
+    // Recorded on one socket since before the submission, the events tell the whole story: no need to
+    // ask where the prompt is (the poll and the re-check on reconnect stay the safety net).
+    const missedNothing = recorded?.unbroken ?? false;
+    if (recorded) recorded.attach(onEvent);
+    else cleanups.push(stream.subscribe((event) => onEvent(event, stream.generation)));
     stream.start();
-    void check('start');
+    if (!missedNothing) void check('start');
   });
 }

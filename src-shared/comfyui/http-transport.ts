@@ -47,28 +47,29 @@ class ServerError extends Error {
 /** fetch with a per-call timeout and retries (backoff + jitter) on connection errors and 5xx only. */
 export class HttpTransport {
   readonly #opts: TransportOptions;
+  readonly #base: string;
   /** Failed attempts of every call to this server form one outage: logged when it starts, reminded, and once recovered. */
   readonly #outage = new FailureEpisode();
 
   constructor(opts: TransportOptions) {
     this.#opts = opts;
+    this.#base = opts.baseUrl.replace(/\/+$/, '');
   }
 
   /** `path` starts with `/`; it is appended to the base URL, keeping the base URL's own path. */
   url(path: string): string {
-    return `${this.#opts.baseUrl.replace(/\/+$/, '')}${path}`;
+    return `${this.#base}${path}`;
   }
 
   /** Resolves with any response below 500; throws ComfyUnavailable once retries are spent. */
   async request(path: string, opts: RequestOptions = {}): Promise<Response> {
     const method = opts.method ?? 'GET';
     const attempts = (opts.retries ?? this.#opts.retries) + 1;
-    const log = this.#opts.logger.child({ ...opts.context, method, path });
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) {
         const delay = backoffDelay(attempt - 1, this.#opts.backoff);
-        log.debug({ attempt, delay, err: lastError }, 'ComfyUI request failed, retrying');
+        this.#opts.logger.debug({ ...opts.context, method, path, attempt, delay, err: lastError }, 'ComfyUI request failed, retrying');
         await sleep(delay, undefined, { signal: opts.signal });
         const settled = await opts.beforeRetry?.(lastError);
         if (settled === 'skip') continue;

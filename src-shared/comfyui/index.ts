@@ -33,6 +33,7 @@ export { classifyExecutionError } from './classify-error.ts';
 export { ComfyEventStream, type ConnectInfo, type EventStreamOptions } from './event-stream.ts';
 export { BinaryEventType, parseBinaryEvent, parseTextEvent, promptIdOf, type ComfyEvent, type PreviewMetadata, type ProgressNodeState } from './events.ts';
 export { followPrompt, type FollowOptions, type FollowProgress, type PromptStateSource } from './follow-prompt.ts';
+export { recordPromptEvents, type PromptEventsRecording } from './prompt-events-recording.ts';
 export { parseJsonLossless, stringifyJsonLossless } from './json.ts';
 export { comboValues, type InputOptions, type InputSpec, type InputType, type NodeInfo, type ObjectInfo } from './object-info.ts';
 export { imagesOf, outcomeFromHistory, type PromptOutcome } from './prompt-outcome.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '#shared/errors.ts';
-import { ComfyEventStream, followPrompt, type ComfyEvent, type FollowProgress, type HistoryEntry, type PromptStateSource, type QueueSnapshot } from '#shared/comfyui/index.ts';
+import { ComfyEventStream, followPrompt, recordPromptEvents, type ComfyEvent, type FollowProgress, type HistoryEntry, type PromptStateSource, type QueueSnapshot } from '#shared/comfyui/index.ts';
 import { LogTap } from './log-tap.ts';
 import { SidRoutingServer } from './ws-server.ts';
 
@@ -18,6 +18,7 @@ class FakeComfyState implements PromptStateSource {
   entries = new Map<string, HistoryEntry>();
   down = false;
   queueCalls = 0;
+  historyCalls = 0;
 
   async queue(): Promise<QueueSnapshot> {
     this.queueCalls++;
@@ -26,6 +27,7 @@ class FakeComfyState implements PromptStateSource {
   }
 
   async history(id: string): Promise<HistoryEntry | undefined> {
+    this.historyCalls++;
     if (this.down) throw new Error('ECONNREFUSED');
     return this.entries.get(id);
   }
@@ -101,6 +103,83 @@ describe('followPrompt', () => {
     expect(outcome).toEqual({ status: 'success', promptId: P, outputs: { '9': { images: [image] } }, images: [image] });
     expect(progress).toContainEqual({ stage: 'running', node: '3', value: 3, max: 8 });
     expect(progress.filter((p) => p.stage === 'running' && p.value !== undefined)).toHaveLength(1);
+  });
+
+  it('takes a success from the events alone when it saw every one from execution_start on', async () => {
+    const { server, stream, state } = await setup();
+    state.run(P);
+    const following = followPrompt(state, stream, P, { pollIntervalMs: 60_000 });
+    await stream.waitConnected();
+    server.send('svc-1', 'execution_start', { prompt_id: P });
+    server.send('svc-1', 'executed', { node: '9', output: { images: [image] }, prompt_id: P });
+    server.send('svc-1', 'execution_success', { prompt_id: P });
+    expect(await following).toEqual({ status: 'success', promptId: P, outputs: { '9': { images: [image] } }, images: [image] });
+    expect(state.historyCalls).toBe(0);
+  });
+
+  it('reads history once, on executing null, after a success whose start it did not see', async () => {
+    const { server, stream, state } = await setup();
+    state.run(P);
+    const following = followPrompt(state, stream, P, { pollIntervalMs: 60_000 });
+    await stream.waitConnected();
+    await expect.poll(() => state.queueCalls).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 50)); // the checks on start and on connect are done
+    const queueCalls = state.queueCalls;
+    server.send('svc-1', 'executed', { node: '9', output: { images: [image] }, prompt_id: P });
+    server.send('svc-1', 'execution_success', { prompt_id: P });
+    await new Promise((r) => setTimeout(r, 150)); // history not written yet (API.md §6): nothing to read
+    expect(state.historyCalls).toBe(0);
+    const other = { filename: 'job_00002_.png', subfolder: 'genonaut', type: 'output' };
+    state.finish(P, { outputs: { '9': { images: [image] }, '12': { images: [other] } } });
+    server.send('svc-1', 'executing', { node: null, prompt_id: P });
+    const outcome = await following;
+    expect(outcome.status === 'success' && outcome.images).toEqual([image, other]);
+    expect(state.historyCalls).toBe(1);
+    expect(state.queueCalls).toBe(queueCalls);
+  });
+
+  it('reads history after a short wait when executing null never comes', async () => {
+    const { server, stream, state } = await setup();
+    state.run(P);
+    const following = followPrompt(state, stream, P, { pollIntervalMs: 60_000 });
+    await stream.waitConnected();
+    state.finish(P);
+    server.send('svc-1', 'execution_success', { prompt_id: P });
+    expect((await following).status === 'success' && state.historyCalls).toBe(1);
+  });
+
+  it('follows a recorded prompt from before its submission without asking where it is', async () => {
+    const { server, stream, state } = await setup();
+    await stream.waitConnected();
+    const recorded = recordPromptEvents(stream, P);
+    const seen = new Promise<void>((r) => stream.subscribe((e) => e.type === 'executing' && e.data.node === null && r()));
+    state.finish(P);
+    // The whole prompt runs before anyone follows it.
+    server.send('svc-1', 'execution_start', { prompt_id: P });
+    server.send('svc-1', 'progress', { value: 1, max: 1, prompt_id: P, node: '3' });
+    server.send('svc-1', 'executed', { node: '9', output: { images: [image] }, prompt_id: P });
+    server.send('svc-1', 'executed', { node: '9', output: { images: ['not ours'] }, prompt_id: 'someone-else' });
+    server.send('svc-1', 'execution_success', { prompt_id: P });
+    server.send('svc-1', 'executing', { node: null, prompt_id: P });
+    await seen;
+    const progress: FollowProgress[] = [];
+    const outcome = await followPrompt(state, stream, P, { pollIntervalMs: 60_000, recorded, onProgress: (p) => progress.push(p) });
+    expect(outcome).toEqual({ status: 'success', promptId: P, outputs: { '9': { images: [image] } }, images: [image] });
+    expect(progress).toContainEqual({ stage: 'running', node: '3', value: 1, max: 1 });
+    expect([state.queueCalls, state.historyCalls]).toEqual([0, 0]);
+  });
+
+  it('asks where a recorded prompt is when the socket reconnected since recording began', async () => {
+    const { server, stream, state } = await setup();
+    await stream.waitConnected();
+    const recorded = recordPromptEvents(stream, P);
+    const reconnected = new Promise<void>((r) => stream.onConnect(() => r()));
+    server.dropAll();
+    state.finish(P); // its events went nowhere
+    await reconnected;
+    const outcome = await followPrompt(state, stream, P, { pollIntervalMs: 60_000, recorded });
+    expect(outcome.status === 'success' && outcome.images).toEqual([image]);
+    expect(state.queueCalls).toBeGreaterThan(0);
   });
 
   it('collects a prompt that finished while the socket was down, on reconnect', async () => {
