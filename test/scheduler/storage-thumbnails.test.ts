@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -52,6 +52,17 @@ describe('LocalStorage', () => {
     expect(keys.sort()).toEqual(['1/2026/01/01/x/0.png', '1/2026/01/01/x/1.png']);
     await storage.delete('1/2026/01/01/x/0.png');
     expect(await storage.stat('1/2026/01/01/x/0.png')).toBeUndefined();
+  });
+  test('a folder removed meanwhile (erasure, retention) is made again by the next put, buffer or stream', async () => {
+    await storage.put('2/2026/01/01/y/0.png', Buffer.from('first'));
+    await rm(path.join(dir, '2'), { recursive: true });
+    await storage.put('2/2026/01/01/y/0.png', Buffer.from('again'));
+    await rm(path.join(dir, '2'), { recursive: true });
+    await storage.put('2/2026/01/01/y/thumbs/0_256.webp', Readable.from([Buffer.from('stream')]));
+    const keys = [];
+    for await (const o of storage.list('2/')) keys.push(o.key);
+    expect(keys).toEqual(['2/2026/01/01/y/thumbs/0_256.webp']);
+    expect((await readdir(path.join(dir, '2/2026/01/01/y'), { recursive: true })).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
 
