@@ -73,6 +73,9 @@ describe('thumbnails', () => {
     for (const t of thumbs) expect((await sharp(t.data).metadata()).format).toBe(t.format);
     const small = await makeThumbnails(await png(300, 300));
     expect(small.find((t) => t.size === 1024)?.width).toBe(300);
+    // Sizes at or above the longest side leave the image as it is: encoded once, the same bytes.
+    expect(small.find((t) => t.size === 1024)?.data).toBe(small.find((t) => t.size === 512)?.data);
+    expect(small.find((t) => t.size === 256)?.width).toBe(256);
   });
   test('a truncated image is refused with a reason', async () => {
     const full = await png(512, 512);
