@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import { access, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,25 +25,15 @@ export class LocalStorage implements ImageStorage {
 
   async put(key: string, body: Readable | Buffer): Promise<StoredObject> {
     const target = this.#path(key);
-    await mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
     try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, meter, createWriteStream(tmp));
+      const written = Buffer.isBuffer(body) ? await writeBuffer(tmp, body) : await writeStream(tmp, body);
       await rename(tmp, target);
+      return { key, ...written };
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
-    return { key, bytes, sha256: hash.digest('hex') };
   }
 
   /** The folder exists (made if missing) and is writable. */
@@ -122,4 +112,39 @@ export class LocalStorage implements ImageStorage {
       yield { key: path.relative(this.root, full).split(path.sep).join('/'), bytes: s.size, modifiedAt: s.mtime };
     }
   }
+}
+
+type Written = Omit<StoredObject, 'key'>;
+
+/** Runs `create` (which makes a file in `file`'s folder); makes the folder only when it is missing. */
+async function inFolder<T>(file: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  return create();
+}
+
+/** A whole buffer: open, one write, close. */
+async function writeBuffer(file: string, body: Buffer): Promise<Written> {
+  await inFolder(file, () => writeFile(file, body, { flag: 'wx' }));
+  return { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
+}
+
+/** A stream, hashed and counted as it passes; the file is opened before the body is read. */
+async function writeStream(file: string, body: Readable): Promise<Written> {
+  const handle = await inFolder(file, () => open(file, 'wx'));
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  await pipeline(body, meter, handle.createWriteStream());
+  return { bytes, sha256: hash.digest('hex') };
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -53,6 +53,17 @@ describe('LocalStorage', () => {
     await storage.delete('1/2026/01/01/x/0.png');
     expect(await storage.stat('1/2026/01/01/x/0.png')).toBeUndefined();
   });
+  test('a folder removed meanwhile (erasure, retention) is made again by the next put, buffer or stream', async () => {
+    await storage.put('2/2026/01/01/y/0.png', Buffer.from('first'));
+    await rm(path.join(dir, '2'), { recursive: true });
+    await storage.put('2/2026/01/01/y/0.png', Buffer.from('again'));
+    await rm(path.join(dir, '2'), { recursive: true });
+    await storage.put('2/2026/01/01/y/thumbs/0_256.webp', Readable.from([Buffer.from('stream')]));
+    const keys = [];
+    for await (const o of storage.list('2/')) keys.push(o.key);
+    expect(keys).toEqual(['2/2026/01/01/y/thumbs/0_256.webp']);
+    expect((await readdir(path.join(dir, '2/2026/01/01/y'), { recursive: true })).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
 });
 
 describe('thumbnails', () => {
@@ -62,6 +73,9 @@ describe('thumbnails', () => {
     for (const t of thumbs) expect((await sharp(t.data).metadata()).format).toBe(t.format);
     const small = await makeThumbnails(await png(300, 300));
     expect(small.find((t) => t.size === 1024)?.width).toBe(300);
+    // Sizes at or above the longest side leave the image as it is: encoded once, the same bytes.
+    expect(small.find((t) => t.size === 1024)?.data).toBe(small.find((t) => t.size === 512)?.data);
+    expect(small.find((t) => t.size === 256)?.width).toBe(256);
   });
   test('a truncated image is refused with a reason', async () => {
     const full = await png(512, 512);
