@@ -5,10 +5,11 @@ import type { GenerationStatus } from '#shared/generation/status.ts';
 import { runningCheck } from '#shared/db/sql/generations.ts';
 import { sendLiveEdit } from '#shared/queue/send-live.ts';
 import type { GenerateContext, JobHelpers } from '../context.ts';
+import { liveEditGapMs } from './live-message.ts';
 
 // One statement per running generation per second: progress (when it moved), the status (to notice
 // a user's cancel) and the instance's health. Message edits go through the queue (sendLiveEdit),
-// which spaces them.
+// asked for at most once per edit gap.
 const checkEveryMs = 1000;
 
 /**
@@ -19,6 +20,7 @@ const checkEveryMs = 1000;
 export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client: ComfyClient, helpers: JobHelpers) {
   let progress = 0;
   let written = 0;
+  let asked = 0;
   let cancelSent = false;
   let busy = false;
   let unhealthy = false;
@@ -28,8 +30,8 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
     busy = true;
     try {
       const moved = progress > written;
-      const check = runningCheck(g.id, moved ? progress : null);
-      const now = (await ctx.db.executeSql<{ status: GenerationStatus | null; instanceUnhealthy: boolean }>(check.text, check.values)).rows[0];
+      const check = runningCheck(g.id, moved ? progress : null, liveEditGapMs);
+      const now = (await ctx.db.executeSql<{ status: GenerationStatus | null; instanceUnhealthy: boolean; liveWaitMs: number }>(check.text, check.values)).rows[0];
       if (!now?.status) return;
       unhealthy = now.instanceUnhealthy;
       if (now.status === 'cancel_requested' && !cancelSent) {
@@ -37,8 +39,12 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
         const how = await client.cancel(g.comfyPromptId!);
         helpers.logger.info({ how }, 'cancel requested by the user');
       }
-      if (moved && now.status === 'running') {
-        written = progress;
+      if (moved && now.status === 'running') written = progress;
+      // Asked for once the message may be edited again (the gap since its last edit has passed), so
+      // the edit runs at once: asked every second, every other one was too soon for the deliver job,
+      // which queued it again for later (more statements, and found only by polling).
+      if (written > asked && now.status === 'running' && now.liveWaitMs <= 0) {
+        asked = written;
         await sendLiveEdit(ctx.boss, g.id);
       }
     } catch (err) {

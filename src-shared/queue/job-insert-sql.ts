@@ -5,6 +5,8 @@ export interface EmbeddableJobInsert {
   insert: string;
   /** pg-boss would wake the queue's workers (its notify-on-send): the embedding statement must pg_notify itself. */
   notify: boolean;
+  /** The INSERT returns start_after too (pg-boss's notify form): a NOTIFY can be kept to jobs runnable now. */
+  returnsStartAfter: boolean;
 }
 
 /**
@@ -18,18 +20,39 @@ export interface EmbeddableJobInsert {
  * shape (a future pg-boss that changes it); the caller then inserts the jobs with insert() itself.
  */
 export async function jobInsertSql(boss: PgBoss, queue: string): Promise<EmbeddableJobInsert | null> {
-  let kept: { text: string; values: unknown[] } | undefined;
+  const kept = await keptStatements((db) => boss.insert(queue, [], { db: db as never, returnId: true }));
+  return kept.length === 1 ? embeddable(kept[0]!) : null;
+}
+
+/**
+ * The INSERT of pg-boss's `upsert(queue, data, { singletonKey })` when no job of that key waits: its
+ * rows carry upsert_by_key, so pg-boss's unique index (one waiting job per key, job_i13) makes the
+ * insert skip (ON CONFLICT DO NOTHING) when one already waits. Null as for jobInsertSql.
+ */
+export async function jobUpsertByKeyInsertSql(boss: PgBoss, queue: string): Promise<EmbeddableJobInsert | null> {
+  const kept = await keptStatements((db) => boss.upsert(queue, {}, { db: db as never, singletonKey: 'statement' }));
+  const inserts = kept.filter((k) => /\bupsert_by_key\b/i.test(k.text));
+  return inserts.length === 1 ? embeddable(inserts[0]!) : null;
+}
+
+/** The statements `run` hands its `db` (answered with no rows), instead of running them. */
+async function keptStatements(run: (db: unknown) => Promise<unknown>): Promise<{ text: string; values: unknown[] }[]> {
+  const kept: { text: string; values: unknown[] }[] = [];
   const keeper = {
     executeSql: (text: string, values: unknown[] = []) => {
-      kept = { text, values };
+      kept.push({ text, values });
       return Promise.resolve({ rows: [] });
     },
   };
-  await boss.insert(queue, [], { db: keeper as never, returnId: true });
-  if (!kept || kept.values.length !== 1) return null;
+  await run(keeper);
+  return kept;
+}
+
+function embeddable(kept: { text: string; values: unknown[] }): EmbeddableJobInsert | null {
+  if (kept.values.length !== 1) return null;
   const wrapped = /^\s*with\s+ins\s+as\s*\(([\s\S]*)\),\s*notified\s+as\s*\(\s*select\s+pg_notify\(/i.exec(kept.text);
   const insert = wrapped ? wrapped[1]!.trim() : kept.text;
   const params = new Set(insert.match(/\$\d+/g));
   if (params.size !== 1 || !params.has('$1') || !/^\s*insert\s+into\s/i.test(insert) || !/\breturning\s+id(\s*,\s*start_after)?\s*$/i.test(insert)) return null;
-  return { insert, notify: Boolean(wrapped) };
+  return { insert, notify: Boolean(wrapped), returnsStartAfter: /\breturning\s+id\s*,\s*start_after\s*$/i.test(insert) };
 }

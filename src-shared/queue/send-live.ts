@@ -1,7 +1,10 @@
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
 import type { LinePlace } from '#shared/generation/line-place.ts';
+import { bossSchema } from './boss.ts';
 import { parsePayload } from './contracts.ts';
+import { jobUpsertByKeyInsertSql, type EmbeddableJobInsert } from './job-insert-sql.ts';
+import { bossNotifyChannel } from './wake.ts';
 
 /**
  * Asks for the live message of a generation ("#N in line" with its ETA while it waits, the progress
@@ -9,16 +12,39 @@ import { parsePayload } from './contracts.ts';
  * request while one waits changes nothing (that job renders whatever is true when it runs, so the
  * last state wins). It rides in the generation's delivery group, so it never overlaps (or, once
  * delivered, overwrites) the final result; the deliver job spaces the edits of one message.
- * `place`: a waiting generation's place just computed by line-update (a later request replaces it).
+ * `place`: a waiting generation's place just computed by line-update.
+ *
+ * One statement: pg-boss's own insert of an upsert-by-key job, whose unique index (one waiting job
+ * per key) skips it when one waits; pg-boss's upsert() took BEGIN, update, insert, COMMIT.
  */
 export async function sendLiveEdit(boss: PgBoss, generationId: string, opts: { place?: LinePlace; startAfter?: Date; db?: Db } = {}): Promise<void> {
   const data = parsePayload('deliver', { generationId, kind: 'live', ...(opts.place ? { place: opts.place } : {}) });
-  await boss.upsert('deliver', data, {
-    singletonKey: `live:${generationId}`,
-    group: { id: generationId },
-    ...(opts.startAfter ? { startAfter: opts.startAfter } : {}),
-    ...(opts.db ? { db: opts.db as never } : {}),
-  });
+  const options = { singletonKey: `live:${generationId}`, group: { id: generationId }, ...(opts.startAfter ? { startAfter: opts.startAfter } : {}) };
+  const insert = await jobUpsertByKeyInsertSql(boss, 'deliver');
+  if (!insert) {
+    await boss.upsert('deliver', data, { ...options, ...(opts.db ? { db: opts.db as never } : {}) });
+    return;
+  }
+  const job = { data, singletonKey: options.singletonKey, groupId: generationId, ...(opts.startAfter ? { startAfter: opts.startAfter.toISOString() } : {}) };
+  const db = opts.db ?? (boss.getDb() as Db);
+  await db.executeSql(liveEditStatement(insert), [JSON.stringify([job])]);
+}
+
+const liveEditStatements = new Map<string, string>();
+
+function liveEditStatement(insert: EmbeddableJobInsert): string {
+  let text = liveEditStatements.get(insert.insert);
+  if (!text) {
+    // Only a job runnable now wakes the deliver workers (as pg-boss's notify-on-send does).
+    const runnable = insert.returnsStartAfter ? `where start_after <= ${bossSchema}.job_now()` : '';
+    text = insert.notify
+      ? `with job as (${insert.insert}),
+        notified as (select pg_notify(${bossNotifyChannel}, 'deliver') from job ${runnable} limit 1)
+        select (select count(*) from job)::int as inserted, (select count(*) from notified)::int as notified`
+      : insert.insert;
+    liveEditStatements.set(insert.insert, text);
+  }
+  return text;
 }
 
 /**

@@ -206,12 +206,13 @@ export function markGenerationDeleted(id: string): SqlStatement {
  * A running generation's check, one statement: saves its progress (when given), reads its status
  * (to notice a cancel) and whether its instance is marked unhealthy (a prompt still waiting there moves).
  */
-export function runningCheck(id: string, progress: number | null): SqlStatement {
+export function runningCheck(id: string, progress: number | null, liveEditGapMs: number): SqlStatement {
   return {
     text: `with saved as (update generation set progress = $2, updated_at = now() where $2::float8 is not null and id = $1 and status = 'running')
-      select g.status, coalesce(i.health = 'unhealthy', false) as "instanceUnhealthy"
+      select g.status, coalesce(i.health = 'unhealthy', false) as "instanceUnhealthy",
+        coalesce(greatest(0, extract(epoch from (g.live_edited_at + make_interval(secs => $3::float8 / 1000) - now())) * 1000), 0)::float8 as "liveWaitMs"
       from generation g left join comfy_instance i on i.id = g.comfy_instance_id where g.id = $1`,
-    values: [id, progress],
+    values: [id, progress, liveEditGapMs],
   };
 }
 
