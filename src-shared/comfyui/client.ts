@@ -158,7 +158,7 @@ export class ComfyClient {
     if (data.prompt_id && data.prompt_id !== promptId) {
       throw new AppError(ErrorCode.ComfyExecution, `ComfyUI queued prompt ${data.prompt_id} instead of ${promptId} — is it too old to accept prompt_id?`);
     }
-    log.info({ number: data.number }, 'prompt submitted');
+    log.debug({ number: data.number }, 'prompt submitted');
     return { promptId, number: data.number, nodeErrors: data.node_errors ?? {} };
   }
 
