@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { deferredChild } from './deferred-child-logger.ts';
 import { sanitize, sanitizeFields } from './redaction/sanitize.ts';
 import { scrubText } from './redaction/scrub-text.ts';
 
@@ -15,7 +16,8 @@ const knownLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace',
 /**
  * Every line passes through one sanitiser (see redaction/sanitize.ts): the merge object in
  * `formatters.log`, child bindings in `child`, message strings and format arguments in
- * `logMethod`. pino calls none of them for a level that is off: disabled lines cost nothing.
+ * `logMethod`. pino calls none of them for a level that is off: disabled lines cost nothing, and
+ * a child that writes no line at an enabled level is never made (deferred-child-logger.ts).
  */
 export function createLogger(opts: LoggerOptions = {}): Logger {
   // An unknown level from the environment is reported by config validation, not by a crash here.
@@ -40,10 +42,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     opts.destination,
   );
   // pino applies formatters.bindings to the root only; children (and theirs, which inherit this
-  // method) get their bindings sanitised here, once, when they are made.
+  // method) get their bindings sanitised here, once, when the pino child is made: for a child
+  // without options that is deferred until it first writes a line (see deferred-child-logger.ts).
   const child = root.child;
+  const makeChild = (parent: Logger, bindings: pino.Bindings): Logger => Reflect.apply(child, parent, [sanitizeFields(bindings)]) as Logger;
   root.child = function (this: Logger, bindings, options) {
-    return child.call(this, sanitizeFields(bindings), options);
+    return options == null ? deferredChild(this, bindings, makeChild) : child.call(this, sanitizeFields(bindings), options);
   } as typeof child;
   return root;
 }

@@ -436,7 +436,8 @@ async function storeAndSettle(
   if (!outputs) return;
   await recordRun(ctx, instance, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
-  if (await settleSucceeded(ctx, g, outputs)) helpers.logger.info({ outputs: outputs.length }, 'generation succeeded');
+  // The one info line of a success (ComfyUI's 'prompt submitted'/'prompt finished' are debug): where it ran.
+  if (await settleSucceeded(ctx, g, outputs)) helpers.logger.info({ outputs: outputs.length, promptId: g.comfyPromptId, instance: instance.name }, 'generation succeeded');
 }
 
 function describeModels(g: GenerationRow): string {

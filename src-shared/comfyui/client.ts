@@ -157,7 +157,7 @@ export class ComfyClient {
     if (data.prompt_id && data.prompt_id !== promptId) {
       throw new AppError(ErrorCode.ComfyExecution, `ComfyUI queued prompt ${data.prompt_id} instead of ${promptId} — is it too old to accept prompt_id?`);
     }
-    this.logger.info({ promptId, number: data.number }, 'prompt submitted');
+    this.logger.debug({ promptId, number: data.number }, 'prompt submitted');
     return { promptId, number: data.number, nodeErrors: data.node_errors ?? {} };
   }
 

@@ -89,7 +89,8 @@ export function followPrompt(source: PromptStateSource, stream: ComfyEventStream
     };
     const finish = (outcome: PromptOutcome) =>
       end(() => {
-        log.info({ status: outcome.status, ...(outcome.status === 'error' ? { code: outcome.error.code } : {}) }, 'prompt finished');
+        // A success is logged by the caller with what it made of it (the scheduler: 'generation succeeded').
+        log[outcome.status === 'success' ? 'debug' : 'info']({ status: outcome.status, ...(outcome.status === 'error' ? { code: outcome.error.code } : {}) }, 'prompt finished');
         resolve(outcome);
       });
     const fail = (err: Error) => end(() => reject(err));

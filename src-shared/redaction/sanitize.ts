@@ -31,7 +31,7 @@ export function sanitize(value: unknown): unknown {
 
 /** The same for the fields of one log line (pino's merge object or child bindings). */
 export function sanitizeFields(fields: Record<string, unknown>): Record<string, unknown> {
-  return ownFields(fields, 0, newWalk(), new Set());
+  return ownFields(fields, 0, newWalk());
 }
 
 function walk(value: unknown, depth: number, w: Walk): unknown {
@@ -73,11 +73,11 @@ function walkObject(obj: object, depth: number, w: Walk): unknown {
   if (obj instanceof URL) return text(obj.href, w, limits.string);
   if (Array.isArray(obj)) return items(obj, depth, w);
   if (obj instanceof Set) return items([...take(obj.values(), limits.items)], depth, w, obj.size);
-  if (obj instanceof Map) return ownFields(Object.fromEntries(take(obj.entries(), limits.keys)), depth, w, new Set(), obj.size);
-  if (obj instanceof Headers) return ownFields(Object.fromEntries(obj.entries()), depth, w, new Set());
+  if (obj instanceof Map) return ownFields(Object.fromEntries(take(obj.entries(), limits.keys)), depth, w, noSkip, obj.size);
+  if (obj instanceof Headers) return ownFields(Object.fromEntries(obj.entries()), depth, w);
   const toJSON = (obj as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return walk(toJSON.call(obj), depth + 1, w);
-  return ownFields(obj, depth, w, new Set());
+  return ownFields(obj, depth, w);
 }
 
 function errorFields(err: Error, depth: number, w: Walk): Record<string, unknown> {
@@ -86,7 +86,7 @@ function errorFields(err: Error, depth: number, w: Walk): Record<string, unknown
   if (err.name && err.name !== type) out.name = text(String(err.name), w, 200);
   out.message = text(String(err.message), w, limits.string);
   if (typeof err.stack === 'string') out.stack = text(err.stack, w, limits.stack);
-  Object.assign(out, ownFields(err, depth, w, new Set(['message', 'stack', 'name'])));
+  Object.assign(out, ownFields(err, depth, w, errorTextKeys));
   // `cause` and AggregateError `errors` are own but not enumerable, so ownFields skips them.
   if (err.cause !== undefined && !('cause' in out)) out.cause = walk(err.cause, depth + 1, w);
   const errors = (err as { errors?: unknown }).errors;
@@ -94,10 +94,15 @@ function errorFields(err: Error, depth: number, w: Walk): Record<string, unknown
   return out;
 }
 
-function ownFields(obj: object, depth: number, w: Walk, skip: Set<string>, total?: number): Record<string, unknown> {
+const noSkip: ReadonlySet<string> = new Set();
+const errorTextKeys: ReadonlySet<string> = new Set(['message', 'stack', 'name']);
+
+function ownFields(obj: object, depth: number, w: Walk, skip = noSkip, total?: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const keys = Object.keys(obj).filter((k) => !skip.has(k));
-  for (const [i, key] of keys.entries()) {
+  const all = Object.keys(obj);
+  const keys = skip.size === 0 ? all : all.filter((k) => !skip.has(k));
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     if (i >= limits.keys || w.chars <= 0) {
       out['…'] = `${(total ?? keys.length) - i} more keys`;
       break;

@@ -181,4 +181,39 @@ describe('logging', () => {
     logger.info({ watched }, 'written');
     expect(reads).toBe(1);
   });
+
+  test('a child is made, and its bindings read and sanitised, only when it writes a line at an enabled level', () => {
+    const { lines, logger } = captureLogs('info');
+    let reads = 0;
+    const watched = {
+      get url() {
+        reads += 1;
+        return webhookUrl;
+      },
+    };
+    const job = logger.child({ jobId: 'j-1', watched });
+    const request = job.child({ path: '/history' });
+    job.debug('not written');
+    request.debug({ attempt: 2 }, 'not written either');
+    expect(job.isLevelEnabled('debug')).toBe(false);
+    expect(reads).toBe(0);
+    request.info('written');
+    expect(reads).toBe(1);
+    job.info('written too');
+    expect(reads).toBe(1);
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({ jobId: 'j-1', path: '/history', msg: 'written', watched: { url: expect.stringContaining('/webhooks/100000000000000001/[redacted]/') } }),
+      expect.objectContaining({ jobId: 'j-1', msg: 'written too' }),
+    ]);
+    for (const line of lines) expect(line).not.toContain(encodeURIComponent(interactionToken));
+  });
+
+  test("an unmade child follows its parent's level, as a pino child does", () => {
+    const { lines, logger } = captureLogs('info');
+    const job = logger.child({ jobId: 'j-2' });
+    logger.level = 'debug';
+    expect(job.level).toBe('debug');
+    job.debug('now written');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ jobId: 'j-2', level: 'debug', msg: 'now written' });
+  });
 });
