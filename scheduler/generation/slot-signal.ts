@@ -39,6 +39,7 @@ export class SlotSignal {
   #idlePlacer = false;
   #serving = true;
   #fetcher: (() => void) | undefined;
+  #nothingAt = -1;
   readonly #outage = new FailureEpisode();
   readonly #databaseUrl: string;
   readonly #logger: Logger;
@@ -50,6 +51,16 @@ export class SlotSignal {
 
   async listen(): Promise<void> {
     await this.#connect();
+  }
+
+  /** A claim that read `version` before it ran found nothing to claim. */
+  nothingToClaimAt(version: number): void {
+    this.#nothingAt = version;
+  }
+
+  /** False while no signal came since a claim found nothing: a claim now would find nothing either. */
+  get mayClaim(): boolean {
+    return this.#version !== this.#nothingAt;
   }
 
   /** Where a signal goes when no worker waits for it (see the class comment). */

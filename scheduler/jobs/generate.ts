@@ -99,10 +99,16 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // Whether what was last read about `id` (its guild's pause, where it could run) may be reused.
     const outlookFresh = (id: string) => lastOutlook?.of === id && lastOutlook.outlook === 'placeable' && Date.now() - outlookAt < recheckOutlookMs;
     let quietWaits = 0;
-    const claim = (finished?: FinishedPrompt) => {
+    const claim = async (finished?: FinishedPrompt) => {
       looked = ctx.slots.version;
-      return claimNextWaiting(ctx.claimPool, helpers.jobId, ctx.slots, finished);
+      const claimed = await claimNextWaiting(ctx.claimPool, helpers.jobId, ctx.slots, finished);
+      if (!claimed) ctx.slots.nothingToClaimAt(looked);
+      return claimed;
     };
+    // A job just fetched while every slot is taken skips its first claim: no signal since a claim of
+    // this process found nothing means no slot freed and no work arrived (each is announced). Later
+    // turns claim regardless, so a change nobody announces is still found on the fallback wait.
+    let firstTurn = true;
     try {
       for (;;) {
         helpers.signal.throwIfAborted();
@@ -128,7 +134,8 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         }
         mayOwn = false;
         const seen = ctx.slots.version;
-        let claimed = serving ? await claim(handOff) : undefined;
+        let claimed = serving && (!firstTurn || handOff || ctx.slots.mayClaim) ? await claim(handOff) : undefined;
+        firstTurn = false;
         let waiting: GenerationRow | undefined;
         if (!claimed) {
           const g = await waitingOne(repo, generationId, ownEnded, adopted);

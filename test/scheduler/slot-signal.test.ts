@@ -73,6 +73,18 @@ describe('SlotSignal: waiting workers sleep on LISTEN, not on a poll', () => {
     }
   });
 
+  test('after a claim found nothing, a claim may be skipped until the next signal (one during that claim counts)', { timeout: 10_000 }, async () => {
+    await untilQuiet();
+    const before = slots.version;
+    slots.nothingToClaimAt(before);
+    expect(slots.mayClaim).toBe(false);
+    await woken(async () => wakeGenerate(tdb.pool));
+    expect(slots.mayClaim).toBe(true);
+    // A signal that came while the claim ran: the claim read the older version, so it does not count as nothing.
+    slots.nothingToClaimAt(before);
+    expect(slots.mayClaim).toBe(true);
+  });
+
   test('a signal between reading the version and waiting is not lost', { timeout: 10_000 }, async () => {
     const seen = slots.version;
     await tdb.pool.query(`update comfy_instance set max_queue_depth = 2`);
