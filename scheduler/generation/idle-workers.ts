@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 
-/** A worker just woken is still fetching (it holds no job yet): the next wake-up goes to another. */
+/** A worker woken and not yet seen fetching after it is still on its way: the next wake-up goes to another (bounded, should a wake-up be lost). */
 const fetchingForMs = 1000;
 
 /**
@@ -18,11 +18,15 @@ export class IdleWorkers {
     this.#queue = queue;
   }
 
-  /** False when every worker holds a job (or was woken moments ago and is fetching). */
+  /** False when every worker holds a job (or was woken moments ago and has not fetched since). */
   wakeOne(): boolean {
     const now = Date.now();
     for (const [id, at] of this.#wokenAt) if (now - at >= fetchingForMs) this.#wokenAt.delete(id);
-    const idle = this.#boss.getWipData().find((w) => w.name === this.#queue && w.state === 'active' && w.count === 0 && !this.#wokenAt.has(w.id));
+    const onItsWay = (id: string, lastFetchedOn: number | null) => {
+      const at = this.#wokenAt.get(id);
+      return at !== undefined && now - at < fetchingForMs && (lastFetchedOn ?? 0) < at;
+    };
+    const idle = this.#boss.getWipData().find((w) => w.name === this.#queue && w.state === 'active' && w.count === 0 && !onItsWay(w.id, w.lastFetchedOn));
     if (!idle) return false;
     this.#wokenAt.set(idle.id, now);
     this.#boss.notifyWorker(idle.id);

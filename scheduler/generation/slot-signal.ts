@@ -63,6 +63,11 @@ export class SlotSignal {
     return this.#version !== this.#nothingAt;
   }
 
+  /** Asks the fetcher for one more fetch (a job just ended having run nothing: more may wait). */
+  fetchAnother(): void {
+    this.#fetcher?.();
+  }
+
   /** Where a signal goes when no worker waits for it (see the class comment). */
   set fetcher(fetch: (() => void) | undefined) {
     this.#fetcher = fetch;

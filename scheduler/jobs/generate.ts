@@ -197,6 +197,10 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
       // the slot freed while every worker was busy): pass it on, so that slot is not left to the
       // fallback poll. One that came before that claim was covered by it (claimNextWaiting).
       if (ctx.slots.version !== looked) ctx.slots.passOn();
+      // A job that ran nothing (its request was run by another job, or ended) leaves its worker idle
+      // until pg-boss's next poll; more like it may wait unfetched after a burst, so one idle worker
+      // fetches now: such jobs drain one after another instead of one per worker per polling interval.
+      else if (!ranSomething) ctx.slots.fetchAnother();
     }
     behind.throwIfFailed();
   },
