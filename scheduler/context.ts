@@ -21,6 +21,8 @@ export interface SchedulerContext {
   /** Signed links to stored images, for the messages we post. */
   imageLinks: ImageLinks;
   discord: REST;
+  /** For interaction-token webhooks only (createInteractionRest: not held to the global limit). */
+  discordInteractions: REST;
   /** This process's Prometheus series (scheduler/metrics.ts). */
   metrics: SchedulerMetrics;
   /** Test-only knobs (STYLE §14): named so they cannot be mistaken for settings. */

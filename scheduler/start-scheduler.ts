@@ -5,7 +5,7 @@ import { listInstances, seedInstances, type InstanceRow } from '#shared/db/sql/i
 import type { Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { queueDefinitions } from '#shared/queue/queues.ts';
-import { createDiscordRest } from '#shared/discord/rest.ts';
+import { createDiscordRest, createInteractionRest } from '#shared/discord/rest.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { openStorage } from '#shared/storage/create-storage.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
@@ -85,6 +85,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     storage,
     imageLinks: imageLinksFromConfig(config, db),
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
+    discordInteractions: createInteractionRest(config.DISCORD_API_BASE),
     metrics: createSchedulerMetrics(db, logger),
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
@@ -110,7 +111,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
         },
       )
     : Promise.resolve();
-  watchDiscordRest(context.metrics.registry, context.discord);
+  watchDiscordRest(context.metrics.registry, context.discord, context.discordInteractions);
   const listen = opts.metricsListen === undefined ? (config.SCHEDULER_METRICS_PORT ? { host: config.METRICS_HOST, port: config.SCHEDULER_METRICS_PORT } : null) : opts.metricsListen;
   const metricsServer: RunningMetricsServer | undefined = listen ? await startSchedulerMetricsServer(context, listen) : undefined;
   logger.info({ instances: instances.map((i) => i.baseUrl), generateConcurrency, farmSlots }, 'scheduler started');

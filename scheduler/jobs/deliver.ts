@@ -123,7 +123,7 @@ async function editInPlace(ctx: SchedulerContext, g: GenerationRow, body: Record
   const gone = (err: unknown, statuses: number[]) => err instanceof DiscordAPIError && statuses.includes(err.status);
   if (tokenUsable(g)) {
     try {
-      await ctx.discord.patch(Routes.webhookMessage(g.applicationId, g.interactionToken!, '@original'), { body, auth: false });
+      await ctx.discordInteractions.patch(Routes.webhookMessage(g.applicationId, g.interactionToken!, '@original'), { body, auth: false });
       return true;
     } catch (err) {
       if (gone(err, [404])) return false;
@@ -150,7 +150,7 @@ async function sendMessage(
 ): Promise<void> {
   if (tokenUsable(g)) {
     try {
-      await ctx.discord.patch(Routes.webhookMessage(g.applicationId, g.interactionToken!, '@original'), {
+      await ctx.discordInteractions.patch(Routes.webhookMessage(g.applicationId, g.interactionToken!, '@original'), {
         body: message,
         files,
         auth: false,

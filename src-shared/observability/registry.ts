@@ -17,13 +17,15 @@ export function roleRegistry(role: Role): Registry {
 }
 
 /** Discord API answers that were errors (by status, 429 included) and rate-limit waits, for a role's REST client. */
-export function watchDiscordRest(register: Registry, rest: REST): void {
+export function watchDiscordRest(register: Registry, ...rests: REST[]): void {
   const errors = new Counter({ name: 'genonaut_discord_api_errors_total', help: 'Discord API answers with status 400 or more (429 included), by status', labelNames: ['status'], registers: [register] });
   const limited = new Counter({ name: 'genonaut_discord_rate_limited_total', help: 'Times a Discord rate limit made a request wait (429s and known buckets)', labelNames: ['global'], registers: [register] });
   errors.inc({ status: '429' }, 0);
   limited.inc({ global: 'false' }, 0);
-  rest.on('response', (_request, response) => {
-    if (response.status >= 400) errors.inc({ status: String(response.status) });
-  });
-  rest.on('rateLimited', (info) => limited.inc({ global: String(info.global) }));
+  for (const rest of rests) {
+    rest.on('response', (_request, response) => {
+      if (response.status >= 400) errors.inc({ status: String(response.status) });
+    });
+    rest.on('rateLimited', (info) => limited.inc({ global: String(info.global) }));
+  }
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { PgBoss } from 'pg-boss';
 import { parseConfig } from '#shared/config.ts';
 import { asDb } from '#shared/db/pool.ts';
-import { createDiscordRest } from '#shared/discord/rest.ts';
+import { createDiscordRest, createInteractionRest } from '#shared/discord/rest.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { createLogger } from '#shared/logging.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
@@ -44,6 +44,7 @@ export async function createSchedulerContext(opts: {
     storage: new LocalStorage(storageDir),
     imageLinks: imageLinksFromConfig(config, asDb(opts.tdb.pool)),
     discord: createDiscordRest(opts.discord.apiBase, opts.discord.token),
+    discordInteractions: createInteractionRest(opts.discord.apiBase),
     metrics: createSchedulerMetrics(asDb(opts.tdb.pool), testLogger),
     instances: new InstancePool(testLogger),
     generateConcurrency: 2,
