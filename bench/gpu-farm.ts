@@ -40,7 +40,7 @@ import { checkExactlyOnce, formatExactlyOnce } from './lib/exactly-once.ts';
 import { describeViolation, fairOrderViolations } from './lib/fair-order.ts';
 import { dayOfTraffic } from './lib/farm-traffic.ts';
 import { startFleet } from './lib/fleet.ts';
-import { utilisation, type Span } from './lib/gpu-time.ts';
+import { lostBy, utilisation, type Span } from './lib/gpu-time.ts';
 import { watchPostgres } from './lib/host-load.ts';
 import { newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
 import { summarize } from './lib/stats.ts';
@@ -106,6 +106,8 @@ try {
   const after = await fleet.counters();
   const pg = await load.stop();
 
+  const claims = await claimedRows(pool);
+  const claimedAt = new Map(claims.map((c) => [c.id, c.startedAt]));
   const rows = (await pool.query<{ id: string; prompt: string; status: string; priority: number; created: number; started: number; finished: number; delivered: number }>(
     `select id, comfy_prompt_id as prompt, status, queue_priority as priority, extract(epoch from created_at) * 1000 as created,
        extract(epoch from started_at) * 1000 as started, extract(epoch from finished_at) * 1000 as finished, extract(epoch from delivered_at) * 1000 as delivered
@@ -114,23 +116,30 @@ try {
   const execution = new Map(sims.flatMap((s) => s.executions.map((e) => [e.promptId, e] as const)));
   const gpu = summarize(sims.flatMap((s) => s.executions.map((e) => (e.finishedAt ?? e.startedAt) - e.startedAt)));
   const demand: Span[] = [];
+  const unplaced: Span[] = [];
+  const queuedInComfy: Span[] = [];
   const waits = { light: [] as number[], heavy: [] as number[] };
   const lag: number[] = [];
   for (const r of rows) {
     const e = execution.get(r.prompt);
     if (!e?.finishedAt) continue;
     demand.push([Number(r.created), e.finishedAt]);
+    // The claim decided at the claim clock's moment (bench_claimed); started_at is the claim transaction's start.
+    const claimed = claimedAt.get(r.id) ?? Number(r.started);
+    unplaced.push([Number(r.created), Math.min(claimed, e.startedAt)]);
+    queuedInComfy.push([Math.min(claimed, e.startedAt), e.startedAt]);
     waits[heavyOf.get(r.id) ? 'heavy' : 'light'].push(e.startedAt - Number(r.created));
     lag.push(Number(r.delivered) - Number(r.finished));
   }
   const busy: Span[] = sims.flatMap((s) => s.executions.map((e): Span => [e.startedAt, e.finishedAt ?? e.startedAt]));
   const use = utilisation(demand, busy, instances);
+  const lost = lostBy(unplaced, queuedInComfy, busy, instances);
   const util = use.busyMs / Math.max(1, use.possibleMs);
   const light = summarize(waits.light);
   const heavy = summarize(waits.heavy);
   const lagS = summarize(lag);
   const once = await checkExactlyOnce(pool, sims, discord);
-  const unfair = fairOrderViolations((await claimedRows(pool)).map((p) => ({ ...p, visibleAt: visibleAt.get(p.id)! })), fairSlackMs);
+  const unfair = fairOrderViolations(claims.map((p) => ({ ...p, visibleAt: visibleAt.get(p.id)! })), fairSlackMs);
   const succeeded = rows.filter((r) => r.status === 'succeeded').length;
   const statements = after.statements - before.statements;
   const cpuMs = after.cpuMs - before.cpuMs;
@@ -141,7 +150,8 @@ try {
     `${members} members (${Math.round(members * heavyShare)} heavy), a day in ${daySeconds} s: ${arrivals.length} requests (${arrivals.filter((a) => a.heavy).length} heavy), ${refused} refused; ` +
     `last arrival ${((lastArrival - started) / 1000).toFixed(0)} s, all delivered after ${wall.toFixed(0)} s; ${succeeded}/${rows.length} succeeded`);
   console.log(`anchor: GPU time per generation p50 ${s1(gpu.p50)} s (p99 ${s1(gpu.p99)} s); farm capacity ${(instances / (gpu.p50 / 1000)).toFixed(1)}/s; demand above capacity for ${(use.saturatedMs / 1000).toFixed(0)} s`);
-  console.log(`GPU utilisation against demand ${(util * 100).toFixed(1)} % (goal ≥ ${minUtilisation * 100} %): GPU time lost while work waited ${((use.possibleMs - use.busyMs) / Math.max(1, rows.length)).toFixed(0)} ms per generation beside ${gpu.p50.toFixed(0)} ms of GPU`);
+  console.log(`GPU utilisation against demand ${(util * 100).toFixed(1)} % (goal ≥ ${minUtilisation * 100} %): GPU time lost while work waited ${((use.possibleMs - use.busyMs) / Math.max(1, rows.length)).toFixed(0)} ms per generation beside ${gpu.p50.toFixed(0)} ms of GPU ` +
+    `(a GPU idle while a request was not placed yet ${(lost.unplacedMs / Math.max(1, rows.length)).toFixed(0)} ms, while a placed one waited in another GPU's ComfyUI queue ${(lost.queuedInComfyMs / Math.max(1, rows.length)).toFixed(0)} ms)`);
   console.log(`queue wait (made → GPU start)  light n=${light.n} p50 ${s1(light.p50)} s p99 ${s1(light.p99)} s   heavy n=${heavy.n} p50 ${s1(heavy.p50)} s p99 ${s1(heavy.p99)} s`);
   console.log(`delivery lag (finished → posted) p50 ${lagS.p50.toFixed(0)} ms p99 ${lagS.p99.toFixed(0)} ms (GPU time ${gpu.p50.toFixed(0)} ms)`);
   console.log(`scheduler: ${(cpuMs / Math.max(1, rows.length)).toFixed(1)} ms CPU and ${(statements / Math.max(1, rows.length)).toFixed(1)} statements per generation (${(statements / pg.seconds).toFixed(0)} statements/s, ` +

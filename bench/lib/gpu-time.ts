@@ -29,3 +29,36 @@ export function utilisation(demand: Span[], busy: Span[], instances: number): { 
   }
   return { busyMs, possibleMs, saturatedMs };
 }
+
+/**
+ * Where GPU time was lost while work waited (utilisation's busy − possible): GPUs idle while a
+ * request was not placed yet (made → claimed: our placement latency, or a GPU the line could not
+ * use) and GPUs idle while a placed request waited inside ComfyUI's queue behind another prompt on
+ * its instance (claimed → started: keep-ahead that went to a GPU which turned out busy longer than
+ * another). `unplaced` and `queuedInComfy` are the spans of those two states per request.
+ */
+export function lostBy(unplaced: Span[], queuedInComfy: Span[], busy: Span[], instances: number): { unplacedMs: number; queuedInComfyMs: number } {
+  const events: [number, number, number, number][] = [];
+  for (const [a, b] of unplaced) events.push([a, 1, 0, 0], [b, -1, 0, 0]);
+  for (const [a, b] of queuedInComfy) events.push([a, 0, 1, 0], [b, 0, -1, 0]);
+  for (const [a, b] of busy) events.push([a, 0, 0, 1], [b, 0, 0, -1]);
+  events.sort((x, y) => x[0] - y[0]);
+  let p = 0;
+  let q = 0;
+  let u = 0;
+  let last = events[0]?.[0] ?? 0;
+  let unplacedMs = 0;
+  let queuedInComfyMs = 0;
+  for (const [t, dp, dq, du] of events) {
+    const dt = t - last;
+    const idle = Math.max(0, instances - u);
+    const fromUnplaced = Math.min(idle, p);
+    unplacedMs += fromUnplaced * dt;
+    queuedInComfyMs += Math.min(idle - fromUnplaced, q) * dt;
+    p += dp;
+    q += dq;
+    u += du;
+    last = t;
+  }
+  return { unplacedMs, queuedInComfyMs };
+}

@@ -126,6 +126,26 @@ describe('claimNextWaiting (one statement: the claim function)', () => {
     expect((await repo().get(waitingOne.id)).status).toBe('queued');
   });
 
+  test('keep-ahead (a second prompt on a busy instance) only while more wait than there are instances taking work', async () => {
+    const [a, b] = [await addInstance('a'), await addInstance('b')];
+    const place = (id: string, instance: number) =>
+      tdb.pool.query(`update generation set status = 'running', comfy_instance_id = $2, comfy_prompt_id = gen_random_uuid() where id = $1`, [id, instance]);
+    await place((await enqueue()).id, a);
+    await place((await enqueue()).id, b);
+    // Both GPUs busy, two waiting (not more than the two instances): a second prompt queued on a busy
+    // GPU could wait there while the other frees, so both stay in line.
+    const first = await enqueue();
+    const second = await enqueue();
+    expect(await claimNextWaiting(tdb.pool, randomUUID())).toBeUndefined();
+    // A third waiting: more than the instances, every GPU has work ahead of it; keep-ahead fills.
+    await enqueue();
+    expect((await claimNextWaiting(tdb.pool, randomUUID()))?.generation.id).toBe(first.id);
+    // Two wait again: no more keep-ahead, but an idle instance still takes the next at once.
+    expect(await claimNextWaiting(tdb.pool, randomUUID())).toBeUndefined();
+    const c = await addInstance('c');
+    expect(await claimNextWaiting(tdb.pool, randomUUID())).toMatchObject({ generation: { id: second.id }, instance: { id: c } });
+  });
+
   test('the most deserving request is claimed even while another writer holds its row (it is waited for, not skipped)', async () => {
     await addInstance('a');
     await claimNextWaiting(tdb.pool, randomUUID());

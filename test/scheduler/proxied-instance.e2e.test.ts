@@ -36,9 +36,14 @@ describe('a ComfyUI 0.38 instance behind a reverse proxy (base path + bearer tok
     const runningId = (await world.h.repo.get(running.generation.id)).comfyPromptId!;
     await world.comfy.waitFor('execution_start', runningId, 5000);
     world.comfy.pause(); // the next prompt stays pending
+    // Keep-ahead places a next prompt in the busy instance's queue only while more wait than there
+    // are instances: two wait here, so the first is placed (pending in ComfyUI), the other stays in line.
     const pending = await world.h.enqueue({ width: 64, height: 64, steps: 30 });
+    const extra = await world.h.enqueue({ width: 64, height: 64, steps: 30 });
     await expect.poll(async () => (await world.h.repo.get(pending.generation.id)).comfyPromptId, { timeout: 5000 }).toBeTruthy();
     const pendingId = (await world.h.repo.get(pending.generation.id)).comfyPromptId!;
+    await requestCancel(world.tdb.pool, world.h.scheduler.boss, extra.generation.id);
+    await world.h.waitFor(extra.generation.id, ['cancelled'], { delivered: true });
 
     await requestCancel(world.tdb.pool, world.h.scheduler.boss, pending.generation.id);
     await world.h.waitFor(pending.generation.id, ['cancelled'], { delivered: true });

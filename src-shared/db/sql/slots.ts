@@ -9,6 +9,20 @@ import { storageWritable } from './storage-health.ts';
 const isUp = (i: string) => `${i}.enabled and not ${i}.draining and ${i}.health <> 'unhealthy' and ${storageWritable}`;
 
 /**
+ * Keep-ahead (a next prompt waiting in a busy instance's ComfyUI queue, so its GPU never waits for
+ * us) only while more requests wait than there are instances taking work: then every GPU has work
+ * ahead of it anyway. With fewer waiting, a prompt queued behind a long one on a busy GPU can sit
+ * there while another GPU idles (the GPU-farm bench lost ~0.4 s of GPU per generation so, against
+ * ~30 ms for a hand-off at depth 1), so it stays in our line until a GPU frees. Bounded: reads at
+ * most instances + 1 waiting rows, never the whole line.
+ */
+const upInstances = `(select count(*) from comfy_instance c where ${isUp('c')})`;
+const keepAheadWorthIt = `(select count(*) from (select 1 from generation w where w.status = 'queued' and not w.held limit ${upInstances} + 1) x) > ${upInstances}`;
+
+/** An instance row `u` (in_flight, max_queue_depth) that may take one more prompt now. */
+const hasFreeSlot = `u.in_flight < u.max_queue_depth and (u.in_flight = 0 or ${keepAheadWorthIt})`;
+
+/**
  * SQL true when generation `g` can run on instance `instance`: every model it names is on that
  * instance or has no recorded instances (assumed everywhere), and the instance has every node of
  * its uploaded workflow. The rule of placementCandidates' hasModels.
@@ -68,7 +82,7 @@ export function lockFreeInstanceSql(tried: string): string {
   return `with recursive free as materialized (
         select * from (select i.id, i.last_checkpoint, i.max_queue_depth, ${inFlightOfInstance} as in_flight
           from comfy_instance i where ${isUp('i')} and not (i.id = any(${tried}))) u
-        where in_flight < max_queue_depth),
+        where ${hasFreeSlot}),
       ${frontsOf('free')},
       best as (
         select g.id, g.checkpoint, g.vae, g.loras, g.workflow_version_id from fronts w join generation g on g.id = w.id
@@ -101,7 +115,7 @@ export function claimOnSql(instanceId: string): string {
   return `with recursive free as materialized (
         select * from (select i.id, i.max_queue_depth, ${inFlightOfInstance} as in_flight
           from comfy_instance i where i.id = ${instanceId} and ${isUp('i')}) u
-        where in_flight < max_queue_depth),
+        where ${hasFreeSlot}),
       ${frontsOf('free')},
       next as (
         select g.id as waiting_id from fronts w join generation g on g.id = w.id
