@@ -38,6 +38,9 @@ const contendedDelayMs = 10;
 // A function this database does not have (the claim function of a version not run here before).
 const undefinedFunction = '42883';
 
+const deadlockDetected = '40P01';
+const deadlockRetries = 3;
+
 /**
  * Gives a free slot to the most deserving waiting generation — whichever job's it is — and, in the
  * same transaction, marks it running there under `jobId` with a fresh prompt id, stored BEFORE
@@ -61,9 +64,17 @@ const undefinedFunction = '42883';
  */
 export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: ClaimWaker, finished?: FinishedPrompt): Promise<Claim | undefined> {
   const since = waker?.version;
-  for (let retry = 0; ; retry++) {
+  for (let retry = 0, deadlocks = 0; ; retry++) {
     // The mark goes with the first attempt only (it commits whatever the attempt finds).
-    const result = await claimAttempt(pool, jobId, retry === 0 ? finished : undefined);
+    const result = await claimAttempt(pool, jobId, retry === 0 ? finished : undefined).catch((err: unknown) => {
+      // Two claims each waiting for a row the other locked (an instance, a queued request, a finished
+      // prompt's row): Postgres aborts one, and nothing of it happened. Run it again, mark included,
+      // rather than failing the job into pg-boss's retry delay.
+      if ((err as { code?: string }).code !== deadlockDetected || ++deadlocks > deadlockRetries) throw err;
+      retry--;
+      return 'deadlock' as const;
+    });
+    if (result === 'deadlock') continue;
     if (result !== 'contended' || retry >= contendedRetries) {
       if (!result || result === 'contended') return undefined;
       if (result.more || waker?.version !== since) waker?.passOn();
