@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { hashMeter } from './hash-meter.ts';
 import { assertSafeKey } from './keys.ts';
 import type { ImageStorage, ObjectInfo, OpenedObject, StoredObject } from './storage.ts';
 
@@ -136,15 +137,7 @@ async function writeBuffer(file: string, body: Buffer): Promise<Written> {
 /** A stream, hashed and counted as it passes; the file is opened before the body is read. */
 async function writeStream(file: string, body: Readable): Promise<Written> {
   const handle = await inFolder(file, () => open(file, 'wx'));
-  const hash = createHash('sha256');
-  let bytes = 0;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const { meter, result } = hashMeter();
   await pipeline(body, meter, handle.createWriteStream());
-  return { bytes, sha256: hash.digest('hex') };
+  return result();
 }

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { hashMeter } from './hash-meter.ts';
 import { assertSafeKey } from './keys.ts';
 import type { ImageStorage, ObjectInfo, OpenedObject, PresignOptions, StoredObject } from './storage.ts';
 
@@ -49,15 +49,7 @@ export class S3Storage implements ImageStorage {
 
   async put(key: string, body: Readable | Buffer): Promise<StoredObject> {
     const target = this.#key(key);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        cb(null, chunk);
-      },
-    });
+    const { meter, result } = hashMeter();
     const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
     // As on disk: a failure on either side ends both (the source is destroyed, not left paused).
     const piping = pipeline(source, meter);
@@ -76,7 +68,7 @@ export class S3Storage implements ImageStorage {
       await Promise.allSettled([upload.abort(), piping]);
       throw err;
     }
-    return { key, bytes, sha256: hash.digest('hex') };
+    return { key, ...result() };
   }
 
   async get(key: string): Promise<Buffer> {
