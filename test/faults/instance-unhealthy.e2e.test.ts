@@ -38,11 +38,14 @@ const instanceId = async (sim: ComfySim) => (await tdb.pool.query<{ id: number }
 
 test('requests waiting on an instance marked unhealthy move to another and run once', async () => {
   const [idA, idB] = [await instanceId(comfyA), await instanceId(comfyB)];
+  // Both held, and more waiting than the two instances: each takes a second prompt (keep-ahead
+  // fills busy instances only while more wait than there are instances), so two wait on A.
   comfyA.pause();
-  const ids = (await Promise.all(Array.from({ length: 4 }, (_, i) => h.enqueue({ steps: 10, seed: String(i + 1) })))).map((e) => e.generation.id);
-  await expect
-    .poll(async () => (await tdb.pool.query(`select 1 from generation where comfy_instance_id = $1 and comfy_prompt_id is not null`, [idA])).rowCount, { timeout: 10_000, interval: 20 })
-    .toBe(2);
+  comfyB.pause();
+  const ids = (await Promise.all(Array.from({ length: 6 }, (_, i) => h.enqueue({ steps: 10, seed: String(i + 1) })))).map((e) => e.generation.id);
+  const placedOn = async (id: number) => (await tdb.pool.query(`select 1 from generation where comfy_instance_id = $1 and comfy_prompt_id is not null`, [id])).rowCount;
+  await expect.poll(async () => [await placedOn(idA), await placedOn(idB)], { timeout: 10_000, interval: 20 }).toEqual([2, 2]);
+  comfyB.resume();
   const waitingOnA = (await tdb.pool.query<{ id: string; promptId: string }>(
     `select id, comfy_prompt_id as "promptId" from generation where comfy_instance_id = $1`, [idA])).rows;
 
