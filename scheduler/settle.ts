@@ -8,7 +8,6 @@ import type { Logger } from '#shared/logging.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
 import { finalDeliveryJobJson, sendDelivery } from '#shared/queue/send-delivery.ts';
 import { jobInsertSql, type EmbeddableJobInsert } from '#shared/queue/job-insert-sql.ts';
-import { bossNotifyChannel } from '#shared/queue/wake.ts';
 import { announceLineMoved } from '#shared/queue/send-live.ts';
 
 type Ending = 'succeeded' | 'failed' | 'cancelled';
@@ -71,12 +70,7 @@ type SucceedRow = { succeeded: boolean; storageFailingSince: Date | null };
 
 /** pg-boss's own insert of the delivery job, embedded: no BEGIN, no second statement, no COMMIT. */
 async function succeedInOneStatement(pool: pg.Pool, g: GenerationRow, outputs: GenerationOutput[], delivery: EmbeddableJobInsert): Promise<SucceedRow> {
-  const stmt = succeedGenerationWithJob(g.id, outputs, {
-    insert: delivery.insert,
-    notifyChannel: delivery.notify ? bossNotifyChannel : null,
-    jobs: finalDeliveryJobJson(g.id, 'result'),
-    queue: 'deliver',
-  });
+  const stmt = succeedGenerationWithJob(g.id, outputs, { insert: delivery, queue: 'deliver', jobs: finalDeliveryJobJson(g.id, 'result') });
   return (await pool.query<SucceedRow>({ name: stmt.name, text: stmt.text, values: stmt.values })).rows[0]!;
 }
 

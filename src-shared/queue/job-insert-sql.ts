@@ -1,4 +1,6 @@
 import type { PgBoss } from 'pg-boss';
+import { bossSchema } from './boss.ts';
+import { bossNotifyChannel } from './wake.ts';
 
 export interface EmbeddableJobInsert {
   /** A single INSERT whose only parameter is $1, the jobs as a JSON array (as insert() takes them), returning at least their ids. */
@@ -55,4 +57,21 @@ function embeddable(kept: { text: string; values: unknown[] }): EmbeddableJobIns
   const params = new Set(insert.match(/\$\d+/g));
   if (params.size !== 1 || !params.has('$1') || !/^\s*insert\s+into\s/i.test(insert) || !/\breturning\s+id(\s*,\s*start_after)?\s*$/i.test(insert)) return null;
   return { insert, notify: Boolean(wrapped), returnsStartAfter: /\breturning\s+id\s*,\s*start_after\s*$/i.test(insert) };
+}
+
+/**
+ * An embedded insert as CTEs of a larger statement: `job` (the INSERT, its $1 replaced by `jobs`, an
+ * SQL expression of the jobs' JSON) and, for a queue pg-boss wakes on send, `notified` (one
+ * pg_notify when a job inserted can run now, as pg-boss's own wrapper does). `columns` reads both
+ * (a SELECT CTE runs only when referenced): `jobs`, how many were inserted, and `notified`.
+ */
+export function jobCtes(insert: EmbeddableJobInsert, queue: string, jobs = '$1'): { ctes: string; columns: string } {
+  const job = `job as (${insert.insert.replaceAll('$1', () => jobs)})`;
+  if (!insert.notify) return { ctes: job, columns: `(select count(*) from job)::int as "jobs"` };
+  const runnable = insert.returnsStartAfter ? `where start_after <= ${bossSchema}.job_now()` : '';
+  return {
+    ctes: `${job},
+      notified as (select pg_notify(${bossNotifyChannel}, '${queue.replace(/'/g, "''")}') from job ${runnable} limit 1)`,
+    columns: `(select count(*) from job)::int as "jobs", (select count(*) from notified)::int as "notified"`,
+  };
 }

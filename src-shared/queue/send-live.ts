@@ -1,10 +1,8 @@
 import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
 import type { LinePlace } from '#shared/generation/line-place.ts';
-import { bossSchema } from './boss.ts';
 import { parsePayload } from './contracts.ts';
-import { jobUpsertByKeyInsertSql, type EmbeddableJobInsert } from './job-insert-sql.ts';
-import { bossNotifyChannel } from './wake.ts';
+import { jobCtes, jobUpsertByKeyInsertSql, type EmbeddableJobInsert } from './job-insert-sql.ts';
 
 /**
  * Asks for the live message of a generation ("#N in line" with its ETA while it waits, the progress
@@ -35,13 +33,8 @@ const liveEditStatements = new Map<string, string>();
 function liveEditStatement(insert: EmbeddableJobInsert): string {
   let text = liveEditStatements.get(insert.insert);
   if (!text) {
-    // Only a job runnable now wakes the deliver workers (as pg-boss's notify-on-send does).
-    const runnable = insert.returnsStartAfter ? `where start_after <= ${bossSchema}.job_now()` : '';
-    text = insert.notify
-      ? `with job as (${insert.insert}),
-        notified as (select pg_notify(${bossNotifyChannel}, 'deliver') from job ${runnable} limit 1)
-        select (select count(*) from job)::int as inserted, (select count(*) from notified)::int as notified`
-      : insert.insert;
+    const { ctes, columns } = jobCtes(insert, 'deliver');
+    text = `with ${ctes} select ${columns}`;
     liveEditStatements.set(insert.insert, text);
   }
   return text;

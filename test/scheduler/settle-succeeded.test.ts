@@ -87,7 +87,7 @@ test('a delivery job the insert skipped fails the whole statement: the generatio
   // A job id that already exists: pg-boss's ON CONFLICT DO NOTHING skips it.
   const taken = (await sendDelivery(boss, generation.id, 'progress'))!;
   const stmt = succeedGenerationWithJob(g.id, outputs, {
-    insert: embedded.insert, notifyChannel: null, queue: 'deliver',
+    insert: embedded, queue: 'deliver',
     jobs: JSON.stringify([{ id: taken, data: { generationId: g.id, kind: 'result' }, groupId: g.id }]),
   });
   await expect(tdb.pool.query(stmt.text, stmt.values)).rejects.toThrow(/division by zero/);

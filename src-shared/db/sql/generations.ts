@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SqlStatement } from '#shared/db/pool.ts';
 import type { GenerationStatus } from '#shared/generation/status.ts';
 import type { KeysetCursor } from '#shared/db/keyset.ts';
+import { jobCtes, type EmbeddableJobInsert } from '#shared/queue/job-insert-sql.ts';
 
 /** Columns as camelCase, seed and timestamps as Postgres returns them (seed: string). */
 export const generationColumns = `
@@ -228,15 +229,11 @@ export function succeedGeneration(id: string, outputs: unknown[]): SqlStatement 
   return { text: `with ${succeedCtes}\n      select ${succeedColumns}`, values: [id, JSON.stringify(outputs)] };
 }
 
-/** A job to insert with a statement: pg-boss's own INSERT (its one parameter, $1, is the jobs' JSON). */
+/** A job to insert with the success: pg-boss's own insert of its queue, and the jobs' JSON array. */
 export interface EmbeddedJob {
-  insert: string;
-  /** The NOTIFY channel expression when the queue's workers are woken on send (pg-boss's notify-on-send). */
-  notifyChannel: string | null;
-  /** The jobs' JSON array, inserted only when the generation succeeded. */
-  jobs: string;
-  /** The queue's name, the NOTIFY payload. */
+  insert: EmbeddableJobInsert;
   queue: string;
+  jobs: string;
 }
 
 /**
@@ -246,17 +243,14 @@ export interface EmbeddedJob {
  * never commits without its delivery. `jobs`: how many were inserted (0 when it had already ended).
  */
 export function succeedGenerationWithJob(id: string, outputs: unknown[], job: EmbeddedJob): SqlStatement {
-  const key = `${job.insert}\u0000${job.notifyChannel ?? ''}\u0000${job.queue}`;
+  const key = `${job.insert.insert}\u0000${job.insert.notify}\u0000${job.queue}`;
   let statement = succeedWithJobStatements.get(key);
   if (!statement) {
-    const jobsJson = `(select case when exists (select 1 from done) then $3::text else '[]' end)`;
-    const notified = job.notifyChannel
-      ? `,\n      notified as (select pg_notify(${job.notifyChannel}, '${job.queue.replace(/'/g, "''")}') from job limit 1)`
-      : '';
+    const { ctes, columns } = jobCtes(job.insert, job.queue, `(select case when exists (select 1 from done) then $3::text else '[]' end)`);
     const text = `with ${succeedCtes},
-      job as (${job.insert.replaceAll('$1', () => jobsJson)})${notified}
-      select ${succeedColumns}, (select count(*) from job)::int as "jobs",
-        1 / (not exists (select 1 from done) or (select count(*) from job) = 1)::int as "_jobInserted"${job.notifyChannel ? `, (select count(*) from notified)::int as "notified"` : ''}`;
+      ${ctes}
+      select ${succeedColumns}, ${columns},
+        1 / (not exists (select 1 from done) or (select count(*) from job) = 1)::int as "_jobInserted"`;
     statement = { text, name: `generation.succeed-${createHash('sha1').update(key).digest('hex').slice(0, 12)}` };
     succeedWithJobStatements.set(key, statement);
   }
