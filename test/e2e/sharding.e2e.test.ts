@@ -99,8 +99,9 @@ describe('the bot under ShardingManager with 2 shards', () => {
         const ready = session.events.find((e) => e.t === 'READY')!.d as { guilds: { id: string }[] };
         expect(ready.guilds.map((g) => g.id).sort()).toEqual(allGuilds.filter((g) => shardOf(g.id, 2) === session.shard[0]).map((g) => g.id).sort());
       }
-      const pids = new Set(manager.out().split('\n').filter((l) => l.includes('"bot ready"')).map((l) => (JSON.parse(l) as { pid: number }).pid));
-      expect(pids.size).toBe(2);
+      // discord.js tells the manager a shard is ready on ClientReady, before that process writes its own 'bot ready' line.
+      const readyPids = () => new Set(manager.out().split('\n').filter((l) => l.includes('"bot ready"')).map((l) => (JSON.parse(l) as { pid: number }).pid));
+      await expect.poll(() => readyPids().size, { timeout: 5_000 }).toBe(2);
 
       for (const guild of guilds) {
         const sent = sim.sendCommand({ user: sim.defaultUser!, guild, name: 'quota' });
