@@ -82,12 +82,22 @@ try {
   const enqueuer = new GenerationEnqueuer(pool, producer);
   const started = Date.now();
   let refused = 0;
+  // Arrivals this process failed to simulate: its own deferral (standing in for the bot) reached the
+  // stand-in Discord after 3 s (10062), because this one process also runs 50 stand-in GPUs and Discord.
+  // Never enqueued, so not ours to lose; reported, and a run with more than 1 % of them is not representative.
+  let harnessMissed = 0;
   const sent: Promise<void>[] = [];
   for (const a of arrivals) {
     const wait = started + a.at * 1000 - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     sent.push((async () => {
-      const { userId, token, interactionId } = await deferredInteraction(discord, users[a.member]!);
+      const deferred = await deferredInteraction(discord, users[a.member]!).catch((err: unknown) => {
+        if (!String(err).includes('10062')) throw err;
+        harnessMissed++;
+        return undefined;
+      });
+      if (!deferred) return;
+      const { userId, token, interactionId } = deferred;
       const input = newGenerationFor(discord, userId, { interactionId, interactionToken: token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000), steps });
       heavyOf.set(input.id!, a.heavy);
       await enqueuer.enqueue(input);
@@ -99,7 +109,7 @@ try {
   }
   await Promise.all(sent);
   const lastArrival = Date.now();
-  const total = arrivals.length - refused;
+  const total = arrivals.length - refused - harnessMissed;
   await until(async () => (await pool.query(`select count(*)::int as n from generation where delivered_at is not null`)).rows[0].n === total, 900_000, 200);
   const wall = (Date.now() - started) / 1000;
   const own = process.cpuUsage(ownCpu);
@@ -147,7 +157,7 @@ try {
 
   const s1 = (v: number) => (v / 1000).toFixed(2);
   console.log(`gpu-farm: ${instances} stand-in GPUs at ${steps} steps × ${secondsPerStep.toFixed(3)} s (${stepSeconds} s/step ÷ ${compression}), ${schedulers} scheduler processes, ${cpus().length} cores; ` +
-    `${members} members (${Math.round(members * heavyShare)} heavy), a day in ${daySeconds} s: ${arrivals.length} requests (${arrivals.filter((a) => a.heavy).length} heavy), ${refused} refused; ` +
+    `${members} members (${Math.round(members * heavyShare)} heavy), a day in ${daySeconds} s: ${arrivals.length} requests (${arrivals.filter((a) => a.heavy).length} heavy), ${refused} refused; ${harnessMissed} not sent (this bench's own deferral missed Discord's 3 s); ` +
     `last arrival ${((lastArrival - started) / 1000).toFixed(0)} s, all delivered after ${wall.toFixed(0)} s; ${succeeded}/${rows.length} succeeded`);
   console.log(`anchor: GPU time per generation p50 ${s1(gpu.p50)} s (p99 ${s1(gpu.p99)} s); farm capacity ${(instances / (gpu.p50 / 1000)).toFixed(1)}/s; demand above capacity for ${(use.saturatedMs / 1000).toFixed(0)} s`);
   console.log(`GPU utilisation against demand ${(util * 100).toFixed(1)} % (goal ≥ ${minUtilisation * 100} %): GPU time lost while work waited ${((use.possibleMs - use.busyMs) / Math.max(1, rows.length)).toFixed(0)} ms per generation beside ${gpu.p50.toFixed(0)} ms of GPU ` +
@@ -166,6 +176,7 @@ try {
     [!starving, 'light members not waiting longer than heavy ones'],
     [unfair.length === 0, 'fair order'],
     [once.ok && succeeded === rows.length && refused === 0, 'every request ran and was delivered exactly once'],
+    [harnessMissed <= arrivals.length / 100, 'the bench itself kept up (≤ 1 % of arrivals not sent)'],
   ] as const;
   failed = checks.some(([ok]) => !ok);
   console.log(`goals: ${checks.map(([ok, what]) => `${what}: ${ok ? 'met' : 'NOT met'}`).join('; ')}`);

@@ -16,6 +16,7 @@ import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
 import { PgBoss } from 'pg-boss';
 import { spawnCounted, type Counters } from './lib/counted-child.ts';
+import { machineCpu, watchPostgres } from './lib/host-load.ts';
 import { freshDatabase } from './lib/database.ts';
 import { deferredInteraction, registerImagine } from './lib/deferred-imagine.ts';
 import { benchLogger, newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
@@ -75,7 +76,7 @@ async function ours(url: string) {
   const seed = seedInstances(sims.map((s) => s.url));
   await pool.query(seed.text, seed.values);
   await pool.query('update comfy_instance set max_queue_depth = $1', [depth]);
-  const scheduler = await spawnCounted('scheduler/main.ts', { ...(process.env.BENCH_COUNT_TOP ? { BENCH_COUNT_TOP: '1' } : {}), ...(await schedulerEnvFor(url, discord, sims.map((s) => s.url))), LOG_LEVEL: 'info' }, 'scheduler started');
+  const scheduler = await spawnCounted('scheduler/main.ts', { ...(await schedulerEnvFor(url, discord, sims.map((s) => s.url))), LOG_LEVEL: 'info' }, 'scheduler started');
   // Let the startup model discovery finish so that it is not counted against the generations.
   await until(async () => (await pool.query(`select count(*)::int as n from model where available`).catch(() => ({ rows: [{ n: 0 }] }))).rows[0].n >= 1, 30_000, 50);
   await new Promise((r) => setTimeout(r, 2000));
@@ -86,6 +87,7 @@ async function ours(url: string) {
   // it claimed, and the next line move sends it again), as this bench ran before.
   const inputs = process.env.BENCH_REPLIES !== '0' ? await withReplies(discord) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
   const before = await scheduler.counters();
+  const load = process.env.BENCH_GAPS ? { machine: machineCpu(), own: process.cpuUsage(), pg: await watchPostgres(url, new URL(url).pathname.slice(1)) } : undefined;
   const comfyBefore = comfyRequests(sims);
   const enqueuer = new GenerationEnqueuer(pool, producer);
   await Promise.all(inputs.map((input) => enqueuer.enqueue(input as never)));
@@ -97,6 +99,15 @@ async function ours(url: string) {
   const counted = perJob(before, after);
   const comfy = comfyRequestsPerJob(comfyBefore, comfyRequests(sims));
   if (process.env.BENCH_COUNT_TOP) console.log((after as Counters & { top: unknown[] }).top.map((t) => JSON.stringify(t)).join('\n'));
+  if (process.env.BENCH_THREADS) console.log(threadsPerJob(before, after));
+  if (load) {
+    const machine = machineCpu();
+    const own = process.cpuUsage(load.own);
+    const pgLoad = await load.pg.stop();
+    console.log(gapsBetweenPrompts(sims));
+    console.log(`per generation: this process (stand-ins, Discord, enqueue) ${((own.user + own.system) / 1000 / n).toFixed(1)} ms; Postgres backends ${(pgLoad.backendCpuMs / n).toFixed(1)} ms; ` +
+      `machine busy ${((100 * (machine.busyMs - load.machine.busyMs)) / (machine.totalMs - load.machine.totalMs)).toFixed(0)} %`);
+  }
   const span = (await pool.query<{ s: number; ok: number }>(
     `select extract(epoch from max(finished_at) - min(started_at)) as s, count(*) filter (where status = 'succeeded')::int as ok from generation`,
   )).rows[0]!;
@@ -105,6 +116,30 @@ async function ours(url: string) {
   await pool.end();
   await Promise.all([...sims.map((s) => s.close()), discord.close()]);
   return { rate: n / Number(span.s), succeeded: span.ok, ...counted, comfy };
+}
+
+/** How long each stand-in had nothing to run between one prompt's end and the next one's start. */
+function gapsBetweenPrompts(sims: ComfySim[]): string {
+  const gaps: number[] = [];
+  for (const sim of sims) {
+    const runs = [...sim.executions].filter((e) => e.finishedAt).sort((a, b) => a.startedAt - b.startedAt);
+    for (let i = 1; i < runs.length; i++) gaps.push(Math.max(0, runs[i]!.startedAt - runs[i - 1]!.finishedAt!));
+  }
+  gaps.sort((a, b) => a - b);
+  const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] ?? 0;
+  return `gaps between prompts on a stand-in: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, zero ${gaps.filter((g) => g === 0).length}/${gaps.length}`;
+}
+
+type ThreadCpu = Record<string, { user: number; system: number }>;
+/** CPU ms per generation by thread name (main thread, libuv pool, libvips, …), user + system. */
+function threadsPerJob(before: Counters, after: Counters): string {
+  const [a, b] = [(before as Counters & { threads: ThreadCpu }).threads, (after as Counters & { threads: ThreadCpu }).threads];
+  return Object.entries(b)
+    .map(([name, t]) => ({ name, user: (t.user - (a[name]?.user ?? 0)) / n, system: (t.system - (a[name]?.system ?? 0)) / n }))
+    .filter((t) => t.user + t.system > 0)
+    .sort((x, y) => y.user + y.system - (x.user + x.system))
+    .map((t) => `  ${t.name.padEnd(16)} user ${t.user.toFixed(2)} ms  system ${t.system.toFixed(2)} ms`)
+    .join('\n');
 }
 
 /** HTTP requests the stand-ins received, by `METHOD /route`, summed over the instances. */

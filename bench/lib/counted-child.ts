@@ -23,8 +23,10 @@ export async function spawnCounted(script: string, env: Record<string, string>, 
   const file = path.join(dir, 'counters.json');
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the child, written when it stops (SIGTERM, see stop()).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', './bench/lib/count-queries.ts', script], {
-    env: { PATH: process.env.PATH ?? '', SCHEDULER_METRICS_PORT: '0', ...env, BENCH_COUNT_FILE: file },
+  // BENCH_PERF_MAP=1: the child writes /tmp/perf-<pid>.map, so `perf record` names its JavaScript frames.
+  const perfMap = process.env.BENCH_PERF_MAP ? ['--perf-basic-prof'] : [];
+  const child = spawn(process.execPath, [...profile, ...perfMap, '--import', './bench/lib/count-queries.ts', script], {
+    env: { PATH: process.env.PATH ?? '', SCHEDULER_METRICS_PORT: '0', ...countingOptions(), ...env, BENCH_COUNT_FILE: file },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Never left running after the bench (a stray scheduler would work on the next run's database).
@@ -74,4 +76,9 @@ function tryParse(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** BENCH_COUNT_TOP (the most frequent statements) and BENCH_COUNT_STACK (who sends them), passed on to the child. */
+function countingOptions(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith('BENCH_COUNT_') && e[1] !== undefined));
 }

@@ -9,7 +9,7 @@ export interface Fleet {
 
 /** Starts `count` real scheduler processes (`node scheduler/main.ts`, crons on) with every pg query counted. */
 export async function startFleet(count: number, env: Record<string, string>): Promise<Fleet> {
-  const children = await Promise.all(Array.from({ length: count }, () => spawnCounted('scheduler/main.ts', { ...env, ...(process.env.BENCH_COUNT_TOP ? { BENCH_COUNT_TOP: '1' } : {}), LOG_LEVEL: 'info' }, 'scheduler started')));
+  const children = await Promise.all(Array.from({ length: count }, () => spawnCounted('scheduler/main.ts', { ...env, LOG_LEVEL: 'info' }, 'scheduler started')));
   return {
     children,
     async counters() {

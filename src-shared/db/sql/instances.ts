@@ -66,10 +66,12 @@ export function selectInstance(id: number): SqlStatement {
  * current prompt) is no longer in ComfyUI's queue: its outputs are being stored, its slot is free.
  */
 export const inFlightOfInstance = `(select count(*)::int from generation g
-    left join pgboss.job j on j.name = 'generate' and j.id = g.generate_job_id
     where g.comfy_instance_id = i.id and g.status in ('running', 'cancel_requested')
       and g.finished_prompt_id is distinct from g.comfy_prompt_id
-      and (g.generate_job_id is null or j.state = 'active'))`;
+      -- One job by its primary key (name, id). As a join, a plan made while the job table was small
+      -- read every generate job for each running request.
+      and (g.generate_job_id is null
+        or exists (select 1 from pgboss.job j where j.name = 'generate' and j.id = g.generate_job_id and j.state = 'active')))`;
 
 /**
  * Every enabled instance that is not draining, with its in-flight count and whether it has all the given models.

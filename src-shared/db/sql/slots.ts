@@ -81,7 +81,9 @@ const frontsOf = (free: string) => `checkpoints as (
 export function lockFreeInstanceSql(tried: string): string {
   return `with recursive free as materialized (
         select * from (select i.id, i.last_checkpoint, i.max_queue_depth, ${inFlightOfInstance} as in_flight
-          from comfy_instance i where ${isUp('i')} and not (i.id = any(${tried}))) u
+          from comfy_instance i where ${isUp('i')} and not (i.id = any(${tried}))
+          -- offset 0: in_flight counted once per instance (pulled up, it is counted for each use below).
+          offset 0) u
         where ${hasFreeSlot}),
       ${frontsOf('free')},
       best as (
@@ -114,7 +116,9 @@ export function lockFreeInstance(tried: number[]): SqlStatement {
 export function claimOnSql(instanceId: string): string {
   return `with recursive free as materialized (
         select * from (select i.id, i.max_queue_depth, ${inFlightOfInstance} as in_flight
-          from comfy_instance i where i.id = ${instanceId} and ${isUp('i')}) u
+          from comfy_instance i where i.id = ${instanceId} and ${isUp('i')}
+          -- offset 0: in_flight counted once per instance (pulled up, it is counted for each use below).
+          offset 0) u
         where ${hasFreeSlot}),
       ${frontsOf('free')},
       next as (
