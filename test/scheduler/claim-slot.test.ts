@@ -166,6 +166,35 @@ describe('claimNextWaiting (one statement: the claim function)', () => {
     }
   });
 
+  test('a claim chosen as a deadlock victim runs again instead of failing its job (40P01 retried)', async () => {
+    const a = await addInstance('a');
+    await claimNextWaiting(tdb.pool, randomUUID());
+    const g = await enqueue();
+    const deadlocks = async () => Number((await tdb.pool.query(`select deadlocks from pg_stat_database where datname = current_database()`)).rows[0].deadlocks);
+    const before = await deadlocks();
+    const other = await tdb.pool.connect();
+    try {
+      // Another writer locks the request, then the instance: the opposite order of a claim. The claim
+      // waits first, so its backend's deadlock check (deadlock_timeout, 1 s) finds the cycle and aborts
+      // it, never this writer's (its own check is set far later).
+      await other.query('begin');
+      await other.query(`set local deadlock_timeout = '60s'`);
+      await other.query('select 1 from generation where id = $1 for update', [g.id]);
+      const claiming = claimNextWaiting(tdb.pool, randomUUID());
+      await expect.poll(async () => (await tdb.pool.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n, { timeout: 5000 }).toBe(1);
+      await other.query('select 1 from comfy_instance where id = $1 for update', [a]);
+      await other.query('commit');
+      // The victim ran again: either it took the request (the writer committed first) or found the
+      // instance still held and took nothing; it did not fail.
+      const claim = await claiming;
+      expect(claim === undefined || claim.generation.id === g.id).toBe(true);
+      await expect.poll(deadlocks, { timeout: 5000 }).toBe(before + 1);
+      expect((await claimNextWaiting(tdb.pool, randomUUID()) ?? claim)?.generation.id).toBe(g.id);
+    } finally {
+      other.release();
+    }
+  });
+
   test('a successful claim wakes the next waiter only while another slot may be free with work for it, or a signal came during it', async () => {
     const a = await addInstance('a');
     await addInstance('b');
