@@ -13,6 +13,7 @@ import type { ConsumeResult } from '#shared/limits/sql.ts';
 import { screenGenerations, type ScreenItem } from '#shared/moderation/screen.ts';
 import { parsePayload } from '#shared/queue/contracts.ts';
 import { jobInsertSql } from '#shared/queue/job-insert-sql.ts';
+import { wakeGenerateSql } from '#shared/queue/wake.ts';
 
 export interface EnqueuedGeneration {
   generation: GenerationRow;
@@ -51,7 +52,8 @@ export async function enqueueMany(pool: pg.Pool, boss: PgBoss, limiter: Limiter,
   screening.catch(() => undefined);
   const policies = limiter.limitsFor(asDb(pool), requests);
   policies.catch(() => undefined);
-  // The generate queue is woken after the commit (wakeGenerate), never by its insert: no notify to embed.
+  // The generate queue is never woken by its insert: the schedulers are woken on their slot channel
+  // (wakeGenerate's NOTIFY), by the enqueue's own statement, so the NOTIFY leaves with the commit.
   const jobInsert = jobInsertSql(boss, 'generate').then((j) => (j && !j.notify ? j.insert : null));
   jobInsert.catch(() => undefined);
   const [screened, limits, insert] = await Promise.all([screening, policies, jobInsert]);
@@ -77,7 +79,7 @@ export async function enqueueMany(pool: pg.Pool, boss: PgBoss, limiter: Limiter,
   // Committed: what follows must not fail the requests just queued (a caller would retry them).
   let k = 0;
   joining.forEach((j, n) => {
-    const { _admitted, _activeBefore, _waiting, _now, _jobsMatch, ...generation } = rows[n]!;
+    const { _admitted, _activeBefore, _waiting, _now, _jobsMatch, _announced, ...generation } = rows[n]!;
     if (_admitted) results[j.index] = { generation: generation as unknown as GenerationRow, jobId: j.jobId, position: _waiting + ++k };
   });
   const out = rows.map((r, n): ConsumeResult => ({ userId: joining[n]!.input.userId, admitted: r._admitted, activeBefore: r._activeBefore, waiting: r._waiting, now: r._now }));
@@ -112,6 +114,7 @@ async function inTransaction(
       index, input: { ...items[index]!.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, jobId: randomUUID(), position: a.waiting + k + 1,
     }));
     if (!planned.length) return results as Error[];
+    await db.executeSql(wakeGenerateSql.text, wakeGenerateSql.values);
     // The jobs first, so the last statement can be the rows and the waiting counter together.
     await boss.insert(
       'generate',

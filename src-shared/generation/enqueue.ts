@@ -2,7 +2,6 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
-import { wakeGenerate } from '#shared/queue/wake.ts';
 import { enqueueMany, type EnqueuedGeneration } from './enqueue-many.ts';
 
 export { limitRequestOf, type EnqueuedGeneration } from './enqueue-many.ts';
@@ -29,6 +28,5 @@ export interface EnqueueOptions {
 export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
   const [result] = await enqueueMany(pool, boss, opts.limiter ?? Limiter.unlimited(), [{ input, roleIds: opts.roleIds ?? [] }]);
   if (result instanceof Error) throw result;
-  wakeGenerate(pool);
   return result!;
 }

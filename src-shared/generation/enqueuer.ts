@@ -2,7 +2,6 @@ import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { Limiter } from '#shared/limits/limiter.ts';
-import { wakeGenerate } from '#shared/queue/wake.ts';
 import { enqueueGeneration, type EnqueuedGeneration } from './enqueue.ts';
 import { enqueueMany } from './enqueue-many.ts';
 
@@ -97,7 +96,6 @@ export class GenerationEnqueuer {
       await Promise.all(batch.map((w) => this.#alone(w)));
       return;
     }
-    if (results.some((r) => !(r instanceof Error))) wakeGenerate(this.#pool);
     batch.forEach((w, i) => {
       const r = results[i]!;
       if (r instanceof Error) w.reject(r);

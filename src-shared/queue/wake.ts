@@ -21,8 +21,11 @@ const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promis
  * 200 /imagine enqueues committed one by one. Nor pg-boss's wake-up on its channel after the commit:
  * that makes every idle generate worker of every process fetch, for one new job.
  */
+/** wakeGenerate's NOTIFY, for a transaction that adds work (sent at its commit). */
+export const wakeGenerateSql = { text: `select pg_notify('${slotsChannel}', 'new-work')`, values: [] };
+
 export function wakeGenerate(pool: pg.Pool): void {
-  notifyCoalesced(pool, 'new-work', `select pg_notify('${slotsChannel}', 'new-work')`, []);
+  notifyCoalesced(pool, 'new-work', wakeGenerateSql.text, wakeGenerateSql.values);
 }
 
 function notifyCoalesced(pool: pg.Pool, key: string, sql: string, values: unknown[]): void {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlStatement } from '#shared/db/pool.ts';
 import { consumeManyCtes } from '#shared/limits/sql.ts';
+import { slotsChannel } from '#shared/queue/wake.ts';
 import { generationColumns, type NewGenerationRow } from './generations.ts';
 
 const recordType = `id uuid, user_id text, guild_id text, channel_id text, application_id text, interaction_id text,
@@ -42,7 +43,7 @@ export interface JoiningGeneration {
 }
 
 /** What enqueueStatement returns per request, in order: the limiter's answer, and the row when admitted (its columns null otherwise). */
-export type EnqueueStatementRow = { _admitted: boolean; _activeBefore: number | null; _waiting: number; _now: Date; _jobsMatch: number } & Record<string, unknown>;
+export type EnqueueStatementRow = { _admitted: boolean; _activeBefore: number | null; _waiting: number; _now: Date; _jobsMatch: number; _announced: number } & Record<string, unknown>;
 
 /**
  * The whole enqueue in one statement, so in one round trip and its own transaction: the limiter's
@@ -86,7 +87,9 @@ function enqueueStatementText(jobInsert: string): { text: string; name: string }
         on conflict (shard) do update set waiting = queue_waiting.waiting + excluded.waiting
       )
       select t.user_id is not null as "_admitted", t.active - 1 as "_activeBefore", c.waiting as "_waiting", c.t as "_now",
-        1 / ((select count(*) from job) = (select count(*) from g))::int as "_jobsMatch", g.*
+        1 / ((select count(*) from job) = (select count(*) from g))::int as "_jobsMatch",
+        -- New work announced at the commit, to the schedulers' slot channel (wakeGenerate's NOTIFY).
+        (select count(*) from (select pg_notify('${slotsChannel}', 'new-work') from (select 1 from g limit 1) one) n) as "_announced", g.*
       from req r cross join c left join taken t on t.user_id = r.user_id left join g on g."userId" = r.user_id
       order by r.ord`;
   return { text, name: `generation.enqueue-${createHash('sha1').update(jobInsert).digest('hex').slice(0, 12)}` };
