@@ -21,6 +21,15 @@ export interface ClaimWaker {
   passOn(): void;
 }
 
+/**
+ * The caller's own generation, read by a claim that takes nothing (in the claim's statement, after
+ * it): `row` is set then, and left undefined when the claim took a slot or the row is gone.
+ */
+export interface OwnRead {
+  id: string;
+  row?: GenerationRow;
+}
+
 /** The caller's generation whose current prompt ComfyUI reported finished: its slot is given up in the claim's transaction. */
 export interface FinishedPrompt {
   id: string;
@@ -62,11 +71,12 @@ const deadlockRetries = 3;
  * is passed on too. A claim that took nothing passes nothing on: its caller waits from the version read
  * before the claim (SlotSignal.wait returns at once when it moved) and so looks again itself.
  */
-export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: ClaimWaker, finished?: FinishedPrompt): Promise<Claim | undefined> {
+export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: ClaimWaker, finished?: FinishedPrompt, own?: OwnRead): Promise<Claim | undefined> {
   const since = waker?.version;
+  if (own) own.row = undefined;
   for (let retry = 0, deadlocks = 0; ; retry++) {
     // The mark goes with the first attempt only (it commits whatever the attempt finds).
-    const result = await claimAttempt(pool, jobId, retry === 0 ? finished : undefined).catch((err: unknown) => {
+    const result = await claimAttempt(pool, jobId, retry === 0 ? finished : undefined, own).catch((err: unknown) => {
       // Two claims each waiting for a row the other locked (an instance, a queued request, a finished
       // prompt's row): Postgres aborts one, and nothing of it happened. Run it again, mark included,
       // rather than failing the job into pg-boss's retry delay.
@@ -78,6 +88,7 @@ export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: Cla
     if (result !== 'contended' || retry >= contendedRetries) {
       if (!result || result === 'contended') return undefined;
       if (result.more || waker?.version !== since) waker?.passOn();
+      if (own) own.row = undefined;
       return result.claim;
     }
     await delay(contendedDelayMs);
@@ -90,8 +101,8 @@ export async function claimNextWaiting(pool: pg.Pool, jobId: string, waker?: Cla
  * trying up to `instancesTriedPerClaim` instances, all in the statement's own transaction. Creates
  * the function first when this database does not have this version's yet.
  */
-async function claimAttempt(pool: pg.Pool, jobId: string, finished?: FinishedPrompt): Promise<{ claim: Claim; more: boolean } | 'contended' | undefined> {
-  const stmt = claimSlot(jobId, randomUUID(), instancesTriedPerClaim, randomInt(waitingShards), finished);
+async function claimAttempt(pool: pg.Pool, jobId: string, finished?: FinishedPrompt, own?: OwnRead): Promise<{ claim: Claim; more: boolean } | 'contended' | undefined> {
+  const stmt = claimSlot(jobId, randomUUID(), instancesTriedPerClaim, randomInt(waitingShards), finished, own?.id);
   const query = { name: stmt.name, text: stmt.text, values: stmt.values, rowMode: 'array' as const };
   const result = await pool.query<unknown[]>(query).catch(async (err: unknown) => {
     if ((err as { code?: string }).code !== undefinedFunction) throw err;
@@ -102,10 +113,14 @@ async function claimAttempt(pool: pg.Pool, jobId: string, finished?: FinishedPro
   });
   const [row] = result.rows;
   const outcome = row![0] as 'claimed' | 'contended' | 'none';
-  if (outcome !== 'claimed') return outcome === 'contended' ? 'contended' : undefined;
   const names = result.fields.map((f) => f.name);
   const separator = names.indexOf(claimSlotSeparator);
   const record = (from: number, to: number) => Object.fromEntries(names.slice(from, to).map((name, k) => [name, row![from + k]]));
+  if (outcome !== 'claimed') {
+    // generationColumns start with id: null when the row is gone (or none was asked for).
+    if (own && row![2] !== null) own.row = record(2, separator) as unknown as GenerationRow;
+    return outcome === 'contended' ? 'contended' : undefined;
+  }
   return {
     claim: { generation: record(2, separator) as unknown as GenerationRow, instance: record(separator + 1, names.length) as unknown as InstanceRow },
     more: row![1] === true,

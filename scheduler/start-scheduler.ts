@@ -12,7 +12,7 @@ import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
-import { IdleWorkers } from './generation/idle-workers.ts';
+import { generatePollMs, IdleWorkers } from './generation/idle-workers.ts';
 import { SlotSignal } from './generation/slot-signal.ts';
 import { cleanupJob } from './jobs/cleanup.ts';
 import { deliverJob } from './jobs/deliver.ts';
@@ -97,6 +97,10 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   // A signal no slot waiter takes (new work, a freed slot) makes one idle generate worker fetch.
   const idleGenerateWorkers = new IdleWorkers(boss, 'generate');
   slots.fetcher = () => void idleGenerateWorkers.wakeOne();
+  // The safety net for work nobody announced (a retry's delay ending, a lost NOTIFY): one idle worker
+  // of this process fetches every generatePollMs, instead of each worker polling on its own.
+  const generatePoll = setInterval(() => void idleGenerateWorkers.wakeOne(), generatePollMs);
+  generatePoll.unref();
   if (opts.schedules ?? true) {
     for (const def of queueDefinitions) if (def.cron && schedulerJobs.some((j) => j.name === def.name)) await boss.schedule(def.name, def.cron, {}, { tz: 'UTC' });
   }
@@ -123,6 +127,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     metricsUrl: metricsServer?.url,
     async stop({ graceful = true } = {}) {
       startup.abort();
+      clearInterval(generatePoll);
       slots.stopServing();
       await metricsServer?.close();
       await firstDiscovery;

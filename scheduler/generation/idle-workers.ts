@@ -1,5 +1,10 @@
 import type { PgBoss } from 'pg-boss';
 
+/** How often one idle generate worker of a process fetches when nothing woke one (the safety net). */
+export const generatePollMs = 2000;
+/** Each generate worker's own polling interval (pg-boss's): the safety net's safety net. */
+export const generateWorkerPollSeconds = 10;
+
 /** A worker woken and not yet seen fetching after it is still on its way: the next wake-up goes to another (bounded, should a wake-up be lost). */
 const fetchingForMs = 1000;
 

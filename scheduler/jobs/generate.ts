@@ -22,7 +22,8 @@ import { stepTimer } from '../generation/step-timer.ts';
 import { OutputsBehind } from '../generation/outputs-behind.ts';
 import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
-import { claimNextWaiting, outlookOf, type Claim, type FinishedPrompt } from '../placement.ts';
+import { claimNextWaiting, outlookOf, type Claim, type FinishedPrompt, type OwnRead } from '../placement.ts';
+import { generateWorkerPollSeconds } from '../generation/idle-workers.ts';
 import { failWith, settle, settleSucceeded, timeoutReason } from '../settle.ts';
 
 
@@ -56,12 +57,13 @@ const idleServeMs = 1000;
 export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'generate' } = {
   name: 'generate',
   // Idle workers are woken one at a time, by a signal no slot waiter took (new work, a freed slot:
-  // SlotSignal's fetcher), so polling is only the safety net: every idle worker of every process
-  // polling at pg-boss's minimum (0.5 s) was most of a quiet farm's statements.
+  // SlotSignal's fetcher), or by the process's poll (one worker every 2 s, start-scheduler.ts), so
+  // their own polling is only a last resort: every idle worker of every process polling every 2 s
+  // was a third of the GPU-farm bench's statements (17 per generation).
   workOptions: (ctx) => ({
     localConcurrency: (ctx as GenerateContext).generateConcurrency,
-    pollingIntervalSeconds: 2,
-    notifyPollingIntervalSeconds: 2,
+    pollingIntervalSeconds: generateWorkerPollSeconds,
+    notifyPollingIntervalSeconds: generateWorkerPollSeconds,
   }),
   async handle(base, { generationId }, helpers) {
     const ctx = base as GenerateContext;
@@ -99,9 +101,12 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     // Whether what was last read about `id` (its guild's pause, where it could run) may be reused.
     const outlookFresh = (id: string) => lastOutlook?.of === id && lastOutlook.outlook === 'placeable' && Date.now() - outlookAt < recheckOutlookMs;
     let quietWaits = 0;
+    // Our own generation as the last claim that took nothing left it: read in that claim's statement
+    // instead of in one of its own after it (a waiting job's every turn).
+    const ownRead: OwnRead = { id: generationId };
     const claim = async (finished?: FinishedPrompt) => {
       looked = ctx.slots.version;
-      const claimed = await claimNextWaiting(ctx.claimPool, helpers.jobId, ctx.slots, finished);
+      const claimed = await claimNextWaiting(ctx.claimPool, helpers.jobId, ctx.slots, finished, ownEnded ? undefined : ownRead);
       if (!claimed) ctx.slots.nothingToClaimAt(looked);
       return claimed;
     };
@@ -134,11 +139,12 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         }
         mayOwn = false;
         const seen = ctx.slots.version;
+        ownRead.row = undefined;
         let claimed = serving && (!firstTurn || handOff || ctx.slots.mayClaim) ? await claim(handOff) : undefined;
         firstTurn = false;
         let waiting: GenerationRow | undefined;
         if (!claimed) {
-          const g = await waitingOne(repo, generationId, ownEnded, adopted);
+          const g = await waitingOne(repo, generationId, ownEnded, adopted, ownRead.row);
           if (g?.id === generationId && isTerminal(g.status)) ownEnded = true;
           if (g?.status === 'cancel_requested' && !g.comfyPromptId) {
             await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
@@ -234,8 +240,10 @@ async function claimWhenIdle(
  * Ours while it waits; else the first adopted generation still waiting for a slot; else ours as
  * read, or undefined once it is known to have ended (it is not read again).
  */
-async function waitingOne(repo: GenerationRepository, generationId: string, ownEnded: boolean, adopted: Set<string>): Promise<GenerationRow | undefined> {
-  const own = ownEnded ? undefined : await repo.get(generationId);
+async function waitingOne(
+  repo: GenerationRepository, generationId: string, ownEnded: boolean, adopted: Set<string>, ownJustRead: GenerationRow | undefined,
+): Promise<GenerationRow | undefined> {
+  const own = ownEnded ? undefined : (ownJustRead ?? (await repo.get(generationId)));
   if (own && (own.status === 'queued' || own.status === 'cancel_requested')) return own;
   for (const id of adopted) {
     const g = await repo.get(id);

@@ -6,7 +6,7 @@ import { GenerationRepository } from '#shared/db/repositories/generation-reposit
 import { instanceColumns } from '#shared/db/sql/instances.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
-import { claimNextWaiting, type ClaimWaker } from '#scheduler/placement.ts';
+import { claimNextWaiting, type ClaimWaker, type OwnRead } from '#scheduler/placement.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 import { testLogger } from '../support/scheduler-context.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
@@ -92,6 +92,25 @@ describe('claimNextWaiting (one statement: the claim function)', () => {
     await claimNextWaiting(tdb.pool, randomUUID());
     const { result, statements } = await statementsOf(() => claimNextWaiting(tdb.pool, randomUUID()));
     expect([result, statements]).toEqual([undefined, 1]);
+  });
+
+  test('a claim that takes nothing hands back the caller\'s own generation as it is now (the read it saves); one that takes a slot does not', async () => {
+    await addInstance('a');
+    await claimNextWaiting(tdb.pool, randomUUID());
+    const mine = await enqueue();
+    const jobId = randomUUID();
+    const own: OwnRead = { id: mine.id };
+    const taken = await claimNextWaiting(tdb.pool, jobId, undefined, undefined, own);
+    expect(taken?.generation.id).toBe(mine.id);
+    expect(own.row).toBeUndefined();
+    const { result, statements } = await statementsOf(() => claimNextWaiting(tdb.pool, randomUUID(), undefined, undefined, own));
+    expect([result, statements]).toEqual([undefined, 1]);
+    expect(own.row).toEqual(await repo().get(mine.id));
+    expect(own.row).toMatchObject({ status: 'running', generateJobId: jobId });
+    // Gone (erased): no row, so the caller reads it itself and learns so.
+    const gone: OwnRead = { id: randomUUID(), row: own.row };
+    expect(await claimNextWaiting(tdb.pool, randomUUID(), undefined, undefined, gone)).toBeUndefined();
+    expect(gone.row).toBeUndefined();
   });
 
   test('an instance another claim holds is skipped; with every free one held, nothing is claimed (contended)', async () => {

@@ -26,7 +26,9 @@ import { claimOnSql, lockFreeInstanceSql } from './slots.ts';
  * the tables' row types would depend on them, and a migration dropping those tables would fail.
  */
 
-const body = `(p_job uuid, p_prompt uuid, p_tries int, p_shard int, p_finished uuid, p_finished_prompt uuid)
+const body = `(p_job uuid, p_prompt uuid, p_tries int, p_shard int, p_finished uuid, p_finished_prompt uuid, p_own uuid)
+  -- claim_generation: the claimed generation; when nothing was claimed, the caller's own (p_own) as
+  -- it is now, which the caller would otherwise read next to decide whether to wait or end.
   returns table (claim_outcome text, claim_more boolean, claim_generation text, claim_instance text)
   language plpgsql volatile
   -- The steps' plans are cached per connection; left to choose, Postgres plans them afresh for each
@@ -59,7 +61,8 @@ begin
       into v_locked, v_free, v_more_waiting;
     if v_locked is null then
       if v_marked then perform pg_notify('genonaut_slots', ''); end if;
-      return query select case when cardinality(v_tried) = 0 and v_free > 0 then 'contended' else 'none' end, false, null, null;
+      return query select case when cardinality(v_tried) = 0 and v_free > 0 then 'contended' else 'none' end, false,
+        (select g::text from generation g where g.id = p_own), null;
       return;
     end if;
     ${claimOnSql('v_locked')}
@@ -88,7 +91,7 @@ begin
     return;
   end loop;
   if v_marked then perform pg_notify('genonaut_slots', ''); end if;
-  return query select 'none', false, null, null;
+  return query select 'none', false, (select g::text from generation g where g.id = p_own), null;
 end
 $claim$`;
 
@@ -116,16 +119,17 @@ export const claimSlotSeparator = '--instance--';
  * waiting work), then the claimed generation's columns (generationColumns), `claimSlotSeparator`,
  * and its instance's (instanceColumns). Both rows come from the function: this statement's own
  * snapshot predates the claim. `finished`: the caller's generation whose current prompt ComfyUI
- * reported finished (markPromptFinished), marked in the same transaction. Fails with
+ * reported finished (markPromptFinished), marked in the same transaction. `own`: a generation whose
+ * row comes back, as it is after the claim, in the generation's columns when nothing was claimed. Fails with
  * undefined_function (42883) until installClaimSlot ran in this database.
  */
-export function claimSlot(jobId: string, promptId: string, tries: number, shard: number, finished?: { id: string; promptId: string }): SqlStatement {
+export function claimSlot(jobId: string, promptId: string, tries: number, shard: number, finished?: { id: string; promptId: string }, own?: string): SqlStatement {
   return {
     text: `select c.claim_outcome as outcome, c.claim_more as more, g.*, null as "${claimSlotSeparator}", i.*
-      from ${claimSlotFunction}($1, $2, $3, $4, $5, $6) c
+      from ${claimSlotFunction}($1, $2, $3, $4, $5, $6, $7) c
       cross join lateral (select ${generationColumns} from (select (c.claim_generation::generation).*) generation) g
       cross join lateral (select ${instanceColumns} from (select (c.claim_instance::comfy_instance).*) instance) i`,
-    values: [jobId, promptId, tries, shard, finished?.id ?? null, finished?.promptId ?? null],
+    values: [jobId, promptId, tries, shard, finished?.id ?? null, finished?.promptId ?? null, own ?? null],
     name: `slots.claim-slot`,
   };
 }
