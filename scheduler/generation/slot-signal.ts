@@ -77,6 +77,11 @@ export class SlotSignal {
     return this.#version;
   }
 
+  /** Workers of this process sleeping in wait() right now. */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
   /**
    * One worker per process may wait here for work with nothing of its own to do (the idle placer):
    * woken by the NOTIFY of new work itself, it claims at once instead of after pg-boss's fetch of the

@@ -24,18 +24,9 @@ import { storeWithRetry } from '../generation/storage-retry.ts';
 import { watchWhileRunning } from '../generation/watch-running.ts';
 import { claimNextWaiting, outlookOf, type Claim, type FinishedPrompt, type OwnRead } from '../placement.ts';
 import { generateWorkerPollSeconds } from '../generation/idle-workers.ts';
+import { fallbackWaitMs, recheckOutlookMs } from '../generation/wait-times.ts';
 import { failWith, settle, settleSucceeded, timeoutReason } from '../settle.ts';
 
-
-// A waiting worker sleeps until a slot frees or work arrives (LISTEN, see SlotSignal); the timeout
-// is only a fallback for changes nobody announces (a dead scheduler's job expiring frees its slots),
-// doubled after each wait nothing ended, up to the maximum: every waiting job of a busy farm
-// re-checking every 2 s was a third of its statements.
-const fallbackWaitMs = 2000;
-const maxFallbackWaitMs = 8000;
-// While its request can be placed, a waiting job re-reads its guild's pause and the instances that
-// could run it (outlookOf) at most this often, not on every wake-up.
-const recheckOutlookMs = 10_000;
 const noInstanceWaitMs = 10_000;
 const probeEveryMs = 2000;
 const maxPlacementsPerAttempt = 5;
@@ -99,7 +90,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
     let outlookAt = 0;
     let lastOutlook: (Awaited<ReturnType<typeof outlookOf>> & { of: string }) | undefined;
     // Whether what was last read about `id` (its guild's pause, where it could run) may be reused.
-    const outlookFresh = (id: string) => lastOutlook?.of === id && lastOutlook.outlook === 'placeable' && Date.now() - outlookAt < recheckOutlookMs;
+    const outlookFresh = (id: string) => lastOutlook?.of === id && lastOutlook.outlook === 'placeable' && Date.now() - outlookAt < recheckOutlookMs(ctx.slots.waiting);
     let quietWaits = 0;
     // Our own generation as the last claim that took nothing left it: read in that claim's statement
     // instead of in one of its own after it (a waiting job's every turn).
@@ -192,7 +183,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
           await probeUnhealthy(ctx, unhealthy);
           continue;
         }
-        await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : Math.min(fallbackWaitMs * 2 ** quietWaits, maxFallbackWaitMs), helpers.signal);
+        await ctx.slots.wait(seen, outlook === 'no_instance' ? noInstanceWaitMs : fallbackWaitMs(quietWaits, ctx.slots.waiting), helpers.signal);
         quietWaits = ctx.slots.version === seen ? quietWaits + 1 : 0;
       }
     } finally {
