@@ -11,7 +11,8 @@ const reconnectDelayMs = 1000;
  * "A slot may have freed, or work arrived": one LISTEN connection per scheduler process, shared by
  * every worker waiting for a slot, so waiting costs no database round trips. One channel
  * (slotsChannel): a trigger's signal when a generation leaves running or an instance changes
- * (migration fair_slots), new generate work after an enqueue (wakeGenerate), a cancel's 'wake-all'.
+ * (migration fair_slots), new generate work after an enqueue (wakeGenerate), a cancel's 'wake-all',
+ * and 'cancel:<id>' for a running generation's cancel (watchCancel).
  *
  * Use: read `version` BEFORE looking for a slot, then `wait(version, ...)`: a signal that arrived in
  * between ends the wait at once, so no wake-up is lost. Until `listen()` (or if it is never called)
@@ -40,6 +41,7 @@ export class SlotSignal {
   #serving = true;
   #fetcher: (() => void) | undefined;
   #nothingAt = -1;
+  readonly #cancelWatchers = new Map<string, () => void>();
   readonly #outage = new FailureEpisode();
   readonly #databaseUrl: string;
   readonly #logger: Logger;
@@ -75,6 +77,17 @@ export class SlotSignal {
 
   get version(): number {
     return this.#version;
+  }
+
+  /**
+   * Calls `onCancel` when a cancel of running generation `id` is announced (announceCancelRequested),
+   * and after a lost connection (a cancel may have been missed). Returns the unwatch function.
+   */
+  watchCancel(id: string, onCancel: () => void): () => void {
+    this.#cancelWatchers.set(id, onCancel);
+    return () => {
+      if (this.#cancelWatchers.get(id) === onCancel) this.#cancelWatchers.delete(id);
+    };
   }
 
   /** Workers of this process sleeping in wait() right now. */
@@ -156,6 +169,7 @@ export class SlotSignal {
     const client = new pg.Client({ connectionString: this.#databaseUrl });
     client.on('notification', (n) => {
       if (n.payload === 'wake-all') this.#wakeAll();
+      else if (n.payload?.startsWith('cancel:')) this.#cancelWatchers.get(n.payload.slice('cancel:'.length))?.();
       else this.#notify();
     });
     client.on('error', (err) => {
@@ -174,6 +188,7 @@ export class SlotSignal {
     while (!this.#closed) {
       // Whatever was signalled while disconnected is unknown: wake everyone to look once.
       this.#wakeAll();
+      for (const onCancel of this.#cancelWatchers.values()) onCancel();
       try {
         await this.#connect();
         const ended = this.#outage.success();

@@ -7,10 +7,13 @@ import { sendLiveEdit } from '#shared/queue/send-live.ts';
 import type { GenerateContext, JobHelpers } from '../context.ts';
 import { liveEditGapMs } from './live-message.ts';
 
-// One statement per running generation per second: progress (when it moved), the status (to notice
-// a user's cancel) and the instance's health. Message edits go through the queue (sendLiveEdit),
-// asked for at most once per edit gap.
-const checkEveryMs = 1000;
+// One statement per check of a running generation: progress (when it moved), the status (to notice
+// a user's cancel) and the instance's health. Checked when progress moved and its message may be
+// edited again (edits go through the queue, sendLiveEdit, at most once per edit gap), when a cancel
+// of it is announced (SlotSignal.watchCancel), and otherwise every checkEveryMs: checking every
+// second was most of a farm's statements per generation, one per second of GPU time.
+const checkEveryMs = 5000;
+const tickMs = 250;
 
 /**
  * While a prompt runs: pass a user's cancel on to ComfyUI, record progress, ask for the progress
@@ -25,11 +28,17 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
   let busy = false;
   let unhealthy = false;
   let midRunSeen = false;
+  let checkedAt = Date.now();
+  let editDueAt = 0;
+  let cancelAnnounced = false;
   const tick = async () => {
     if (busy) return;
+    const moved = progress > written;
+    if (!cancelAnnounced && !(moved && Date.now() >= editDueAt) && Date.now() - checkedAt < checkEveryMs) return;
     busy = true;
+    cancelAnnounced = false;
+    checkedAt = Date.now();
     try {
-      const moved = progress > written;
       const check = runningCheck(g.id, moved ? progress : null, liveEditGapMs);
       const now = (await ctx.db.executeSql<{ status: GenerationStatus | null; instanceUnhealthy: boolean; liveWaitMs: number }>(check.text, check.values)).rows[0];
       if (!now?.status) return;
@@ -40,11 +49,13 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
         helpers.logger.info({ how }, 'cancel requested by the user');
       }
       if (moved && now.status === 'running') written = progress;
+      editDueAt = Date.now() + now.liveWaitMs;
       // Asked for once the message may be edited again (the gap since its last edit has passed), so
       // the edit runs at once: asked every second, every other one was too soon for the deliver job,
       // which queued it again for later (more statements, and found only by polling).
       if (written > asked && now.status === 'running' && now.liveWaitMs <= 0) {
         asked = written;
+        editDueAt = Date.now() + liveEditGapMs;
         await sendLiveEdit(ctx.boss, g.id);
       }
     } catch (err) {
@@ -53,7 +64,11 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
       busy = false;
     }
   };
-  const timer = setInterval(() => void tick(), checkEveryMs);
+  const timer = setInterval(() => void tick(), tickMs);
+  const unwatchCancel = ctx.slots.watchCancel(g.id, () => {
+    cancelAnnounced = true;
+    void tick();
+  });
   return {
     onProgress(p: FollowProgress) {
       if (p.stage === 'running' && p.value !== undefined && p.max) progress = Math.min(0.99, p.value / p.max);
@@ -67,6 +82,7 @@ export function watchWhileRunning(ctx: GenerateContext, g: GenerationRow, client
     },
     stop() {
       clearInterval(timer);
+      unwatchCancel();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { withTransaction, type Db } from '#shared/db/pool.ts';
-import { wakeEveryWaiter } from '#shared/db/sql/slots.ts';
+import { announceCancelRequested, wakeEveryWaiter } from '#shared/db/sql/slots.ts';
 import { GenerationRepository, type GenerationRow } from '#shared/db/repositories/generation-repository.ts';
 import { lockGeneration, waitingGenerateJobs } from '#shared/db/sql/generations.ts';
 import { AppError, ErrorCode } from '#shared/errors.ts';
@@ -31,6 +31,8 @@ export async function requestCancel(
     const repo = new GenerationRepository(db);
     if (status !== 'queued') {
       const requested = await repo.transition(generationId, 'cancel_requested', {}, ['running']);
+      const announce = announceCancelRequested(generationId);
+      await db.executeSql(announce.text, announce.values);
       await opts.onChange?.(db, status, requested);
       return requested;
     }

@@ -111,6 +111,22 @@ describe('generate (scheduler + sim/comfyui + sim/discord)', () => {
     expect(ranOn(comfyA, promptId).map((e) => e.status)).toEqual(['interrupted']);
   });
 
+  test('a cancel reaches ComfyUI when it is asked for, not at the running prompt\'s next check', async () => {
+    // Two 4 s steps: the first progress (and so the first check) comes at 4 s, when the second step has
+    // begun; only a cancel passed on at once stops the prompt at the end of the first step.
+    comfyA.setSecondsPerStep(4);
+    const { generation } = await h.enqueue({ checkpoint: 'a-only.safetensors', steps: 2 });
+    await expect.poll(async () => (await h.repo.get(generation.id)).comfyPromptId, { timeout: 5000 }).toBeTruthy();
+    const promptId = (await h.repo.get(generation.id)).comfyPromptId!;
+    await comfyA.waitFor('execution_start', promptId, 5000);
+    await new Promise((r) => setTimeout(r, 500));
+    await requestCancel(tdb.pool, h.scheduler.boss, generation.id);
+    await h.waitFor(generation.id, ['cancelled'], { delivered: true, timeoutMs: 20_000 });
+    const [run] = ranOn(comfyA, promptId);
+    expect(run?.status).toBe('interrupted');
+    expect(run!.finishedAt! - run!.startedAt).toBeLessThan(6000);
+  });
+
   test("a dead scheduler's leftovers (running rows whose job is no longer active) do not hold the instance's slots", async () => {
     const a = await idOf(comfyA);
     const stale = [];

@@ -182,3 +182,11 @@ export function placedByActiveJob(id: string): SqlStatement {
 export function wakeEveryWaiter(): SqlStatement {
   return { text: `select pg_notify('genonaut_slots', 'wake-all')`, values: [] };
 }
+
+/**
+ * Tells the scheduler running generation `id` that a cancel was asked for (SlotSignal's 'cancel:'
+ * signals), sent with the change: its watch passes it on to ComfyUI at once instead of at its next check.
+ */
+export function announceCancelRequested(id: string): SqlStatement {
+  return { text: `select pg_notify('genonaut_slots', 'cancel:' || $1::text)`, values: [id] };
+}
