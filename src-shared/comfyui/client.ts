@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { AppError, ErrorCode } from '../errors.ts';
 import { logger as rootLogger, type Logger } from '../logging.ts';
 import type { CancelResult, HistoryEntry, ImageRef, QueueItem, QueuePosition, QueueSnapshot, SubmitResult, SystemStats } from './api-types.ts';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.ts';
+import { textResponse, type HttpResponse } from './http-response.ts';
 import { HttpTransport, neverSent, type RequestOptions } from './http-transport.ts';
 import { parseJsonLossless } from './json.ts';
 import { positionIn } from './queue-position.ts';
@@ -143,7 +143,7 @@ export class ComfyClient {
         if (!seen) return undefined;
         foundAfterRetry = true;
         this.logger.warn({ promptId }, 'an earlier attempt of this submission reached ComfyUI; not resubmitting');
-        return new Response('{}', { status: 200 });
+        return textResponse(200, '{}');
       },
     });
     const text = await res.text();
@@ -185,7 +185,10 @@ export class ComfyClient {
   /** GET /models/{folder}: sorted relative file names. Unknown folder → AppError NotFound. */
   async models(folder: string, signal?: AbortSignal): Promise<string[]> {
     const res = await this.#http.request(`/models/${encodeURIComponent(folder)}`, { signal });
-    if (res.status === 404) throw new AppError(ErrorCode.NotFound, `ComfyUI has no model folder '${folder}'`);
+    if (res.status === 404) {
+      await res.discard();
+      throw new AppError(ErrorCode.NotFound, `ComfyUI has no model folder '${folder}'`);
+    }
     return (await readJson(res, `GET /models/${folder}`)) as string[];
   }
 
@@ -194,7 +197,7 @@ export class ComfyClient {
     const path = `/view_metadata/${encodeURIComponent(folder)}?${new URLSearchParams({ filename })}`;
     const res = await this.#http.request(path, { signal });
     if (res.status === 404) {
-      await res.body?.cancel();
+      await res.discard();
       return undefined;
     }
     const body = await readJson(res, `GET /view_metadata/${folder}`);
@@ -223,12 +226,12 @@ export class ComfyClient {
   async openOutput(ref: ImageRef, signal?: AbortSignal): Promise<Readable> {
     const query = new URLSearchParams({ filename: ref.filename, subfolder: ref.subfolder ?? '', type: ref.type ?? 'output' });
     const res = await this.#http.request(`/view?${query}`, { signal, timeoutMs: this.#downloadTimeoutMs });
-    if (!res.ok || !res.body) {
+    if (!res.ok) {
       const text = await res.text().catch(() => '');
       const code = res.status === 404 ? ErrorCode.NotFound : ErrorCode.ComfyExecution;
       throw new AppError(code, `ComfyUI could not serve ${ref.type}/${ref.subfolder ? `${ref.subfolder}/` : ''}${ref.filename} (HTTP ${res.status}${text ? `: ${truncate(text, 200)}` : ''})`);
     }
-    return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+    return res.body;
   }
 
   /**
@@ -366,7 +369,7 @@ export class ComfyClient {
   async #post(path: string, payload: unknown, promptId: string, signal?: AbortSignal): Promise<void> {
     const res = await this.#http.request(path, { method: 'POST', body: JSON.stringify(payload), signal, context: { promptId } });
     if (!res.ok) throw unexpected(`POST ${path}`, res.status, await res.text().catch(() => ''));
-    await res.body?.cancel();
+    await res.discard();
   }
 
   async #getJson(path: string, opts: RequestOptions): Promise<unknown> {
@@ -374,7 +377,7 @@ export class ComfyClient {
   }
 }
 
-async function readJson(res: Response, what: string): Promise<unknown> {
+async function readJson(res: HttpResponse, what: string): Promise<unknown> {
   const text = await res.text();
   if (!res.ok) throw unexpected(what, res.status, text);
   try {

@@ -99,8 +99,11 @@ describe.each(simVersions)('ComfyClient against the %s stand-in', (version) => {
     const promptId = randomUUID();
     const submitting = c.submit(graph(), { promptId });
     await retried;
+    const queueReads = sim.requestCounts.get('GET /queue') ?? 0;
     await sim.refuseConnections(false);
     await expect(submitting).resolves.toMatchObject({ promptId });
+    // A refused connection never reached ComfyUI: the retry posts again without asking the queue first.
+    expect(sim.requestCounts.get('GET /queue') ?? 0).toBe(queueReads);
     expect((await c.followPrompt(promptId, follow)).status).toBe('success');
     expect(executionsOf(promptId)).toHaveLength(1);
   });
