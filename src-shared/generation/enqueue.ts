@@ -11,6 +11,8 @@ export interface EnqueueOptions {
   limiter?: Limiter;
   /** The member's roles in the request's guild (role policies apply through them). */
   roleIds?: readonly string[];
+  /** See EnqueueManyOptions: true (the default) for a request enqueued on its own. */
+  announceWithCommit?: boolean;
 }
 
 /**
@@ -26,7 +28,9 @@ export interface EnqueueOptions {
  * k and the position in line come from the limiter's counters, not from counting the line.
  */
 export async function enqueueGeneration(pool: pg.Pool, boss: PgBoss, input: NewGeneration, opts: EnqueueOptions = {}): Promise<EnqueuedGeneration> {
-  const [result] = await enqueueMany(pool, boss, opts.limiter ?? Limiter.unlimited(), [{ input, roleIds: opts.roleIds ?? [] }]);
+  const [result] = await enqueueMany(pool, boss, opts.limiter ?? Limiter.unlimited(), [{ input, roleIds: opts.roleIds ?? [] }], {
+    announceWithCommit: opts.announceWithCommit ?? true,
+  });
   if (result instanceof Error) throw result;
   return result!;
 }

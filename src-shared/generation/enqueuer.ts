@@ -88,12 +88,13 @@ export class GenerationEnqueuer {
   }
 
   async #flush(batch: Waiting[]): Promise<void> {
-    if (batch.length === 1) return this.#alone(batch[0]!);
+    // Announced with its commit only when nothing else of ours is being enqueued (EnqueueManyOptions).
+    if (batch.length === 1) return this.#alone(batch[0]!, this.#inFlight === 1 && this.#waiting.length === 0);
     let results: (EnqueuedGeneration | Refused)[];
     try {
       results = await this.#together(batch);
     } catch {
-      await Promise.all(batch.map((w) => this.#alone(w)));
+      await Promise.all(batch.map((w) => this.#alone(w, false)));
       return;
     }
     batch.forEach((w, i) => {
@@ -103,8 +104,8 @@ export class GenerationEnqueuer {
     });
   }
 
-  async #alone(w: Waiting): Promise<void> {
-    await enqueueGeneration(this.#pool, this.#boss, w.input, { limiter: this.#limiter, roleIds: w.roleIds }).then(w.resolve, w.reject);
+  async #alone(w: Waiting, announceWithCommit: boolean): Promise<void> {
+    await enqueueGeneration(this.#pool, this.#boss, w.input, { limiter: this.#limiter, roleIds: w.roleIds, announceWithCommit }).then(w.resolve, w.reject);
   }
 
   #together(batch: Waiting[]): Promise<(EnqueuedGeneration | Refused)[]> {

@@ -11,7 +11,8 @@ export const slotsChannel = 'genonaut_slots';
 const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promise<void> }>>();
 
 /**
- * New generate work, sent after the enqueue commits: tells every scheduler process (its
+ * New generate work, sent after the enqueue commits (a lone request's enqueue sends the same NOTIFY
+ * in its own statement instead, see EnqueueManyOptions): tells every scheduler process (its
  * SlotSignal), which hands it to ONE worker: one waiting for a slot, else one idle pg-boss worker,
  * which fetches. Coalesced (one in flight per pool, plus at most one follow-up), so a burst costs a
  * handful of NOTIFYs; the claims that follow pass the wake-up on while slots and work remain.
@@ -21,11 +22,8 @@ const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promis
  * 200 /imagine enqueues committed one by one. Nor pg-boss's wake-up on its channel after the commit:
  * that makes every idle generate worker of every process fetch, for one new job.
  */
-/** wakeGenerate's NOTIFY, for a transaction that adds work (sent at its commit). */
-export const wakeGenerateSql = { text: `select pg_notify('${slotsChannel}', 'new-work')`, values: [] };
-
 export function wakeGenerate(pool: pg.Pool): void {
-  notifyCoalesced(pool, 'new-work', wakeGenerateSql.text, wakeGenerateSql.values);
+  notifyCoalesced(pool, 'new-work', `select pg_notify('${slotsChannel}', 'new-work')`, []);
 }
 
 function notifyCoalesced(pool: pg.Pool, key: string, sql: string, values: unknown[]): void {

@@ -109,7 +109,7 @@ describe('ensureQueues', () => {
 });
 
 describe('wakeGenerate', () => {
-  test('one of several workers polling only every 30 s gets a new generate job at once: the enqueue wakes one idle worker (SlotSignal → IdleWorkers), not all', async () => {
+  test.each([true, false])('one of several workers polling only every 30 s gets a new generate job at once: the enqueue wakes one idle worker (SlotSignal → IdleWorkers), not all (NOTIFY in the enqueue\'s statement: %s)', async (announceWithCommit) => {
     await tdb.pool.query(`update generation set status = 'cancelled'`);
     await tdb.pool.query(`delete from pgboss.job where name = 'generate'`);
     const slots = new SlotSignal(tdb.url, testLogger);
@@ -125,7 +125,7 @@ describe('wakeGenerate', () => {
     await new Promise((r) => setTimeout(r, 300));
     const fetchedBefore = new Map(boss.getWipData().filter((w) => w.name === 'generate').map((w) => [w.id, w.lastFetchedOn]));
     expect(fetchedBefore.size).toBe(3);
-    const { generation } = await enqueueGeneration(tdb.pool, boss, input());
+    const { generation } = await enqueueGeneration(tdb.pool, boss, input(), { announceWithCommit });
     const picked = await Promise.race([seen, new Promise<string>((_, reject) => setTimeout(() => reject(new Error('not woken')), 5000))]);
     expect(picked).toBe(generation.id);
     await new Promise((r) => setTimeout(r, 200));

@@ -43,7 +43,7 @@ export interface JoiningGeneration {
 }
 
 /** What enqueueStatement returns per request, in order: the limiter's answer, and the row when admitted (its columns null otherwise). */
-export type EnqueueStatementRow = { _admitted: boolean; _activeBefore: number | null; _waiting: number; _now: Date; _jobsMatch: number; _announced: number } & Record<string, unknown>;
+export type EnqueueStatementRow = { _admitted: boolean; _activeBefore: number | null; _waiting: number; _now: Date; _jobsMatch: number; _announced?: number } & Record<string, unknown>;
 
 /**
  * The whole enqueue in one statement, so in one round trip and its own transaction: the limiter's
@@ -57,9 +57,10 @@ export type EnqueueStatementRow = { _admitted: boolean; _activeBefore: number | 
  * division by zero, as pg-boss's own flow insert guards it, rather than leave a row without its job.
  * Each user is there once, so a row is matched to its request by user id (narrower than by `ord`).
  */
-export function enqueueStatement(jobInsert: string, consumeValues: unknown[], requests: JoiningGeneration[], shard: number): SqlStatement {
-  let statement = enqueueStatements.get(jobInsert);
-  if (!statement) enqueueStatements.set(jobInsert, (statement = enqueueStatementText(jobInsert)));
+export function enqueueStatement(jobInsert: string, consumeValues: unknown[], requests: JoiningGeneration[], shard: number, announce: boolean): SqlStatement {
+  const key = `${announce}:${jobInsert}`;
+  let statement = enqueueStatements.get(key);
+  if (!statement) enqueueStatements.set(key, (statement = enqueueStatementText(jobInsert, announce)));
   const records = recordsOf(requests.map((r) => r.row), (k) => ({ ord: k + 1, job_id: requests[k]!.jobId, job_data: requests[k]!.jobData }));
   return { ...statement, values: [...consumeValues, records, shard] };
 }
@@ -67,7 +68,7 @@ export function enqueueStatement(jobInsert: string, consumeValues: unknown[], re
 /** Built once per pg-boss statement (one per queue), prepared once per connection under its name. */
 const enqueueStatements = new Map<string, { text: string; name: string }>();
 
-function enqueueStatementText(jobInsert: string): { text: string; name: string } {
+function enqueueStatementText(jobInsert: string, announce: boolean): { text: string; name: string } {
   const fromAdmission: Record<string, string> = { charged_at: 'c.t', queue_priority: '1 - t.active' };
   const readyColumns = columns.split(',').map((c) => c.trim()).map((c) => fromAdmission[c] ? `${fromAdmission[c]} as ${c}` : `x.${c}`).join(', ');
   const jobs = `(select coalesce(json_agg(json_build_object('id', job_id, 'data', job_data, 'priority', queue_priority)), '[]') from ready)`;
@@ -87,12 +88,12 @@ function enqueueStatementText(jobInsert: string): { text: string; name: string }
         on conflict (shard) do update set waiting = queue_waiting.waiting + excluded.waiting
       )
       select t.user_id is not null as "_admitted", t.active - 1 as "_activeBefore", c.waiting as "_waiting", c.t as "_now",
-        1 / ((select count(*) from job) = (select count(*) from g))::int as "_jobsMatch",
+        1 / ((select count(*) from job) = (select count(*) from g))::int as "_jobsMatch",${announce ? `
         -- New work announced at the commit, to the schedulers' slot channel (wakeGenerate's NOTIFY).
-        (select count(*) from (select pg_notify('${slotsChannel}', 'new-work') from (select 1 from g limit 1) one) n) as "_announced", g.*
+        (select count(*) from (select pg_notify('${slotsChannel}', 'new-work') from (select 1 from g limit 1) one) n) as "_announced",` : ''} g.*
       from req r cross join c left join taken t on t.user_id = r.user_id left join g on g."userId" = r.user_id
       order by r.ord`;
-  return { text, name: `generation.enqueue-${createHash('sha1').update(jobInsert).digest('hex').slice(0, 12)}` };
+  return { text, name: `generation.enqueue-${announce ? 'a' : 'q'}-${createHash('sha1').update(jobInsert).digest('hex').slice(0, 12)}` };
 }
 
 function recordsOf(rows: NewGenerationRow[], extra: (index: number) => object = () => ({})): string {
