@@ -99,6 +99,8 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   slots.fetcher = () => void idleGenerateWorkers.wakeOne();
   // The safety net for work nobody announced (a retry's delay ending, a lost NOTIFY): one idle worker
   // of this process fetches every generatePollMs, instead of each worker polling on its own.
+  const idleDeliverWorkers = new IdleWorkers(boss, 'deliver');
+  slots.deliverFetcher = () => void idleDeliverWorkers.wakeOne();
   const generatePoll = setInterval(() => void idleGenerateWorkers.wakeOne(), generatePollMs);
   generatePoll.unref();
   if (opts.schedules ?? true) {

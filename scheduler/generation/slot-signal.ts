@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { episodeLength, FailureEpisode } from '#shared/failure-episode.ts';
 import type { Logger } from '#shared/logging.ts';
-import { slotsChannel } from '#shared/queue/wake.ts';
+import { deliverChannel, slotsChannel } from '#shared/queue/wake.ts';
 import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
 const reconnectDelayMs = 1000;
@@ -12,7 +12,8 @@ const reconnectDelayMs = 1000;
  * every worker waiting for a slot, so waiting costs no database round trips. One channel
  * (slotsChannel): a trigger's signal when a generation leaves running or an instance changes
  * (migration fair_slots), new generate work after an enqueue (wakeGenerate), a cancel's 'wake-all',
- * and 'cancel:<id>' for a running generation's cancel (watchCancel).
+ * and 'cancel:<id>' for a running generation's cancel (watchCancel). The same connection listens on
+ * deliverChannel for deliver jobs (deliverFetcher).
  *
  * Use: read `version` BEFORE looking for a slot, then `wait(version, ...)`: a signal that arrived in
  * between ends the wait at once, so no wake-up is lost. Until `listen()` (or if it is never called)
@@ -40,6 +41,8 @@ export class SlotSignal {
   #idlePlacer = false;
   #serving = true;
   #fetcher: (() => void) | undefined;
+  /** Wakes one idle deliver worker of this process: deliver jobs announced on deliverChannel. */
+  deliverFetcher: (() => void) | undefined;
   #nothingAt = -1;
   readonly #cancelWatchers = new Map<string, () => void>();
   readonly #outage = new FailureEpisode();
@@ -168,7 +171,8 @@ export class SlotSignal {
   async #connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.#databaseUrl });
     client.on('notification', (n) => {
-      if (n.payload === 'wake-all') this.#wakeAll();
+      if (n.channel === deliverChannel) this.deliverFetcher?.();
+      else if (n.payload === 'wake-all') this.#wakeAll();
       else if (n.payload?.startsWith('cancel:')) this.#cancelWatchers.get(n.payload.slice('cancel:'.length))?.();
       else this.#notify();
     });
@@ -177,7 +181,7 @@ export class SlotSignal {
       void this.#reconnect(client);
     });
     await client.connect();
-    await client.query(`listen ${slotsChannel}`);
+    await client.query(`listen ${slotsChannel}; listen ${deliverChannel}`);
     this.#client = client;
   }
 
@@ -189,6 +193,7 @@ export class SlotSignal {
       // Whatever was signalled while disconnected is unknown: wake everyone to look once.
       this.#wakeAll();
       for (const onCancel of this.#cancelWatchers.values()) onCancel();
+      this.deliverFetcher?.();
       try {
         await this.#connect();
         const ended = this.#outage.success();

@@ -7,6 +7,14 @@ export const bossNotifyChannel = `('pgboss_' || left(encode(sha224('${bossSchema
 /** Where schedulers hear that a slot may have freed or generate work arrived (scheduler SlotSignal). */
 export const slotsChannel = 'genonaut_slots';
 
+/**
+ * Where a statement of ours that inserts `deliver` jobs (a live edit, a success with its result)
+ * announces them: each scheduler process wakes ONE idle deliver worker (SlotSignal.deliverFetcher).
+ * pg-boss's own announcement wakes every deliver worker of every process, and most of them fetch
+ * nothing (13 fetches per generation in the GPU-farm bench).
+ */
+export const deliverChannel = 'genonaut_deliver';
+
 // Per pool (one database each), per notification.
 const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promise<void> }>>();
 

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { expect, test } from 'vitest';
 import { jobUpsertByKeyInsertSql } from '#shared/queue/job-insert-sql.ts';
 import { sendLiveEdit } from '#shared/queue/send-live.ts';
-import { bossNotifyChannel } from '#shared/queue/wake.ts';
+import { deliverChannel } from '#shared/queue/wake.ts';
 import { databaseWithBoss } from '../support/database-with-boss.ts';
 
 const world = databaseWithBoss();
@@ -29,16 +29,16 @@ test('one live edit waits per generation: a second request while it waits adds n
   expect((await liveJobs(id)).map((j) => [j.state, j.later])).toEqual([['completed', false], ['created', true]]);
 });
 
-test('a live edit runnable now wakes the deliver workers; one for later does not', async () => {
+test('a live edit runnable now wakes the deliver workers (deliverChannel); one for later does not', async () => {
   const listener = new pg.Client({ connectionString: world.tdb.url });
   await listener.connect();
   const heard: string[] = [];
-  listener.on('notification', (n) => heard.push(n.payload ?? ''));
-  await listener.query(`listen "${(await world.tdb.pool.query(`select ${bossNotifyChannel} as c`)).rows[0].c}"`);
+  listener.on('notification', (n) => heard.push(n.channel));
+  await listener.query(`listen ${deliverChannel}`);
   await sendLiveEdit(world.boss, crypto.randomUUID(), { startAfter: new Date(Date.now() + 60_000) });
   await sendLiveEdit(world.boss, crypto.randomUUID());
-  await expect.poll(() => heard).toEqual(['deliver']);
+  await expect.poll(() => heard).toEqual([deliverChannel]);
   await new Promise((r) => setTimeout(r, 200));
-  expect(heard).toEqual(['deliver']);
+  expect(heard).toEqual([deliverChannel]);
   await listener.end();
 });
