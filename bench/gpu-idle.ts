@@ -12,6 +12,7 @@ import { enqueueGeneration } from '#shared/generation/enqueue.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim } from '#sim/discord/index.ts';
 import { freshDatabase } from './lib/database.ts';
+import { promptGaps } from './lib/gpu-time.ts';
 import { benchLogger, newGenerationFor, schedulerEnvFor, startBenchScheduler, until } from './lib/stack.ts';
 import { formatSummary, summarize } from './lib/stats.ts';
 
@@ -25,10 +26,10 @@ function gapsAndUtilisation(sims: ComfySim[]) {
   let busy = 0;
   let span = 0;
   for (const sim of sims) {
-    const runs = sim.executions.filter((e) => e.finishedAt).sort((a, b) => a.startedAt - b.startedAt);
-    for (let i = 1; i < runs.length; i++) gaps.push(runs[i]!.startedAt - runs[i - 1]!.finishedAt!);
-    busy += runs.reduce((sum, r) => sum + (r.finishedAt! - r.startedAt), 0);
-    span += runs.at(-1)!.finishedAt! - runs[0]!.startedAt;
+    const { runs, gaps: between } = promptGaps(sim.executions);
+    gaps.push(...between);
+    busy += runs.reduce((sum, [start, end]) => sum + (end - start), 0);
+    span += runs.at(-1)![1] - runs[0]![0];
   }
   return { gaps: summarize(gaps), utilisation: busy / span };
 }

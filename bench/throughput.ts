@@ -16,7 +16,9 @@ import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
 import { PgBoss } from 'pg-boss';
 import { spawnCounted, type Counters } from './lib/counted-child.ts';
+import { promptGaps } from './lib/gpu-time.ts';
 import { machineCpu, watchPostgres } from './lib/host-load.ts';
+import { summarize } from './lib/stats.ts';
 import { freshDatabase } from './lib/database.ts';
 import { deferredInteraction, registerImagine } from './lib/deferred-imagine.ts';
 import { benchLogger, newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
@@ -120,14 +122,9 @@ async function ours(url: string) {
 
 /** How long each stand-in had nothing to run between one prompt's end and the next one's start. */
 function gapsBetweenPrompts(sims: ComfySim[]): string {
-  const gaps: number[] = [];
-  for (const sim of sims) {
-    const runs = [...sim.executions].filter((e) => e.finishedAt).sort((a, b) => a.startedAt - b.startedAt);
-    for (let i = 1; i < runs.length; i++) gaps.push(Math.max(0, runs[i]!.startedAt - runs[i - 1]!.finishedAt!));
-  }
-  gaps.sort((a, b) => a - b);
-  const at = (q: number) => gaps[Math.min(gaps.length - 1, Math.floor(q * gaps.length))] ?? 0;
-  return `gaps between prompts on a stand-in: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, zero ${gaps.filter((g) => g === 0).length}/${gaps.length}`;
+  const gaps = sims.flatMap((sim) => promptGaps(sim.executions).gaps);
+  const s = summarize(gaps);
+  return `gaps between prompts on a stand-in: p50 ${s.p50} ms, p95 ${s.p95} ms, p99 ${s.p99} ms, zero ${gaps.filter((g) => g === 0).length}/${gaps.length}`;
 }
 
 type ThreadCpu = Record<string, { user: number; system: number }>;

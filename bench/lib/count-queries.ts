@@ -3,6 +3,7 @@
 // and the process's CPU time so far to BENCH_COUNT_FILE.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
+import { cpuOfStat } from './host-load.ts';
 
 let statements = 0;
 const byText = new Map<string, number>();
@@ -43,15 +44,12 @@ process.on('SIGUSR2', () => {
 
 /** CPU ms (user, system) per thread name, from /proc: the main thread apart from libuv's and sharp's (libvips) pools. */
 function threadCpu(): Record<string, { user: number; system: number }> {
-  const tick = 10; // USER_HZ = 100 on Linux
   const out: Record<string, { user: number; system: number }> = {};
   for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[-_]?\d+$/, '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const entry = (out[tid === String(process.pid) ? 'main' : name] ??= { user: 0, system: 0 });
-    entry.user += Number(fields[11]) * tick;
-    entry.system += Number(fields[12]) * tick;
+    const cpu = cpuOfStat(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8'));
+    const entry = (out[tid === String(process.pid) ? 'main' : cpu.name.replace(/[-_]?\d+$/, '')] ??= { user: 0, system: 0 });
+    entry.user += cpu.userMs;
+    entry.system += cpu.systemMs;
   }
   return out;
 }

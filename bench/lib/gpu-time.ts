@@ -1,6 +1,12 @@
 /** [start, end) in ms. */
 export type Span = [number, number];
 
+/** A stand-in's finished runs in order, and how long it had nothing to run between each and the next (ms). */
+export function promptGaps(executions: readonly { startedAt: number; finishedAt?: number }[]): { runs: Span[]; gaps: number[] } {
+  const runs = executions.filter((e) => e.finishedAt).map((e): Span => [e.startedAt, e.finishedAt!]).sort((a, b) => a[0] - b[0]);
+  return { runs, gaps: runs.slice(1).map((r, i) => r[0] - runs[i]![1]) };
+}
+
 /**
  * GPU utilisation against demand: at every instant the GPUs that could have been busy are
  * min(instances, requests made and not yet finished on a GPU); the ones that were busy are the

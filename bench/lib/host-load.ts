@@ -3,12 +3,18 @@ import pg from 'pg';
 
 const ticksPerSecond = 100; // USER_HZ on Linux
 
+/** A process's or thread's name and user and system CPU in ms, from the text of its /proc …/stat. */
+export function cpuOfStat(stat: string): { name: string; userMs: number; systemMs: number } {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ms = (ticks: string | undefined) => (Number(ticks) / ticksPerSecond) * 1000;
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), userMs: ms(fields[11]), systemMs: ms(fields[12]) };
+}
+
 /** User + system CPU of a process in ms (from /proc/<pid>/stat), or undefined if it is gone. */
 export function processCpuMs(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) / ticksPerSecond) * 1000;
+    const cpu = cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return cpu.userMs + cpu.systemMs;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { episodeLength, FailureEpisode } from '#shared/failure-episode.ts';
 import type { Logger } from '#shared/logging.ts';
-import { deliverChannel, slotsChannel } from '#shared/queue/wake.ts';
+import { cancelSignalPrefix, deliverChannel, slotsChannel } from '#shared/queue/wake.ts';
 import { countOutageFailure } from '#shared/metrics/outage-metrics.ts';
 
 const reconnectDelayMs = 1000;
@@ -173,7 +173,7 @@ export class SlotSignal {
     client.on('notification', (n) => {
       if (n.channel === deliverChannel) this.deliverFetcher?.();
       else if (n.payload === 'wake-all') this.#wakeAll();
-      else if (n.payload?.startsWith('cancel:')) this.#cancelWatchers.get(n.payload.slice('cancel:'.length))?.();
+      else if (n.payload?.startsWith(cancelSignalPrefix)) this.#cancelWatchers.get(n.payload.slice(cancelSignalPrefix.length))?.();
       else this.#notify();
     });
     client.on('error', (err) => {

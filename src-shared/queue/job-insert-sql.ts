@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import { bossSchema } from './boss.ts';
-import { bossNotifyChannel, deliverChannel } from './wake.ts';
+import { jobsInsertedNotify } from './wake.ts';
 
 export interface EmbeddableJobInsert {
   /** A single INSERT whose only parameter is $1, the jobs as a JSON array (as insert() takes them), returning at least their ids. */
@@ -62,18 +62,17 @@ function embeddable(kept: { text: string; values: unknown[] }): EmbeddableJobIns
 /**
  * An embedded insert as CTEs of a larger statement: `job` (the INSERT, its $1 replaced by `jobs`, an
  * SQL expression of the jobs' JSON) and, for a queue pg-boss wakes on send, `notified` (one
- * pg_notify when a job inserted can run now, as pg-boss's own wrapper does; `deliver` jobs on our
- * deliverChannel instead, so that one worker per process wakes). `columns` reads both
+ * pg_notify when a job inserted can run now, as pg-boss's own wrapper does, on the channel
+ * jobsInsertedNotify names). `columns` reads both
  * (a SELECT CTE runs only when referenced): `jobs`, how many were inserted, and `notified`.
  */
 export function jobCtes(insert: EmbeddableJobInsert, queue: string, jobs = '$1'): { ctes: string; columns: string } {
   const job = `job as (${insert.insert.replaceAll('$1', () => jobs)})`;
   if (!insert.notify) return { ctes: job, columns: `(select count(*) from job)::int as "jobs"` };
   const runnable = insert.returnsStartAfter ? `where start_after <= ${bossSchema}.job_now()` : '';
-  const notify = queue === 'deliver' ? `pg_notify('${deliverChannel}', '')` : `pg_notify(${bossNotifyChannel}, '${queue.replace(/'/g, "''")}')`;
   return {
     ctes: `${job},
-      notified as (select ${notify} from job ${runnable} limit 1)`,
+      notified as (select ${jobsInsertedNotify(queue)} from job ${runnable} limit 1)`,
     columns: `(select count(*) from job)::int as "jobs", (select count(*) from notified)::int as "notified"`,
   };
 }

@@ -15,6 +15,20 @@ export const slotsChannel = 'genonaut_slots';
  */
 export const deliverChannel = 'genonaut_deliver';
 
+/** The NOTIFY of new generate work (wakeGenerate's), as an SQL expression a statement may embed. */
+export const newWorkNotify = `pg_notify('${slotsChannel}', 'new-work')`;
+
+/** Prefix of the slot channel's payload that announces a running generation's cancel (`cancel:<id>`). */
+export const cancelSignalPrefix = 'cancel:';
+
+/**
+ * The NOTIFY, as an SQL expression, that a statement inserting jobs of `queue` sends in place of
+ * pg-boss's notify-on-send: deliver jobs on deliverChannel, the others on pg-boss's own channel.
+ */
+export function jobsInsertedNotify(queue: string): string {
+  return queue === 'deliver' ? `pg_notify('${deliverChannel}', '')` : `pg_notify(${bossNotifyChannel}, '${queue.replace(/'/g, "''")}')`;
+}
+
 // Per pool (one database each), per notification.
 const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promise<void> }>>();
 
@@ -31,7 +45,7 @@ const inFlight = new WeakMap<pg.Pool, Map<string, { again: boolean; done: Promis
  * that makes every idle generate worker of every process fetch, for one new job.
  */
 export function wakeGenerate(pool: pg.Pool): void {
-  notifyCoalesced(pool, 'new-work', `select pg_notify('${slotsChannel}', 'new-work')`, []);
+  notifyCoalesced(pool, 'new-work', `select ${newWorkNotify}`, []);
 }
 
 function notifyCoalesced(pool: pg.Pool, key: string, sql: string, values: unknown[]): void {

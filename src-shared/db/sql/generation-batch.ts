@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SqlStatement } from '#shared/db/pool.ts';
 import { consumeManyCtes } from '#shared/limits/sql.ts';
-import { slotsChannel } from '#shared/queue/wake.ts';
+import { newWorkNotify } from '#shared/queue/wake.ts';
 import { generationColumns, type NewGenerationRow } from './generations.ts';
 
 const recordType = `id uuid, user_id text, guild_id text, channel_id text, application_id text, interaction_id text,
@@ -90,7 +90,7 @@ function enqueueStatementText(jobInsert: string, announce: boolean): { text: str
       select t.user_id is not null as "_admitted", t.active - 1 as "_activeBefore", c.waiting as "_waiting", c.t as "_now",
         1 / ((select count(*) from job) = (select count(*) from g))::int as "_jobsMatch",${announce ? `
         -- New work announced at the commit, to the schedulers' slot channel (wakeGenerate's NOTIFY).
-        (select count(*) from (select pg_notify('${slotsChannel}', 'new-work') from (select 1 from g limit 1) one) n) as "_announced",` : ''} g.*
+        (select count(*) from (select ${newWorkNotify} from (select 1 from g limit 1) one) n) as "_announced",` : ''} g.*
       from req r cross join c left join taken t on t.user_id = r.user_id left join g on g."userId" = r.user_id
       order by r.ord`;
   return { text, name: `generation.enqueue-${announce ? 'a' : 'q'}-${createHash('sha1').update(jobInsert).digest('hex').slice(0, 12)}` };

@@ -4,6 +4,7 @@ import { inFlightOfInstance } from './instances.ts';
 import { modelsFit } from './models-fit.ts';
 import { nodeClassesFit } from './template-placement.ts';
 import { storageWritable } from './storage-health.ts';
+import { cancelSignalPrefix, slotsChannel } from '#shared/queue/wake.ts';
 
 /** An instance that may take new work: enabled, not draining, not unhealthy, and image storage writable. */
 const isUp = (i: string) => `${i}.enabled and not ${i}.draining and ${i}.health <> 'unhealthy' and ${storageWritable}`;
@@ -187,7 +188,7 @@ export function placedByActiveJob(id: string): SqlStatement {
  * while the job of the cancelled request must see it and end. Rare, so waking all costs little.
  */
 export function wakeEveryWaiter(): SqlStatement {
-  return { text: `select pg_notify('genonaut_slots', 'wake-all')`, values: [] };
+  return { text: `select pg_notify('${slotsChannel}', 'wake-all')`, values: [] };
 }
 
 /**
@@ -195,5 +196,5 @@ export function wakeEveryWaiter(): SqlStatement {
  * signals), sent with the change: its watch passes it on to ComfyUI at once instead of at its next check.
  */
 export function announceCancelRequested(id: string): SqlStatement {
-  return { text: `select pg_notify('genonaut_slots', 'cancel:' || $1::text)`, values: [id] };
+  return { text: `select pg_notify('${slotsChannel}', '${cancelSignalPrefix}' || $1::text)`, values: [id] };
 }
