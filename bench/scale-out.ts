@@ -21,6 +21,7 @@
 // all, or when members were served out of the fair order (scheduler/placement.ts: priority, then age).
 //   node bench/scale-out.ts   (BENCH_N=600 BENCH_USERS=100 BENCH_INSTANCES=40 BENCH_SECONDS_PER_STEP=0.05
 //                              BENCH_STEPS=10 BENCH_PROCESSES=1,2,4 BENCH_FAIR_SLACK_MS=500; BENCH_COUNT_TOP=1 lists the most frequent statements;
+//                              BENCH_REPLIES=0: requests without a Discord reply to edit, as this bench ran before;
 //                              BENCH_GENERATE_CONCURRENCY=n sets SCHEDULER_GENERATE_CONCURRENCY in every process, 0 = one worker per farm slot)
 import { createPool } from '#shared/db/pool.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
@@ -28,6 +29,7 @@ import { startBoss } from '#shared/queue/boss.ts';
 import { startComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim } from '#sim/discord/index.ts';
 import { freshDatabase } from './lib/database.ts';
+import { deferredRequests } from './lib/deferred-imagine.ts';
 import { claimedRows, installClaimClock } from './lib/claim-clock.ts';
 import { checkExactlyOnce, formatExactlyOnce, type ExactlyOnce } from './lib/exactly-once.ts';
 import { describeViolation, fairOrderViolations } from './lib/fair-order.ts';
@@ -79,14 +81,19 @@ async function round(processes: number): Promise<Round> {
     await until(async () => (await pool.query(`select count(*)::int as n from model where available`)).rows[0].n >= 1, 60_000, 50);
     await new Promise((r) => setTimeout(r, 3000));
     await installClaimClock(pool);
+    // Each request a deferred /imagine as the bot leaves it (live edits and the result edit its reply,
+    // as in production); BENCH_REPLIES=0: requests without a reply, as this bench ran before.
+    const inputs = process.env.BENCH_REPLIES !== '0'
+      ? await deferredRequests(discord, n, users, { steps })
+      : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`, { steps }));
     const before = await fleet.counters();
     const load = await watchPostgres(db.url, name);
     const ownCpu = process.cpuUsage();
     const started = Date.now();
     const enqueuer = new GenerationEnqueuer(pool, producer);
     const visibleAt = new Map<string, number>();
-    await Promise.all(Array.from({ length: n }, async (_, i) => {
-      const { generation } = await enqueuer.enqueue(newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`, { steps }));
+    await Promise.all(inputs.map(async (input) => {
+      const { generation } = await enqueuer.enqueue(input);
       visibleAt.set(generation.id, Date.now());
     }));
     // Counted up to the last delivery: thumbnails are background work off the member's path, and on

@@ -5,22 +5,23 @@
 // (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
 // thumbnail and the delivery, up to the last of these jobs (its generate job included) completing.
 // BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there.
-//   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=0: requests without a reply, see withReplies)
+//   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=0: requests without a reply, see deferredRequests)
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { seedInstances } from '#shared/db/sql/instances.ts';
 import { GenerationEnqueuer } from '#shared/generation/enqueuer.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
-import { startDiscordSim, type DiscordSim } from '#sim/discord/index.ts';
+import { startDiscordSim } from '#sim/discord/index.ts';
 import { PgBoss } from 'pg-boss';
 import { spawnCounted, type Counters } from './lib/counted-child.ts';
 import { promptGaps } from './lib/gpu-time.ts';
 import { machineCpu, watchPostgres } from './lib/host-load.ts';
 import { summarize } from './lib/stats.ts';
 import { freshDatabase } from './lib/database.ts';
-import { deferredInteraction, registerImagine } from './lib/deferred-imagine.ts';
+import { deferredRequests } from './lib/deferred-imagine.ts';
 import { benchLogger, newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
 
 const n = Number(process.env.BENCH_N ?? 600);
@@ -36,9 +37,10 @@ const graph = (i: number) =>
   buildTxt2Img({ checkpoint: 'base.safetensors', loras: [], prompt: `anchor ${i}`, negativePrompt: '', width: 64, height: 64, batchSize: 1, seed: String(i), steps: 4, cfg: 7, sampler: 'euler', scheduler: 'normal', denoise: 1, filenamePrefix: `anchor/${i}` });
 
 /** The stand-ins fed directly: every prompt queued up front, spread over the instances. */
-async function direct(): Promise<number> {
+async function direct(): Promise<{ rate: number; ownCpuMs: number }> {
   const sims = await startSims();
   const started = Date.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     sims.map(async (sim, s) => {
       const client = new ComfyClient({ baseUrl: sim.url, logger: benchLogger });
@@ -48,9 +50,11 @@ async function direct(): Promise<number> {
       await client.close();
     }),
   );
-  const rate = (Math.ceil(n / instances) * instances) / ((Date.now() - started) / 1000);
+  const done = Math.ceil(n / instances) * instances;
+  const rate = done / ((Date.now() - started) / 1000);
+  const own = process.cpuUsage(cpu);
   await Promise.all(sims.map((s) => s.close()));
-  return rate;
+  return { rate, ownCpuMs: (own.user + own.system) / 1000 / done };
 }
 
 const perJob = (before: Counters, after: Counters) => ({ cpuMs: (after.cpuMs - before.cpuMs) / n, statements: (after.statements - before.statements) / n });
@@ -87,9 +91,9 @@ async function ours(url: string) {
   // Each request a deferred /imagine as the bot leaves it, so live edits and results edit a real reply
   // in the stand-in (as in production). BENCH_REPLIES=0: no message to edit (a live edit forgets what
   // it claimed, and the next line move sends it again), as this bench ran before.
-  const inputs = process.env.BENCH_REPLIES !== '0' ? await withReplies(discord) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
+  const inputs = process.env.BENCH_REPLIES !== '0' ? await deferredRequests(discord, n, users) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
   const before = await scheduler.counters();
-  const load = process.env.BENCH_GAPS ? { machine: machineCpu(), own: process.cpuUsage(), pg: await watchPostgres(url, new URL(url).pathname.slice(1)) } : undefined;
+  const load = { machine: machineCpu(), own: process.cpuUsage(), pg: await watchPostgres(url, new URL(url).pathname.slice(1)) };
   const comfyBefore = comfyRequests(sims);
   const enqueuer = new GenerationEnqueuer(pool, producer);
   await Promise.all(inputs.map((input) => enqueuer.enqueue(input as never)));
@@ -102,14 +106,11 @@ async function ours(url: string) {
   const comfy = comfyRequestsPerJob(comfyBefore, comfyRequests(sims));
   if (process.env.BENCH_COUNT_TOP) console.log((after as Counters & { top: unknown[] }).top.map((t) => JSON.stringify(t)).join('\n'));
   if (process.env.BENCH_THREADS) console.log(threadsPerJob(before, after));
-  if (load) {
-    const machine = machineCpu();
-    const own = process.cpuUsage(load.own);
-    const pgLoad = await load.pg.stop();
-    console.log(gapsBetweenPrompts(sims));
-    console.log(`per generation: this process (stand-ins, Discord, enqueue) ${((own.user + own.system) / 1000 / n).toFixed(1)} ms; Postgres backends ${(pgLoad.backendCpuMs / n).toFixed(1)} ms; ` +
-      `machine busy ${((100 * (machine.busyMs - load.machine.busyMs)) / (machine.totalMs - load.machine.totalMs)).toFixed(0)} %`);
-  }
+  const machine = machineCpu();
+  const own = process.cpuUsage(load.own);
+  const pgLoad = await load.pg.stop();
+  if (process.env.BENCH_GAPS) console.log(gapsBetweenPrompts(sims));
+  const busy = (machine.busyMs - load.machine.busyMs) / (machine.totalMs - load.machine.totalMs);
   const span = (await pool.query<{ s: number; ok: number }>(
     `select extract(epoch from max(finished_at) - min(started_at)) as s, count(*) filter (where status = 'succeeded')::int as ok from generation`,
   )).rows[0]!;
@@ -117,7 +118,7 @@ async function ours(url: string) {
   await producer.stop({ graceful: false });
   await pool.end();
   await Promise.all([...sims.map((s) => s.close()), discord.close()]);
-  return { rate: n / Number(span.s), succeeded: span.ok, ...counted, comfy };
+  return { rate: n / Number(span.s), succeeded: span.ok, ...counted, comfy, standInsCpuMs: (own.user + own.system) / 1000 / n, postgresCpuMs: pgLoad.backendCpuMs / n, busy };
 }
 
 /** How long each stand-in had nothing to run between one prompt's end and the next one's start. */
@@ -139,6 +140,22 @@ function threadsPerJob(before: Counters, after: Counters): string {
     .join('\n');
 }
 
+/**
+ * Every process of this bench shares the machine's cores: the CPU a generation costs everywhere
+ * (stand-ins, scheduler, Postgres) bounds the rate, whatever the scheduler's own latency. Prints
+ * that cost beside the direct run's (the stand-ins and their client alone), and what the goal's
+ * rate would leave for the scheduler and Postgres together.
+ */
+function cpuBudget(directRate: number, directCpuMs: number, o: { standInsCpuMs: number; cpuMs: number; postgresCpuMs: number; busy: number }): string {
+  const cores = availableParallelism();
+  const total = o.standInsCpuMs + o.cpuMs + o.postgresCpuMs;
+  const goalRate = goals.share * directRate;
+  const f = (v: number) => v.toFixed(1);
+  return `CPU per generation, all processes (${cores} cores): direct run ${f(directCpuMs)} ms (stand-ins and their client); genonaut run ${f(total)} ms = ` +
+    `stand-ins & Discord & enqueue ${f(o.standInsCpuMs)} + scheduler ${f(o.cpuMs)} + Postgres backends ${f(o.postgresCpuMs)}, machine ${(o.busy * 100).toFixed(0)} % busy ` +
+    `→ at most ${f((cores * 1000) / total)}/s with every core busy; ${f(goalRate)}/s would leave ${f((cores * 1000) / goalRate - o.standInsCpuMs)} ms for scheduler and Postgres together`;
+}
+
 /** HTTP requests the stand-ins received, by `METHOD /route`, summed over the instances. */
 function comfyRequests(sims: ComfySim[]): Map<string, number> {
   const sum = new Map<string, number>();
@@ -151,21 +168,10 @@ function comfyRequestsPerJob(before: Map<string, number>, after: Map<string, num
   return { total: byKind.reduce((t, [, v]) => t + v, 0), byKind };
 }
 
-async function withReplies(discord: DiscordSim) {
-  await registerImagine(discord);
-  const members = Array.from({ length: users }, (_, i) => discord.addUser({ username: `member${i}` }));
-  const inputs = [];
-  for (let i = 0; i < n; i++) {
-    const { userId, token, interactionId } = await deferredInteraction(discord, members[i % users]!);
-    inputs.push(newGenerationFor(discord, userId, { interactionId, interactionToken: token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000) }));
-  }
-  return inputs;
-}
-
 // BENCH_DB_NAME: a database of its own when several runs share one server.
 const db = await freshDatabase(process.env.BENCH_DB_NAME ?? 'genonaut_bench_throughput');
 try {
-  const directRate = await direct();
+  const { rate: directRate, ownCpuMs: directCpuMs } = await direct();
   const anchor = await bareBoss(db.url);
   const o = await ours(db.url);
   const f = (v: number) => v.toFixed(1);
@@ -174,6 +180,7 @@ try {
   console.log(`CPU per generation   anchor (bare pg-boss job) ${anchor.cpuMs.toFixed(2)} ms   genonaut scheduler ${o.cpuMs.toFixed(2)} ms (goal ≤ ${goals.cpuMs} ms)`);
   console.log(`SQL per generation   anchor (bare pg-boss job) ${f(anchor.statements)}   genonaut scheduler ${f(o.statements)} (goal ≤ ${goals.statements})`);
   console.log(`ComfyUI HTTP requests per generation   ${o.comfy.total.toFixed(2)} (${o.comfy.byKind.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
+  console.log(cpuBudget(directRate, directCpuMs, o));
   const met = o.succeeded === n && o.rate >= goals.share * directRate && o.cpuMs <= goals.cpuMs && o.statements <= goals.statements;
   console.log(`goals: ${met ? 'met' : 'NOT met'}${o.succeeded === n ? '' : ` (${n - o.succeeded} did not succeed)`}`);
 } catch (err) {

@@ -1,4 +1,6 @@
+import type { NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import type { DiscordSim, SimUser } from '#sim/discord/index.ts';
+import { newGenerationFor } from './stack.ts';
 
 export async function registerImagine(discord: DiscordSim): Promise<void> {
   const res = await fetch(`${discord.apiBase}/v10/applications/${discord.applicationId}/commands`, {
@@ -19,4 +21,20 @@ export async function deferredInteraction(discord: DiscordSim, user: SimUser): P
   });
   if (!res.ok) throw new Error(`defer failed: ${res.status} ${await res.text()}`);
   return { userId: user.id, token: sent.token, interactionId: sent.id };
+}
+
+/**
+ * `n` deferred /imagines from `users` members (round robin), as the bot leaves them: each request
+ * carries its interaction, so live edits and the result edit a real reply in the stand-in, as in
+ * production. Made before the measurement starts (one defer callback each).
+ */
+export async function deferredRequests(discord: DiscordSim, n: number, users: number, overrides: Partial<NewGeneration> = {}): Promise<NewGeneration[]> {
+  await registerImagine(discord);
+  const members = Array.from({ length: users }, (_, i) => discord.addUser({ username: `member${i}` }));
+  const inputs: NewGeneration[] = [];
+  for (let i = 0; i < n; i++) {
+    const { userId, token, interactionId } = await deferredInteraction(discord, members[i % users]!);
+    inputs.push(newGenerationFor(discord, userId, { interactionId, interactionToken: token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000), ...overrides }));
+  }
+  return inputs;
 }
