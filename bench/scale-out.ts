@@ -35,7 +35,7 @@ import { checkExactlyOnce, formatExactlyOnce, type ExactlyOnce } from './lib/exa
 import { describeViolation, fairOrderViolations } from './lib/fair-order.ts';
 import { startFleet } from './lib/fleet.ts';
 import { watchPostgres, type PgLoad } from './lib/host-load.ts';
-import { newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
+import { schedulerEnvFor, until } from './lib/stack.ts';
 
 const n = Number(process.env.BENCH_N ?? 600);
 const users = Number(process.env.BENCH_USERS ?? 100);
@@ -82,10 +82,8 @@ async function round(processes: number): Promise<Round> {
     await new Promise((r) => setTimeout(r, 3000));
     await installClaimClock(pool);
     // Each request a deferred /imagine as the bot leaves it (live edits and the result edit its reply,
-    // as in production); BENCH_REPLIES=0: requests without a reply, as this bench ran before.
-    const inputs = process.env.BENCH_REPLIES !== '0'
-      ? await deferredRequests(discord, n, users, { steps })
-      : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`, { steps }));
+    // as in production; BENCH_REPLIES=0: without a reply, see deferredRequests).
+    const inputs = await deferredRequests(discord, n, users, { steps });
     const before = await fleet.counters();
     const load = await watchPostgres(db.url, name);
     const ownCpu = process.cpuUsage();

@@ -22,7 +22,7 @@ import { machineCpu, watchPostgres } from './lib/host-load.ts';
 import { summarize } from './lib/stats.ts';
 import { freshDatabase } from './lib/database.ts';
 import { deferredRequests } from './lib/deferred-imagine.ts';
-import { benchLogger, newGenerationFor, schedulerEnvFor, until } from './lib/stack.ts';
+import { benchLogger, schedulerEnvFor, until } from './lib/stack.ts';
 
 const n = Number(process.env.BENCH_N ?? 600);
 const instances = Number(process.env.BENCH_INSTANCES ?? 4);
@@ -88,10 +88,8 @@ async function ours(url: string) {
   await new Promise((r) => setTimeout(r, 2000));
   const producer = await startBoss(url, { supervise: false });
   producer.on('error', () => {});
-  // Each request a deferred /imagine as the bot leaves it, so live edits and results edit a real reply
-  // in the stand-in (as in production). BENCH_REPLIES=0: no message to edit (a live edit forgets what
-  // it claimed, and the next line move sends it again), as this bench ran before.
-  const inputs = process.env.BENCH_REPLIES !== '0' ? await deferredRequests(discord, n, users) : Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`));
+  // Each request a deferred /imagine as the bot leaves it (BENCH_REPLIES=0: without a reply, see deferredRequests).
+  const inputs = await deferredRequests(discord, n, users);
   const before = await scheduler.counters();
   const load = { machine: machineCpu(), own: process.cpuUsage(), pg: await watchPostgres(url, new URL(url).pathname.slice(1)) };
   const comfyBefore = comfyRequests(sims);

@@ -26,9 +26,14 @@ export async function deferredInteraction(discord: DiscordSim, user: SimUser): P
 /**
  * `n` deferred /imagines from `users` members (round robin), as the bot leaves them: each request
  * carries its interaction, so live edits and the result edit a real reply in the stand-in, as in
- * production. Made before the measurement starts (one defer callback each).
+ * production. Made before the measurement starts (one defer callback each). BENCH_REPLIES=0:
+ * requests without a reply (a live edit then finds nothing to edit, forgets what it claimed, and
+ * the next line move sends it again), as the benches ran before.
  */
 export async function deferredRequests(discord: DiscordSim, n: number, users: number, overrides: Partial<NewGeneration> = {}): Promise<NewGeneration[]> {
+  if (process.env.BENCH_REPLIES === '0') {
+    return Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`, overrides));
+  }
   await registerImagine(discord);
   const members = Array.from({ length: users }, (_, i) => discord.addUser({ username: `member${i}` }));
   const inputs: NewGeneration[] = [];
