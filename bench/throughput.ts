@@ -1,13 +1,17 @@
 // Generations per second through one scheduler, its CPU and SQL statements per generation
-// (issue #14), beside anchors measured in the same run: the stand-ins fed directly (rate), and a
-// bare pg-boss worker taking and completing the same number of jobs (CPU, statements). The
+// (issue #14), beside anchors measured in the same run: the stand-ins fed directly by a bare script
+// doing the same job per request (rate: follow, download, store, thumbnails, reply with the image;
+// bench/lib/bare-pipeline.ts), and a bare pg-boss worker taking and completing the same number of
+// jobs (CPU, statements). The stand-ins fed submits alone (no outputs handled) are printed beside. The
 // scheduler and the anchor worker run as child processes with every pg query counted
 // (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
 // thumbnail and the delivery, up to the last of these jobs (its generate job included) completing.
 // BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there.
 //   node bench/throughput.ts     (BENCH_N=600 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=0: requests without a reply, see deferredRequests)
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
 import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
 import { createPool } from '#shared/db/pool.ts';
 import { seedInstances } from '#shared/db/sql/instances.ts';
@@ -21,7 +25,8 @@ import { promptGaps } from './lib/gpu-time.ts';
 import { machineCpu, watchPostgres } from './lib/host-load.ts';
 import { summarize } from './lib/stats.ts';
 import { freshDatabase } from './lib/database.ts';
-import { deferredRequests } from './lib/deferred-imagine.ts';
+import { deferredInteraction, deferredRequests, registerImagine } from './lib/deferred-imagine.ts';
+import { runBarePipeline } from './lib/bare-pipeline.ts';
 import { benchLogger, schedulerEnvFor, until } from './lib/stack.ts';
 
 const n = Number(process.env.BENCH_N ?? 600);
@@ -33,10 +38,36 @@ const goals = { share: 0.8, cpuMs: 5, statements: 10 };
 const startSims = (): Promise<ComfySim[]> =>
   Promise.all(Array.from({ length: instances }, () => startComfySim({ models: { checkpoints: ['base.safetensors'] }, secondsPerStep: 0 })));
 
-const graph = (i: number) =>
-  buildTxt2Img({ checkpoint: 'base.safetensors', loras: [], prompt: `anchor ${i}`, negativePrompt: '', width: 64, height: 64, batchSize: 1, seed: String(i), steps: 4, cfg: 7, sampler: 'euler', scheduler: 'normal', denoise: 1, filenamePrefix: `anchor/${i}` });
+const graph = (i: number, prompt = `anchor ${i}`, seed = String(i)) =>
+  buildTxt2Img({ checkpoint: 'base.safetensors', loras: [], prompt, negativePrompt: '', width: 64, height: 64, batchSize: 1, seed, steps: 4, cfg: 7, sampler: 'euler', scheduler: 'normal', denoise: 1, filenamePrefix: `anchor/${i}` });
 
-/** The stand-ins fed directly: every prompt queued up front, spread over the instances. */
+/**
+ * The anchor for the rate: the same job per request (the same deferred /imagines, the same image,
+ * thumbnails and reply) done by a bare script feeding the stand-ins directly, `depth` prompts per
+ * instance as ours; from the first submit until every reply is edited and every thumbnail stored.
+ */
+async function sameJobDirect(): Promise<{ rate: number; ownCpuMs: number }> {
+  const sims = await startSims();
+  const discord = await startDiscordSim();
+  const dir = await mkdtemp(path.join(tmpdir(), 'gn-bench-bare-'));
+  await registerImagine(discord);
+  const members = Array.from({ length: users }, (_, i) => discord.addUser({ username: `member${i}` }));
+  const requests = [];
+  for (let i = 0; i < n; i++) {
+    const { token } = await deferredInteraction(discord, members[i % users]!);
+    requests.push({ graph: graph(i, `bench ${i}`, String(i)), prompt: `bench ${i}`, applicationId: discord.applicationId, interactionToken: token });
+  }
+  const cpu = process.cpuUsage();
+  const { seconds } = await runBarePipeline(sims.map((s) => s.url), depth, requests, discord, dir);
+  const own = process.cpuUsage(cpu);
+  const edited = discord.messages(discord.defaultGuild!.channels[0]!.id).filter((m) => m.attachments.length > 0).length;
+  if (edited !== n) throw new Error(`the bare script edited ${edited} of ${n} replies with an image`);
+  await Promise.all([...sims.map((s) => s.close()), discord.close()]);
+  await rm(dir, { recursive: true, force: true });
+  return { rate: n / seconds, ownCpuMs: (own.user + own.system) / 1000 / n };
+}
+
+/** The stand-ins fed submits alone (nothing done with the outputs): every prompt queued up front, spread over the instances. */
 async function direct(): Promise<{ rate: number; ownCpuMs: number }> {
   const sims = await startSims();
   const started = Date.now();
@@ -94,6 +125,7 @@ async function ours(url: string) {
   const load = { machine: machineCpu(), own: process.cpuUsage(), pg: await watchPostgres(url, new URL(url).pathname.slice(1)) };
   const comfyBefore = comfyRequests(sims);
   const enqueuer = new GenerationEnqueuer(pool, producer);
+  const enqueueStarted = new Date();
   await Promise.all(inputs.map((input) => enqueuer.enqueue(input as never)));
   const settled = async () =>
     (await pool.query(`select count(*)::int as n from generation where delivered_at is not null`)).rows[0].n === n &&
@@ -109,14 +141,17 @@ async function ours(url: string) {
   const pgLoad = await load.pg.stop();
   if (process.env.BENCH_GAPS) console.log(gapsBetweenPrompts(sims));
   const busy = (machine.busyMs - load.machine.busyMs) / (machine.totalMs - load.machine.totalMs);
-  const span = (await pool.query<{ s: number; ok: number }>(
-    `select extract(epoch from max(finished_at) - min(started_at)) as s, count(*) filter (where status = 'succeeded')::int as ok from generation`,
+  const span = (await pool.query<{ s: number; ok: number; endToEnd: number }>(
+    `select extract(epoch from max(finished_at) - min(started_at)) as s, count(*) filter (where status = 'succeeded')::int as ok,
+       extract(epoch from greatest(max(delivered_at), (select max(completed_on) from pgboss.job where name = 'thumbnail')) - $1) as "endToEnd"
+     from generation`,
+    [enqueueStarted],
   )).rows[0]!;
   await scheduler.stop();
   await producer.stop({ graceful: false });
   await pool.end();
   await Promise.all([...sims.map((s) => s.close()), discord.close()]);
-  return { rate: n / Number(span.s), succeeded: span.ok, ...counted, comfy, standInsCpuMs: (own.user + own.system) / 1000 / n, postgresCpuMs: pgLoad.backendCpuMs / n, busy };
+  return { rate: n / Number(span.endToEnd), gpuSpanRate: n / Number(span.s), succeeded: span.ok, ...counted, comfy, standInsCpuMs: (own.user + own.system) / 1000 / n, postgresCpuMs: pgLoad.backendCpuMs / n, busy };
 }
 
 /** How long each stand-in had nothing to run between one prompt's end and the next one's start. */
@@ -141,7 +176,7 @@ function threadsPerJob(before: Counters, after: Counters): string {
 /**
  * Every process of this bench shares the machine's cores: the CPU a generation costs everywhere
  * (stand-ins, scheduler, Postgres) bounds the rate, whatever the scheduler's own latency. Prints
- * that cost beside the direct run's (the stand-ins and their client alone), and what the goal's
+ * that cost beside the direct run's (the stand-ins, Discord and the bare script), and what the goal's
  * rate would leave for the scheduler and Postgres together.
  */
 function cpuBudget(directRate: number, directCpuMs: number, o: { standInsCpuMs: number; cpuMs: number; postgresCpuMs: number; busy: number }): string {
@@ -149,7 +184,7 @@ function cpuBudget(directRate: number, directCpuMs: number, o: { standInsCpuMs: 
   const total = o.standInsCpuMs + o.cpuMs + o.postgresCpuMs;
   const goalRate = goals.share * directRate;
   const f = (v: number) => v.toFixed(1);
-  return `CPU per generation, all processes (${cores} cores): direct run ${f(directCpuMs)} ms (stand-ins and their client); genonaut run ${f(total)} ms = ` +
+  return `CPU per generation, all processes (${cores} cores): direct run ${f(directCpuMs)} ms (stand-ins, Discord and the bare script); genonaut run ${f(total)} ms = ` +
     `stand-ins & Discord & enqueue ${f(o.standInsCpuMs)} + scheduler ${f(o.cpuMs)} + Postgres backends ${f(o.postgresCpuMs)}, machine ${(o.busy * 100).toFixed(0)} % busy ` +
     `→ at most ${f((cores * 1000) / total)}/s with every core busy; ${f(goalRate)}/s would leave ${f((cores * 1000) / goalRate - o.standInsCpuMs)} ms for scheduler and Postgres together`;
 }
@@ -169,12 +204,14 @@ function comfyRequestsPerJob(before: Map<string, number>, after: Map<string, num
 // BENCH_DB_NAME: a database of its own when several runs share one server.
 const db = await freshDatabase(process.env.BENCH_DB_NAME ?? 'genonaut_bench_throughput');
 try {
-  const { rate: directRate, ownCpuMs: directCpuMs } = await direct();
+  const submitsAlone = await direct();
+  const { rate: directRate, ownCpuMs: directCpuMs } = await sameJobDirect();
   const anchor = await bareBoss(db.url);
   const o = await ours(db.url);
   const f = (v: number) => v.toFixed(1);
   console.log(`throughput: ${n} generations from ${users} members, ${instances} stand-ins at 0 s/step, depth ${depth} (${instances * depth} slots)`);
-  console.log(`generations/s        anchor (stand-ins fed directly) ${f(directRate)}/s   genonaut ${f(o.rate)}/s = ${f((o.rate / directRate) * 100)} % (goal ≥ ${goals.share * 100} %)`);
+  console.log(`generations/s        anchor (stand-ins fed directly by a bare script doing the same job) ${f(directRate)}/s   genonaut ${f(o.rate)}/s = ${f((o.rate / directRate) * 100)} % (goal ≥ ${goals.share * 100} %)`);
+  console.log(`                     (both from the first request to the last reply and thumbnail stored; the stand-ins fed submits alone ${f(submitsAlone.rate)}/s, genonaut's span of ComfyUI runs ${f(o.gpuSpanRate)}/s = ${f((o.gpuSpanRate / submitsAlone.rate) * 100)} % of that)`);
   console.log(`CPU per generation   anchor (bare pg-boss job) ${anchor.cpuMs.toFixed(2)} ms   genonaut scheduler ${o.cpuMs.toFixed(2)} ms (goal ≤ ${goals.cpuMs} ms)`);
   console.log(`SQL per generation   anchor (bare pg-boss job) ${f(anchor.statements)}   genonaut scheduler ${f(o.statements)} (goal ≤ ${goals.statements})`);
   console.log(`ComfyUI HTTP requests per generation   ${o.comfy.total.toFixed(2)} (${o.comfy.byKind.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
