@@ -8,7 +8,7 @@ import { renderCancelled, renderFailure, type RenderedMessage } from '#shared/re
 import { renderResultPage } from '#shared/render/result-page.ts';
 import type { JobPayload } from '#shared/queue/contracts.ts';
 import type { JobDefinition, JobHelpers, SchedulerContext } from '../context.ts';
-import { editLiveMessage, type LiveRow } from '../generation/live-message.ts';
+import { editLiveMessage, planLiveEdits, type LiveRow, type PlannedLiveEdit } from '../generation/live-message.ts';
 import { sendThumbnails } from './thumbnail.ts';
 
 // Editing through the interaction token needs it to outlive the request; leave a margin.
@@ -22,6 +22,8 @@ type Payload = JobPayload<'deliver'>;
  */
 export interface DeliverBatch {
   rows: Map<string, LiveRow>;
+  /** The batch's live edits, claimed in one statement before they run (planLiveEdits). */
+  live: Map<string, PlannedLiveEdit | null>;
   delivered: { g: GenerationRow; kind: Payload['kind']; files: number; logger: JobHelpers['logger'] }[];
 }
 
@@ -35,8 +37,12 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
   batch: {
     async start(ctx, payloads) {
       const rows = await readRows(ctx, [...new Set(payloads.map((p) => p.generationId))]);
-      await sendThumbnails(ctx, resultsToDeliver(payloads, rows));
-      return { rows, delivered: [] };
+      const edits = payloads.flatMap((p) => {
+        const g = p.kind === 'live' || p.kind === 'progress' ? rows.get(p.generationId) : undefined;
+        return g ? [{ g, known: p.place }] : [];
+      });
+      const [, live] = await Promise.all([sendThumbnails(ctx, resultsToDeliver(payloads, rows)), planLiveEdits(ctx, edits)]);
+      return { rows, live, delivered: [] };
     },
     // A crash (or a failed write) after a post and before this runs delivers that ending again on
     // the retry, as it would between a post and its own write: an edit lands the same message, a
@@ -55,7 +61,7 @@ export const deliverJob: JobDefinition<Payload, DeliverBatch> & { name: 'deliver
       if (row) await sendThumbnails(ctx, resultsToDeliver([{ generationId, kind }], new Map([[row.id, row]])));
     }
     if (kind === 'live' || kind === 'progress') {
-      if (row) await editLiveMessage(ctx, row, place, (body) => editInPlace(ctx, row, body));
+      if (row) await editLiveMessage(ctx, row, place, (body) => editInPlace(ctx, row, body), batch?.live.get(generationId));
       return;
     }
     const g: GenerationRow | undefined = row;

@@ -10,6 +10,7 @@ import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { GenerationRepository, type NewGeneration } from '#shared/db/repositories/generation-repository.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { sendDelivery } from '#shared/queue/send-delivery.ts';
+import { sendLiveEdits } from '#shared/queue/send-live.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
@@ -290,6 +291,25 @@ describe('deliver', () => {
     // One insert: the first jobs share its statement's timestamp.
     expect(thumbs.filter((t) => t.first).map((t) => t.data.generationId).toSorted()).toEqual(ids);
     for (const g of gs) expect(thumbs.find((t) => t.data.generationId === g.id)!.data).toEqual({ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs: [{ index: 0, path: g.outputs[0]!.path }] });
+  }, 30_000);
+
+  test('a fetched batch of live edits: claimed in one statement, each reply edited once to show its place', async () => {
+    const sent = [await deferredInteraction(), await deferredInteraction(), await deferredInteraction()];
+    const gs = [];
+    for (const [i, s] of sent.entries()) {
+      const g = await repo.create({ ...(await succeededGeneration(null, null)), id: randomUUID(), interactionToken: s.token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000) } as never);
+      await tdb.pool.query(`update generation set line_place = $2 where id = $1`, [g.id, JSON.stringify({ ahead: i, aheadSteps: 4 * i, busySteps: 0, instances: 1, secondsPerStep: null, steps: 4 })]);
+      gs.push(g);
+    }
+    const seen: string[] = [];
+    const db: typeof ctx.db = { executeSql: (text, values, name) => (seen.push(text), ctx.db.executeSql(text, values, name)) };
+    await sendLiveEdits(boss, gs.map((g) => ({ id: g.id, waitMs: 0 })));
+    await registerJob({ ...ctx, db }, { ...deliverJob, workOptions: (c) => ({ ...deliverJob.workOptions!(c), localConcurrency: 1 }) });
+    await expect.poll(() => sent.map((s) => s.original()?.embeds[0]?.title), { timeout: 20_000 }).toEqual(['Queued — #1 in line', 'Queued — #2 in line', 'Queued — #3 in line']);
+    await boss.offWork('deliver');
+    expect(seen.filter((t) => t.includes('set live_edited_at = now()'))).toHaveLength(1);
+    const shown = (await tdb.pool.query<{ shown: string | null }>(`select live_shown as shown from generation where id = any($1)`, [gs.map((g) => g.id)])).rows;
+    expect(shown.every((r) => r.shown !== null)).toBe(true);
   }, 30_000);
 
   test('a failure is delivered with its reason', async () => {

@@ -81,6 +81,26 @@ export function claimLiveEdit(id: string, shown: string, gapMs: number): SqlStat
   };
 }
 
+/**
+ * claimLiveEdit for several generations (each once) in one statement: a row per generation still
+ * there, with its id.
+ */
+export function claimLiveEdits(claims: { id: string; shown: string }[], gapMs: number): SqlStatement {
+  return {
+    text: `with wanted as (select * from jsonb_to_recordset($1::jsonb) as x(id uuid, shown text)),
+      claimed as (
+        update generation g set live_edited_at = now(), live_shown = w.shown
+        from wanted w
+        where g.id = w.id and g.live_shown is distinct from w.shown
+          and (g.live_edited_at is null or g.live_edited_at <= now() - make_interval(secs => $2::float8 / 1000))
+        returning g.id)
+      select g.id, exists (select 1 from claimed c where c.id = g.id) as "claimed", g.live_shown as "liveShown",
+        coalesce(greatest(0, extract(epoch from (g.live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs"
+      from wanted w join generation g on g.id = w.id`,
+    values: [JSON.stringify(claims), gapMs],
+  };
+}
+
 export interface LiveEditClaim {
   claimed: boolean;
   liveShown: string | null;

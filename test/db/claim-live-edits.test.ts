@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { asDb } from '#shared/db/pool.ts';
+import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
+import { claimLiveEdit, claimLiveEdits, type LiveEditClaim } from '#shared/db/sql/line.ts';
+import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
+import { generationInput } from '../support/generation-fixture.ts';
+
+// A deliver batch claims its live edits in one statement (claimLiveEdits): each generation must
+// get the answer claimLiveEdit would have given it alone.
+
+let tdb: TestDatabase;
+let repo: GenerationRepository;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase();
+  repo = new GenerationRepository(asDb(tdb.pool));
+});
+afterAll(async () => {
+  await tdb.drop();
+});
+beforeEach(async () => {
+  await tdb.pool.query('truncate generation cascade');
+});
+
+const gapMs = 1500;
+
+async function claimAll(claims: { id: string; shown: string }[]): Promise<Map<string, LiveEditClaim>> {
+  const stmt = claimLiveEdits(claims, gapMs);
+  const rows = (await tdb.pool.query<LiveEditClaim & { id: string }>(stmt.text, stmt.values)).rows;
+  return new Map(rows.map(({ id, ...claim }) => [id, claim]));
+}
+
+describe('claimLiveEdits', () => {
+  test('claims each generation once per gap, never for what it shows already; the rest get what claimLiveEdit gives', async () => {
+    const create = async () => (await repo.create(generationInput({ id: randomUUID() }))).id;
+    const fresh = await create();
+    const recent = await create();
+    const same = await create();
+    const old = await create();
+    await tdb.pool.query(`update generation set live_edited_at = now(), live_shown = 'q:3' where id = $1`, [recent]);
+    await tdb.pool.query(`update generation set live_edited_at = now() - interval '10 s', live_shown = 'q:2' where id = $1`, [same]);
+    await tdb.pool.query(`update generation set live_edited_at = now() - interval '10 s', live_shown = 'q:5' where id = $1`, [old]);
+    const gone = randomUUID();
+
+    const claimed = await claimAll([
+      { id: fresh, shown: 'q:1' }, { id: recent, shown: 'q:2' }, { id: same, shown: 'q:2' }, { id: old, shown: 'q:4' }, { id: gone, shown: 'q:1' },
+    ]);
+
+    expect(claimed.get(fresh)).toMatchObject({ claimed: true });
+    expect(claimed.get(old)).toMatchObject({ claimed: true });
+    expect(claimed.get(recent)).toMatchObject({ claimed: false, liveShown: 'q:3' });
+    expect(claimed.get(recent)!.waitMs).toBeGreaterThan(1000);
+    expect(claimed.get(same)).toMatchObject({ claimed: false, liveShown: 'q:2', waitMs: 0 });
+    expect(claimed.has(gone)).toBe(false);
+    const { rows } = await tdb.pool.query<{ id: string; shown: string }>('select id, live_shown as shown from generation');
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.shown]))).toEqual({ [fresh]: 'q:1', [recent]: 'q:3', [same]: 'q:2', [old]: 'q:4' });
+
+    // Claimed just now: within the gap neither may be claimed again, alone or together.
+    const again = await claimAll([{ id: fresh, shown: 'q:0' }]);
+    expect(again.get(fresh)).toMatchObject({ claimed: false, liveShown: 'q:1' });
+    const alone = claimLiveEdit(old, 'q:0', gapMs);
+    expect((await tdb.pool.query<LiveEditClaim>(alone.text, alone.values)).rows[0]).toMatchObject({ claimed: false, liveShown: 'q:4' });
+  });
+});
