@@ -1,10 +1,17 @@
 import { coerceError } from '#shared/errors.ts';
 import { sanitizedError } from '#shared/redaction/sanitize.ts';
 import { parsePayload, type JobPayload, type QueueName } from '#shared/queue/contracts.ts';
+import { queueDefinitions } from '#shared/queue/queues.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { JobDefinition, SchedulerContext } from './context.ts';
 
 type Job = { id: string; data: unknown; signal: AbortSignal; retryCount: number };
+
+// A cron queue gets a job a minute at most, each sent with a NOTIFY (queues.ts); its poll is a
+// backstop (a retry, a missed NOTIFY). Polled every 2 s, the four of them were a sixth of an idle
+// scheduler's statements, in every process.
+const cronPollSeconds = 30;
+const cronQueues = new Set<string>(queueDefinitions.flatMap((q) => (q.cron ? [q.name] : [])));
 
 /**
  * Runs a job definition on pg-boss: payload validated, a job-scoped logger, errors tagged with their origin.
@@ -17,7 +24,10 @@ type Job = { id: string; data: unknown; signal: AbortSignal; retryCount: number 
  */
 export async function registerJob<Q extends QueueName, B = never>(ctx: SchedulerContext, def: JobDefinition<JobPayload<Q>, B> & { name: Q }): Promise<string> {
   // NOTIFY wakes workers for new jobs at once; retries and deferred jobs are only found by polling.
-  const options = { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2, ...(def.workOptions?.(ctx) ?? {}) };
+  const options = {
+    batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: cronQueues.has(def.name) ? cronPollSeconds : 2,
+    ...(def.workOptions?.(ctx) ?? {}),
+  };
   const loggerFor = (job: Job, payload: unknown) => {
     const generationId = (payload as { generationId?: string } | undefined)?.generationId;
     return ctx.logger.child({ queue: def.name, jobId: job.id, ...(generationId ? { generationId } : {}) });

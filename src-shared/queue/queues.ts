@@ -16,7 +16,8 @@ type QueueDefinition = Omit<Queue, 'name'> & { name: QueueName; cron?: string };
  *   `deliver` is deduplicated by a singleton key per generation and kind.
  * - line-update: recomputes the places shown in waiting messages; debounced to one per second
  *   (see announceLineMoved), a lost one is repaired by the next move.
- * - cron queues: `singleton` policy so a slow run is never doubled.
+ * - cron queues: `singleton` policy so a slow run is never doubled; a NOTIFY with each job, so that
+ *   their workers poll only as a backstop (register-job.ts).
  */
 export const queueDefinitions: QueueDefinition[] = [
   { name: 'generate-dead', policy: 'standard', retryLimit: 5, retryDelay: 5, retryBackoff: true, notify: true },
@@ -48,8 +49,8 @@ export const queueDefinitions: QueueDefinition[] = [
     notify: true,
   },
   { name: 'line-update', policy: 'standard', retryLimit: 1, retryDelay: 1, expireInSeconds: 60, notify: true },
-  { name: 'cleanup', policy: 'singleton', retryLimit: 1, expireInSeconds: 3600, cron: '17 * * * *' },
-  { name: 'discover-models', policy: 'singleton', retryLimit: 1, expireInSeconds: 600, cron: '*/10 * * * *' },
-  { name: 'instance-health', policy: 'singleton', retryLimit: 0, expireInSeconds: 60, cron: '* * * * *' },
-  { name: 'reap-stuck', policy: 'singleton', retryLimit: 1, expireInSeconds: 300, cron: '*/2 * * * *' },
+  { name: 'cleanup', policy: 'singleton', retryLimit: 1, expireInSeconds: 3600, notify: true, cron: '17 * * * *' },
+  { name: 'discover-models', policy: 'singleton', retryLimit: 1, expireInSeconds: 600, notify: true, cron: '*/10 * * * *' },
+  { name: 'instance-health', policy: 'singleton', retryLimit: 0, expireInSeconds: 60, notify: true, cron: '* * * * *' },
+  { name: 'reap-stuck', policy: 'singleton', retryLimit: 1, expireInSeconds: 300, notify: true, cron: '*/2 * * * *' },
 ];

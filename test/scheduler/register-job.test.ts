@@ -96,3 +96,15 @@ test("a batch's hooks run once around its jobs: one start with every payload, on
   expect(events.filter((e) => e.startsWith('end')).length).toBeGreaterThanOrEqual(2);
   expect((await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'thumbnail' and data->>'generationId' = any($1) and retry_count > 0`, [ids])).rows[0].n).toBe(3);
 });
+
+test('a cron queue polls only as a backstop: a job sent to it is woken by its NOTIFY and starts at once', async () => {
+  let started = 0;
+  await registerJob(ctx, { name: 'reap-stuck', async handle() { started++; } });
+  // Let the worker's first fetch (at registration) find nothing and go to sleep on its 30 s backstop.
+  await new Promise((r) => setTimeout(r, 1000));
+  const sentAt = Date.now();
+  await sendJob(boss, 'reap-stuck', {});
+  await expect.poll(() => started, { timeout: 5_000, interval: 50 }).toBe(1);
+  expect(Date.now() - sentAt).toBeLessThan(5_000);
+  await boss.offWork('reap-stuck');
+});
