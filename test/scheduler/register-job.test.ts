@@ -99,8 +99,10 @@ test("a batch's hooks run once around its jobs: one start with every payload, on
 
 test('a cron queue polls only as a backstop: a job sent to it is woken by its NOTIFY and starts at once', async () => {
   let started = 0;
-  await registerJob(ctx, { name: 'reap-stuck', async handle() { started++; } });
-  // Let the worker's first fetch (at registration) find nothing and go to sleep on its 30 s backstop.
+  // Its base poll stretched to the backstop's 30 s too: only the queue's NOTIFY can start the job
+  // within the 5 s below (without one, pg-boss falls back to the base poll).
+  await registerJob(ctx, { name: 'reap-stuck', workOptions: () => ({ pollingIntervalSeconds: 30 }), async handle() { started++; } });
+  // Let the worker's first fetch (at registration) find nothing and go to sleep.
   await new Promise((r) => setTimeout(r, 1000));
   const sentAt = Date.now();
   await sendJob(boss, 'reap-stuck', {});
