@@ -25,7 +25,7 @@ import { promptGaps } from './lib/gpu-time.ts';
 import { machineCpu, watchPostgres } from './lib/host-load.ts';
 import { summarize } from './lib/stats.ts';
 import { freshDatabase } from './lib/database.ts';
-import { deferredInteraction, deferredRequests, registerImagine } from './lib/deferred-imagine.ts';
+import { deferredImagines, deferredRequests } from './lib/deferred-imagine.ts';
 import { runBarePipeline } from './lib/bare-pipeline.ts';
 import { benchLogger, schedulerEnvFor, until } from './lib/stack.ts';
 
@@ -53,13 +53,8 @@ async function sameJobDirect(): Promise<{ rate: number; ownCpuMs: number }> {
   const sims = await startSims();
   const discord = await startDiscordSim();
   const dir = await mkdtemp(path.join(tmpdir(), 'gn-bench-bare-'));
-  await registerImagine(discord);
-  const members = Array.from({ length: users }, (_, i) => discord.addUser({ username: `member${i}` }));
-  const requests = [];
-  for (let i = 0; i < warmup + n; i++) {
-    const { token } = await deferredInteraction(discord, members[i % users]!);
-    requests.push({ graph: graph(i, `bench ${i}`, String(i)), prompt: `bench ${i}`, applicationId: discord.applicationId, interactionToken: token });
-  }
+  const requests = (await deferredImagines(discord, warmup + n, users)).map(({ token }, i) => (
+    { graph: graph(i, `bench ${i}`, String(i)), prompt: `bench ${i}`, applicationId: discord.applicationId, interactionToken: token }));
   if (warmup > 0) await runBarePipeline(sims.map((s) => s.url), depth, requests.slice(0, warmup), discord, dir);
   const cpu = process.cpuUsage();
   const { seconds } = await runBarePipeline(sims.map((s) => s.url), depth, requests.slice(warmup), discord, dir);
@@ -72,10 +67,9 @@ async function sameJobDirect(): Promise<{ rate: number; ownCpuMs: number }> {
 }
 
 /** The stand-ins fed submits alone (nothing done with the outputs): every prompt queued up front, spread over the instances. */
-async function direct(): Promise<{ rate: number; ownCpuMs: number }> {
+async function direct(): Promise<number> {
   const sims = await startSims();
   const started = Date.now();
-  const cpu = process.cpuUsage();
   await Promise.all(
     sims.map(async (sim, s) => {
       const client = new ComfyClient({ baseUrl: sim.url, logger: benchLogger });
@@ -85,11 +79,9 @@ async function direct(): Promise<{ rate: number; ownCpuMs: number }> {
       await client.close();
     }),
   );
-  const done = Math.ceil(n / instances) * instances;
-  const rate = done / ((Date.now() - started) / 1000);
-  const own = process.cpuUsage(cpu);
+  const rate = (Math.ceil(n / instances) * instances) / ((Date.now() - started) / 1000);
   await Promise.all(sims.map((s) => s.close()));
-  return { rate, ownCpuMs: (own.user + own.system) / 1000 / done };
+  return rate;
 }
 
 const perJob = (before: Counters, after: Counters) => ({ cpuMs: (after.cpuMs - before.cpuMs) / n, statements: (after.statements - before.statements) / n });
@@ -220,7 +212,7 @@ try {
   const f = (v: number) => v.toFixed(1);
   console.log(`throughput: ${n} generations from ${users} members, ${instances} stand-ins at 0 s/step, depth ${depth} (${instances * depth} slots)`);
   console.log(`generations/s        anchor (stand-ins fed directly by a bare script doing the same job) ${f(directRate)}/s   genonaut ${f(o.rate)}/s = ${f((o.rate / directRate) * 100)} % (goal ≥ ${goals.share * 100} %)`);
-  console.log(`                     (both from the first request to the last reply and thumbnail stored; the stand-ins fed submits alone ${f(submitsAlone.rate)}/s, genonaut's span of ComfyUI runs ${f(o.gpuSpanRate)}/s = ${f((o.gpuSpanRate / submitsAlone.rate) * 100)} % of that; genonaut's last reply ${f(o.lastReplySeconds)} s and last thumbnail ${f(o.endToEndSeconds)} s after the first request)`);
+  console.log(`                     (both from the first request to the last reply and thumbnail stored; the stand-ins fed submits alone ${f(submitsAlone)}/s, genonaut's span of ComfyUI runs ${f(o.gpuSpanRate)}/s = ${f((o.gpuSpanRate / submitsAlone) * 100)} % of that; genonaut's last reply ${f(o.lastReplySeconds)} s and last thumbnail ${f(o.endToEndSeconds)} s after the first request)`);
   console.log(`CPU per generation   anchor (bare pg-boss job) ${anchor.cpuMs.toFixed(2)} ms   genonaut scheduler ${o.cpuMs.toFixed(2)} ms (goal ≤ ${goals.cpuMs} ms)`);
   console.log(`SQL per generation   anchor (bare pg-boss job) ${f(anchor.statements)}   genonaut scheduler ${f(o.statements)} (goal ≤ ${goals.statements})`);
   console.log(`ComfyUI HTTP requests per generation   ${o.comfy.total.toFixed(2)} (${o.comfy.byKind.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);

@@ -34,12 +34,15 @@ export async function deferredRequests(discord: DiscordSim, n: number, users: nu
   if (process.env.BENCH_REPLIES === '0') {
     return Array.from({ length: n }, (_, i) => newGenerationFor(discord, `1000000000000${String(i % users).padStart(5, '0')}`, overrides));
   }
+  return (await deferredImagines(discord, n, users)).map(({ userId, token, interactionId }) =>
+    newGenerationFor(discord, userId, { interactionId, interactionToken: token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000), ...overrides }));
+}
+
+/** `n` deferred /imagines from `users` new members (round robin), /imagine registered first; one at a time. */
+export async function deferredImagines(discord: DiscordSim, n: number, users: number): Promise<{ userId: string; token: string; interactionId: string }[]> {
   await registerImagine(discord);
   const members = Array.from({ length: users }, (_, i) => discord.addUser({ username: `member${i}` }));
-  const inputs: NewGeneration[] = [];
-  for (let i = 0; i < n; i++) {
-    const { userId, token, interactionId } = await deferredInteraction(discord, members[i % users]!);
-    inputs.push(newGenerationFor(discord, userId, { interactionId, interactionToken: token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000), ...overrides }));
-  }
-  return inputs;
+  const sent = [];
+  for (let i = 0; i < n; i++) sent.push(await deferredInteraction(discord, members[i % users]!));
+  return sent;
 }
