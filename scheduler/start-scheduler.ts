@@ -97,8 +97,9 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   // A signal no slot waiter takes (new work, a freed slot) makes one idle generate worker fetch.
   const idleGenerateWorkers = new IdleWorkers(boss, 'generate');
   slots.fetcher = () => void idleGenerateWorkers.wakeOne();
-  // Deliver jobs our statements announce on deliverChannel make one idle deliver worker fetch.
-  const idleDeliverWorkers = new IdleWorkers(boss, 'deliver');
+  // Deliver jobs our statements announce on deliverChannel make one idle deliver worker fetch (or,
+  // all being busy, one fetch again right after its batch).
+  const idleDeliverWorkers = new IdleWorkers(boss, 'deliver', { behindBusy: true });
   slots.deliverFetcher = () => void idleDeliverWorkers.wakeOne();
   // The safety net for work nobody announced (a retry's delay ending, a lost NOTIFY): one idle worker
   // of this process fetches every generatePollMs, instead of each worker polling on its own.

@@ -26,3 +26,33 @@ test('wakes one idle worker per call, never one still on its way, and the same o
   await expect.poll(() => refetched(again).length).toBe(3);
   await world.boss.offWork('generate');
 });
+
+test.each([
+  { behindBusy: true, fetchedWithin: true },
+  { behindBusy: false, fetchedWithin: false },
+])('with every worker busy, behindBusy $behindBusy: the job announced meanwhile is fetched as the batch ends rather than at the next poll: $fetchedWithin', async ({ behindBusy, fetchedWithin }) => {
+  const queue = 'thumbnail';
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const seen: string[] = [];
+  await world.boss.work(queue, { pollingIntervalSeconds: 30, notifyPollingIntervalSeconds: 30, localConcurrency: 1, batchSize: 4 }, async (jobs) => {
+    for (const job of jobs) seen.push((job.data as { n: string }).n);
+    if (seen.length === 1) await held;
+  });
+  try {
+    const idle = new IdleWorkers(world.boss, queue, { behindBusy });
+    await expect.poll(() => world.boss.getWipData().some((w) => w.name === queue && w.lastFetchedOn !== null)).toBe(true);
+    await world.boss.send(queue, { n: 'first' });
+    expect(idle.wakeOne()).toBe(true);
+    await expect.poll(() => seen).toEqual(['first']);
+    await world.boss.send(queue, { n: 'second' });
+    // The only worker holds 'first': nobody idle to wake.
+    expect(idle.wakeOne()).toBe(false);
+    release();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(seen.includes('second')).toBe(fetchedWithin);
+  } finally {
+    release();
+    await world.boss.offWork(queue);
+  }
+});
