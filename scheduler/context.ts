@@ -7,6 +7,7 @@ import type { ImageLinks } from '#shared/images/image-links.ts';
 import type { Logger } from '#shared/logging.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
 import type { InstancePool } from './comfy/instance-pool.ts';
+import type { PlacedHere } from './generation/placed-here.ts';
 import type { SlotSignal } from './generation/slot-signal.ts';
 import type { SchedulerMetrics } from './metrics.ts';
 
@@ -36,6 +37,8 @@ export interface GenerateContext extends SchedulerContext {
   generateConcurrency: number;
   /** Wakes workers waiting for a GPU slot when one may have freed or work arrived. */
   slots: SlotSignal;
+  /** The generations this process's jobs placed (running or run to their end). */
+  placedHere: PlacedHere;
   /**
    * The claims' own few connections, kept open: each connection plans the claim function's steps
    * once (50-130 ms on a busy machine), and claims spread over the main pool's rotating, idle-closed

@@ -48,11 +48,19 @@ export async function settle(
  * thumbnails, see sendThumbnails); when pg-boss's insert cannot be embedded, the same in a
  * transaction. False when the generation had already ended (someone else settled it) or no longer
  * exists.
+ *
+ * `wakeDeliver`: wakes a deliver worker of this process, called after the commit in place of the
+ * statement's NOTIFY. A NOTIFY makes Postgres serialise the commits of every notifying transaction
+ * (one global lock held through the WAL flush): the success statement was the one most often
+ * waiting on it in the throughput bench. The job is this process's to deliver; another process's
+ * workers find it by their poll should this one die first.
  */
-export async function settleSucceeded(ctx: { pool: pg.Pool; boss: PgBoss; logger: Logger }, g: GenerationRow, outputs: GenerationOutput[]): Promise<boolean> {
+export async function settleSucceeded(
+  ctx: { pool: pg.Pool; boss: PgBoss; logger: Logger; wakeDeliver?: () => void }, g: GenerationRow, outputs: GenerationOutput[],
+): Promise<boolean> {
   const delivery = await jobInsertSql(ctx.boss, 'deliver');
   const { succeeded, storageFailingSince } = delivery
-    ? await succeedInOneStatement(ctx.pool, g, outputs, delivery)
+    ? await succeedInOneStatement(ctx.pool, g, outputs, delivery, !ctx.wakeDeliver)
     : await withTransaction(ctx.pool, async (db) => {
         const stmt = succeedGeneration(g.id, outputs);
         const row = (await db.executeSql<SucceedRow>(stmt.text, stmt.values)).rows[0]!;
@@ -62,6 +70,7 @@ export async function settleSucceeded(ctx: { pool: pg.Pool; boss: PgBoss; logger
   if (storageFailingSince) {
     ctx.logger.warn({ failingForSeconds: Math.round((Date.now() - storageFailingSince.getTime()) / 1000) }, 'image storage recovered; GPU work resumes');
   }
+  if (succeeded && delivery) ctx.wakeDeliver?.();
   if (succeeded) await announceLineMoved(ctx.boss).catch(() => undefined);
   return succeeded;
 }
@@ -69,8 +78,8 @@ export async function settleSucceeded(ctx: { pool: pg.Pool; boss: PgBoss; logger
 type SucceedRow = { succeeded: boolean; storageFailingSince: Date | null };
 
 /** pg-boss's own insert of the delivery job, embedded: no BEGIN, no second statement, no COMMIT. */
-async function succeedInOneStatement(pool: pg.Pool, g: GenerationRow, outputs: GenerationOutput[], delivery: EmbeddableJobInsert): Promise<SucceedRow> {
-  const stmt = succeedGenerationWithJob(g.id, outputs, { insert: delivery, queue: 'deliver', jobs: finalDeliveryJobJson(g.id, 'result') });
+async function succeedInOneStatement(pool: pg.Pool, g: GenerationRow, outputs: GenerationOutput[], delivery: EmbeddableJobInsert, notify: boolean): Promise<SucceedRow> {
+  const stmt = succeedGenerationWithJob(g.id, outputs, { insert: delivery, queue: 'deliver', jobs: finalDeliveryJobJson(g.id, 'result'), notify });
   return (await pool.query<SucceedRow>({ name: stmt.name, text: stmt.text, values: stmt.values })).rows[0]!;
 }
 

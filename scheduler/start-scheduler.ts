@@ -16,6 +16,7 @@ import { generatePollMs, IdleWorkers } from './generation/idle-workers.ts';
 import { SlotSignal } from './generation/slot-signal.ts';
 import { cleanupJob } from './jobs/cleanup.ts';
 import { deliverJob } from './jobs/deliver.ts';
+import { PlacedHere } from './generation/placed-here.ts';
 import { discoverModelsJob, runDiscovery } from './jobs/discover-models.ts';
 import { generateDeadJob } from './jobs/generate-dead.ts';
 import { generateJob } from './jobs/generate.ts';
@@ -90,6 +91,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
     slots,
+    placedHere: new PlacedHere(),
     claimPool,
     ...(opts.__test__ ? { __test__: opts.__test__ } : {}),
   };

@@ -68,6 +68,7 @@ export async function planLiveEdits(
   const toClaim = decided.flatMap((d) => (d.wanted ? [{ id: d.id, wanted: d.wanted }] : []));
   if (toClaim.length === 0) return plans;
   const stmt = claimLiveEdits(toClaim.map((d) => ({ id: d.id, shown: d.wanted.key })), liveEditGapMs);
+  // A busy row comes back unclaimed with its wait: editLiveMessage sends its edit again for then.
   const claims = new Map((await ctx.db.executeSql<LiveEditClaim & { id: string }>(stmt.text, stmt.values)).rows.map((r) => [r.id, r]));
   for (const d of toClaim) plans.set(d.id, { wanted: d.wanted, claim: claims.get(d.id) });
   return plans;
@@ -91,7 +92,7 @@ export async function editLiveMessage(
   if (!wanted) return false;
   const now = planned ? planned.claim : await claimAlone(ctx, g.id, wanted.key);
   if (!now?.claimed) {
-    if (!now || now.liveShown === wanted.key) return false;
+    if (!now || (!now.busy && now.liveShown === wanted.key)) return false;
     await sendLiveEdit(ctx.boss, g.id, { startAfter: new Date(Date.now() + now.waitMs + 50) });
     return false;
   }

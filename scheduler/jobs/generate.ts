@@ -123,7 +123,7 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         const owned = mayOwn ? await placedBy(ctx, helpers.jobId) : undefined;
         if (owned) {
           ranSomething = true;
-          const result = await resume(ctx, owned, helpersFor(helpers, owned));
+          const result = await ctx.placedHere.run(owned.id, () => resume(ctx, owned, helpersFor(helpers, owned)));
           if (result === 'done' && owned.id === generationId) ownEnded = true;
           moved(owned.id, result);
           continue;
@@ -135,7 +135,10 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
         firstTurn = false;
         let waiting: GenerationRow | undefined;
         if (!claimed) {
-          const g = await waitingOne(repo, generationId, ownEnded, adopted, ownRead.row);
+          // Ours placed by a job of this process: neither waiting nor to take over, known without a read.
+          const here = !ownEnded && !ownRead.row && adopted.size === 0 ? ctx.placedHere.state(generationId) : undefined;
+          if (here === 'ended') ownEnded = true;
+          const g = here ? undefined : await waitingOne(repo, generationId, ownEnded, adopted, ownRead.row);
           if (g?.id === generationId && isTerminal(g.status)) ownEnded = true;
           if (g?.status === 'cancel_requested' && !g.comfyPromptId) {
             await settle(ctx.pool, ctx.boss, g.id, 'cancelled');
@@ -163,9 +166,10 @@ export const generateJob: JobDefinition<JobPayload<'generate'>> & { name: 'gener
           // Everyone waiting behind it moved up (best effort: the next move repairs a lost one). Not
           // awaited: the prompt goes to ComfyUI without waiting for a round trip it does not need.
           void announceLineMoved(ctx.boss).catch((err: unknown) => helpers.logger.warn({ err }, 'could not announce the line move'));
-          const result = await run(ctx, claimed.generation, claimed.instance, helpersFor(helpers, claimed.generation), true, behind);
-          if (result === 'done' && claimed.generation.id === generationId) ownEnded = true;
-          moved(claimed.generation.id, result);
+          const { generation, instance } = claimed;
+          const result = await ctx.placedHere.run(generation.id, () => run(ctx, generation, instance, helpersFor(helpers, generation), true, behind));
+          if (result === 'done' && generation.id === generationId) ownEnded = true;
+          moved(generation.id, result);
           continue;
         }
         if (!waiting) return;
@@ -447,7 +451,9 @@ async function storeAndSettle(
   await recordRun(ctx, instance, g, secondsPerStep);
   await ctx.__test__?.checkpoint?.('after-store', g.id);
   // The one info line of a success (ComfyUI's 'prompt submitted'/'prompt finished' are debug): where it ran.
-  if (await settleSucceeded(ctx, g, outputs)) helpers.logger.info({ outputs: outputs.length, promptId: g.comfyPromptId, instance: instance.name }, 'generation succeeded');
+  // This process delivers it, woken here rather than by a NOTIFY in the success's commit (settleSucceeded).
+  const wakeDeliver = ctx.slots.deliverFetcher;
+  if (await settleSucceeded(wakeDeliver ? { ...ctx, wakeDeliver } : ctx, g, outputs)) helpers.logger.info({ outputs: outputs.length, promptId: g.comfyPromptId, instance: instance.name }, 'generation succeeded');
 }
 
 function describeModels(g: GenerationRow): string {

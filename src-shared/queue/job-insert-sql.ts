@@ -65,10 +65,11 @@ function embeddable(kept: { text: string; values: unknown[] }): EmbeddableJobIns
  * pg_notify when a job inserted can run now, as pg-boss's own wrapper does, on the channel
  * jobsInsertedNotify names). `columns` reads both
  * (a SELECT CTE runs only when referenced): `jobs`, how many were inserted, and `notified`.
+ * `notify: false`: no NOTIFY even so, the caller wakes the workers itself after the commit.
  */
-export function jobCtes(insert: EmbeddableJobInsert, queue: string, jobs = '$1'): { ctes: string; columns: string } {
+export function jobCtes(insert: EmbeddableJobInsert, queue: string, jobs = '$1', opts: { notify?: boolean } = {}): { ctes: string; columns: string } {
   const job = `job as (${insert.insert.replaceAll('$1', () => jobs)})`;
-  if (!insert.notify) return { ctes: job, columns: `(select count(*) from job)::int as "jobs"` };
+  if (!insert.notify || opts.notify === false) return { ctes: job, columns: `(select count(*) from job)::int as "jobs"` };
   const runnable = insert.returnsStartAfter ? `where start_after <= ${bossSchema}.job_now()` : '';
   return {
     ctes: `${job},

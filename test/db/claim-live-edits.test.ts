@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { asDb } from '#shared/db/pool.ts';
 import { GenerationRepository } from '#shared/db/repositories/generation-repository.ts';
-import { claimLiveEdit, claimLiveEdits, type LiveEditClaim } from '#shared/db/sql/line.ts';
+import { claimLiveEdit, claimLiveEdits, saveLinePlaces, type LiveEditClaim } from '#shared/db/sql/line.ts';
+import type { PgBoss } from 'pg-boss';
+import { startBoss } from '#shared/queue/boss.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 import { generationInput } from '../support/generation-fixture.ts';
 
@@ -11,12 +13,16 @@ import { generationInput } from '../support/generation-fixture.ts';
 
 let tdb: TestDatabase;
 let repo: GenerationRepository;
+// saveLinePlaces reads pg-boss's jobs (a live edit already waiting).
+let boss: PgBoss;
 
 beforeAll(async () => {
   tdb = await createTestDatabase();
   repo = new GenerationRepository(asDb(tdb.pool));
+  boss = await startBoss(tdb.url, { supervise: false });
 });
 afterAll(async () => {
+  await boss.stop({ graceful: false });
   await tdb.drop();
 });
 beforeEach(async () => {
@@ -62,4 +68,44 @@ describe('claimLiveEdits', () => {
     const alone = claimLiveEdit(old, 'q:0', gapMs);
     expect((await tdb.pool.query<LiveEditClaim>(alone.text, alone.values)).rows[0]).toMatchObject({ claimed: false, liveShown: 'q:4' });
   });
+
+  test('a row another transaction holds is not waited for: it comes back busy and unclaimed, the others are claimed', async () => {
+    const held = (await repo.create(generationInput({ id: randomUUID() }))).id;
+    const free = (await repo.create(generationInput({ id: randomUUID() }))).id;
+    await whileRowHeld(held, async () => {
+      const claimed = await claimAll([{ id: held, shown: 'q:1' }, { id: free, shown: 'q:1' }]);
+      expect(claimed.get(held)).toMatchObject({ claimed: false, busy: true });
+      expect(claimed.get(free)).toMatchObject({ claimed: true, busy: false });
+    });
+    expect((await tdb.pool.query('select live_shown from generation where id = $1', [held])).rows[0].live_shown).toBeNull();
+  });
 });
+
+describe('saveLinePlaces', () => {
+  test('stores the places of the waiting rows it can lock and returns those; a row another transaction holds is skipped, not waited for', async () => {
+    const held = (await repo.create(generationInput({ id: randomUUID() }))).id;
+    const free = (await repo.create(generationInput({ id: randomUUID() }))).id;
+    const place = { ahead: 1, capped: false };
+    await whileRowHeld(held, async () => {
+      const stmt = saveLinePlaces([{ id: held, place }, { id: free, place }], 1500);
+      const rows = (await tdb.pool.query<{ id: string }>(stmt.text, stmt.values)).rows;
+      expect(rows.map((r) => r.id)).toEqual([free]);
+    });
+    const { rows } = await tdb.pool.query<{ id: string; place: unknown }>('select id, line_place as place from generation');
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.place]))).toEqual({ [held]: null, [free]: place });
+  });
+});
+
+/** Runs `body` while another connection holds `id`'s row lock (as a slot claim taking it does); fails if `body` waits for it. */
+async function whileRowHeld(id: string, body: () => Promise<void>): Promise<void> {
+  const holder = await tdb.pool.connect();
+  try {
+    await holder.query('begin');
+    await holder.query('select 1 from generation where id = $1 for update', [id]);
+    await Promise.race([body(), new Promise((_, reject) => setTimeout(() => reject(new Error('waited for the held row')), 3000))]);
+  } finally {
+    await holder.query('rollback');
+    holder.release();
+  }
+}
+

@@ -312,6 +312,31 @@ describe('deliver', () => {
     expect(shown.every((r) => r.shown !== null)).toBe(true);
   }, 30_000);
 
+  test('a live edit whose row another transaction holds is not waited for: it goes out once the row is free', async () => {
+    const sent = [await deferredInteraction(), await deferredInteraction()];
+    const gs = [];
+    for (const [i, s] of sent.entries()) {
+      const g = await repo.create({ ...(await succeededGeneration(null, null)), id: randomUUID(), interactionToken: s.token, interactionTokenExpiresAt: new Date(Date.now() + 14 * 60_000) } as never);
+      await tdb.pool.query(`update generation set line_place = $2 where id = $1`, [g.id, JSON.stringify({ ahead: i, aheadSteps: 4 * i, busySteps: 0, instances: 1, secondsPerStep: null, steps: 4 })]);
+      gs.push(g);
+    }
+    // As a slot claim holds the request it takes.
+    const holder = await tdb.pool.connect();
+    await holder.query('begin');
+    await holder.query('select 1 from generation where id = $1 for update', [gs[0]!.id]);
+    try {
+      await sendLiveEdits(boss, gs.map((g) => ({ id: g.id, waitMs: 0 })));
+      await registerJob(ctx, { ...deliverJob, workOptions: (c) => ({ ...deliverJob.workOptions!(c), localConcurrency: 1 }) });
+      await expect.poll(() => sent[1]!.original()?.embeds[0]?.title, { timeout: 20_000 }).toBe('Queued — #2 in line');
+      expect(sent[0]!.original()?.embeds[0]?.title).not.toBe('Queued — #1 in line');
+    } finally {
+      await holder.query('rollback');
+      holder.release();
+    }
+    await expect.poll(() => sent[0]!.original()?.embeds[0]?.title, { timeout: 20_000 }).toBe('Queued — #1 in line');
+    await boss.offWork('deliver');
+  }, 30_000);
+
   test('a failure is delivered with its reason', async () => {
     const sent = await deferredInteraction();
     const row = await repo.create({ ...(await succeededGeneration(sent.token, new Date(Date.now() + 14 * 60_000))), id: randomUUID() } as never);

@@ -93,3 +93,24 @@ test('a delivery job the insert skipped fails the whole statement: the generatio
   await expect(tdb.pool.query(stmt.text, stmt.values)).rejects.toThrow(/division by zero/);
   expect((await new GenerationRepository(asDb(tdb.pool)).get(g.id)).status).toBe('running');
 });
+
+test('with a local wake-up, a success sends no NOTIFY (its commit does not queue behind other notifiers) and wakes this process once, after the commit', async () => {
+  const listener = new pg.Client({ connectionString: tdb.url });
+  await listener.connect();
+  const heard: string[] = [];
+  listener.on('notification', (n) => heard.push(n.channel));
+  await listener.query(`listen ${deliverChannel}`);
+  const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: '100000000000000009' }), { limiter: Limiter.unlimited() });
+  const g = await withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+  const jobsAtWake: number[] = [];
+  const deliverJobs = async () => (await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'deliver' and data->>'generationId' = $1`, [g.id])).rows[0].n as number;
+  const wakeDeliver = () => void deliverJobs().then((n) => jobsAtWake.push(n));
+  expect(await settleSucceeded({ pool: tdb.pool, boss, logger, wakeDeliver }, g, outputs)).toBe(true);
+  await expect.poll(() => jobsAtWake).toEqual([1]);
+  // A NOTIFY from that commit would have arrived by now (a later one on the same connection is heard after it).
+  await tdb.pool.query(`select pg_notify('${deliverChannel}', 'marker')`);
+  await expect.poll(() => heard.length).toBe(1);
+  await listener.end();
+  expect(await settleSucceeded({ pool: tdb.pool, boss, logger, wakeDeliver }, g, outputs)).toBe(false);
+  expect(jobsAtWake).toEqual([1]);
+});

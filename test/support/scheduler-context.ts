@@ -10,6 +10,7 @@ import { createLogger } from '#shared/logging.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import type { JobHelpers } from '#scheduler/context.ts';
 import { InstancePool } from '#scheduler/comfy/instance-pool.ts';
+import { PlacedHere } from '#scheduler/generation/placed-here.ts';
 import { SlotSignal } from '#scheduler/generation/slot-signal.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
 import { createSchedulerMetrics } from '#scheduler/metrics.ts';
@@ -50,6 +51,7 @@ export async function createSchedulerContext(opts: {
     generateConcurrency: 2,
     // Not listening: waits last their fallback timeout (no connection to close in these tests).
     slots: new SlotSignal(opts.tdb.url, testLogger),
+    placedHere: new PlacedHere(),
     // The test database's pool: nothing extra to close.
     claimPool: opts.tdb.pool,
   };

@@ -234,6 +234,8 @@ export interface EmbeddedJob {
   insert: EmbeddableJobInsert;
   queue: string;
   jobs: string;
+  /** False: the statement sends no NOTIFY for the job (see jobCtes); the caller wakes a worker after the commit. */
+  notify?: boolean;
 }
 
 /**
@@ -243,10 +245,11 @@ export interface EmbeddedJob {
  * never commits without its delivery. `jobs`: how many were inserted (0 when it had already ended).
  */
 export function succeedGenerationWithJob(id: string, outputs: unknown[], job: EmbeddedJob): SqlStatement {
-  const key = `${job.insert.insert}\u0000${job.insert.notify}\u0000${job.queue}`;
+  const notify = job.notify ?? true;
+  const key = `${job.insert.insert}\u0000${job.insert.notify}\u0000${job.queue}\u0000${notify}`;
   let statement = succeedWithJobStatements.get(key);
   if (!statement) {
-    const { ctes, columns } = jobCtes(job.insert, job.queue, `(select case when exists (select 1 from done) then $3::text else '[]' end)`);
+    const { ctes, columns } = jobCtes(job.insert, job.queue, `(select case when exists (select 1 from done) then $3::text else '[]' end)`, { notify });
     const text = `with ${succeedCtes},
       ${ctes}
       select ${succeedColumns}, ${columns},

@@ -83,18 +83,23 @@ export function claimLiveEdit(id: string, shown: string, gapMs: number): SqlStat
 
 /**
  * claimLiveEdit for several generations (each once) in one statement: a row per generation still
- * there, with its id.
+ * there, with its id. A row another transaction holds is not waited for (`busy`: not claimed, to be
+ * tried again): this statement locks several rows in no particular order while a slot claim holds
+ * one request and waits for the next in line, and waiting here made the two wait for each other
+ * until Postgres's deadlock check (a second) ended it, every slot claim of the farm stalled behind.
  */
 export function claimLiveEdits(claims: { id: string; shown: string }[], gapMs: number): SqlStatement {
   return {
     text: `with wanted as (select * from jsonb_to_recordset($1::jsonb) as x(id uuid, shown text)),
+      free as materialized (select g.id from generation g join wanted w on g.id = w.id for update of g skip locked),
       claimed as (
         update generation g set live_edited_at = now(), live_shown = w.shown
         from wanted w
-        where g.id = w.id and g.live_shown is distinct from w.shown
+        where g.id = w.id and g.id in (select id from free) and g.live_shown is distinct from w.shown
           and (g.live_edited_at is null or g.live_edited_at <= now() - make_interval(secs => $2::float8 / 1000))
         returning g.id)
       select g.id, exists (select 1 from claimed c where c.id = g.id) as "claimed", g.live_shown as "liveShown",
+        not exists (select 1 from free f where f.id = g.id) as "busy",
         coalesce(greatest(0, extract(epoch from (g.live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs"
       from wanted w join generation g on g.id = w.id`,
     values: [JSON.stringify(claims), gapMs],
@@ -105,6 +110,8 @@ export interface LiveEditClaim {
   claimed: boolean;
   liveShown: string | null;
   waitMs: number;
+  /** Held by another transaction when claimed (claimLiveEdits): not claimed, to be tried again. */
+  busy?: boolean;
 }
 
 /**
@@ -123,17 +130,22 @@ export function selectForLiveEdit(ids: string[]): SqlStatement {
 /**
  * Stores the places line-update computed (`{ id, place }`) on the waiting generations, and returns
  * those that have no live edit waiting to run yet (one waiting will read the place stored here),
- * each with how long until its message may be edited again (`waitMs`, see claimLiveEdit).
+ * each with how long until its message may be edited again (`waitMs`, see claimLiveEdit). A row
+ * another transaction holds (a slot claim taking it, a live edit) is skipped, not waited for (see
+ * claimLiveEdits): its place is stored by the next move of the line.
  */
 export function saveLinePlaces(places: { id: string; place: unknown }[], gapMs: number): SqlStatement {
   return {
-    text: `with saved as (
+    text: `with free as materialized (
+        select g.id from generation g join jsonb_to_recordset($1::jsonb) as x(id uuid) on g.id = x.id
+        where g.status = 'queued' for update of g skip locked),
+      saved as (
         update generation g set line_place = x.place from jsonb_to_recordset($1::jsonb) as x(id uuid, place jsonb)
-        where g.id = x.id and g.status = 'queued')
+        where g.id = x.id and g.id in (select id from free) and g.status = 'queued')
       select g.id,
         coalesce(greatest(0, extract(epoch from (g.live_edited_at + make_interval(secs => $2::float8 / 1000) - now())) * 1000), 0)::float8 as "waitMs"
       from jsonb_to_recordset($1::jsonb) as x(id uuid) join generation g on g.id = x.id
-      where g.status = 'queued' and not exists (
+      where g.id in (select id from free) and g.status = 'queued' and not exists (
         select 1 from pgboss.job j where j.name = 'deliver' and j.state = 'created' and j.singleton_key = 'live:' || x.id::text)`,
     values: [JSON.stringify(places), gapMs],
   };
