@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { asDb, withTransaction } from '#shared/db/pool.ts';
@@ -21,6 +20,13 @@ export interface EnqueuedGeneration {
   /** 1 = next to start. */
   position: number;
 }
+
+/**
+ * A generation's own generate job has the generation's id: its success completes that job while it
+ * still waits unfetched (succeedGeneration), as most do in a busy line, where whichever job gets a
+ * slot runs the most deserving request and a request's own job is fetched after it ran.
+ */
+const ownJobId = (input: NewGeneration): string => input.id;
 
 /** What the limiter needs to know about a request. */
 export function limitRequestOf(input: NewGeneration, roleIds: readonly string[] = []): LimitRequest {
@@ -81,7 +87,7 @@ export async function enqueueMany(
 
   const db = asDb(pool);
   const pending = plan.pending.map((k) => toAdmit[k]!);
-  const joining = pending.map((i) => ({ index: i, input: items[i]!.input, jobId: randomUUID() }));
+  const joining = pending.map((i) => ({ index: i, input: items[i]!.input, jobId: ownJobId(items[i]!.input) }));
   let rows: EnqueueStatementRow[] = [];
   if (joining.length) {
     const stmt = enqueueStatement(insert, plan.values, joining.map((j) => ({
@@ -129,7 +135,7 @@ async function inTransaction(
     });
     // Every admission in one transaction saw the same line; the batch joins it in order.
     const planned = admitted.map(({ index, a }, k): Planned => ({
-      index, input: { ...items[index]!.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, jobId: randomUUID(), position: a.waiting + k + 1,
+      index, input: { ...items[index]!.input, chargedAt: a.chargedAt, queuePriority: -a.activeBefore }, jobId: ownJobId(items[index]!.input), position: a.waiting + k + 1,
     }));
     if (!planned.length) return results as Error[];
     // The jobs first, so the last statement can be the rows and the waiting counter together.

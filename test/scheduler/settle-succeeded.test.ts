@@ -114,3 +114,17 @@ test('with a local wake-up, a success sends no NOTIFY (its commit does not queue
   expect(await settleSucceeded({ pool: tdb.pool, boss, logger, wakeDeliver }, g, outputs)).toBe(false);
   expect(jobsAtWake).toEqual([1]);
 });
+
+test("a success completes its generation's own generate job while that job waits unfetched, and leaves a job that was fetched to its worker", async () => {
+  const jobState = async (id: string) => (await tdb.pool.query(`select state from pgboss.job where name = 'generate' and id = $1`, [id])).rows[0]?.state as string | undefined;
+  const waitingJob = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: '100000000000000010' }), { limiter: Limiter.unlimited() });
+  const fetchedJob = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: '100000000000000011' }), { limiter: Limiter.unlimited() });
+  for (const e of [waitingJob, fetchedJob]) expect(e.jobId).toBe(e.generation.id);
+  await tdb.pool.query(`update pgboss.job set state = 'active', started_on = now() where name = 'generate' and id = $1`, [fetchedJob.jobId]);
+  for (const { generation } of [waitingJob, fetchedJob]) {
+    const g = await withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+    expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs)).toBe(true);
+  }
+  expect(await jobState(waitingJob.jobId)).toBe('completed');
+  expect(await jobState(fetchedJob.jobId)).toBe('active');
+});

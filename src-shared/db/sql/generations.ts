@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SqlStatement } from '#shared/db/pool.ts';
 import type { GenerationStatus } from '#shared/generation/status.ts';
 import type { KeysetCursor } from '#shared/db/keyset.ts';
+import { bossSchema } from '#shared/queue/boss.ts';
 import { jobCtes, type EmbeddableJobInsert } from '#shared/queue/job-insert-sql.ts';
 
 /** Columns as camelCase, seed and timestamps as Postgres returns them (seed: string). */
@@ -275,7 +276,13 @@ const succeedCtes = `previous as (select id, status from generation where id = $
         update storage_health s set failing_since = null, last_error = null, updated_at = now()
         from (select failing_since as was from storage_health where id = 1) b
         where s.id = 1 and s.failing_since is not null
-        returning b.was)`;
+        returning b.was),
+      -- Its own generate job (the generation's id, enqueueMany), when no worker fetched it yet: it has
+      -- nothing left to do, and fetched it would cost a fetch and a completion (two statements) to
+      -- learn that. Only 'created': a job that ran may have placed other requests (its retry resumes them).
+      own_job as (
+        update ${bossSchema}.job j set state = 'completed', completed_on = ${bossSchema}.job_now()
+        from done where j.name = 'generate' and j.id = $1 and j.state = 'created')`;
 
 const succeedColumns = `exists (select 1 from done) as "succeeded", (select was from storage) as "storageFailingSince",
         (select count(*) from released)::int as "released"`;
