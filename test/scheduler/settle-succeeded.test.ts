@@ -66,13 +66,8 @@ test("pg-boss's insert for the deliver queue (woken on send) can be embedded, so
   // Null would send every success down the transaction of four statements (a pg-boss upgrade that changed its statement).
   const embedded = await jobInsertSql(boss, 'deliver');
   expect(embedded).toMatchObject({ notify: true, insert: expect.stringMatching(/^insert into pgboss\.\w+/i) });
-  const listener = new pg.Client({ connectionString: tdb.url });
-  await listener.connect();
-  const heard: string[] = [];
-  listener.on('notification', (n) => heard.push(n.channel));
-  await listener.query(`listen ${deliverChannel}`);
-  const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: '100000000000000008' }), { limiter: Limiter.unlimited() });
-  const g = await withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+  const { listener, heard } = await listenForDeliveries();
+  const g = await runningGeneration('100000000000000008');
   expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs)).toBe(true);
   await expect.poll(() => heard).toContain(deliverChannel);
   await listener.end();
@@ -95,13 +90,8 @@ test('a delivery job the insert skipped fails the whole statement: the generatio
 });
 
 test('with a local wake-up, a success sends no NOTIFY (its commit does not queue behind other notifiers) and wakes this process once, after the commit', async () => {
-  const listener = new pg.Client({ connectionString: tdb.url });
-  await listener.connect();
-  const heard: string[] = [];
-  listener.on('notification', (n) => heard.push(n.channel));
-  await listener.query(`listen ${deliverChannel}`);
-  const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId: '100000000000000009' }), { limiter: Limiter.unlimited() });
-  const g = await withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+  const { listener, heard } = await listenForDeliveries();
+  const g = await runningGeneration('100000000000000009');
   const jobsAtWake: number[] = [];
   const deliverJobs = async () => (await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'deliver' and data->>'generationId' = $1`, [g.id])).rows[0].n as number;
   const wakeDeliver = () => void deliverJobs().then((n) => jobsAtWake.push(n));
@@ -128,3 +118,19 @@ test("a success completes its generation's own generate job while that job waits
   expect(await jobState(waitingJob.jobId)).toBe('completed');
   expect(await jobState(fetchedJob.jobId)).toBe('active');
 });
+
+/** The channels heard on deliverChannel, by a connection of its own. */
+async function listenForDeliveries(): Promise<{ listener: pg.Client; heard: string[] }> {
+  const listener = new pg.Client({ connectionString: tdb.url });
+  await listener.connect();
+  const heard: string[] = [];
+  listener.on('notification', (n) => heard.push(n.channel));
+  await listener.query(`listen ${deliverChannel}`);
+  return { listener, heard };
+}
+
+/** A member's request, enqueued and marked running. */
+async function runningGeneration(userId: string) {
+  const { generation } = await enqueueGeneration(tdb.pool, boss, generationInput({ userId }), { limiter: Limiter.unlimited() });
+  return withTransaction(tdb.pool, (db) => new GenerationRepository(db).transition(generation.id, 'running', {}, ['queued']));
+}
