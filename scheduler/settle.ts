@@ -56,11 +56,11 @@ export async function settle(
  * workers find it by their poll should this one die first.
  */
 export async function settleSucceeded(
-  ctx: { pool: pg.Pool; boss: PgBoss; logger: Logger; wakeDeliver?: () => void }, g: GenerationRow, outputs: GenerationOutput[],
+  ctx: { pool: pg.Pool; boss: PgBoss; logger: Logger }, g: GenerationRow, outputs: GenerationOutput[], opts: { wakeDeliver?: () => void } = {},
 ): Promise<boolean> {
   const delivery = await jobInsertSql(ctx.boss, 'deliver');
   const { succeeded, storageFailingSince } = delivery
-    ? await succeedInOneStatement(ctx.pool, g, outputs, delivery, !ctx.wakeDeliver)
+    ? await succeedInOneStatement(ctx.pool, g, outputs, delivery, !opts.wakeDeliver)
     : await withTransaction(ctx.pool, async (db) => {
         const stmt = succeedGeneration(g.id, outputs);
         const row = (await db.executeSql<SucceedRow>(stmt.text, stmt.values)).rows[0]!;
@@ -70,7 +70,7 @@ export async function settleSucceeded(
   if (storageFailingSince) {
     ctx.logger.warn({ failingForSeconds: Math.round((Date.now() - storageFailingSince.getTime()) / 1000) }, 'image storage recovered; GPU work resumes');
   }
-  if (succeeded && delivery) ctx.wakeDeliver?.();
+  if (succeeded && delivery) opts.wakeDeliver?.();
   if (succeeded) await announceLineMoved(ctx.boss).catch(() => undefined);
   return succeeded;
 }

@@ -452,8 +452,7 @@ async function storeAndSettle(
   await ctx.__test__?.checkpoint?.('after-store', g.id);
   // The one info line of a success (ComfyUI's 'prompt submitted'/'prompt finished' are debug): where it ran.
   // This process delivers it, woken here rather than by a NOTIFY in the success's commit (settleSucceeded).
-  const wakeDeliver = ctx.slots.deliverFetcher;
-  if (await settleSucceeded(wakeDeliver ? { ...ctx, wakeDeliver } : ctx, g, outputs)) helpers.logger.info({ outputs: outputs.length, promptId: g.comfyPromptId, instance: instance.name }, 'generation succeeded');
+  if (await settleSucceeded(ctx, g, outputs, { wakeDeliver: ctx.slots.deliverFetcher })) helpers.logger.info({ outputs: outputs.length, promptId: g.comfyPromptId, instance: instance.name }, 'generation succeeded');
 }
 
 function describeModels(g: GenerationRow): string {

@@ -95,13 +95,13 @@ test('with a local wake-up, a success sends no NOTIFY (its commit does not queue
   const jobsAtWake: number[] = [];
   const deliverJobs = async () => (await tdb.pool.query(`select count(*)::int as n from pgboss.job where name = 'deliver' and data->>'generationId' = $1`, [g.id])).rows[0].n as number;
   const wakeDeliver = () => void deliverJobs().then((n) => jobsAtWake.push(n));
-  expect(await settleSucceeded({ pool: tdb.pool, boss, logger, wakeDeliver }, g, outputs)).toBe(true);
+  expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs, { wakeDeliver })).toBe(true);
   await expect.poll(() => jobsAtWake).toEqual([1]);
   // A NOTIFY from that commit would have arrived by now (a later one on the same connection is heard after it).
   await tdb.pool.query(`select pg_notify('${deliverChannel}', 'marker')`);
   await expect.poll(() => heard.length).toBe(1);
   await listener.end();
-  expect(await settleSucceeded({ pool: tdb.pool, boss, logger, wakeDeliver }, g, outputs)).toBe(false);
+  expect(await settleSucceeded({ pool: tdb.pool, boss, logger }, g, outputs, { wakeDeliver })).toBe(false);
   expect(jobsAtWake).toEqual([1]);
 });
 
