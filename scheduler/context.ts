@@ -26,6 +26,12 @@ export interface SchedulerContext {
   discordInteractions: REST;
   /** This process's Prometheus series (scheduler/metrics.ts). */
   metrics: SchedulerMetrics;
+  /**
+   * Makes one thumbnail worker of this process fetch now (IdleWorkers): the thumbnail queue sends
+   * no NOTIFY, and a delivery batch that enqueued thumbnails wakes one instead of leaving them to
+   * the queue's poll. Absent where no thumbnail worker runs.
+   */
+  wakeThumbnailWorker?: () => void;
   /** Test-only knobs (STYLE §14): named so they cannot be mistaken for settings. */
   __test__?: SchedulerTestHooks;
 }

@@ -103,6 +103,9 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   // all being busy, one fetch again right after its batch).
   const idleDeliverWorkers = new IdleWorkers(boss, 'deliver', { behindBusy: true });
   slots.deliverFetcher = () => void idleDeliverWorkers.wakeOne();
+  // Thumbnails a delivery batch enqueued (the queue sends no NOTIFY) likewise.
+  const idleThumbnailWorkers = new IdleWorkers(boss, 'thumbnail', { behindBusy: true });
+  context.wakeThumbnailWorker = () => void idleThumbnailWorkers.wakeOne();
   // The safety net for work nobody announced (a retry's delay ending, a lost NOTIFY): one idle worker
   // of this process fetches every generatePollMs, instead of each worker polling on its own.
   const generatePoll = setInterval(() => void idleGenerateWorkers.wakeOne(), generatePollMs);

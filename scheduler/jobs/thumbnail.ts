@@ -19,9 +19,10 @@ export interface ThumbnailBatch {
 /** WebP thumbnails (256/512/1024) and a JPEG fallback per output; a corrupt image fails only itself. */
 export const thumbnailJob: JobDefinition<Payload, ThumbnailBatch> & { name: 'thumbnail' } = {
   name: 'thumbnail',
-  // Polled once a second (the queue sends no NOTIFY): what a busy second ended is fetched and
-  // completed in batches; sharp works in its own threads.
-  workOptions: () => ({ localConcurrency: 2, batchSize: 8, pollingIntervalSeconds: 1, notifyPollingIntervalSeconds: 1 }),
+  // The queue sends no NOTIFY: the delivery batch that enqueued the thumbnails wakes a worker of its
+  // process (SchedulerContext.wakeThumbnailWorker), and the poll is the safety net. What a busy
+  // second ended is fetched and completed in batches; sharp works in its own threads.
+  workOptions: () => ({ localConcurrency: 2, batchSize: 8, pollingIntervalSeconds: 2, notifyPollingIntervalSeconds: 2 }),
   batch: {
     start: () => Promise.resolve({ merges: [] }),
     end: (ctx, { merges }) => merge(ctx, merges),
@@ -81,11 +82,14 @@ async function merge(ctx: SchedulerContext, made: ThumbnailBatch['merges']): Pro
  * of one per success. Enqueued again (a delivery retried before they were merged), they are made
  * again and merged again: the same files, the same outputs.
  */
-export async function sendThumbnails(ctx: Pick<SchedulerContext, 'boss'>, gs: GenerationRow[]): Promise<void> {
-  await sendJobs(ctx.boss, 'thumbnail', gs.flatMap((g) => {
+export async function sendThumbnails(ctx: Pick<SchedulerContext, 'boss' | 'wakeThumbnailWorker'>, gs: GenerationRow[]): Promise<void> {
+  const jobs = gs.flatMap((g) => {
     const outputs = g.outputs.filter((o) => o.status === 'stored' && o.path && !o.thumbnails).map((o) => ({ index: o.index, path: o.path! }));
     return outputs.length > 0 ? [{ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs }] : [];
-  }));
+  });
+  if (jobs.length === 0) return;
+  await sendJobs(ctx.boss, 'thumbnail', jobs);
+  ctx.wakeThumbnailWorker?.();
 }
 
 /** What to make: from the payload (sent with a result delivery), else (older jobs, one output redone) from the row. */

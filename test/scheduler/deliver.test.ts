@@ -13,6 +13,8 @@ import { sendDelivery } from '#shared/queue/send-delivery.ts';
 import { sendLiveEdits } from '#shared/queue/send-live.ts';
 import { generationPrefix, originalKey } from '#shared/storage/keys.ts';
 import { deliverJob } from '#scheduler/jobs/deliver.ts';
+import { thumbnailJob } from '#scheduler/jobs/thumbnail.ts';
+import { IdleWorkers } from '#scheduler/generation/idle-workers.ts';
 import type { GenerateContext } from '#scheduler/context.ts';
 import { registerJob } from '#scheduler/register-job.ts';
 import { serveApp, type ServedApp } from '../admin-api/harness.ts';
@@ -291,6 +293,20 @@ describe('deliver', () => {
     // One insert: the first jobs share its statement's timestamp.
     expect(thumbs.filter((t) => t.first).map((t) => t.data.generationId).toSorted()).toEqual(ids);
     for (const g of gs) expect(thumbs.find((t) => t.data.generationId === g.id)!.data).toEqual({ generationId: g.id, prefix: generationPrefix(g.userId, g.createdAt, g.id), outputs: [{ index: 0, path: g.outputs[0]!.path }] });
+  }, 30_000);
+
+  test('the thumbnails a delivery enqueued are made at once by a worker of its process, not at the next poll', async () => {
+    const g = await succeededGeneration(null, null);
+    // A poll far longer than the wait below: only the delivery's wake-up can have fetched the job.
+    await registerJob(ctx, { ...thumbnailJob, workOptions: () => ({ localConcurrency: 1, batchSize: 8, pollingIntervalSeconds: 60, notifyPollingIntervalSeconds: 60 }) });
+    try {
+      await expect.poll(() => boss.getWipData().some((w) => w.name === 'thumbnail' && w.lastFetchedOn !== null)).toBe(true);
+      const idle = new IdleWorkers(boss, 'thumbnail', { behindBusy: true });
+      await deliverJob.handle({ ...ctx, wakeThumbnailWorker: () => void idle.wakeOne() }, { generationId: g.id, kind: 'result' }, jobHelpers());
+      await expect.poll(async () => (await repo.get(g.id)).outputs[0]?.thumbnails?.length ?? 0, { timeout: 10_000 }).toBe(4);
+    } finally {
+      await boss.offWork('thumbnail');
+    }
   }, 30_000);
 
   test('a fetched batch of live edits: claimed in one statement, each reply edited once to show its place', async () => {
