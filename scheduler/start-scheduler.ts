@@ -9,6 +9,7 @@ import { createDiscordRest, createInteractionRest } from '#shared/discord/rest.t
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { openStorage } from '#shared/storage/create-storage.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
+import { RecentWrites } from '#shared/storage/recent-writes.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
@@ -29,6 +30,9 @@ import { createSchedulerMetrics } from './metrics.ts';
 import { startSchedulerMetricsServer } from './metrics-server.ts';
 import { watchDiscordRest } from '#shared/observability/registry.ts';
 import type { RunningMetricsServer } from '#shared/observability/metrics-server.ts';
+
+/** How long the thumbnails enqueued by deliveries gather before a worker is woken for them. */
+const thumbnailGatherMs = 250;
 
 export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob, lineUpdateJob];
 
@@ -59,7 +63,8 @@ export interface StartSchedulerOptions {
 
 export async function startScheduler(opts: StartSchedulerOptions): Promise<RunningScheduler> {
   const { config, logger } = opts;
-  const storage = opts.storage ?? (await openStorage(config));
+  // What a success stores, its delivery and thumbnails read back moments later: from memory.
+  const storage = new RecentWrites(opts.storage ?? (await openStorage(config)));
   const pool = createPool(config.DATABASE_URL, { max: 20 });
   const db = asDb(pool);
   await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);
@@ -103,9 +108,10 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   // all being busy, one fetch again right after its batch).
   const idleDeliverWorkers = new IdleWorkers(boss, 'deliver', { behindBusy: true });
   slots.deliverFetcher = () => void idleDeliverWorkers.wakeOne();
-  // Thumbnails a delivery batch enqueued (the queue sends no NOTIFY) likewise.
+  // Thumbnails a delivery batch enqueued (the queue sends no NOTIFY) likewise, a moment later, so
+  // that the deliveries of that moment share one fetch (thumbnails are not what a member waits for).
   const idleThumbnailWorkers = new IdleWorkers(boss, 'thumbnail', { behindBusy: true });
-  context.wakeThumbnailWorker = () => void idleThumbnailWorkers.wakeOne();
+  context.wakeThumbnailWorker = () => idleThumbnailWorkers.wakeOneSoon(thumbnailGatherMs);
   // The safety net for work nobody announced (a retry's delay ending, a lost NOTIFY): one idle worker
   // of this process fetches every generatePollMs, instead of each worker polling on its own.
   const generatePoll = setInterval(() => void idleGenerateWorkers.wakeOne(), generatePollMs);
@@ -137,6 +143,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     async stop({ graceful = true } = {}) {
       startup.abort();
       clearInterval(generatePoll);
+      idleThumbnailWorkers.stop();
       slots.stopServing();
       await metricsServer?.close();
       await firstDiscovery;

@@ -23,11 +23,30 @@ export class IdleWorkers {
   readonly #queue: string;
   readonly #behindBusy: boolean;
   readonly #wokenAt = new Map<string, number>();
+  #soon: NodeJS.Timeout | undefined;
 
   constructor(boss: PgBoss, queue: string, opts: { behindBusy?: boolean } = {}) {
     this.#boss = boss;
     this.#queue = queue;
     this.#behindBusy = opts.behindBusy ?? false;
+  }
+
+  /**
+   * wakeOne in `ms`, once for every call until then: the jobs announced meanwhile are fetched
+   * together (one fetch, one completion) instead of one small batch per announcement.
+   */
+  wakeOneSoon(ms: number): void {
+    this.#soon ??= setTimeout(() => {
+      this.#soon = undefined;
+      this.wakeOne();
+    }, ms);
+    this.#soon.unref();
+  }
+
+  /** Drops a wake-up still to come (wakeOneSoon). */
+  stop(): void {
+    clearTimeout(this.#soon);
+    this.#soon = undefined;
   }
 
   /** False when every worker holds a job (or was woken moments ago and has not fetched since); with `behindBusy`, one busy worker fetches after its batch. */

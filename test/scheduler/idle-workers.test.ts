@@ -56,3 +56,23 @@ test.each([
     await world.boss.offWork(queue);
   }
 });
+
+test('wakeOneSoon: every call until the wake-up shares it, one worker fetching once for all of them', async () => {
+  await world.boss.work('generate', { pollingIntervalSeconds: 30, notifyPollingIntervalSeconds: 30, localConcurrency: 3 }, async () => {});
+  await expect.poll(() => [...fetchedAt().values()].every((at) => at !== null)).toBe(true);
+  const idle = new IdleWorkers(world.boss, 'generate');
+  const before = fetchedAt();
+  for (let i = 0; i < 5; i++) idle.wakeOneSoon(100);
+  await new Promise((r) => setTimeout(r, 50));
+  expect(refetched(before)).toEqual([]);
+  await expect.poll(() => refetched(before).length).toBe(1);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(refetched(before)).toHaveLength(1);
+  // Stopped: a wake-up still to come is dropped.
+  const again = fetchedAt();
+  idle.wakeOneSoon(50);
+  idle.stop();
+  await new Promise((r) => setTimeout(r, 300));
+  expect(refetched(again)).toEqual([]);
+  await world.boss.offWork('generate');
+});

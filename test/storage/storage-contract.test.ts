@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
+import { RecentWrites } from '#shared/storage/recent-writes.ts';
 import { S3Storage } from '#shared/storage/s3-storage.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
 import { startS3Server, type S3TestServer } from '../support/s3-server.ts';
@@ -31,6 +32,14 @@ const backends: [string, () => Promise<Backend>][] = [
     async () => {
       const dir = await mkdtemp(path.join(tmpdir(), 'gn-contract-'));
       return { storage: new LocalStorage(dir), landingDir: dir, close: () => rm(dir, { recursive: true, force: true }) };
+    },
+  ],
+  [
+    // The scheduler's storage: its recent writes answered from memory (RecentWrites) over a folder.
+    'recent writes over local',
+    async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'gn-contract-'));
+      return { storage: new RecentWrites(new LocalStorage(dir)), landingDir: dir, close: () => rm(dir, { recursive: true, force: true }) };
     },
   ],
   [
