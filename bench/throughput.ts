@@ -6,6 +6,7 @@
 // scheduler and the anchor worker run as child processes with every pg query counted
 // (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
 // thumbnail and the delivery, up to the last of these jobs (its generate job included) completing.
+// The bare script runs before and after ours; its rate is the mean of the two.
 // BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there. Exits 1 when a goal is missed.
 //   node bench/throughput.ts     (BENCH_N=600 BENCH_WARMUP=100 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=0: requests without a reply, see deferredRequests)
 import { randomUUID } from 'node:crypto';
@@ -206,12 +207,17 @@ function comfyRequestsPerJob(before: Map<string, number>, after: Map<string, num
 const db = await freshDatabase(process.env.BENCH_DB_NAME ?? 'genonaut_bench_throughput');
 try {
   const submitsAlone = await direct();
-  const { rate: directRate, ownCpuMs: directCpuMs } = await sameJobDirect();
+  // The bare script runs before and after ours and the two are averaged: this machine's speed drifts
+  // by a third within a minute, and one anchor run beside one of ours made the ratio swing with it.
+  const before = await sameJobDirect();
   const anchor = await bareBoss(db.url);
   const o = await ours(db.url);
+  const after = await sameJobDirect();
+  const directRate = (before.rate + after.rate) / 2;
+  const directCpuMs = (before.ownCpuMs + after.ownCpuMs) / 2;
   const f = (v: number) => v.toFixed(1);
   console.log(`throughput: ${n} generations from ${users} members, ${instances} stand-ins at 0 s/step, depth ${depth} (${instances * depth} slots)`);
-  console.log(`generations/s        anchor (stand-ins fed directly by a bare script doing the same job) ${f(directRate)}/s   genonaut ${f(o.rate)}/s = ${f((o.rate / directRate) * 100)} % (goal ≥ ${goals.share * 100} %)`);
+  console.log(`generations/s        anchor (stand-ins fed directly by a bare script doing the same job) ${f(directRate)}/s (run before ours ${f(before.rate)}/s, after ${f(after.rate)}/s)   genonaut ${f(o.rate)}/s = ${f((o.rate / directRate) * 100)} % (goal ≥ ${goals.share * 100} %)`);
   console.log(`                     (both from the first request to the last reply and thumbnail stored; the stand-ins fed submits alone ${f(submitsAlone)}/s, genonaut's span of ComfyUI runs ${f(o.gpuSpanRate)}/s = ${f((o.gpuSpanRate / submitsAlone) * 100)} % of that; genonaut's last reply ${f(o.lastReplySeconds)} s and last thumbnail ${f(o.endToEndSeconds)} s after the first request)`);
   console.log(`CPU per generation   anchor (bare pg-boss job) ${anchor.cpuMs.toFixed(2)} ms   genonaut scheduler ${o.cpuMs.toFixed(2)} ms (goal ≤ ${goals.cpuMs} ms)`);
   console.log(`SQL per generation   anchor (bare pg-boss job) ${f(anchor.statements)}   genonaut scheduler ${f(o.statements)} (goal ≤ ${goals.statements})`);
