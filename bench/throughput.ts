@@ -7,7 +7,8 @@
 // (bench/lib/count-queries.ts); a generation's count covers placing, running, storing, the
 // thumbnail and the delivery, up to the last of these jobs (its generate job included) completing.
 // The bare script runs before and after ours; its rate is the mean of the two.
-// BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there. Exits 1 when a goal is missed.
+// BENCH_CPU_PROF=<dir> writes a CPU profile of the scheduler there; BENCH_TIMELINE=1 prints what happened
+// in each quarter second of our run (made, started, ended, replied, thumbnails). Exits 1 when a goal is missed.
 //   node bench/throughput.ts     (BENCH_N=600 BENCH_WARMUP=100 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=0: requests without a reply, see deferredRequests)
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { startBoss } from '#shared/queue/boss.ts';
 import { startComfySim, type ComfySim } from '#sim/comfyui/index.ts';
 import { startDiscordSim } from '#sim/discord/index.ts';
 import { PgBoss } from 'pg-boss';
+import type pg from 'pg';
 import { spawnCounted, type Counters } from './lib/counted-child.ts';
 import { promptGaps } from './lib/gpu-time.ts';
 import { machineCpu, watchPostgres } from './lib/host-load.ts';
@@ -141,6 +143,7 @@ async function ours(url: string) {
   const own = process.cpuUsage(load.own);
   const pgLoad = await load.pg.stop();
   if (process.env.BENCH_GAPS) console.log(gapsBetweenPrompts(sims));
+  if (process.env.BENCH_TIMELINE) console.log(await timeline(pool, enqueueStarted));
   const busy = (machine.busyMs - load.machine.busyMs) / (machine.totalMs - load.machine.totalMs);
   const span = (await pool.query<{ s: number; ok: number; endToEnd: number; lastReply: number }>(
     `select extract(epoch from max(finished_at) - min(started_at)) as s, count(*) filter (where status = 'succeeded')::int as ok,
@@ -154,6 +157,24 @@ async function ours(url: string) {
   await pool.end();
   await Promise.all([...sims.map((s) => s.close()), discord.close()]);
   return { rate: n / Number(span.endToEnd), gpuSpanRate: n / Number(span.s), lastReplySeconds: Number(span.lastReply), endToEndSeconds: Number(span.endToEnd), succeeded: span.ok, ...counted, comfy, standInsCpuMs: (own.user + own.system) / 1000 / n, postgresCpuMs: pgLoad.backendCpuMs / n, busy };
+}
+
+/** Per quarter second since `since`: requests made, prompts started and ended, replies posted, thumbnail jobs completed. */
+async function timeline(pool: pg.Pool, since: Date): Promise<string> {
+  const { rows } = await pool.query<{ t: number; what: string; n: number }>(
+    `with at as (
+        select 'made' as what, created_at as ts from generation where created_at >= $1
+        union all select 'started', started_at from generation where created_at >= $1
+        union all select 'ended', finished_at from generation where created_at >= $1
+        union all select 'replied', delivered_at from generation where created_at >= $1
+        union all select 'thumbnails', completed_on from pgboss.job where name = 'thumbnail' and created_on >= $1)
+      select floor(extract(epoch from ts - $1) * 4) / 4 as t, what, count(*)::int as n from at where ts is not null group by 1, 2 order by 1`,
+    [since],
+  );
+  const byQuarter = new Map<number, Map<string, number>>();
+  for (const r of rows) byQuarter.set(Number(r.t), (byQuarter.get(Number(r.t)) ?? new Map<string, number>()).set(r.what, r.n));
+  const kinds = ['made', 'started', 'ended', 'replied', 'thumbnails'];
+  return [...byQuarter].map(([t, n]) => `t=${t.toFixed(2)} s  ${kinds.map((k) => `${k} ${n.get(k) ?? 0}`).join('  ')}`).join('\n');
 }
 
 /** How long each stand-in had nothing to run between one prompt's end and the next one's start. */
