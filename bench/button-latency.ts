@@ -22,7 +22,7 @@ import { seedModels } from '../test/support/e2e.ts';
 import { startBareBot } from './lib/bare-bot.ts';
 import { freshDatabase } from './lib/database.ts';
 import { buttonBurst, type BurstResult, type ButtonPress } from './lib/interaction-burst.ts';
-import { benchLogger, newGenerationFor } from './lib/stack.ts';
+import { benchLogger, newGenerationFor, removeAtExit } from './lib/stack.ts';
 import { formatSummary, summarize } from './lib/stats.ts';
 
 const users = Number(process.env.BENCH_USERS ?? 200);
@@ -35,7 +35,7 @@ const pool = createPool(db.url, { max: poolMax });
 const boss = await startBoss(db.url, { supervise: false, max: 4 });
 const repo = new GenerationRepository(asDb(pool));
 // 🔁 never reads an image, so storage stays empty.
-const images = { storage: new LocalStorage(await mkdtemp(path.join(tmpdir(), 'gn-bench-images-'))), links: new ImageLinks({ db: asDb(pool), ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' }) };
+const images = { storage: new LocalStorage(removeAtExit(await mkdtemp(path.join(tmpdir(), 'gn-bench-images-')))), links: new ImageLinks({ db: asDb(pool), ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' }) };
 
 /** One delivered result per user (a succeeded row, and the bot's message carrying its buttons); its 🔁 press. */
 async function resultsToPress(sim: DiscordSim, crowd: SimUser[]): Promise<ButtonPress[]> {

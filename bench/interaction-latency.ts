@@ -24,7 +24,7 @@ import { seedModels } from '../test/support/e2e.ts';
 import { startBareBot } from './lib/bare-bot.ts';
 import { freshDatabase } from './lib/database.ts';
 import { imagineBurst, type BurstResult } from './lib/interaction-burst.ts';
-import { benchLogger } from './lib/stack.ts';
+import { benchLogger, removeAtExit } from './lib/stack.ts';
 import { formatSummary, summarize } from './lib/stats.ts';
 
 const users = Number(process.env.BENCH_USERS ?? 200);
@@ -100,7 +100,7 @@ const db = await freshDatabase('genonaut_bench_interaction');
 const pool = createPool(db.url, { max: poolMax });
 const boss = await startBoss(db.url, { supervise: false, max: 4 });
 // /imagine only: no result button is pressed, so the images are never read.
-const images = { storage: new LocalStorage(await mkdtemp(path.join(tmpdir(), 'gn-bench-images-'))), links: new ImageLinks({ db: asDb(pool), ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' }) };
+const images = { storage: new LocalStorage(removeAtExit(await mkdtemp(path.join(tmpdir(), 'gn-bench-images-')))), links: new ImageLinks({ db: asDb(pool), ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' }) };
 try {
   await seedModels({ name: 'genonaut_bench_interaction', url: db.url, pool, drop: async () => {} });
   const anchorBot: StartBot = (sim) => startBareBot({ apiBase: sim.apiBase, token: sim.token, answer: sameMessage });

@@ -11,7 +11,7 @@
 // in each quarter second of our run (made, started, ended, replied, thumbnails). Exits 1 when a goal is missed.
 //   node bench/throughput.ts     (BENCH_N=600 BENCH_WARMUP=100 BENCH_INSTANCES=4 BENCH_DEPTH=2 BENCH_USERS=100; BENCH_REPLIES=0: requests without a reply, see deferredRequests)
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { ComfyClient, buildTxt2Img } from '#shared/comfyui/index.ts';
@@ -30,7 +30,7 @@ import { summarize } from './lib/stats.ts';
 import { freshDatabase } from './lib/database.ts';
 import { deferredImagines, deferredRequests } from './lib/deferred-imagine.ts';
 import { runBarePipeline } from './lib/bare-pipeline.ts';
-import { benchLogger, schedulerEnvFor, until } from './lib/stack.ts';
+import { benchLogger, removeAtExit, schedulerEnvFor, until } from './lib/stack.ts';
 
 const n = Number(process.env.BENCH_N ?? 600);
 // Run through each side before it is measured, so that both are measured warm (code compiled by
@@ -55,7 +55,7 @@ const graph = (i: number, prompt = `anchor ${i}`, seed = String(i)) =>
 async function sameJobDirect(): Promise<{ rate: number; ownCpuMs: number }> {
   const sims = await startSims();
   const discord = await startDiscordSim();
-  const dir = await mkdtemp(path.join(tmpdir(), 'gn-bench-bare-'));
+  const dir = removeAtExit(await mkdtemp(path.join(tmpdir(), 'gn-bench-bare-')));
   const requests = (await deferredImagines(discord, warmup + n, users)).map(({ token }, i) => (
     { graph: graph(i, `bench ${i}`, String(i)), prompt: `bench ${i}`, applicationId: discord.applicationId, interactionToken: token }));
   if (warmup > 0) await runBarePipeline(sims.map((s) => s.url), depth, requests.slice(0, warmup), discord, dir);
@@ -65,7 +65,6 @@ async function sameJobDirect(): Promise<{ rate: number; ownCpuMs: number }> {
   const edited = discord.messages(discord.defaultGuild!.channels[0]!.id).filter((m) => m.attachments.length > 0).length;
   if (edited !== warmup + n) throw new Error(`the bare script edited ${edited} of ${warmup + n} replies with an image`);
   await Promise.all([...sims.map((s) => s.close()), discord.close()]);
-  await rm(dir, { recursive: true, force: true });
   return { rate: n / seconds, ownCpuMs: (own.user + own.system) / 1000 / n };
 }
 
