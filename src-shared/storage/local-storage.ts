@@ -10,10 +10,16 @@ import type { ImageStorage, ObjectInfo, OpenedObject, StoredObject } from './sto
 
 const readChunkBytes = 64 * 1024;
 const absent = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
+/** How many folders a storage remembers having made (the newest; one per generation and its thumbnails'). */
+const knownFoldersMax = 1024;
 
 export class LocalStorage implements ImageStorage {
   readonly kind = 'local';
   readonly root: string;
+  // Folders made (or being made) by this storage: a write there goes straight to its file. A
+  // generation's first write, and its four thumbnails written at once into their new folder, each
+  // failed on the missing folder and made it before (five failed opens and mkdirs per generation).
+  readonly #folders = new Map<string, Promise<void>>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -28,13 +34,40 @@ export class LocalStorage implements ImageStorage {
     const target = this.#path(key);
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      const written = Buffer.isBuffer(body) ? await writeBuffer(tmp, body) : await writeStream(tmp, body);
+      const written = Buffer.isBuffer(body) ? await writeBuffer(tmp, body, this.#inFolder) : await writeStream(tmp, body, this.#inFolder);
       await rename(tmp, target);
       return { key, ...written };
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /** Runs `create` (which makes a file in `file`'s folder) once the folder exists. */
+  readonly #inFolder = async <T>(file: string, create: () => Promise<T>): Promise<T> => {
+    const folder = path.dirname(file);
+    await this.#folderMade(folder);
+    try {
+      return await create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // Removed since it was made (an erasure, retention): made again.
+    this.#folders.delete(folder);
+    await this.#folderMade(folder);
+    return create();
+  };
+
+  /** One mkdir per folder, shared by the writes waiting for it; none for a folder made before. */
+  #folderMade(folder: string): Promise<void> {
+    let made = this.#folders.get(folder);
+    if (made) return made;
+    made = mkdir(folder, { recursive: true }).then(() => undefined);
+    // A failed mkdir is not remembered: the next write tries again.
+    made.catch(() => this.#folders.delete(folder));
+    this.#folders.set(folder, made);
+    if (this.#folders.size > knownFoldersMax) this.#folders.delete(this.#folders.keys().next().value!);
+    return made;
   }
 
   /** The folder exists (made if missing) and is writable. */
@@ -116,26 +149,16 @@ export class LocalStorage implements ImageStorage {
 }
 
 type Written = Omit<StoredObject, 'key'>;
-
-/** Runs `create` (which makes a file in `file`'s folder); makes the folder only when it is missing. */
-async function inFolder<T>(file: string, create: () => Promise<T>): Promise<T> {
-  try {
-    return await create();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  await mkdir(path.dirname(file), { recursive: true });
-  return create();
-}
+type InFolder = <T>(file: string, create: () => Promise<T>) => Promise<T>;
 
 /** A whole buffer: open, one write, close. */
-async function writeBuffer(file: string, body: Buffer): Promise<Written> {
+async function writeBuffer(file: string, body: Buffer, inFolder: InFolder): Promise<Written> {
   await inFolder(file, () => writeFile(file, body, { flag: 'wx' }));
   return { bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') };
 }
 
 /** A stream, hashed and counted as it passes; the file is opened before the body is read. */
-async function writeStream(file: string, body: Readable): Promise<Written> {
+async function writeStream(file: string, body: Readable, inFolder: InFolder): Promise<Written> {
   const handle = await inFolder(file, () => open(file, 'wx'));
   const { meter, result } = hashMeter();
   await pipeline(body, meter, handle.createWriteStream());

@@ -64,6 +64,15 @@ describe('LocalStorage', () => {
     expect(keys).toEqual(['2/2026/01/01/y/thumbs/0_256.webp']);
     expect((await readdir(path.join(dir, '2/2026/01/01/y'), { recursive: true })).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+  test('writes into one new folder at the same moment all land (the folder made once for all of them), and again after it is removed', async () => {
+    const keys = [256, 512, 1024].map((size) => `3/2026/01/01/z/thumbs/0_${size}.webp`);
+    const putAll = () => Promise.all(keys.map((k, i) => (i % 2 ? storage.put(k, Readable.from([Buffer.from(k)])) : storage.put(k, Buffer.from(k)))));
+    await putAll();
+    for (const k of keys) expect((await storage.get(k)).toString()).toBe(k);
+    await rm(path.join(dir, '3'), { recursive: true });
+    await putAll();
+    expect((await readdir(path.join(dir, '3/2026/01/01/z/thumbs'))).toSorted()).toEqual(['0_1024.webp', '0_256.webp', '0_512.webp']);
+  });
 });
 
 describe('thumbnails', () => {
