@@ -9,7 +9,8 @@ import { createDiscordRest, createInteractionRest } from '#shared/discord/rest.t
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { openStorage } from '#shared/storage/create-storage.ts';
 import type { ImageStorage } from '#shared/storage/storage.ts';
-import { RecentWrites } from '#shared/storage/recent-writes.ts';
+import { defaultRecentWritesLimits, RecentWrites } from '#shared/storage/recent-writes.ts';
+import { isThumbnailKey } from '#shared/storage/keys.ts';
 import type { GenerateContext, JobDefinition, SchedulerTestHooks } from './context.ts';
 import { InstancePool } from './comfy/instance-pool.ts';
 import { loadInstanceAuthorizations, storeConfiguredAuthorizations } from '#shared/comfyui/instance-access.ts';
@@ -63,8 +64,9 @@ export interface StartSchedulerOptions {
 
 export async function startScheduler(opts: StartSchedulerOptions): Promise<RunningScheduler> {
   const { config, logger } = opts;
-  // What a success stores, its delivery and thumbnails read back moments later: from memory.
-  const storage = new RecentWrites(opts.storage ?? (await openStorage(config)));
+  // What a success stores, its delivery and thumbnail job read back moments later: from memory. The
+  // thumbnails themselves are never read here (the admin API serves them).
+  const storage = new RecentWrites(opts.storage ?? (await openStorage(config)), defaultRecentWritesLimits, (key) => !isThumbnailKey(key));
   const pool = createPool(config.DATABASE_URL, { max: 20 });
   const db = asDb(pool);
   await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);

@@ -31,6 +31,9 @@ export function thumbnailKey(prefix: string, index: number, size: number, format
   return `${prefix}thumbs/${index}_${size}.${format === 'jpeg' ? 'jpg' : 'webp'}`;
 }
 
+/** A key thumbnailKey made. */
+export const isThumbnailKey = (key: string): boolean => /\/thumbs\/\d+_\d+\.(webp|jpg)$/.test(key);
+
 /** Keys are relative, forward-slash paths of safe segments; anything else is refused. */
 export function assertSafeKey(key: string): void {
   const ok = key.length > 0 && key.length < 512 && key.split('/').every((seg) => /^[A-Za-z0-9_.-]+$/.test(seg) && seg !== '.' && seg !== '..');

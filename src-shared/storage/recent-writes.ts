@@ -4,12 +4,12 @@ import type { ImageStorage, ObjectInfo, OpenedObject, PresignOptions, StoredObje
 export interface RecentWritesLimits {
   /** Bytes kept at most; the oldest go first. */
   maxBytes: number;
-  /** How long a write is answered from memory. */
+  /** How long a write is answered from memory; older ones are dropped, also while nothing happens. */
   maxAgeMs: number;
 }
 
-/** Enough for the few seconds between a farm's stores and their deliveries and thumbnails. */
-export const defaultRecentWritesLimits: RecentWritesLimits = { maxBytes: 32 * 1024 * 1024, maxAgeMs: 30_000 };
+/** Enough for the moments between a success's store and its delivery and thumbnails. */
+export const defaultRecentWritesLimits: RecentWritesLimits = { maxBytes: 32 * 1024 * 1024, maxAgeMs: 5_000 };
 
 /**
  * An ImageStorage that answers `get` from memory for what this process wrote moments ago from a
@@ -23,15 +23,19 @@ export const defaultRecentWritesLimits: RecentWritesLimits = { maxBytes: 32 * 10
 export class RecentWrites implements ImageStorage {
   readonly #inner: ImageStorage;
   readonly #limits: RecentWritesLimits;
+  readonly #worthKeeping: (key: string) => boolean;
+  #sweep: NodeJS.Timeout | undefined;
   // Insertion order is age order: a key written again is deleted first, so it moves to the end.
   readonly #entries = new Map<string, { data: Buffer; at: number }>();
   #bytes = 0;
   readonly presign?: (key: string, opts: PresignOptions) => Promise<string>;
   readonly probe?: () => Promise<void>;
 
-  constructor(inner: ImageStorage, limits: RecentWritesLimits = defaultRecentWritesLimits) {
+  /** `worthKeeping`: the keys that will be read back (others are only written through). */
+  constructor(inner: ImageStorage, limits: RecentWritesLimits = defaultRecentWritesLimits, worthKeeping: (key: string) => boolean = () => true) {
     this.#inner = inner;
     this.#limits = limits;
+    this.#worthKeeping = worthKeeping;
     if (inner.presign) this.presign = inner.presign.bind(inner);
     if (inner.probe) this.probe = inner.probe.bind(inner);
   }
@@ -50,7 +54,7 @@ export class RecentWrites implements ImageStorage {
     const stored = await this.#inner.put(key, body);
     // Forgotten again: a stream's write, or a delete, may have come while this one was under way.
     this.#forget(key);
-    if (Buffer.isBuffer(body)) this.#remember(key, body);
+    if (Buffer.isBuffer(body) && this.#worthKeeping(key)) this.#remember(key, body);
     return stored;
   }
 
@@ -79,13 +83,25 @@ export class RecentWrites implements ImageStorage {
 
   #remember(key: string, data: Buffer): void {
     if (data.length > this.#limits.maxBytes) return;
-    const now = Date.now();
-    this.#entries.set(key, { data, at: now });
+    this.#entries.set(key, { data, at: Date.now() });
     this.#bytes += data.length;
+    this.#dropOld();
+  }
+
+  /** Drops the oldest entries while over the bytes or past the age; comes back while any are left. */
+  #dropOld(): void {
+    const now = Date.now();
     for (const [k, e] of this.#entries) {
       if (this.#bytes <= this.#limits.maxBytes && now - e.at < this.#limits.maxAgeMs) break;
       this.#forget(k);
     }
+    const oldest = this.#entries.values().next().value;
+    if (!oldest || this.#sweep) return;
+    this.#sweep = setTimeout(() => {
+      this.#sweep = undefined;
+      this.#dropOld();
+    }, Math.max(1, oldest.at + this.#limits.maxAgeMs - now));
+    this.#sweep.unref();
   }
 
   #forget(key: string): void {

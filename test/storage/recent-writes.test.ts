@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
 import { RecentWrites } from '#shared/storage/recent-writes.ts';
+import { isThumbnailKey, thumbnailKey } from '#shared/storage/keys.ts';
 
 let dir: string;
 let disk: LocalStorage;
@@ -59,4 +60,23 @@ test('a delete, or a write of the same key from a stream, forgets the bytes held
   await storage.put(key(2), Readable.from([Buffer.from('streamed')]));
   expect(storage.heldBytes).toBe(0);
   expect((await storage.get(key(2))).toString()).toBe('streamed');
+});
+
+test('left alone, it lets go of what it holds once that is older than its age bound', async () => {
+  const storage = new RecentWrites(disk, { maxBytes: 1024, maxAgeMs: 50 });
+  await storage.put(key(1), Buffer.from('one'));
+  await storage.put(key(2), Buffer.from('two'));
+  expect(storage.heldBytes).toBe(6);
+  // No call at all meanwhile: a timer of its own drops them.
+  await new Promise((r) => setTimeout(r, 150));
+  expect(storage.heldBytes).toBe(0);
+});
+
+test('keys not worth keeping (the scheduler: thumbnails, never read back there) are only written through', async () => {
+  const storage = new RecentWrites(disk, { maxBytes: 1024, maxAgeMs: 60_000 }, (k) => !isThumbnailKey(k));
+  const thumb = thumbnailKey('123456789012345678/2026/11/30/0f0e0d0c-0b0a-4909-8807-060504030201/', 0, 256, 'webp');
+  await storage.put(thumb, Buffer.from('thumb'));
+  await storage.put(key(1), Buffer.from('original'));
+  expect(storage.heldBytes).toBe('original'.length);
+  expect((await disk.get(thumb)).toString()).toBe('thumb');
 });
