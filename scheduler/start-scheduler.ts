@@ -84,6 +84,17 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   const slots = new SlotSignal(config.DATABASE_URL, logger);
   await slots.listen();
   const boss = await startBoss(config.DATABASE_URL, { logger, supervise: true, schedule: opts.schedules ?? true, max: 10 });
+  // Wired before any worker starts, so the first jobs already wake each other.
+  // A signal no slot waiter takes (new work, a freed slot) makes one idle generate worker fetch.
+  const idleGenerateWorkers = new IdleWorkers(boss, 'generate');
+  slots.fetcher = () => void idleGenerateWorkers.wakeOne();
+  // Deliver jobs our statements announce on deliverChannel make one idle deliver worker fetch (or,
+  // all being busy, one fetch again right after its batch).
+  const idleDeliverWorkers = new IdleWorkers(boss, 'deliver', { behindBusy: true });
+  slots.deliverFetcher = () => void idleDeliverWorkers.wakeOne();
+  // Thumbnails a delivery batch enqueued (the queue sends no NOTIFY) likewise, a moment later, so
+  // that the deliveries of that moment share one fetch (thumbnails are not what a member waits for).
+  const idleThumbnailWorkers = new IdleWorkers(boss, 'thumbnail', { behindBusy: true });
   const context: GenerateContext = {
     config,
     logger,
@@ -95,6 +106,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     discord: createDiscordRest(config.DISCORD_API_BASE, config.DISCORD_TOKEN),
     discordInteractions: createInteractionRest(config.DISCORD_API_BASE),
     metrics: createSchedulerMetrics(db, logger),
+    wakeThumbnailWorker: () => idleThumbnailWorkers.wakeOneSoon(thumbnailGatherMs),
     instances: new InstancePool(logger, await loadInstanceAuthorizations(db)),
     generateConcurrency,
     slots,
@@ -103,17 +115,6 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
     ...(opts.__test__ ? { __test__: opts.__test__ } : {}),
   };
   for (const job of schedulerJobs) await registerJob(context, job as JobDefinition<never> & { name: never });
-  // A signal no slot waiter takes (new work, a freed slot) makes one idle generate worker fetch.
-  const idleGenerateWorkers = new IdleWorkers(boss, 'generate');
-  slots.fetcher = () => void idleGenerateWorkers.wakeOne();
-  // Deliver jobs our statements announce on deliverChannel make one idle deliver worker fetch (or,
-  // all being busy, one fetch again right after its batch).
-  const idleDeliverWorkers = new IdleWorkers(boss, 'deliver', { behindBusy: true });
-  slots.deliverFetcher = () => void idleDeliverWorkers.wakeOne();
-  // Thumbnails a delivery batch enqueued (the queue sends no NOTIFY) likewise, a moment later, so
-  // that the deliveries of that moment share one fetch (thumbnails are not what a member waits for).
-  const idleThumbnailWorkers = new IdleWorkers(boss, 'thumbnail', { behindBusy: true });
-  context.wakeThumbnailWorker = () => idleThumbnailWorkers.wakeOneSoon(thumbnailGatherMs);
   // The safety net for work nobody announced (a retry's delay ending, a lost NOTIFY): one idle worker
   // of this process fetches every generatePollMs, instead of each worker polling on its own.
   const generatePoll = setInterval(() => void idleGenerateWorkers.wakeOne(), generatePollMs);
