@@ -137,7 +137,9 @@ async function run(): Promise<void> {
   const quota = discord.sendCommand({ user: alice, guild, name: 'quota', options: [] });
   const quotaReply = await quota.waitForResponse(5_000);
   await new Promise((r) => setTimeout(r, 300)); // a deferred reply is edited in just after
-  for (const line of messageLines((quota.original() ?? quotaReply.data ?? {}) as SimMessage)) member(line);
+  // Times shown as the member saw them when the answer came, not 300 ms later: a minute's window
+  // that ended meanwhile read "resets 0 s ago".
+  for (const line of messageLines((quota.original() ?? quotaReply.data ?? {}) as SimMessage, quotaReply.at)) member(line);
 
   say(`\ndone. Images stay in ${path.relative(process.cwd(), storageDir) || '.'}; run it again any time.`);
 }
