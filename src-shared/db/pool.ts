@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { preparingClient, processStatementNames } from './preparing-client.ts';
 
 /**
  * The one-method database port (pg-boss's IDatabase): anything that runs SQL with parameters.
@@ -16,7 +17,7 @@ export interface SqlStatement {
 }
 
 export function createPool(databaseUrl: string, opts: pg.PoolConfig = {}): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, ...opts });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, Client: preparingClient(processStatementNames), ...opts });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   return pool;

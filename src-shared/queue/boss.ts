@@ -1,4 +1,5 @@
-import { PgBoss } from 'pg-boss';
+import { PgBoss, type ConstructorOptions } from 'pg-boss';
+import { preparingClient, processStatementNames } from '#shared/db/preparing-client.ts';
 import type { Logger } from '#shared/logging.ts';
 import { quietingErrorLog } from '#shared/error-episodes.ts';
 import { queueDefinitions } from './queues.ts';
@@ -17,7 +18,9 @@ export interface BossOptions {
 
 /** pg-boss with LISTEN/NOTIFY so a sent job reaches a waiting worker in milliseconds. */
 export function createBoss(databaseUrl: string, opts: BossOptions = {}): PgBoss {
-  const boss = new PgBoss({
+  const options: ConstructorOptions & { Client: unknown } = {
+    // Passed through to pg's pool: pg-boss's repeated statements run prepared (preparing-client.ts).
+    Client: preparingClient(processStatementNames),
     connectionString: databaseUrl,
     schema: bossSchema,
     useListenNotify: true,
@@ -26,7 +29,8 @@ export function createBoss(databaseUrl: string, opts: BossOptions = {}): PgBoss 
     max: opts.max ?? 10,
     superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
     monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
-  });
+  };
+  const boss = new PgBoss(options);
   // A PostgreSQL restart makes every poll and maintenance run fail: one outage, a few lines.
   if (opts.logger) boss.on('error', quietingErrorLog(opts.logger, 'pg-boss (PostgreSQL)', 'pg_boss'));
   boss.on('warning', (warning) => opts.logger?.warn({ warning }, 'pg-boss warning'));
