@@ -97,7 +97,8 @@ async function measure(startUnderTest: StartBot): Promise<Measured> {
 }
 
 const db = await freshDatabase('genonaut_bench_interaction');
-const pool = createPool(db.url, { max: poolMax });
+// As bot/run-bot.ts makes it: its connections stay open.
+const pool = createPool(db.url, { min: poolMax, max: poolMax });
 const boss = await startBoss(db.url, { supervise: false, max: 4 });
 // /imagine only: no result button is pressed, so the images are never read.
 const images = { storage: new LocalStorage(removeAtExit(await mkdtemp(path.join(tmpdir(), 'gn-bench-images-')))), links: new ImageLinks({ db: asDb(pool), ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' }) };

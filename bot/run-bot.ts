@@ -12,12 +12,16 @@ import { startBoss } from '#shared/queue/boss.ts';
 import { startBot } from './start-bot.ts';
 import { imageInputFrom } from './images/image-input.ts';
 
+const botPoolSize = 10;
+
 /** The Discord gateway process (`npm run bot` runs it through bot/main.ts). Producer only; the scheduler does the work. */
 export async function runBot(): Promise<void> {
   const config = loadConfigOrExit('bot');
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
   const startupGuard = guardStartup(logger, startupContextFrom(config));
-  const pool = createPool(config.DATABASE_URL);
+  // The connections startBot opens stay open (min = max): a burst after a quiet spell would
+  // otherwise open them again while members wait for their reply.
+  const pool = createPool(config.DATABASE_URL, { min: botPoolSize, max: botPoolSize });
   await probeDatabase(pool);
   const storage = await openStorage(config);
   const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });

@@ -23,6 +23,17 @@ export function createPool(databaseUrl: string, opts: pg.PoolConfig = {}): pg.Po
   return pool;
 }
 
+/**
+ * Opens the pool's connections up to `count` (its max by default), all at once, and returns them to
+ * it idle. A pool opens connections only when a query finds none idle: the first burst of work after
+ * a start would open them one by one while it waits (a connection costs a TCP and authentication
+ * round trip or more, and Postgres forks a backend for it).
+ */
+export async function openConnections(pool: pg.Pool, count = pool.options.max ?? 10): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: Math.max(0, count - pool.totalCount) }, () => pool.connect()));
+  for (const client of clients) client.release();
+}
+
 export function asDb(client: pg.Pool | pg.PoolClient | pg.Client): Db {
   return { executeSql: (text, values, name) => client.query(name ? { name, text, values } : { text, values }) as never };
 }
