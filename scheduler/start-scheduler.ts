@@ -34,6 +34,8 @@ import type { RunningMetricsServer } from '#shared/observability/metrics-server.
 
 /** How long the thumbnails enqueued by deliveries gather before a worker is woken for them. */
 const thumbnailGatherMs = 250;
+/** How long the scheduler keeps an idle database connection open (pg's default is 10 s). */
+const schedulerIdleConnectionMs = 5 * 60_000;
 
 export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob, lineUpdateJob];
 
@@ -67,7 +69,9 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   // What a success stores, its delivery and thumbnail job read back moments later: from memory. The
   // thumbnails themselves are never read here (the admin API serves them).
   const storage = new RecentWrites(opts.storage ?? (await openStorage(config)), defaultRecentWritesLimits, (key) => !isThumbnailKey(key));
-  const pool = createPool(config.DATABASE_URL, { max: 20 });
+  // Connections stay open through a lull of minutes, not seconds: a new one prepares every statement
+  // again (the success statement alone takes ~5 ms to plan, several times per connection).
+  const pool = createPool(config.DATABASE_URL, { max: 20, idleTimeoutMillis: schedulerIdleConnectionMs });
   const db = asDb(pool);
   await db.executeSql(seedInstances(config.COMFYUI_URLS).text, seedInstances(config.COMFYUI_URLS).values);
   await storeConfiguredAuthorizations(db, config.COMFYUI_AUTHORIZATIONS);
@@ -83,7 +87,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   const claimPool = createPool(config.DATABASE_URL, { max: 4, idleTimeoutMillis: 0 });
   const slots = new SlotSignal(config.DATABASE_URL, logger);
   await slots.listen();
-  const boss = await startBoss(config.DATABASE_URL, { logger, supervise: true, schedule: opts.schedules ?? true, max: 10 });
+  const boss = await startBoss(config.DATABASE_URL, { logger, supervise: true, schedule: opts.schedules ?? true, max: 10, idleTimeoutMillis: schedulerIdleConnectionMs });
   // Wired before any worker starts, so the first jobs already wake each other.
   // A signal no slot waiter takes (new work, a freed slot) makes one idle generate worker fetch.
   const idleGenerateWorkers = new IdleWorkers(boss, 'generate');

@@ -12,6 +12,8 @@ export interface BossOptions {
   supervise?: boolean;
   schedule?: boolean;
   max?: number;
+  /** How long an idle connection of pg-boss's pool stays open (pg's default: 10 s). */
+  idleTimeoutMillis?: number;
   /** How often missed heartbeats and expiries are checked (s). Lower in tests. */
   superviseIntervalSeconds?: number;
 }
@@ -27,6 +29,7 @@ export function createBoss(databaseUrl: string, opts: BossOptions = {}): PgBoss 
     supervise: opts.supervise ?? true,
     schedule: opts.schedule ?? false,
     max: opts.max ?? 10,
+    ...(opts.idleTimeoutMillis !== undefined ? { idleTimeoutMillis: opts.idleTimeoutMillis } : {}),
     superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
     monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 5,
   };
