@@ -1,6 +1,6 @@
 import type { PgBoss } from 'pg-boss';
 import type { RoleConfig } from '#shared/config.ts';
-import { asDb, createPool } from '#shared/db/pool.ts';
+import { asDb, createPool, openConnections } from '#shared/db/pool.ts';
 import { listInstances, seedInstances, type InstanceRow } from '#shared/db/sql/instances.ts';
 import type { Logger } from '#shared/logging.ts';
 import { startBoss } from '#shared/queue/boss.ts';
@@ -85,6 +85,7 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   // Claims are short and wait for nothing but a queued row's brief lock; a few connections serve a
   // process's workers (claimPool in context.ts), never closed while idle.
   const claimPool = createPool(config.DATABASE_URL, { max: 4, idleTimeoutMillis: 0 });
+  await openConnections(claimPool);
   const slots = new SlotSignal(config.DATABASE_URL, logger);
   await slots.listen();
   const boss = await startBoss(config.DATABASE_URL, { logger, supervise: true, schedule: opts.schedules ?? true, max: 10, idleTimeoutMillis: schedulerIdleConnectionMs });

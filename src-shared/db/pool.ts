@@ -30,7 +30,9 @@ export function createPool(databaseUrl: string, opts: pg.PoolConfig = {}): pg.Po
  * round trip or more, and Postgres forks a backend for it).
  */
 export async function openConnections(pool: pg.Pool, count = pool.options.max ?? 10): Promise<void> {
-  const clients = await Promise.all(Array.from({ length: Math.max(0, count - pool.totalCount) }, () => pool.connect()));
+  // Idle connections are handed out first: checking out all but the busy ones opens the rest.
+  const busy = pool.totalCount - pool.idleCount;
+  const clients = await Promise.all(Array.from({ length: Math.max(0, count - busy) }, () => pool.connect()));
   for (const client of clients) client.release();
 }
 
