@@ -14,7 +14,7 @@ import { startBot } from '#bot/start-bot.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { asDb, createPool } from '#shared/db/pool.ts';
+import { asDb, createPool, openConnections } from '#shared/db/pool.ts';
 import { ImageLinks } from '#shared/images/image-links.ts';
 import { queuedMessage } from '#shared/render/queued-message.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
@@ -97,8 +97,9 @@ async function measure(startUnderTest: StartBot): Promise<Measured> {
 }
 
 const db = await freshDatabase('genonaut_bench_interaction');
-// As bot/run-bot.ts makes it: its connections stay open.
+// As bot/run-bot.ts makes it: every connection open from the start, and kept.
 const pool = createPool(db.url, { min: poolMax, max: poolMax });
+await openConnections(pool);
 const boss = await startBoss(db.url, { supervise: false, max: 4 });
 // /imagine only: no result button is pressed, so the images are never read.
 const images = { storage: new LocalStorage(removeAtExit(await mkdtemp(path.join(tmpdir(), 'gn-bench-images-')))), links: new ImageLinks({ db: asDb(pool), ttlSeconds: 600, baseUrl: 'http://127.0.0.1:8787' }) };

@@ -1,7 +1,7 @@
 import { shardMetricsPort } from './shard-plan.ts';
 import { loadConfigOrExit } from '#shared/config.ts';
 import { limiterSettingsFrom } from '#shared/limits/settings.ts';
-import { asDb, createPool } from '#shared/db/pool.ts';
+import { asDb, createPool, openConnections } from '#shared/db/pool.ts';
 import { imageLinksFromConfig } from '#shared/images/image-links.ts';
 import { openStorage } from '#shared/storage/create-storage.ts';
 import { probeDatabase } from '#shared/db/ensure-database.ts';
@@ -19,10 +19,11 @@ export async function runBot(): Promise<void> {
   const config = loadConfigOrExit('bot');
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'bot' });
   const startupGuard = guardStartup(logger, startupContextFrom(config));
-  // The connections startBot opens stay open (min = max): a burst after a quiet spell would
-  // otherwise open them again while members wait for their reply.
-  const pool = createPool(config.DATABASE_URL, { min: botPoolSize, max: botPoolSize });
+  // Every connection opened before the first interaction can come, and kept (min = max): a burst of
+  // /imagine right after start, or after a quiet spell, would otherwise open them while members wait.
+  const pool = createPool(config.DATABASE_URL, { min: botPoolSize, max: botPoolSize, application_name: 'genonaut-bot' });
   await probeDatabase(pool);
+  await openConnections(pool);
   const storage = await openStorage(config);
   const boss = await startBoss(config.DATABASE_URL, { supervise: false, logger, max: 4 });
   let bot;

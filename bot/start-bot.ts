@@ -2,7 +2,7 @@ import { discordRateLimitLog } from './respond/rate-limit-log.ts';
 import { Events, type Client } from 'discord.js';
 import type pg from 'pg';
 import type { PgBoss } from 'pg-boss';
-import { asDb, openConnections } from '#shared/db/pool.ts';
+import { asDb } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
 import { createBotClient } from './client.ts';
 import { commands, componentHandlers, modalHandlers } from './command-list.ts';
@@ -93,9 +93,6 @@ export async function startBot(deps: BotDeps): Promise<RunningBot> {
   client.rest.on('rateLimited', discordRateLimitLog(logger));
 
   const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
-  // Before the first interaction can come: a burst of /imagine right after start finds every
-  // connection open instead of opening them while members wait for their reply.
-  await openConnections(deps.pool);
   try {
     await client.login(deps.token);
     await ready;

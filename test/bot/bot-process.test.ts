@@ -41,6 +41,9 @@ test('`node bot/main.ts` logs in to the sim, answers /imagine, survives packets 
   await sim.waitForBot(20_000);
   await expect.poll(() => output, { timeout: 10_000 }).toContain('bot ready');
   expect(output).not.toContain(sim.token);
+  // Its pool's connections were all opened before it logged in (bot/run-bot.ts), for the first burst.
+  const backends = await db.pool.query(`select count(*)::int as n from pg_stat_activity where datname = $1 and application_name = 'genonaut-bot'`, [db.name]);
+  expect(backends.rows[0].n).toBe(10);
 
   const ix = sim.sendCommand({ user: sim.defaultUser!, guild: sim.defaultGuild!, name: 'imagine', options: [{ name: 'prompt', value: 'a lighthouse at dusk' }] });
   const response = await ix.waitForResponse(5_000);
