@@ -8,7 +8,9 @@ import { hashMeter } from './hash-meter.ts';
 import { assertSafeKey } from './keys.ts';
 import type { ImageStorage, ObjectInfo, OpenedObject, StoredObject } from './storage.ts';
 
-const readChunkBytes = 64 * 1024;
+// Each read is a hand-off to libuv's file threads and back: in bench/image-serving.ts, 256 KiB reads
+// served a 3.7 MiB image one at a time 1.01–1.14× the bare server's time, 64 KiB reads 1.38–1.58×.
+const readChunkBytes = 256 * 1024;
 const absent = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 /** How many folders a storage remembers having made (the newest; one per generation and its thumbnails'). */
 const knownFoldersMax = 1024;
