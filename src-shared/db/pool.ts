@@ -24,15 +24,15 @@ export function createPool(databaseUrl: string, opts: pg.PoolConfig = {}): pg.Po
 }
 
 /**
- * Opens the pool's connections up to `count` (its max by default), all at once, and returns them to
- * it idle. A pool opens connections only when a query finds none idle: the first burst of work after
- * a start would open them one by one while it waits (a connection costs a TCP and authentication
- * round trip or more, and Postgres forks a backend for it).
+ * Opens the pool's connections up to its max, all at once, and returns them to it idle. A pool
+ * opens connections only when a query finds none idle: the first burst of work after a start would
+ * open them one by one while it waits (a connection costs a TCP and authentication round trip or
+ * more, and Postgres forks a backend for it).
  */
-export async function openConnections(pool: pg.Pool, count = pool.options.max ?? 10): Promise<void> {
+export async function openConnections(pool: pg.Pool): Promise<void> {
   // Idle connections are handed out first: checking out all but the busy ones opens the rest.
   const busy = pool.totalCount - pool.idleCount;
-  const clients = await Promise.all(Array.from({ length: Math.max(0, count - busy) }, () => pool.connect()));
+  const clients = await Promise.all(Array.from({ length: Math.max(0, (pool.options.max ?? 10) - busy) }, () => pool.connect()));
   for (const client of clients) client.release();
 }
 

@@ -29,10 +29,6 @@ export class StatementNames {
     this.#maxLength = opts.maxLength ?? 16_384;
   }
 
-  get named(): number {
-    return this.#names.size;
-  }
-
   /** The name to prepare `text` under, or undefined to run it unnamed this time. */
   nameFor(text: string): string | undefined {
     const name = this.#names.get(text);
@@ -119,19 +115,13 @@ export function preparingClient(names: StatementNames): typeof pg.Client {
 
 /** The query as a named one, or undefined to send it as it came. */
 function withName(names: StatementNames, config: unknown, values: unknown): QueryConfig | undefined {
-  if (typeof config === 'string') {
-    const vals = Array.isArray(values) ? values : undefined;
-    if (!preparable(config, vals)) return undefined;
-    const name = names.nameFor(config);
-    return name === undefined ? undefined : { text: config, values: vals ?? [], name };
-  }
-  if (typeof config !== 'object' || config === null) return undefined;
-  const query = config as Partial<QueryConfig> & { submit?: unknown };
-  if (query.name !== undefined || typeof query.text !== 'string' || query.submit !== undefined) return undefined;
+  const query: (Partial<QueryConfig> & { submit?: unknown }) | undefined =
+    typeof config === 'string' ? { text: config } : typeof config === 'object' && config !== null ? config : undefined;
+  if (!query || query.name !== undefined || typeof query.text !== 'string' || query.submit !== undefined) return undefined;
   const vals = Array.isArray(values) ? values : query.values;
   if (!preparable(query.text, vals)) return undefined;
   const name = names.nameFor(query.text);
-  return name === undefined ? undefined : { ...(config as QueryConfig), values: vals ?? [], name };
+  return name === undefined ? undefined : { ...(query as QueryConfig), values: vals ?? [], name };
 }
 
 /** One process-wide tally: pools of one process share the same texts (pg-boss's and ours). */
