@@ -47,12 +47,14 @@ test('openConnections opens the pool up to its max, leaves them idle, and a pool
   }
 });
 
-test('a scheduler has its slot-claim connections open when it has started, before any claim', async () => {
+test('a scheduler has its slot-claim connections open when it has started, before any claim, and keeps idle connections for minutes', async () => {
   const h = await startSchedulerHarness({ tdb, discord, comfyUrls: [comfy.url] });
   try {
-    const { claimPool } = h.scheduler.context;
+    const { claimPool, pool } = h.scheduler.context;
     expect(claimPool.totalCount).toBe(claimPool.options.max);
     expect(claimPool.idleCount).toBe(claimPool.options.max);
+    // Not pg's 10 s: a new connection prepares every statement again.
+    expect(pool.options.idleTimeoutMillis).toBe(5 * 60_000);
   } finally {
     await h.stop();
   }
