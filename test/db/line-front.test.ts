@@ -76,3 +76,36 @@ test('places count only requests served first (fair order) that compete for the 
   await tdb.pool.query('update comfy_instance set draining = true where id = $1', [two]);
   expect((await front()).has(elsewhere)).toBe(false);
 });
+
+test('alike instances (the same models) count as one line: their work, speeds and number are all counted', async () => {
+  await tdb.pool.query('delete from generation; delete from model; delete from comfy_instance');
+  const [c, d, e] = (await tdb.pool.query<{ id: number }>(
+    `insert into comfy_instance (name, base_url, health, avg_seconds_per_step) values
+      ('c', 'http://c', 'healthy', 1.0), ('d', 'http://d', 'healthy', 0.5), ('e', 'http://e', 'healthy', 2.0) returning id`,
+  )).rows.map((r) => r.id);
+  // c and d have the same models; e lacks "alike" and has "e-only".
+  await tdb.pool.query(
+    `insert into model (kind, file_name, display_name, enabled, available, source, instance_ids) values
+      ('checkpoint', 'alike', 'alike', true, true, 'manual', $1::jsonb), ('checkpoint', 'e-only', 'e-only', true, true, 'manual', $2::jsonb)`,
+    [JSON.stringify([c, d]), JSON.stringify([e])],
+  );
+  const repo = new GenerationRepository(asDb(tdb.pool));
+  for (const [instance, progress] of [[c, 0.5], [d, 0], [e, 0]] as const) {
+    const running = generationInput({ checkpoint: instance === e ? 'e-only' : 'alike', steps: 10 });
+    const ins = insertGeneration(running);
+    await tdb.pool.query(ins.text, ins.values);
+    await repo.transition(running.id, 'running', { comfyInstanceId: instance, comfyPromptId: crypto.randomUUID(), progress });
+  }
+  const first = await waiting('alike', '100000000000000005', 0);
+  const second = await waiting('alike', '100000000000000006', 0);
+  const onE = await waiting('e-only', '100000000000000007', 0);
+
+  const rows = await front();
+  // Both alike instances run it: 5 + 10 steps left on them, their mean speed, and e's work not counted.
+  expect(rows.get(first)).toMatchObject({ ahead: 0, instances: 2, busySteps: 15, secondsPerStep: 0.75 });
+  expect(rows.get(second)).toMatchObject({ ahead: 1, aheadSteps: 10, instances: 2, busySteps: 15 });
+  expect(rows.get(onE)).toMatchObject({ ahead: 0, instances: 1, busySteps: 10, secondsPerStep: 2 });
+  // The bound is per instance as before: with one per instance, only the first of the alike line is in front.
+  const small = await front(1);
+  expect([...small.keys()].sort()).toEqual([first, onE].sort());
+});

@@ -31,30 +31,42 @@ export function lineFront(perInstance: number, only?: string[]): SqlStatement {
   return {
     text: `with up as (
         select id, avg_seconds_per_step as sps from comfy_instance where enabled and not draining and health <> 'unhealthy'),
+      -- Instances that lack the same models can run the same requests (modelsFit depends on the
+      -- instance only through them): the line is read once per such kind, not once per instance,
+      -- and a farm of alike instances reads it once.
+      kinds as (
+        select min(up.id) as kind, array_agg(up.id) as instances from up
+        cross join lateral (
+          select coalesce(array_agg(m.id order by m.id), '{}') as lacks from model m
+          where jsonb_array_length(m.instance_ids) > 0 and not m.instance_ids @> to_jsonb(up.id)) l
+        group by l.lacks),
       front as (
         select distinct w.id, w.queue_priority, w.created_at, w.steps
-        from up cross join lateral (
+        from kinds k cross join lateral (
           select g.id, g.queue_priority, g.created_at, g.steps from generation g
           where g.status = 'queued' and not g.held
             and not exists (select 1 from guild_settings s where s.guild_id = g.guild_id and s.paused)
-            and ${modelsFit('g', 'up.id')}
+            and ${modelsFit('g', 'k.kind')}
           order by g.queue_priority desc, g.created_at, g.id
           limit $1) w),
-      able as (
-        select f.id, array_agg(up.id) as instances from front f join generation g on g.id = f.id
-        join up on ${modelsFit('g', 'up.id')} group by f.id),
+      -- Each front row with the kinds that can run it, made once: the count of who is ahead below
+      -- compares rows of this (front² pairs) instead of looking each one's kinds up for every pair.
+      placed as materialized (
+        select f.id, f.queue_priority, f.created_at, f.steps, array_agg(k.kind) as kinds
+        from front f join generation g on g.id = f.id join kinds k on ${modelsFit('g', 'k.kind')}
+        group by f.id, f.queue_priority, f.created_at, f.steps),
       busy as (
         select g.comfy_instance_id as id, sum(greatest(0, 1 - g.progress) * g.steps)::float8 as steps from generation g
         where g.status in ('running', 'cancel_requested') and g.comfy_instance_id in (select id from up) group by g.comfy_instance_id)
       select f.id, a.ahead::int, a.ahead_steps::int as "aheadSteps", f.steps,
-        (select coalesce(sum(b.steps), 0) from busy b where b.id = any(fa.instances))::float8 as "busySteps",
-        cardinality(fa.instances) as instances,
-        (select avg(up.sps) from up where up.id = any(fa.instances))::float8 as "secondsPerStep",
+        (select coalesce(sum(b.steps), 0) from busy b join kinds k on b.id = any(k.instances) where k.kind = any(f.kinds))::float8 as "busySteps",
+        (select sum(cardinality(k.instances)) from kinds k where k.kind = any(f.kinds))::int as instances,
+        (select avg(up.sps) from kinds k join up on up.id = any(k.instances) where k.kind = any(f.kinds))::float8 as "secondsPerStep",
         g.live_shown as "liveShown"
-      from front f join able fa on fa.id = f.id join generation g on g.id = f.id
+      from placed f join generation g on g.id = f.id
       cross join lateral (
-        select count(*) as ahead, coalesce(sum(h.steps), 0) as ahead_steps from front h join able ha on ha.id = h.id
-        where ha.instances && fa.instances
+        select count(*) as ahead, coalesce(sum(h.steps), 0) as ahead_steps from placed h
+        where h.kinds && f.kinds
           and (h.queue_priority > f.queue_priority or (h.queue_priority = f.queue_priority and (h.created_at, h.id) < (f.created_at, f.id)))) a
       ${only ? 'where f.id = any($2::uuid[])' : ''}`,
     values: only ? [perInstance, only] : [perInstance],
