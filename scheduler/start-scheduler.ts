@@ -25,6 +25,7 @@ import { generateJob } from './jobs/generate.ts';
 import { instanceHealthJob } from './jobs/instance-health.ts';
 import { lineUpdateJob } from './jobs/line-update.ts';
 import { reapStuckJob } from './jobs/reap-stuck.ts';
+import { keepReplyIdsJob } from './jobs/keep-reply-ids.ts';
 import { thumbnailJob } from './jobs/thumbnail.ts';
 import { registerJob } from './register-job.ts';
 import { createSchedulerMetrics } from './metrics.ts';
@@ -37,7 +38,7 @@ const thumbnailGatherMs = 250;
 /** How long the scheduler keeps an idle database connection open (pg's default is 10 s). */
 const schedulerIdleConnectionMs = 5 * 60_000;
 
-export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, discoverModelsJob, lineUpdateJob];
+export const schedulerJobs = [generateJob, generateDeadJob, thumbnailJob, deliverJob, cleanupJob, instanceHealthJob, reapStuckJob, keepReplyIdsJob, discoverModelsJob, lineUpdateJob];
 
 export interface RunningScheduler {
   boss: PgBoss;

@@ -1,7 +1,7 @@
 import type { ChatInputCommandInteraction, MessageComponentInteraction, ModalSubmitInteraction } from 'discord.js';
 import type { Logger } from '#shared/logging.ts';
 import type { MessageBody } from '#shared/render/queued-message.ts';
-import { InteractionResponseType, Routes, type RESTPostAPIInteractionCallbackWithResponseResult } from 'discord-api-types/v10';
+import { InteractionResponseType, Routes } from 'discord-api-types/v10';
 import { asApiBody } from './api-body.ts';
 
 /** Discord invalidates an interaction not acknowledged within 3 s; defer well before that. */
@@ -21,7 +21,8 @@ export function deferAfterFor(createdTimestamp: number, deferAfter: number, now 
 /**
  * Runs `work` and replies with its message. If the work is still running after `deferAfterMs`, the
  * interaction is deferred first and the reply becomes an edit, so a slow database never loses a
- * request (`deferAfter <= 0` defers before the work). Returns the id of the message that now shows the result (null if Discord did not say).
+ * request (`deferAfter <= 0` defers before the work). Returns the id of the message that now shows the
+ * result when Discord said it (an edit of a deferred reply), else null.
  */
 export async function replyInTime(
   interaction: ChatInputCommandInteraction | ModalSubmitInteraction | MessageComponentInteraction,
@@ -41,17 +42,17 @@ export async function replyInTime(
     if (deferring) await deferring;
   }
   if (interaction.deferred) return (await interaction.editReply(asApiBody(body))).id;
-  // The callback discord.js's reply({ withResponse }) sends, sent through its own REST client: the
-  // reply's message id comes from the raw response instead of from the Message (and its channel
-  // cache entry) discord.js builds out of it, which nothing here reads. In a burst of 200 /imagines
-  // that was ~0.1 ms of CPU per reply. The flags are set as reply() sets them; our body is never
-  // ephemeral.
-  const response = (await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
+  // The callback discord.js's reply() sends, through its own REST client and without asking for the
+  // message back (`with_response`): Discord then answers 204, and neither side builds or parses the
+  // message. In a burst of 200 /imagines that was a fifth of each reply's CPU (bench/interaction-latency.ts).
+  // Delivery edits the reply through the token, which needs no id; the scheduler asks for the ids of
+  // the replies whose token is about to expire undelivered (scheduler/jobs/keep-reply-ids.ts). The
+  // flags are set as reply() sets them; our body is never ephemeral.
+  await interaction.client.rest.post(Routes.interactionCallback(interaction.id, interaction.token), {
     body: { type: InteractionResponseType.ChannelMessageWithSource, data: body },
     auth: false,
-    query: new URLSearchParams({ with_response: 'true' }),
-  })) as RESTPostAPIInteractionCallbackWithResponseResult | undefined;
+  });
   interaction.ephemeral = false;
   interaction.replied = true;
-  return response?.resource?.message?.id ?? null;
+  return null;
 }

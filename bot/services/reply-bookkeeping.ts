@@ -2,7 +2,7 @@ import type { PgBoss } from 'pg-boss';
 import type { Db } from '#shared/db/pool.ts';
 import type { Logger } from '#shared/logging.ts';
 import { announceLineMoved } from '#shared/queue/send-live.ts';
-import { setGenerationMessages } from '../db/generation-queries.ts';
+import { setGenerationMessages } from '#shared/db/sql/reply-messages.ts';
 
 interface Pending {
   generationId: string;

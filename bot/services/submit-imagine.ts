@@ -112,7 +112,8 @@ export async function submitImagine(
     messageId = await followUpQueued(interaction, queuedBody, id, log, stillWaiting);
   }
   // Now that the reply exists the scheduler can show its real place and ETA (and those it moved
-  // back, fair order lets a newcomer's first request pass a heavy user's later ones); its message id
-  // is stored for edits after the token expires. Batched with the other replies of the moment.
+  // back, fair order lets a newcomer's first request pass a heavy user's later ones); its message id,
+  // when Discord said it (a deferred reply's edit, a follow-up), is stored for edits after the token
+  // expires (the others' ids are asked for later, see replyInTime). Batched with the other replies of the moment.
   if (generationId) await ctx.replies.record(generationId, messageId);
 }

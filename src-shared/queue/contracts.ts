@@ -25,6 +25,7 @@ export const jobSchemas = {
   'discover-models': z.object({}).default({}),
   'instance-health': z.object({}).default({}),
   'reap-stuck': z.object({}).default({}),
+  'keep-reply-ids': z.object({}).default({}),
   'generate-dead': z.object({ generationId }),
   'line-update': z.object({}).default({}),
 } as const;

@@ -53,4 +53,5 @@ export const queueDefinitions: QueueDefinition[] = [
   { name: 'discover-models', policy: 'singleton', retryLimit: 1, expireInSeconds: 600, notify: true, cron: '*/10 * * * *' },
   { name: 'instance-health', policy: 'singleton', retryLimit: 0, expireInSeconds: 60, notify: true, cron: '* * * * *' },
   { name: 'reap-stuck', policy: 'singleton', retryLimit: 1, expireInSeconds: 300, notify: true, cron: '*/2 * * * *' },
+  { name: 'keep-reply-ids', policy: 'singleton', retryLimit: 0, expireInSeconds: 60, notify: true, cron: '* * * * *' },
 ];

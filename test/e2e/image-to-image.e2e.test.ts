@@ -101,13 +101,14 @@ describe('image to image through Discord', () => {
     expect(JSON.stringify(message().embeds)).toContain('a picture, strength 0.5');
     expect(((message().components ?? []) as unknown[]).length).toBe(2);
 
-    const up = await childOf(g.id, (await owner.click(message(), button(message(), '⬆'), { permissions: member })).response);
+    const upPress = await owner.click(message(), button(message(), '⬆'), { permissions: member });
+    const up = await childOf(g.id, upPress.response);
     expect(up).toMatchObject({ parentId: g.id, workflowTemplate: 'upscale', width: 1280, height: 960, seed: g.seed, denoise: defaultImageInput.upscaleStrength });
     expect(up.initImageKey).toBe(g.outputs[0]!.path);
     const upGraph = await promptRan(up.comfyPromptId!);
     expect(nodesOf(upGraph, 'LatentUpscale')[0]!.inputs).toMatchObject({ width: 1280, height: 960 });
     expect(up.outputs[0]).toMatchObject({ status: 'stored', width: 1280, height: 960 });
-    const upMessage = e2e.sim.message(up.messageId!)!;
+    const upMessage = upPress.message()!;
     expect(buttons(upMessage).map((b) => b.emoji?.name)).toContain('🔀');
 
     const varied = await childOf(g.id, (await owner.click(message(), button(message(), '🔀'), { permissions: member })).response);

@@ -9,6 +9,7 @@ import { asDb } from '#shared/db/pool.ts';
 import { ImageLinks } from '#shared/images/image-links.ts';
 import { createLogger } from '#shared/logging.ts';
 import { LocalStorage } from '#shared/storage/local-storage.ts';
+import { sendJob } from '#shared/queue/send.ts';
 import type { SimMessage } from '#sim/discord/index.ts';
 import { startE2E, type E2E } from '../support/e2e.ts';
 import { startSchedulerHarness, type SchedulerHarness } from '../support/scheduler-harness.ts';
@@ -73,7 +74,14 @@ describe('results delivered through the real bot and scheduler', () => {
     await e2e.comfy!.waitFor('execution_start', running.comfyPromptId!, 10_000);
     // The GPU holds it while Discord's clock runs 20 minutes: the interaction token (15 min) dies meanwhile.
     e2e.comfy!.pause();
-    e2e.sim.advanceClock(20 * 60_000);
+    // 13 minutes in, the token has 2 left and the reply's message id is still unknown (the reply did not
+    // ask for it): that minute's keep-reply-ids run asks Discord through the token and stores it.
+    e2e.sim.advanceClock(13 * 60_000);
+    expect((await scheduler.repo.get(id)).messageId).toBeNull();
+    await e2e.db.pool.query(`update generation set interaction_token_expires_at = now() + interval '2 minutes' where id = $1`, [id]);
+    await sendJob(scheduler.scheduler.boss, 'keep-reply-ids', {});
+    await expect.poll(async () => (await scheduler.repo.get(id)).messageId, { timeout: 10_000 }).toBe(message.id);
+    e2e.sim.advanceClock(7 * 60_000);
     e2e.comfy!.resume();
     await scheduler.waitFor(id, ['succeeded'], { delivered: true, timeoutMs: 20_000 });
     await expect.poll(() => resultLanded(e2e.sim.message(message.id)), { timeout: 5_000 }).toBe(true);
