@@ -36,10 +36,10 @@ export function lineFront(perInstance: number, only?: string[]): SqlStatement {
       -- and a farm of alike instances reads it once.
       kinds as (
         select min(up.id) as kind, array_agg(up.id) as instances from up
-        cross join lateral (
-          select coalesce(array_agg(m.id order by m.id), '{}') as lacks from model m
-          where jsonb_array_length(m.instance_ids) > 0 and not m.instance_ids @> to_jsonb(up.id)) l
-        group by l.lacks),
+        left join (
+          select (e.value)::int as id, array_agg(m.id order by m.id) as has
+          from model m cross join jsonb_array_elements(m.instance_ids) e group by 1) h on h.id = up.id
+        group by h.has),
       front as (
         select distinct w.id, w.queue_priority, w.created_at, w.steps
         from kinds k cross join lateral (
