@@ -25,7 +25,8 @@
 // 250 ms, or p99), when slots went out of fair order, or when anything ran or was delivered other
 // than exactly once.
 //   node bench/gpu-farm.ts   (BENCH_INSTANCES=50 BENCH_MEMBERS=500 BENCH_HEAVY_SHARE=0.2 BENCH_DAY_SECONDS=240
-//                             BENCH_STEPS=25 BENCH_STEP_SECONDS=1 BENCH_GPU_COMPRESSION=6 BENCH_SCHEDULERS=2 BENCH_SEED=1; BENCH_COUNT_TOP=1 lists
+//                             BENCH_STEPS=25 BENCH_STEP_SECONDS=1 BENCH_GPU_COMPRESSION=6 BENCH_SCHEDULERS=2 BENCH_SEED=1;
+//                             BENCH_LORAS=2000: every instance also has that many LoRAs, as a community's registry grows; BENCH_COUNT_TOP=1 lists
 //                             the scheduler processes' most frequent statements)
 import { cpus } from 'node:os';
 import { createPool } from '#shared/db/pool.ts';
@@ -56,6 +57,7 @@ const compression = env('BENCH_GPU_COMPRESSION', 6);
 const schedulers = env('BENCH_SCHEDULERS', 2);
 const minUtilisation = env('BENCH_MIN_UTILISATION', 0.95);
 const fairSlackMs = env('BENCH_FAIR_SLACK_MS', 500);
+const loras = Array.from({ length: env('BENCH_LORAS', 0) }, (_, i) => `farm/lora_${i}.safetensors`);
 const secondsPerStep = stepSeconds / compression;
 
 const arrivals = dayOfTraffic({ members, heavyShare, daySeconds, light: [1, 3], bursts: 2, burstSize: [2, 4], seed: env('BENCH_SEED', 1) });
@@ -63,7 +65,7 @@ const name = 'genonaut_bench_gpu_farm';
 const db = await freshDatabase(name);
 let failed: boolean;
 try {
-  const sims = await Promise.all(Array.from({ length: instances }, () => startComfySim({ models: { checkpoints: ['base.safetensors'] }, secondsPerStep })));
+  const sims = await Promise.all(Array.from({ length: instances }, () => startComfySim({ models: { checkpoints: ['base.safetensors'], loras }, secondsPerStep })));
   const discord = await startDiscordSim();
   await registerImagine(discord);
   const users = Array.from({ length: members }, (_, i) => discord.addUser({ username: `member${i}` }));
@@ -71,7 +73,8 @@ try {
   const producer = await startBoss(db.url, { supervise: false });
   producer.on('error', () => {});
   const fleet = await startFleet(schedulers, await schedulerEnvFor(db.url, discord, sims.map((s) => s.url)));
-  await until(async () => (await pool.query(`select count(*)::int as n from model where available`)).rows[0].n >= 1, 60_000, 50);
+  // Every model discovered on every instance before the day starts.
+  await until(async () => (await pool.query(`select count(*)::int as n from model where available and jsonb_array_length(instance_ids) = $1`, [instances])).rows[0].n >= 1 + loras.length, 180_000, 200);
   await new Promise((r) => setTimeout(r, 3000));
   await installClaimClock(pool);
   const heavyOf = new Map<string, boolean>();
@@ -156,7 +159,7 @@ try {
   const pgCpuMs = pg.backendCpuMs;
 
   const s1 = (v: number) => (v / 1000).toFixed(2);
-  console.log(`gpu-farm: ${instances} stand-in GPUs at ${steps} steps × ${secondsPerStep.toFixed(3)} s (${stepSeconds} s/step ÷ ${compression}), ${schedulers} scheduler processes, ${cpus().length} cores; ` +
+  console.log(`gpu-farm: ${instances} stand-in GPUs at ${steps} steps × ${secondsPerStep.toFixed(3)} s (${stepSeconds} s/step ÷ ${compression}), ${schedulers} scheduler processes, ${cpus().length} cores${loras.length ? `, ${loras.length} LoRAs on every instance` : ''}; ` +
     `${members} members (${Math.round(members * heavyShare)} heavy), a day in ${daySeconds} s: ${arrivals.length} requests (${arrivals.filter((a) => a.heavy).length} heavy), ${refused} refused; ${harnessMissed} not sent (this bench's own deferral missed Discord's 3 s); ` +
     `last arrival ${((lastArrival - started) / 1000).toFixed(0)} s, all delivered after ${wall.toFixed(0)} s; ${succeeded}/${rows.length} succeeded`);
   console.log(`anchor: GPU time per generation p50 ${s1(gpu.p50)} s (p99 ${s1(gpu.p99)} s); farm capacity ${(instances / (gpu.p50 / 1000)).toFixed(1)}/s; demand above capacity for ${(use.saturatedMs / 1000).toFixed(0)} s`);
