@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { entities } from './entities/index.ts';
+import { sessionSettings } from './preparing-client.ts';
 
 export const migrationsDir = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
@@ -19,6 +20,11 @@ async function loadMigrations() {
       return { name, class: cls as never };
     }),
   );
+}
+
+/** What MikroORM hands `onCreateConnection`: kysely's connection, whose queries are `{ sql, parameters }`. */
+interface NewConnection {
+  executeQuery(query: { sql: string; parameters: readonly unknown[] }): Promise<unknown>;
 }
 
 export async function ormOptions(databaseUrl: string, extra: Partial<Options> = {}): Promise<Options> {
@@ -40,6 +46,10 @@ export async function ormOptions(databaseUrl: string, extra: Partial<Options> = 
       migrationsList: await loadMigrations(),
     },
     pool: { min: 0, max: 10 },
+    // Each connection starts as our pools' do (see sessionSettings).
+    onCreateConnection: async (connection: unknown) => {
+      await (connection as NewConnection).executeQuery({ sql: sessionSettings, parameters: [] });
+    },
     ...extra,
   };
 }

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { preparingClient, StatementNames } from '#shared/db/preparing-client.ts';
 import { createPool } from '#shared/db/pool.ts';
+import { createOrm } from '#shared/db/orm.ts';
 import { startBoss } from '#shared/queue/boss.ts';
 import { createTestDatabase, type TestDatabase } from '../support/testDatabase.ts';
 
@@ -117,7 +118,7 @@ test('a query the caller named keeps its own name', async () => {
   }
 });
 
-test("every connection of our pools and of pg-boss's runs without JIT compilation, on the promise and the callback path", async () => {
+test("every connection of our pools, pg-boss's and MikroORM's runs without JIT compilation, on the promise and the callback path", async () => {
   // Postgres's default is on; the statement that showed it (a slot claim with 2 000 LoRAs) spent 112 ms compiling.
   const plain = new pg.Client({ connectionString: tdb.url });
   await plain.connect();
@@ -133,6 +134,13 @@ test("every connection of our pools and of pg-boss's runs without JIT compilatio
     await new Promise<void>((resolve, reject) => viaCallback.connect((err: Error | null) => (err ? reject(err) : resolve())));
     expect((await viaCallback.query('show jit')).rows[0].jit).toBe('off');
     await viaCallback.end();
+    // The admin API's MikroORM connections start the same way.
+    const orm = await createOrm(tdb.url);
+    try {
+      expect(await orm.em.getConnection().execute('show jit')).toEqual([{ jit: 'off' }]);
+    } finally {
+      await orm.close();
+    }
   } finally {
     await boss.stop({ graceful: false });
     await pool.end();
