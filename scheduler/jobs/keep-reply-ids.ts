@@ -12,7 +12,9 @@ import type { JobDefinition } from '../context.ts';
  * next few minutes, this asks Discord which message each reply is (one GET through the token) and
  * stores the ids. Runs every minute: a token gets several tries inside the window.
  */
-export const replyIdWindowSeconds = { from: 45, to: 300 };
+// From 45 s before the token's end (delivery stops using a token 30 s before it, tokenMarginMs in
+// deliver.ts; the rest is time for the GET) back to 5 minutes before it.
+const replyIdWindowSeconds = { from: 45, to: 300 };
 const perRun = 500;
 const inFlight = 8;
 

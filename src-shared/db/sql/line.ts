@@ -49,19 +49,20 @@ export function lineFront(perInstance: number, only?: string[]): SqlStatement {
             and ${modelsFit('g', 'k.kind')}
           order by g.queue_priority desc, g.created_at, g.id
           limit $1) w),
-      -- Each front row with the kinds that can run it, made once: the count of who is ahead below
-      -- compares rows of this (front² pairs) instead of looking each one's kinds up for every pair.
+      -- Each front row with the kinds and instances that can run it, made once: the count of who is
+      -- ahead below compares rows of this (front² pairs) instead of looking them up for every pair.
       placed as materialized (
-        select f.id, f.queue_priority, f.created_at, f.steps, array_agg(k.kind) as kinds
+        select f.id, f.queue_priority, f.created_at, f.steps, array_agg(distinct k.kind) as kinds, array_agg(i.id) as instances
         from front f join generation g on g.id = f.id join kinds k on ${modelsFit('g', 'k.kind')}
+        cross join unnest(k.instances) as i(id)
         group by f.id, f.queue_priority, f.created_at, f.steps),
       busy as (
         select g.comfy_instance_id as id, sum(greatest(0, 1 - g.progress) * g.steps)::float8 as steps from generation g
         where g.status in ('running', 'cancel_requested') and g.comfy_instance_id in (select id from up) group by g.comfy_instance_id)
       select f.id, a.ahead::int, a.ahead_steps::int as "aheadSteps", f.steps,
-        (select coalesce(sum(b.steps), 0) from busy b join kinds k on b.id = any(k.instances) where k.kind = any(f.kinds))::float8 as "busySteps",
-        (select sum(cardinality(k.instances)) from kinds k where k.kind = any(f.kinds))::int as instances,
-        (select avg(up.sps) from kinds k join up on up.id = any(k.instances) where k.kind = any(f.kinds))::float8 as "secondsPerStep",
+        (select coalesce(sum(b.steps), 0) from busy b where b.id = any(f.instances))::float8 as "busySteps",
+        cardinality(f.instances) as instances,
+        (select avg(up.sps) from up where up.id = any(f.instances))::float8 as "secondsPerStep",
         g.live_shown as "liveShown"
       from placed f join generation g on g.id = f.id
       cross join lateral (
